@@ -1,0 +1,65 @@
+"""Test-wide guards: no network beyond loopback, and server-backed tests that cannot skip in CI."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CORPORA = REPO.parent / "shared" / "corpora"
+REQUIRE_SERVERS = os.environ.get("TOUCHBASE_REQUIRE_SERVERS") == "1"
+
+
+def need(condition: bool, why: str) -> None:
+    """Skip when a server or a corpus is missing here; fail instead where CI requires them."""
+    if condition:
+        return
+    if REQUIRE_SERVERS:
+        pytest.fail(f"{why} (TOUCHBASE_REQUIRE_SERVERS=1 makes this a failure)")
+    pytest.skip(why)
+
+
+def corpus(*parts: str) -> Path:
+    path = CORPORA.joinpath(*parts)
+    need(path.exists(), f"corpus {path} is not here (it sits beside the checkout in CI)")
+    return path
+
+
+def _is_loopback(address: Any) -> bool:
+    if isinstance(address, tuple) and address:
+        host = address[0]
+    else:
+        return True  # AF_UNIX sockets (PostgreSQL, systemd notify) are local by nature
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Refuse any connect() that leaves the machine: a test that reaches out fails at once."""
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def connect(self: socket.socket, address: Any) -> Any:
+        if not _is_loopback(address):
+            raise OSError(f"test tried to reach {address!r}: only loopback is allowed")
+        return real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> Any:
+        if not _is_loopback(address):
+            raise OSError(f"test tried to reach {address!r}: only loopback is allowed")
+        return real_connect_ex(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    yield
