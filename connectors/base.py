@@ -181,3 +181,33 @@ class DraftSink(Protocol):
     def find_draft(self, draft: DraftMessage) -> str | None:
         """The provider's id of a draft pushed earlier with this Message-ID or key, or None."""
         ...
+
+
+class Secrets(Protocol):
+    """An account's secrets (passwords, refresh tokens, token caches), by name.
+
+    The agent decides where they live (OS keyring, an owner-only file, a command, an environment
+    variable) from the account's configuration; connectors only ask for and store values by name
+    ("password", "refresh_token", "token_cache"...). Values are never logged.
+    """
+
+    def get(self, name: str) -> str | None: ...
+
+    def set(self, name: str, value: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AccountContext:
+    """What the agent hands a connector factory besides the account's own settings.
+
+    Each connector module exposes `open_account(settings, context) -> object` where `settings` is
+    the account's TOML table (a mapping, already type-checked by the connector itself with clear
+    messages raised as `ConnectorError(..., advice=...)`) and the returned object implements
+    Source, and DraftSink where the provider has a Drafts folder. The agent's registry maps the
+    account `type` to that factory.
+    """
+
+    name: str
+    secrets: Secrets
+    me: tuple[str, ...] = ()  # the owner's addresses, lower-cased
+    data_dir: str = ""  # a folder the connector may keep files in (created by the agent)

@@ -37,8 +37,8 @@ class MemorySource:
             except CursorExpired:
                 start, resync = 0, True
                 self.resyncs += 1
-        yielded = 0
-        for offset in range(start, max(len(self.log), start + 1), self.page_size):
+        offsets = range(start, max(len(self.log), start + 1), self.page_size)
+        for yielded, offset in enumerate(offsets):
             if self.fail_after_pages is not None and yielded >= self.fail_after_pages:
                 raise TransientError("injected fault: connection dropped")
             chunk = self.log[offset : offset + self.page_size]
@@ -49,7 +49,6 @@ class MemorySource:
                 cursor=json.dumps({"generation": self.generation, "position": end}),
                 resync=resync and yielded == 0,
             )
-            yielded += 1
 
     def _position(self, cursor: str) -> int:
         state = json.loads(cursor)
