@@ -230,7 +230,7 @@ def interaction_from_bytes(
     fallback_date: datetime | None = None,
     thread_id: str | None = None,
 ) -> Interaction:
-    """interaction_from_headers over a raw header block (or a whole message: the body is ignored)."""
+    """interaction_from_headers over a raw header block (a whole message works; body ignored)."""
     return interaction_from_headers(
         parse_header_block(raw),
         source_id=source_id,
