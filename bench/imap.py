@@ -1,0 +1,173 @@
+"""IMAP sync benchmark: touchbase's full and no-change sync against a bare imaplib fetch, 100k mails.
+
+    python bench/imap.py [--messages 100000] [--contacts 2000]
+
+Starts a private Dovecot (tests/servers/dovecot.py), writes the sent messages straight into its
+Maildir, warms the server's index with one bare pass, then times side by side in one run:
+a bare imaplib UID FETCH of the same header fields in chunks (the floor), touchbase's full sync
+(fetch + parse into interactions, + store in SQLite when the agent's store is there), and a
+no-change sync on a fresh connection. Peak RSS is the process's high-water mark. Targets
+(issue 5): full sync <= 3x bare, no-change < 0.2 s, peak RSS < 300 MB. The last line is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import imaplib
+import json
+import logging
+import random
+import resource
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from connectors.base import AccountContext  # noqa: E402
+from connectors.headers import FIELDS  # noqa: E402
+from connectors.imap import open_account  # noqa: E402
+from tests.servers.dovecot import PASSWORD, Dovecot  # noqa: E402
+
+log = logging.getLogger("bench.imap")
+CHUNK = 5000
+
+
+class Secrets:
+    def get(self, name: str) -> str | None:
+        return PASSWORD if name == "password" else None
+
+    def set(self, name: str, value: str) -> None:
+        raise NotImplementedError
+
+
+def messages(count: int, contacts: int, seed: int = 5) -> Iterator[tuple[bytes, datetime]]:
+    """Sent mail shaped like a real Sent folder: a few thousand people, replies, some Cc."""
+    rng = random.Random(seed)
+    start = datetime(2015, 1, 1, tzinfo=UTC)
+    step = timedelta(seconds=(10 * 365 * 86400) / count)
+    for n in range(count):
+        when = start + step * n
+        friend = rng.randrange(contacts)
+        lines = [
+            "From: Pat Owner <pat@example.org>",
+            f"To: Friend {friend} <friend{friend}@example.com>",
+        ]
+        if rng.random() < 0.2:
+            other = rng.randrange(contacts)
+            lines.append(f"Cc: friend{other}@example.com, \"Team {other % 50}\" <team@example.net>")
+        lines += [
+            f"Subject: {'Re: ' if n % 3 == 0 else ''}Project update {n} for friend {friend}",
+            f"Date: {format_datetime(when)}",
+            f"Message-ID: <{n}.{friend}@mail.example.org>",
+        ]
+        if n % 3 == 0 and n:
+            lines.append(f"In-Reply-To: <{n - 1}.x@mail.example.com>")
+            lines.append(f"References: <{n - 2}.x@mail.example.com> <{n - 1}.x@mail.example.com>")
+        lines += [
+            "MIME-Version: 1.0",
+            "Content-Type: text/plain; charset=utf-8",
+            "X-Mailer: bench",
+            "",
+            "Hello,\r\n\r\nA body of a few lines that no sync should ever read.\r\n" * 3,
+        ]
+        yield "\r\n".join(lines).encode(), when
+
+
+def bare_fetch(server: Dovecot, user: str) -> tuple[float, int]:
+    """The floor: imaplib, the same header fields plus INTERNALDATE, chunks of 5,000 UIDs."""
+    started = time.perf_counter()
+    imap = imaplib.IMAP4(server.host, server.port, timeout=60)
+    imap.login(user, PASSWORD)
+    typ, data = imap.select("Sent", readonly=True)
+    total = int(data[0])
+    fields = " ".join(f.upper() for f in FIELDS)
+    got = 0
+    for low in range(1, total + 1, CHUNK):
+        typ, rows = imap.uid(
+            "FETCH",
+            f"{low}:{low + CHUNK - 1}",
+            f"(UID INTERNALDATE BODY.PEEK[HEADER.FIELDS ({fields})])",
+        )
+        got += sum(1 for row in rows if isinstance(row, tuple))
+    imap.logout()
+    return time.perf_counter() - started, got
+
+
+def touchbase_sync(
+    server: Dovecot, user: str, cursor: str | None
+) -> tuple[float, int, int, str | None]:
+    settings = {
+        "host": server.host,
+        "port": server.port,
+        "username": user,
+        "security": "plain",
+        "page_size": CHUNK,
+        "timeout": 60,
+    }
+    started = time.perf_counter()
+    account = open_account(settings, AccountContext(name="bench", secrets=Secrets()))
+    found = bad = 0
+    for page in account.pull(cursor):
+        found += len(page.interactions)
+        bad += len(page.quarantined)
+        cursor = page.cursor or cursor
+    account.close()
+    return time.perf_counter() - started, found, bad, cursor
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--contacts", type=int, default=2000)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+
+    server = Dovecot().start()
+    try:
+        user = server.add_user()
+        started = time.perf_counter()
+        count = server.write_messages(user, "Sent", messages(args.messages, args.contacts))
+        fill = time.perf_counter() - started
+        print(f"wrote {count} messages into Maildir in {fill:.2f}s")
+
+        warm, _ = bare_fetch(server, user)  # builds Dovecot's index and cache: both paths warm
+        print(f"warm-up bare fetch (index build) {warm:.2f}s")
+        bare1, got = bare_fetch(server, user)
+        full, found, bad, cursor = touchbase_sync(server, user, None)
+        bare2, _ = bare_fetch(server, user)
+        bare = min(bare1, bare2)
+        nochange = min(touchbase_sync(server, user, cursor)[0] for _ in range(3))
+        assert got == count and found + bad == count, (got, found, bad, count)
+        ratio = full / bare
+        rss = peak_rss_mb()
+        print(f"bare imaplib fetch      {bare:.2f}s ({got} messages; runs {bare1:.2f}, {bare2:.2f})")
+        print(f"touchbase full sync     {full:.2f}s ({found} interactions, {bad} quarantined)")
+        print(f"ratio full/bare         {ratio:.2f}x (target <= 3x, aim 2x)")
+        print(f"no-change sync          {nochange * 1000:.1f} ms (target < 200 ms)")
+        print(f"peak RSS                {rss:.0f} MB (target < 300 MB)")
+        result = {
+            "bench": "imap",
+            "messages": count,
+            "bare_fetch_s": round(bare, 3),
+            "full_sync_s": round(full, 3),
+            "ratio": round(ratio, 2),
+            "store": False,
+            "no_change_s": round(nochange, 4),
+            "peak_rss_mb": round(rss, 1),
+            "ok": ratio <= 3 and nochange < 0.2 and rss < 300,
+        }
+        print(json.dumps(result))
+    finally:
+        server.destroy()
+
+
+if __name__ == "__main__":
+    main()
