@@ -15,9 +15,10 @@ from __future__ import annotations
 import email.errors
 import email.header
 import email.utils
+import functools
 import re
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from connectors.base import Flag, Interaction, Kind, Participant, Role
 from connectors.errors import BadRecord
@@ -45,6 +46,23 @@ _WANTED = {f.lower() for f in FIELDS}
 _ROLES = {"from": Role.FROM, "to": Role.TO, "cc": Role.CC, "bcc": Role.BCC}
 _MSGID = re.compile(r"<[^<>\s]+>")
 _SIMPLE_ADDRESS = re.compile(r"^[^\s<>()\",;:@\\]+@[^\s<>()\",;:@\\]+$")
+# A list of `a@b`, `Name <a@b>` and `"Name, Quoted" <a@b>`: most address fields. Read by this
+# pattern they give the pairs getaddresses gives, about 20x faster (it walks each character).
+_ADDR = r'[^\s<>()",;:@\\]+@[^\s<>()",;:@\\]+'
+_ENTRY = re.compile(
+    rf'\s*(?:({_ADDR})|(?:"([^"\\]*)"|([^"<>()\[\],;:@\\]*?))\s*<({_ADDR})>)\s*(?:,|\Z)'
+)
+# The RFC 5322 3.3 date-time nearly every mailer writes: [day-of-week,] d Mon yyyy hh:mm[:ss] zone
+_RFC_DATE = re.compile(
+    r"^\s*(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d\d)(?::(\d\d))?"
+    r"\s+([+-])(\d\d)(\d\d)(?:\s*\([^()]*\))?\s*$"
+)
+_MONTHS = {
+    m: n
+    for n, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
 _AUTO_REPLY_SUBJECT = re.compile(
     r"^\s*(automatic reply|auto(matic)?[ -]?(reply|response)|out of (the )?office|"
     r"abwesenheitsnotiz|r[ée]ponse automatique|absence|vacation( reply)?|away from)\b",
@@ -110,18 +128,46 @@ def decode_words(value: str) -> str:
 
 def parse_addresses(value: str) -> list[tuple[str, str]]:
     """(display name, lower-cased address) pairs; group syntax and empty entries dropped."""
-    value = value.strip()
+    return list(_parse_addresses(value.strip()))
+
+
+def _fast_list(value: str) -> tuple[tuple[str, str], ...] | None:
+    """Comma-separated plain `a@b`, `Name <a@b>` and `"Name" <a@b>` entries, or None for
+    anything else (groups, comments, escapes), which getaddresses then reads."""
+    pairs = []
+    pos, end = 0, len(value)
+    while pos < end:
+        entry = _ENTRY.match(value, pos)
+        if entry is None:
+            return None
+        plain, quoted, bare, address = entry.groups()
+        if plain:
+            pairs.append(("", plain.lower()))
+        else:
+            name = quoted if quoted is not None else bare
+            pairs.append((decode_words(name).strip("'\" ") if name else "", address.lower()))
+        pos = entry.end()
+    return tuple(pairs) if pairs else None
+
+
+# A mailbox repeats the same From and many of the same To values: cached, a 100k-message sync
+# parses each distinct value once. Bounded, so memory stays flat.
+@functools.lru_cache(maxsize=16384)
+def _parse_addresses(value: str) -> tuple[tuple[str, str], ...]:
     if not value:
-        return []
+        return ()
     if _SIMPLE_ADDRESS.match(value):  # the common case, 10x cheaper than getaddresses
-        return [("", value.lower())]
+        return (("", value.lower()),)
+    fast = _fast_list(value)
+    if fast is not None:
+        return fast
     pairs: list[tuple[str, str]] = []
     for name, address in email.utils.getaddresses([value]):
         address = address.strip().strip("'\"").lower()
         if not address or address.endswith(":") or address == ";":
             continue
         pairs.append((decode_words(name).strip("'\" ") if name else "", address))
-    return pairs
+    return tuple(pairs)
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -131,6 +177,20 @@ def parse_date(value: str | None) -> datetime | None:
     """
     if not value:
         return None
+    fast = _RFC_DATE.match(value)
+    month = _MONTHS.get(fast.group(2).lower()) if fast else None
+    if fast and month:
+        day, _, year, hour, minute, second, sign, zh, zm = fast.groups()
+        offset = (int(zh) * 3600 + int(zm) * 60) * (1 if sign == "+" else -1)
+        if abs(offset) < 86400:
+            try:  # positional arguments: keyword parsing costs as much as the rest here
+                local = datetime(
+                    int(year), month, int(day), int(hour), int(minute), int(second or 0), 0, UTC
+                )
+                when = local - timedelta(0, offset) if offset else local
+                return when if when < _LATEST else None
+            except (ValueError, OverflowError):
+                pass  # the general parser below decides
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
@@ -171,6 +231,11 @@ def _flags(get: dict[str, str], subject: str | None, folder: str | None) -> froz
     return frozenset(flags)
 
 
+# Participants are immutable values and a mailbox names the same people again and again: shared,
+# one frozen dataclass costs more to build than the rest of an address's parsing.
+_participant = functools.lru_cache(maxsize=16384)(Participant)
+
+
 def interaction_from_headers(
     headers: Sequence[tuple[str, str]],
     *,
@@ -195,7 +260,7 @@ def interaction_from_headers(
             for display, address in parse_addresses(value):
                 if (address, role) not in seen:
                     seen.add((address, role))
-                    participants.append(Participant(address, role, display))
+                    participants.append(_participant(address, role, display))
         elif key not in first:
             first[key] = value
     if not participants:

@@ -45,7 +45,7 @@ from connectors.base import AccountContext, DraftMessage, Interaction, Page, Qua
 from connectors.errors import BadRecord, ConnectorError, TransientError
 from connectors.headers import FIELDS, interaction_from_headers, message_ids, parse_header_block
 from connectors.imap_cursor import BadCursor, FolderState, dump, load
-from connectors.imap_fetch import Fetched, RawReader
+from connectors.imap_fetch import Fetched, RawReader, parse_internal_date
 from connectors.imap_folders import Folder, drafts_folder, listed, sync_folders
 from connectors.imap_session import Credential, close_quietly, connect, imap_errors
 from connectors.imap_settings import ImapSettings, parse_settings
@@ -181,23 +181,36 @@ class ImapAccount:
                 uids = reader.search_uids(start + 1, 2**32 - 1, b"ESEARCH" in capabilities)
         size = self.settings.page_size
         chunks = [uids[i : i + size] for i in range(0, len(uids), size)] or [[]]
-        for number, chunk in enumerate(chunks):
+        pending: bytes | None = None
+        try:
             with self._errors(f"FETCH {folder.hint}"):
-                fetched = reader.fetch_headers(chunk, FIELDS)
-            found, bad = self._records(folder, fetched)
-            final = number == len(chunks) - 1
-            last = chunk[-1] if chunk else start
-            if final:
-                # Every UID below UIDNEXT existed by the SELECT and was listed by the search.
-                last = max(last, uidnext - 1, start)
-            kept = old.modseq if old is not None and not expired else None
-            states[folder.name] = FolderState(uidvalidity, last, modseq if final else kept)
-            yield Page(
-                interactions=found,
-                quarantined=bad,
-                cursor=dump(states),
-                resync=(expired or restart) and number == 0,
-            )
+                pending = reader.start_fetch(chunks[0], FIELDS) if chunks[0] else None
+            for number, chunk in enumerate(chunks):
+                with self._errors(f"FETCH {folder.hint}"):
+                    fetched = reader.finish_fetch(pending, chunk) if pending else []
+                    pending = None
+                    if number + 1 < len(chunks):
+                        # Pipelined (RFC 3501 5.5): the server reads the next chunk off its disk
+                        # while this one is parsed, on the other core.
+                        pending = reader.start_fetch(chunks[number + 1], FIELDS)
+                found, bad = self._records(folder, fetched)
+                final = number == len(chunks) - 1
+                last = chunk[-1] if chunk else start
+                if final:
+                    # Every UID below UIDNEXT existed by the SELECT and was listed by the search.
+                    last = max(last, uidnext - 1, start)
+                kept = old.modseq if old is not None and not expired else None
+                states[folder.name] = FolderState(uidvalidity, last, modseq if final else kept)
+                yield Page(
+                    interactions=found,
+                    quarantined=bad,
+                    cursor=dump(states),
+                    resync=(expired or restart) and number == 0,
+                )
+        finally:
+            if pending is not None:
+                # Abandoned with an answer still on the wire: the stream is out of step.
+                self._drop()
 
     def _records(
         self, folder: Folder, fetched: list[Fetched]
@@ -220,13 +233,22 @@ class ImapAccount:
     def _interaction(
         self, folder: Folder, item: Fetched, headers: list[tuple[str, str]], sid: str
     ) -> Interaction:
-        return interaction_from_headers(
-            headers,
-            source_id=sid,
-            folder=folder.hint,
-            fallback_date=item.internal_date,
-            keep_subject=self.settings.keep_subjects,
-        )
+        try:
+            return interaction_from_headers(
+                headers, source_id=sid, folder=folder.hint, keep_subject=self.settings.keep_subjects
+            )
+        except BadRecord:
+            # No usable Date: the server's arrival time stands in (parsed only when needed).
+            fallback = parse_internal_date(item.internal_date)
+            if fallback is None:
+                raise
+            return interaction_from_headers(
+                headers,
+                source_id=sid,
+                folder=folder.hint,
+                fallback_date=fallback,
+                keep_subject=self.settings.keep_subjects,
+            )
 
     # -- DraftSink ---------------------------------------------------------------------------
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from imapclient import IMAPClient
 
@@ -34,12 +34,14 @@ _MONTHS = {
 _DATE_TIME = re.compile(rb"^ ?(\d{1,2})-(\w{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)$")
 
 
-@dataclass(frozen=True, slots=True)
-class Fetched:
-    """One message's answer to a header-field fetch."""
+class Fetched(NamedTuple):
+    """One message's answer to a header-field fetch (a tuple: 100k of them are built per sync).
+
+    `internal_date` stays raw until a message's own Date is unusable (parse_internal_date).
+    """
 
     uid: int
-    internal_date: datetime | None
+    internal_date: bytes | None
     header: bytes
 
 
@@ -71,8 +73,9 @@ def parse_uid_set(text: bytes) -> list[int]:
     return uids
 
 
-def parse_internal_date(raw: bytes) -> datetime | None:
-    match = _DATE_TIME.match(raw)
+def parse_internal_date(raw: bytes | None) -> datetime | None:
+    """An RFC 3501 INTERNALDATE as aware UTC, or None."""
+    match = _DATE_TIME.match(raw) if raw else None
     if not match:
         return None
     day, mon, year, hh, mm, ss, sign, zh, zm = match.groups()
@@ -99,36 +102,53 @@ class RawReader:
             raise TransientError("the IMAP server closed the connection mid-response")
         return line
 
-    def run(self, command: bytes) -> list[tuple[bytes, list[bytes]]]:
-        """Each untagged response as (its text without literals, its literals), in order."""
+    def send(self, command: bytes) -> bytes:
+        """Send a tagged command; return its tag for `collect`. Commands may be pipelined
+        (RFC 3501 5.5): UID FETCHes of disjoint UIDs answer in order, each to its own tag."""
         tag = b"TB%d" % next(_tags)
         self._imap.send(tag + b" " + command + b"\r\n")
+        return tag
+
+    def run(self, command: bytes) -> list[tuple[bytes, list[bytes]]]:
+        return self.collect(self.send(command))
+
+    def collect(self, tag: bytes) -> list[tuple[bytes, list[bytes]]]:
+        """Each untagged response up to `tag`'s completion as (text without literals, literals)."""
         responses: list[tuple[bytes, list[bytes]]] = []
+        prefix = tag + b" "
+        readline, read, literal = self._imap.readline, self._imap.read, _LITERAL.search
         while True:
-            line = self._line()
-            if line.startswith(tag + b" "):
-                status = line[len(tag) + 1 :].split(b" ", 1)[0].upper()
+            line = readline()
+            if not line:
+                raise TransientError("the IMAP server closed the connection mid-response")
+            if line.startswith(prefix):
+                status = line[len(prefix) :].split(b" ", 1)[0].upper()
                 if status != b"OK":
                     detail = line.decode("latin-1").strip()
-                    raise ConnectorError(f"IMAP server refused {command[:40]!r}: {detail}")
+                    raise ConnectorError(f"IMAP server refused {tag.decode()}: {detail}")
                 return responses
             if not line.startswith(b"* "):
                 raise TransientError(f"unexpected IMAP line {line[:60]!r}")
+            match = literal(line, max(0, len(line) - 16))
+            if match is None:
+                if line.startswith(b"* BYE"):
+                    raise TransientError(f"the IMAP server said goodbye: {line[:80]!r}")
+                responses.append((line, []))
+                continue
             literals: list[bytes] = []
             text: list[bytes] = []
-            match = _LITERAL.search(line)
             while match is not None:
                 size = int(match.group(1))
                 text.append(line[: match.start()])
-                data: bytes = self._imap.read(size)
+                data: bytes = read(size)
                 if len(data) != size:
                     raise TransientError("the IMAP server closed the connection mid-literal")
                 literals.append(data)
-                line = self._line()
-                match = _LITERAL.search(line)
+                line = readline()
+                if not line:
+                    raise TransientError("the IMAP server closed the connection mid-response")
+                match = literal(line, max(0, len(line) - 16))
             text.append(line)
-            if b"BYE" in text[0][:8]:
-                raise TransientError(f"the IMAP server said goodbye: {text[0][:80]!r}")
             responses.append((b"".join(text), literals))
 
     def search_uids(self, low: int, high: int, esearch: bool) -> list[int]:
@@ -156,21 +176,24 @@ class RawReader:
                     uids.extend(int(x) for x in text[8:].split())
         return sorted({u for u in uids if low <= u <= high})
 
-    def fetch_headers(self, uids: Sequence[int], fields: Iterable[str]) -> list[Fetched]:
-        """Header fields and INTERNALDATE of `uids` (at most MAX_PAGE); BODY.PEEK keeps \\Seen."""
-        if not uids:
-            return []
+    def start_fetch(self, uids: Sequence[int], fields: Iterable[str]) -> bytes:
+        """Send the header-field fetch of `uids` (ascending, at most MAX_PAGE); BODY.PEEK keeps
+        \\Seen as it is. Returns the tag to `finish_fetch`."""
         names = " ".join(f.upper() for f in fields).encode("ascii")
-        command = b"UID FETCH %s (UID INTERNALDATE BODY.PEEK[HEADER.FIELDS (%s)])" % (
-            uid_set(sorted(uids)).encode("ascii"),
-            names,
+        return self.send(
+            b"UID FETCH %s (UID INTERNALDATE BODY.PEEK[HEADER.FIELDS (%s)])"
+            % (uid_set(uids).encode("ascii"), names)
         )
+
+    def finish_fetch(self, tag: bytes, uids: Sequence[int]) -> list[Fetched]:
+        """The answers to `start_fetch`, by ascending UID, one per message that still exists."""
         wanted = set(uids)
         out: list[Fetched] = []
-        for text, literals in self.run(command):
+        uid_search, date_search = _UID.search, _INTERNALDATE.search
+        for text, literals in self.collect(tag):
             if b" FETCH (" not in text[:40]:
                 continue  # EXISTS, EXPUNGE, RECENT: mailbox news, not our answer
-            uid_match = _UID.search(text)
+            uid_match = uid_search(text)
             if uid_match is None:
                 continue
             uid = int(uid_match.group(1))
@@ -182,9 +205,13 @@ class RawReader:
                 header = b""
             else:
                 continue  # a flags-only FETCH for a UID we asked about; its answer follows
-            date_match = _INTERNALDATE.search(text)
-            when = parse_internal_date(date_match.group(1)) if date_match else None
-            out.append(Fetched(uid, when, header))
+            date_match = date_search(text)
+            out.append(Fetched(uid, date_match.group(1) if date_match else None, header))
             wanted.discard(uid)  # a second answer for one UID is not a second message
-        out.sort(key=lambda f: f.uid)
+        out.sort()
         return out
+
+    def fetch_headers(self, uids: Sequence[int], fields: Iterable[str]) -> list[Fetched]:
+        if not uids:
+            return []
+        return self.finish_fetch(self.start_fetch(uids, fields), uids)
