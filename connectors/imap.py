@@ -84,6 +84,7 @@ class ImapAccount:
         self._connector = connector
         self._retry = retry
         self._client: IMAPClient | None = None
+        self._enable = True  # ENABLE CONDSTORE is due on the next session
 
     # -- connection --------------------------------------------------------------------------
 
@@ -101,6 +102,7 @@ class ImapAccount:
         if self._client is not None:
             close_quietly(self._client)
             self._client = None
+            self._enable = True
 
     def close(self) -> None:
         self._drop()
@@ -127,12 +129,17 @@ class ImapAccount:
         with self._errors("LIST"):
             folders = sync_folders(listed(client.list_folders()), self.settings)
             capabilities = set(client.capabilities())
+            if b"CONDSTORE" in capabilities and b"ENABLE" in capabilities and self._enable:
+                # RFC 7162 3.1: SELECT reports HIGHESTMODSEQ only once CONDSTORE is enabled.
+                client.enable("CONDSTORE")
+                self._enable = False
         # Folders no longer synced leave the cursor; a folder coming back is read in full,
         # which the stable source ids make harmless.
         states = {f.name: states[f.name] for f in folders if f.name in states}
         last_cursor = cursor
+        seen: set[str] = set()  # copies of one message (same Message-ID) come once per pull
         for folder in folders:
-            for page in self._pull_folder(client, folder, states, capabilities, restart):
+            for page in self._pull_folder(client, folder, states, capabilities, restart, seen):
                 restart = False
                 last_cursor = page.cursor
                 yield page
@@ -147,6 +154,7 @@ class ImapAccount:
         states: dict[str, FolderState],
         capabilities: set[bytes],
         restart: bool,
+        seen: set[str],
     ) -> Iterator[Page]:
         condstore = b"CONDSTORE" in capabilities
         old = states.get(folder.name)
@@ -193,7 +201,7 @@ class ImapAccount:
                         # Pipelined (RFC 3501 5.5): the server reads the next chunk off its disk
                         # while this one is parsed, on the other core.
                         pending = reader.start_fetch(chunks[number + 1], FIELDS)
-                found, bad = self._records(folder, fetched)
+                found, bad = self._records(folder, fetched, seen)
                 final = number == len(chunks) - 1
                 last = chunk[-1] if chunk else start
                 if final:
@@ -213,16 +221,15 @@ class ImapAccount:
                 self._drop()
 
     def _records(
-        self, folder: Folder, fetched: list[Fetched]
+        self, folder: Folder, fetched: list[Fetched], seen: set[str]
     ) -> tuple[list[Interaction], list[Quarantined]]:
         found: list[Interaction] = []
         bad: list[Quarantined] = []
-        seen: set[str] = set()
         for item in fetched:
             headers = parse_header_block(item.header)
             sid = source_id(folder.kind, item.header, headers)
             if sid in seen:
-                continue  # two copies of one message in a folder: one interaction
+                continue  # two copies of one message: one interaction
             seen.add(sid)
             try:
                 found.append(self._interaction(folder, item, headers, sid))
