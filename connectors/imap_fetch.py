@@ -122,7 +122,9 @@ class RawReader:
             if not line:
                 raise TransientError("the IMAP server closed the connection mid-response")
             if line.startswith(prefix):
-                status = line[len(prefix) :].split(b" ", 1)[0].upper()
+                status = (
+                    line[len(prefix) :].split(None, 1)[0].upper() if line.strip() != tag else b""
+                )
                 if status != b"OK":
                     detail = line.decode("latin-1").strip()
                     raise ConnectorError(f"IMAP server refused {tag.decode()}: {detail}")
