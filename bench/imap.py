@@ -85,7 +85,7 @@ def bare_fetch(server: Dovecot, user: str) -> tuple[float, int]:
     imap = imaplib.IMAP4(server.host, server.port, timeout=60)
     imap.login(user, PASSWORD)
     _, data = imap.select("Sent", readonly=True)
-    total = int(data[0])
+    total = int(data[0] or 0)
     fields = " ".join(f.upper() for f in FIELDS)
     got = 0
     for low in range(1, total + 1, CHUNK):

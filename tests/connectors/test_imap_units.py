@@ -68,7 +68,7 @@ class Wire:
     """Stands in for imaplib: replays a server's bytes, records what was sent."""
 
     def __init__(self, data: bytes) -> None:
-        self.file = io.BufferedReader(io.BytesIO(data))  # type: ignore[arg-type]
+        self.file = io.BufferedReader(io.BytesIO(data))
         self.sent: list[bytes] = []
 
     def readline(self) -> bytes:
@@ -88,11 +88,11 @@ class Client:
 
 def reader_for(template: bytes) -> tuple[RawReader, Wire]:
     """A reader whose next tag is filled into `template` where it says TAG."""
-    probe = RawReader(Client(b""))  # type: ignore[arg-type]
+    probe = RawReader(Client(b""))
     tag = probe.send(b"NOOP")
     number = int(tag[2:]) + 1
     client = Client(template.replace(b"TAG", b"TB%d" % number))
-    return RawReader(client), client._imap  # type: ignore[arg-type]
+    return RawReader(client), client._imap
 
 
 HEADER = b"From: a@example.org\r\nTo: b@example.com\r\n\r\n"
