@@ -85,6 +85,7 @@ class ImapAccount:
         self._retry = retry
         self._client: IMAPClient | None = None
         self._enable = True  # ENABLE CONDSTORE is due on the next session
+        self._selected = False  # a folder is selected on the session
 
     # -- connection --------------------------------------------------------------------------
 
@@ -102,7 +103,7 @@ class ImapAccount:
         if self._client is not None:
             close_quietly(self._client)
             self._client = None
-            self._enable = True
+            self._enable, self._selected = True, False
 
     def close(self) -> None:
         self._drop()
@@ -143,6 +144,11 @@ class ImapAccount:
                 restart = False
                 last_cursor = page.cursor
                 yield page
+        if self._selected:
+            # STATUS on the selected folder may be stale (RFC 3501 6.3.10): leave none selected.
+            with self._errors("CLOSE"):
+                client.close_folder()  # EXAMINEd, so CLOSE expunges nothing
+            self._selected = False
         final = dump(states)
         if final != last_cursor or restart:
             yield Page(cursor=final, resync=restart)
@@ -173,6 +179,7 @@ class ImapAccount:
                 return
         with self._errors(f"SELECT {folder.hint}"):
             selected = client.select_folder(folder.name, readonly=True)
+            self._selected = True
         uidvalidity = int(selected[b"UIDVALIDITY"])
         uidnext = int(selected.get(b"UIDNEXT", 0))
         modseq_raw = selected.get(b"HIGHESTMODSEQ")
@@ -287,6 +294,7 @@ class ImapAccount:
         try:
             with self._errors("SEARCH Drafts"):
                 selected = client.select_folder(folder, readonly=True)
+                self._selected = True
                 uids = client.search(["NOT", "DELETED", "HEADER", "Message-ID", draft.message_id])
         except TransientError:
             self._drop()
