@@ -233,7 +233,8 @@ class ImapAccount:
         found: list[Interaction] = []
         bad: list[Quarantined] = []
         for item in fetched:
-            headers = parse_header_block(item.header)
+            # The server sent only the FIELDS asked for: no need to filter them again.
+            headers = parse_header_block(item.header, None)
             sid = source_id(folder.kind, item.header, headers)
             if sid in seen:
                 continue  # two copies of one message: one interaction

@@ -8,6 +8,7 @@ tests take a fresh user each instead of starting a server each.
 
 from __future__ import annotations
 
+import grp
 import itertools
 import os
 import pwd
@@ -119,9 +120,7 @@ class Dovecot:
         self._user = "nobody" if self._as_root else pwd.getpwuid(os.geteuid()).pw_name
         entry = pwd.getpwnam(self._user)
         self._uid, self._gid = entry.pw_uid, entry.pw_gid
-        self._group = "nogroup" if self._as_root else str(entry.pw_gid)
-        if not self._as_root:
-            self._group = _group_name(entry.pw_gid)
+        self._group = "nogroup" if self._as_root else grp.getgrgid(entry.pw_gid).gr_name
         for sub in ("run", "state", "mail"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         (self.root / "dovecot.conf").write_text(
@@ -267,9 +266,3 @@ class Dovecot:
     def _chown(self, path: Path) -> None:
         if self._as_root:
             os.chown(path, self._uid, self._gid)
-
-
-def _group_name(gid: int) -> str:
-    import grp
-
-    return grp.getgrgid(gid).gr_name
