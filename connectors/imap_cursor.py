@@ -53,3 +53,19 @@ def dump(states: dict[str, FolderState]) -> str:
             entry["modseq"] = state.modseq
         folders[name] = entry
     return json.dumps({"v": VERSION, "folders": folders}, separators=(",", ":"))
+
+
+def describe(cursor: str | None) -> list[str]:
+    """One line per folder for `touchbase status`: what the cursor holds, no message data."""
+    try:
+        states = load(cursor)
+    except BadCursor:
+        return ["unreadable cursor: the next sync reads every folder again"]
+    lines = []
+    for name in sorted(states):
+        state = states[name]
+        line = f"{name}: UIDVALIDITY {state.uidvalidity}, stored up to UID {state.last_uid}"
+        if state.modseq is not None:
+            line += f", HIGHESTMODSEQ {state.modseq}"
+        lines.append(line)
+    return lines or ["no folder synced yet"]

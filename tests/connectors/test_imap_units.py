@@ -11,7 +11,7 @@ import pytest
 
 from connectors import headers
 from connectors.errors import ConnectorError, TransientError
-from connectors.imap_cursor import BadCursor, FolderState, dump, load
+from connectors.imap_cursor import BadCursor, FolderState, describe, dump, load
 from connectors.imap_fetch import RawReader, parse_internal_date, parse_uid_set, uid_set
 from connectors.imap_folders import Listed, drafts_folder, find_special, listed, sync_folders
 from connectors.imap_settings import parse_settings
@@ -236,3 +236,13 @@ def test_header_fast_paths_agree_with_the_stdlib_on_the_messy_corpus() -> None:
     ]
     assert [headers.parse_addresses(v) for v in addresses] == [slow_addresses(v) for v in addresses]
     assert [headers.parse_date(v) for v in dates] == [slow_date(v) for v in dates]
+
+
+def test_cursor_described_per_folder_for_status() -> None:
+    text = dump({"Sent": FolderState(7, 42, 99), "INBOX": FolderState(8, 3)})
+    assert describe(text) == [
+        "INBOX: UIDVALIDITY 8, stored up to UID 3",
+        "Sent: UIDVALIDITY 7, stored up to UID 42, HIGHESTMODSEQ 99",
+    ]
+    assert describe(None) == ["no folder synced yet"]
+    assert "unreadable" in describe("nonsense")[0]
