@@ -323,11 +323,14 @@ class FileSource:
         entry["id"] = [st.st_ino, -1, -1]  # the whole identity only once read to the end
         state["mbox"][rel] = entry
         message: MboxMessage
+        end = offset
         for message in read_messages(f, offset):
             record = self._mbox_record(message, rel, hint)
-            state["mbox"][rel] = {**entry, "o": message.end}
+            end = message.end
+            state["mbox"][rel] = {**entry, "o": end}
             yield record
-        state["mbox"][rel] = {**entry, "o": st.st_size, "id": _identity(st)}
+        if end == st.st_size:  # read to the end of the file as it was when we started
+            state["mbox"][rel] = {**entry, "o": end, "id": _identity(st)}
 
     @staticmethod
     def _mbox_record(message: MboxMessage, rel: str, hint: str) -> Record:

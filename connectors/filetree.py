@@ -91,16 +91,29 @@ def _maildirpp_parts(name: str) -> list[str]:
     return [p for p in name.lstrip(".").split(".") if p]
 
 
+_MAILDIR_TOPS = {"maildir", "mail", "mails", "mailbox"}
+
+
 def folders(root: str) -> Iterator[Folder]:
-    """Every folder under `root` that may hold messages, in a stable order. Symlinked folders
-    are not followed (a loop would never end); hidden folders are skipped unless Maildir++."""
-    stack: list[tuple[str, list[str], str]] = [(root, [], "")]
+    """Every folder under `root` that may hold messages, in a stable order.
+
+    A Maildir's top level is the INBOX when it is the root or is named like one ("Maildir");
+    elsewhere (mbsync's Archive/{cur,new}) it is named after its folder. Maildir++ ".Sub"
+    folders are named after their own path. Symlinked folders are not followed (a loop would
+    never end); other hidden folders (.git, .notmuch) are skipped.
+    """
+    # (path, parts for the hint, key); parts are relative to the enclosing Maildir's top.
+    stack: list[tuple[str, list[str], str, bool]] = [(root, [], "", False)]
     while stack:
-        path, parts, key = stack.pop()
+        path, parts, key, inside = stack.pop()
         maildir = is_maildir(path)
         if maildir:
+            top = not inside and (not parts or parts[-1].lower() in _MAILDIR_TOPS)
+            hint = "inbox" if top else folder_hint(parts)
             dirs = tuple(os.path.join(path, d) for d in ("cur", "new"))
-            yield Folder(path, key, folder_hint(parts), dirs, True)
+            yield Folder(path, key, hint, dirs, True)
+            if top:
+                parts = []
         else:
             yield Folder(path, key, folder_hint(parts), (path,), False)
         try:
@@ -116,9 +129,9 @@ def folders(root: str) -> Iterator[Folder]:
                 continue
             if name.startswith("."):
                 if maildir and is_maildir(entry.path):
-                    stack.append((entry.path, parts + _maildirpp_parts(name), sub_key))
+                    stack.append((entry.path, parts + _maildirpp_parts(name), sub_key, True))
                 continue
-            stack.append((entry.path, [*parts, name], sub_key))
+            stack.append((entry.path, [*parts, name], sub_key, inside or maildir))
 
 
 def message_name(folder: Folder, file_name: str) -> str:
