@@ -171,7 +171,7 @@ class FileSource:
         page = Page(
             interactions=[r for r in records if isinstance(r, Interaction)],
             quarantined=[r for r in records if isinstance(r, Quarantined)],
-            cursor=json.dumps(state, separators=(",", ":"), sort_keys=True),
+            cursor=json.dumps(state, separators=(",", ":"), sort_keys=True, default=sorted),
             resync=self._resync,
         )
         self._resync = False
@@ -217,7 +217,7 @@ class FileSource:
             log.warning("files: cannot list a folder: %s", error.strerror)
             return
         for entry in entries:
-            if filetree.skip_file(folder, entry.name):
+            if filetree.skip_file(folder, entry.name, directory):
                 continue
             try:
                 if not entry.is_file():
@@ -234,21 +234,19 @@ class FileSource:
                 continue
             todo.append((ctime, name, entry.path, rel))
         todo.sort()
-        entry_state = {"m": m, "eq": sorted(eq), "d": done.get("d") if done else None}
-        state["dirs"][key] = entry_state
+        # The live state of this folder; `eq` stays a set until a page's cursor is written.
+        live: dict[str, Any] = {"m": m, "eq": eq, "d": done.get("d") if done else None}
+        state["dirs"][key] = live
         for ctime, name, path, rel in todo:
-            if ctime > m:
-                eq = {n for n in eq if ctimes.get(n, -1) >= ctime}
-                m = ctime
-            eq.add(name)
-            for record in self._file(state, path, rel, folder.hint):
-                state["dirs"][key] = {"m": m, "eq": sorted(eq), "d": entry_state["d"]}
-                yield record
-            state["dirs"][key] = {"m": m, "eq": sorted(eq), "d": entry_state["d"]}
+            if ctime > live["m"]:
+                live["eq"] = {n for n in live["eq"] if ctimes.get(n, -1) >= ctime}
+                live["m"] = ctime
+            live["eq"].add(name)
+            yield from self._file(state, path, rel, folder.hint)
         # Racy-git's lesson: a folder changed within the last mtime tick may change again with
         # the same mtime; such a listing is not trusted to mean "unchanged" next time.
         racy = listed_mtime >= time.time_ns() - _RACY_NS
-        state["dirs"][key]["d"] = None if racy else listed_mtime
+        live["d"] = None if racy else listed_mtime
 
     def _file(self, state: dict[str, Any], path: str, rel: str, hint: str) -> Iterator[Record]:
         try:

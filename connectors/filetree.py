@@ -110,7 +110,9 @@ def folders(root: str) -> Iterator[Folder]:
         if maildir:
             top = not inside and (not parts or parts[-1].lower() in _MAILDIR_TOPS)
             hint = "inbox" if top else folder_hint(parts)
-            dirs = tuple(os.path.join(path, d) for d in ("cur", "new"))
+            # Messages live in cur/ and new/; some tools (notmuch's corpora) also drop them in
+            # the Maildir itself, beside the server's bookkeeping files, which skip_file knows.
+            dirs = (path, *(os.path.join(path, d) for d in ("cur", "new")))
             yield Folder(path, key, hint, dirs, True)
             if top:
                 parts = []
@@ -142,9 +144,15 @@ def message_name(folder: Folder, file_name: str) -> str:
     return file_name
 
 
-def skip_file(folder: Folder, name: str) -> bool:
-    """Files that are never messages: hidden files and editor or index debris."""
-    return name.startswith(".") or name.endswith(("~", ".swp", ".lock", ".db", ".sqlite"))
+_BOOKKEEPING = ("dovecot", "courier", "maildir", "subscriptions", "uidvalidity", "mbsync")
+
+
+def skip_file(folder: Folder, name: str, directory: str) -> bool:
+    """Files that are never messages: hidden files, editor or index debris, and the files mail
+    servers keep beside cur/ and new/ (dovecot-uidlist, maildirfolder, courierimapuiddb...)."""
+    if name.startswith(".") or name.endswith(("~", ".swp", ".lock", ".db", ".sqlite")):
+        return True
+    return folder.maildir and directory == folder.path and name.lower().startswith(_BOOKKEEPING)
 
 
 class HeaderTooLarge(Exception):

@@ -81,7 +81,9 @@ def test_killing_an_import_after_any_page_and_resuming_loses_and_doubles_nothing
     root, _, _ = _mixed_tree(tmp_path)
     pages, _ = drain(FileSource(root, now=NOW, page_size=4), None)
     everything = _ids(pages)
-    assert len(everything) == len(set(everything)) == 9 + 6 + 7 + 4 + 1  # 7 weekly meetings up to NOW + 14 days
+    assert (
+        len(everything) == len(set(everything)) == 9 + 6 + 7 + 4 + 1
+    )  # 7 weekly meetings up to NOW + 14 days
     for k, page in enumerate(pages):
         assert page.cursor is not None
         rest, _ = drain(FileSource(root, now=NOW, page_size=4), page.cursor)
