@@ -94,7 +94,7 @@ def test_the_fast_address_path_agrees_with_getaddresses_on_every_corpus_header()
                     for key, value in parse_header_block(f.read(65536), None):
                         if key.lower() in ("from", "to", "cc", "bcc"):
                             values.add(value)
-    assert len(values) > 1000
+    assert len(values) > 900
     for value in values:
         assert parse_addresses(value) == _slow_parse_addresses(value), value
 
