@@ -24,6 +24,7 @@ COMMANDS = (
     "agent.commands.sync",
     "agent.commands.status",
     "agent.commands.people",
+    "agent.commands.demo",
 )
 
 EXIT_USER_ERROR = 2
