@@ -64,7 +64,7 @@ def load_client(settings: GoogleSettings, account: str) -> ClientConfig:
     path = Path(settings.client_file).expanduser()
     advice = (
         f"download the OAuth client JSON (type Desktop app) from Google Cloud Console and set "
-        f"client_file in [accounts.{account}] to its path"
+        f"client_file in the [[account]] named {account} to its path"
     )
     try:
         data = json.loads(path.read_text())
@@ -83,8 +83,7 @@ def load_client(settings: GoogleSettings, account: str) -> ClientConfig:
             client_id=str(entry["client_id"]),
             client_secret=str(entry.get("client_secret", "")),
             auth_uri=str(entry.get("auth_uri", "https://accounts.google.com/o/oauth2/auth")),
-            token_uri=settings.token_uri
-            or str(entry.get("token_uri", "https://oauth2.googleapis.com/token")),
+            token_uri=str(entry.get("token_uri", "https://oauth2.googleapis.com/token")),
         )
     except KeyError as exc:
         raise ConnectorError(f"client_file {path} lacks {exc}", advice=advice) from exc

@@ -2,7 +2,8 @@
 
 An account's TOML table (the agent passes it to `open_account`):
 
-    [accounts.work-mail]
+    [[account]]
+    name = "work-mail"
     type = "gmail"
     client_file = "~/.config/touchbase/google-client.json"   # required: your OAuth client
     # labels = ["SENT", "INBOX"]     # Gmail labels to read, in order (system label ids)
@@ -10,7 +11,8 @@ An account's TOML table (the agent passes it to `open_account`):
     # quota_units_per_minute = 15000 # pace to Gmail's per-user quota
     # timeout = 30                   # seconds per HTTP request
 
-    [accounts.work-calendar]
+    [[account]]
+    name = "work-calendar"
     type = "gcal"
     client_file = "~/.config/touchbase/google-client.json"
     # calendar_id = "primary"
@@ -19,7 +21,8 @@ An account's TOML table (the agent passes it to `open_account`):
 
 `client_file` is the JSON of an OAuth client of type "Desktop app" that you create in Google
 Cloud Console (APIs & Services > Credentials) with the Gmail and Calendar APIs enabled.
-`api_root` and `token_uri` override Google's endpoints (tests point them at a local fake).
+`api_root` overrides Google's API root URL (tests point it at a local fake; the OAuth endpoints
+come from the client file).
 The refresh token is not a setting: `touchbase auth ACCOUNT` stores it through the account's
 secrets under the name "refresh_token".
 """
@@ -44,7 +47,6 @@ class GoogleSettings:
 
     client_file: str
     api_root: str | None = None
-    token_uri: str | None = None
     timeout: float = 30.0
     quota_units_per_minute: float = 15_000.0
     batch_size: int = 50
@@ -98,7 +100,6 @@ def _url(value: object) -> str:
 COMMON: dict[str, Callable[[object], Any]] = {
     "client_file": _text,
     "api_root": _url,
-    "token_uri": _url,
     "timeout": _number(1, 600),
     "quota_units_per_minute": _number(1, 10_000_000),
 }
@@ -123,13 +124,13 @@ def parse_settings(raw: Mapping[str, object], *, account: str, kind: str) -> Goo
         except ValueError as exc:
             raise ConnectorError(
                 f"account {account}: setting {key} {exc}",
-                advice=f"fix `{key}` in the [accounts.{account}] table of your config",
+                advice=f"fix `{key}` in the [[account]] named {account} in your config",
             ) from exc
     if "client_file" not in values:
         raise ConnectorError(
             f"account {account}: no client_file",
             advice=(
-                f'add client_file = "PATH" to [accounts.{account}]: the JSON of a Google OAuth '
+                f'add client_file = "PATH" to the [[account]] named {account}: the JSON of a Google OAuth '
                 "client of type Desktop app (Google Cloud Console > APIs & Services > Credentials)"
             ),
         )

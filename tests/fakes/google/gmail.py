@@ -101,9 +101,14 @@ class FakeGmail:
             self.messages.pop(msg_id, None)
 
     def expire_history(self) -> None:
-        """Forget every history record so far: older startHistoryIds now answer 404."""
+        """Forget every history record so far: older startHistoryIds now answer 404.
+
+        History lapses only after the mailbox moved on (label changes, reads...), so the
+        mailbox's historyId advances too.
+        """
         with self._lock:
-            self.history_floor = self.history_id + 1
+            self.history_id += 100
+            self.history_floor = self.history_id
 
     # ---- the API -------------------------------------------------------------------------
     def handle(self, call: Call, rest: list[str]) -> Reply:

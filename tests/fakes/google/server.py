@@ -100,7 +100,7 @@ class FakeGoogle:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
         return self
 
@@ -132,8 +132,13 @@ class FakeGoogle:
             if s.path.rstrip("/").lower().endswith(("/send", "/sendmail"))
         ]
 
-    def paths(self) -> list[str]:
-        return [f"{s.method} {s.path}" for s in self.log]
+    def paths(self, *, oauth: bool = False) -> list[str]:
+        """"METHOD /path" of each request served, batch parts included, the OAuth ones if asked."""
+        return [
+            f"{s.method} {s.path}"
+            for s in self.log
+            if oauth or s.path not in ("/token", "/o/oauth2/auth")
+        ]
 
     def reset_log(self) -> None:
         with self._lock:
