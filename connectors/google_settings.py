@@ -101,10 +101,13 @@ COMMON: dict[str, Callable[[object], Any]] = {
     "client_file": _text,
     "api_root": _url,
     "timeout": _number(1, 600),
-    "quota_units_per_minute": _number(1, 10_000_000),
 }
 BY_TYPE: dict[str, dict[str, Callable[[object], Any]]] = {
-    "gmail": {"labels": _labels, "batch_size": _integer(1, 50)},
+    "gmail": {
+        "labels": _labels,
+        "batch_size": _integer(1, 50),
+        "quota_units_per_minute": _number(1, 10_000_000),
+    },
     "gcal": {"calendar_id": _text, "past_days": _integer(0, 36_500), "page_size": _integer(1, 2500)},
 }
 
