@@ -99,6 +99,7 @@ class GmailAccount:
         )
         self.drafts = GmailDrafts(service, self.batcher, self._get, account=account)
         self._users = service.users()
+        self.list_page = LIST_PAGE  # ids per messages.list / history.list page
 
     # ---- DraftSink ----------------------------------------------------------------------
     def push_draft(self, draft: DraftMessage) -> str:
@@ -153,7 +154,7 @@ class GmailAccount:
                 page_token = token
                 listed = self._get(
                     lambda t=page_token, lb=label: self._users.messages().list(
-                        userId="me", labelIds=[lb], maxResults=LIST_PAGE, pageToken=t
+                        userId="me", labelIds=[lb], maxResults=self.list_page, pageToken=t
                     ),
                     "messages.list",
                 )
@@ -187,7 +188,7 @@ class GmailAccount:
                         userId="me",
                         startHistoryId=start,
                         historyTypes=["messageAdded"],
-                        maxResults=LIST_PAGE,
+                        maxResults=self.list_page,
                         pageToken=t,
                     ),
                     "history.list",
