@@ -21,9 +21,10 @@ from typing import Any
 import requests
 from google.oauth2.credentials import Credentials
 from google_auth_oauthlib.flow import InstalledAppFlow, WSGITimeoutError
+from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
 from connectors.base import AccountContext
-from connectors.errors import AuthError, ConnectorError
+from connectors.errors import AuthError, ConnectorError, TransientError
 from connectors.google_http import DEFAULT_TIMEOUT, auth_advice
 from connectors.google_settings import GoogleSettings
 
@@ -142,6 +143,12 @@ def authorize(
             f"no answer from Google's consent page within {wait_seconds}s",
             advice=auth_advice(context.name),
         ) from exc
+    except OAuth2Error as exc:
+        raise AuthError(
+            f"Google refused the sign-in: {exc.error}", advice=auth_advice(context.name)
+        ) from exc
+    except requests.RequestException as exc:
+        raise TransientError(f"sign-in could not reach Google: {exc}") from exc
     except Warning as exc:  # oauthlib raises "Scope has changed" when boxes were unticked
         raise AuthError(
             f"Google granted other scopes than asked: {exc}",

@@ -6,9 +6,10 @@ expired refresh token is `400 {"error": "invalid_grant"}`.
 
 from __future__ import annotations
 
+import base64
 import secrets
 import threading
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, unquote, urlencode
 
 from tests.fakes.google.wire import Call, Reply, json_reply
 
@@ -59,6 +60,11 @@ class FakeOAuth:
 
     def token(self, call: Call) -> Reply:
         form = {k: v[0] for k, v in parse_qs(call.body.decode()).items()}
+        basic = call.headers.get("authorization", "")
+        if basic.lower().startswith("basic "):  # client_secret_basic (RFC 6749 2.3.1)
+            user, _, password = base64.b64decode(basic[6:]).decode().partition(":")
+            form.setdefault("client_id", unquote(user))
+            form.setdefault("client_secret", unquote(password))
         if form.get("client_id") != self.client_id or form.get("client_secret") != (
             self.client_secret
         ):
