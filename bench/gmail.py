@@ -23,11 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from connectors import gmail  # noqa: E402
-from connectors.google_batch import GMAIL_UNITS_PER_MINUTE, UNITS  # noqa: E402
-from connectors.headers import FIELDS  # noqa: E402
-from tests.fakes.google import FakeGoogle  # noqa: E402
-from tests.fakes.google.client import settings, signed_in  # noqa: E402
+from connectors import gmail
+from connectors.google_batch import GMAIL_UNITS_PER_MINUTE, UNITS
+from connectors.headers import FIELDS
+from tests.fakes.google import FakeGoogle
+from tests.fakes.google.client import settings, signed_in
 
 TARGET = 45  # messages per HTTP request, at least (issue 6)
 
@@ -89,9 +89,11 @@ def baseline(fake: FakeGoogle, folder: Path, sample: int) -> tuple[int, float]:
     ids: list[str] = []
     token = None
     while len(ids) < sample:
-        listed = users.messages().list(
-            userId="me", labelIds=["SENT"], maxResults=500, pageToken=token
-        ).execute()
+        listed = (
+            users.messages()
+            .list(userId="me", labelIds=["SENT"], maxResults=500, pageToken=token)
+            .execute()
+        )
         ids += [m["id"] for m in listed.get("messages", [])]
         token = listed.get("nextPageToken")
         if not token:
@@ -127,7 +129,10 @@ def main() -> None:
     per_request = n / full_requests
     print(f"Gmail full sync of {n:,} sent messages, {args.latency_ms:g} ms added per HTTP request")
     print(f"{'':34}{'HTTP requests':>14}{'wall time':>12}{'msgs/request':>14}")
-    print(f"{'touchbase (batches of 50)':34}{full_requests:>14,}{full_seconds:>11.1f}s{per_request:>14.1f}")
+    print(
+        f"{'touchbase (batches of 50)':34}{full_requests:>14,}{full_seconds:>11.1f}s"
+        f"{per_request:>14.1f}"
+    )
     print(
         f"{'one request per message':34}{base_total_requests:>14,}{base_total_seconds:>11.1f}s"
         f"{n / base_total_requests:>14.1f}   (measured on {sample:,}: {base_requests:,} requests"

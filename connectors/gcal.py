@@ -187,11 +187,11 @@ def open_account(
     Raises AuthError when the account has not signed in yet; `now` and `sleep` are for tests.
     """
     parsed = parse_settings(settings, account=context.name, kind="gcal")
-    http = GoogleHttp(credentials_for(parsed, context), account=context.name, timeout=parsed.timeout)
-    service = build_service("calendar", "v3", http, parsed.api_root)
-    return CalendarSource(
-        service, http, parsed, account=context.name, now=now, sleep=sleep
+    http = GoogleHttp(
+        credentials_for(parsed, context), account=context.name, timeout=parsed.timeout
     )
+    service = build_service("calendar", "v3", http, parsed.api_root)
+    return CalendarSource(service, http, parsed, account=context.name, now=now, sleep=sleep)
 
 
 def authorize(

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from connectors.base import AccountContext, DraftMessage, Interaction, Page, Quarantined
@@ -153,8 +154,12 @@ class GmailAccount:
             while True:
                 page_token = token
                 listed = self._get(
-                    lambda t=page_token, lb=label: self._users.messages().list(
-                        userId="me", labelIds=[lb], maxResults=self.list_page, pageToken=t
+                    partial(
+                        self._users.messages().list,
+                        userId="me",
+                        labelIds=[label],
+                        maxResults=self.list_page,
+                        pageToken=page_token,
                     ),
                     "messages.list",
                 )
@@ -184,12 +189,13 @@ class GmailAccount:
             page_token = token
             try:
                 found = self._get(
-                    lambda t=page_token: self._users.history().list(
+                    partial(
+                        self._users.history().list,
                         userId="me",
                         startHistoryId=start,
                         historyTypes=["messageAdded"],
                         maxResults=self.list_page,
-                        pageToken=t,
+                        pageToken=page_token,
                     ),
                     "history.list",
                 )
@@ -295,14 +301,18 @@ def open_account(
     for tests (retry waits and quota pacing).
     """
     parsed = parse_settings(settings, account=context.name, kind="gmail")
-    http = GoogleHttp(credentials_for(parsed, context), account=context.name, timeout=parsed.timeout)
+    http = GoogleHttp(
+        credentials_for(parsed, context), account=context.name, timeout=parsed.timeout
+    )
     service = build_service("gmail", "v1", http, parsed.api_root)
     return GmailAccount(
         service, http, parsed, account=context.name, sleep=sleep, clock=clock, rng=rng
     )
 
 
-def authorize(settings: Mapping[str, object], context: AccountContext, **kwargs: Any) -> tuple[str, ...]:
+def authorize(
+    settings: Mapping[str, object], context: AccountContext, **kwargs: Any
+) -> tuple[str, ...]:
     """`touchbase auth ACCOUNT`: sign in to Google and store the refresh token."""
     parsed = parse_settings(settings, account=context.name, kind="gmail")
     return google_authorize(parsed, context, **kwargs)

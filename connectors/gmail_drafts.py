@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from connectors.base import DraftMessage
@@ -67,11 +68,8 @@ class GmailDrafts:
         wanted = _normal_id(draft.message_id)
         token: str | None = None
         while True:
-            page_token = token
             listed = self._get(
-                lambda t=page_token: self._drafts.list(
-                    userId="me", maxResults=LIST_PAGE, pageToken=t
-                ),
+                partial(self._drafts.list, userId="me", maxResults=LIST_PAGE, pageToken=token),
                 "drafts.list",
             )
             ids = [str(d["id"]) for d in listed.get("drafts", [])]

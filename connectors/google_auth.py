@@ -1,4 +1,4 @@
-"""Google sign-in: the OAuth installed-app flow, and credentials rebuilt from the stored refresh token.
+"""Google sign-in: the OAuth installed-app flow; credentials rebuilt from the stored refresh token.
 
 The owner brings an OAuth client of type "Desktop app" (its JSON is `client_file`). Sign-in opens
 Google's consent page and receives the code on a loopback redirect (RFC 8252 7.3), then keeps only
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,10 +112,17 @@ def credentials_for(settings: GoogleSettings, context: AccountContext) -> Creden
 class _TimeoutAdapter(requests.adapters.HTTPAdapter):
     """Gives every request of the flow's session a timeout (requests has no session default)."""
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = DEFAULT_TIMEOUT
-        return super().send(request, **kwargs)
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+        return super().send(request, stream, timeout, verify, cert, proxies)
 
 
 def authorize(
@@ -155,9 +162,7 @@ def authorize(
             advice=auth_advice(context.name) + " and leave every box ticked on the consent page",
         ) from exc
     if not creds.refresh_token:
-        raise AuthError(
-            "Google answered without a refresh token", advice=auth_advice(context.name)
-        )
+        raise AuthError("Google answered without a refresh token", advice=auth_advice(context.name))
     granted = tuple(sorted(_granted(creds) or scopes))
     missing = [s for s in scopes if s not in granted]
     if missing:
@@ -173,7 +178,7 @@ def authorize(
 def _run_flow(
     flow: InstalledAppFlow, *, open_browser: bool, port: int, wait_seconds: int
 ) -> Credentials:
-    return flow.run_local_server(  # type: ignore[no-any-return]
+    return flow.run_local_server(
         host="127.0.0.1",
         port=port,
         open_browser=open_browser,

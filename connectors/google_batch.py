@@ -1,4 +1,4 @@
-"""Batched reads for the Google connectors: a per-user quota budget and batches that retry their parts.
+"""Batched Google reads: a per-user quota budget, and batches that retry their failed parts.
 
 A batch does not retry its failed parts: each part's 429 or 5xx reaches its callback
 (https://developers.google.com/gmail/api/guides/batch), so `run_batch` sends the failed parts
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""HTTP for the Google connectors: services from the bundled discovery docs, a safe transport, error kinds.
+"""Google HTTP: services from the bundled discovery documents, a safe transport, error kinds.
 
 Services are built with `build_from_document` from the discovery documents shipped inside
 google-api-python-client, so nothing is fetched at start and `api_root` can point the very same
@@ -169,7 +169,7 @@ def classify(exc: HttpError, account: str, what: str) -> ConnectorError:
 def execute_once(request: Any, account: str, what: str) -> dict[str, Any]:
     """Execute one request with no retry (for the non-idempotent drafts.create)."""
     try:
-        return request.execute(num_retries=0)  # type: ignore[no-any-return]
+        return request.execute(num_retries=0)
     except HttpError as exc:
         raise classify(exc, account, what) from exc
     except BatchError as exc:  # pragma: no cover - only batches raise it

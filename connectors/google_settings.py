@@ -1,4 +1,4 @@
-"""Settings of the Google accounts (types `gmail` and `gcal`), checked with messages that say what to fix.
+"""Settings of Google accounts (types `gmail`, `gcal`), checked with messages that say what to fix.
 
 An account's TOML table (the agent passes it to `open_account`):
 
@@ -108,7 +108,11 @@ BY_TYPE: dict[str, dict[str, Callable[[object], Any]]] = {
         "batch_size": _integer(1, 50),
         "quota_units_per_minute": _number(1, 10_000_000),
     },
-    "gcal": {"calendar_id": _text, "past_days": _integer(0, 36_500), "page_size": _integer(1, 2500)},
+    "gcal": {
+        "calendar_id": _text,
+        "past_days": _integer(0, 36_500),
+        "page_size": _integer(1, 2500),
+    },
 }
 
 
@@ -133,8 +137,9 @@ def parse_settings(raw: Mapping[str, object], *, account: str, kind: str) -> Goo
         raise ConnectorError(
             f"account {account}: no client_file",
             advice=(
-                f'add client_file = "PATH" to the [[account]] named {account}: the JSON of a Google OAuth '
-                "client of type Desktop app (Google Cloud Console > APIs & Services > Credentials)"
+                f'add client_file = "PATH" to the [[account]] named {account}: the JSON of a '
+                "Google OAuth client of type Desktop app (Google Cloud Console > APIs & Services "
+                "> Credentials)"
             ),
         )
     return GoogleSettings(**values)

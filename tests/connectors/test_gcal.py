@@ -13,9 +13,17 @@ import pytest
 from connectors import gcal
 from connectors.base import Flag, Kind, Response, Role
 from connectors.errors import AuthError
-from tests.contract import MessageSpec, SourceContract, drain, interactions, make_spec
+from tests.contract import (
+    MessageSpec,
+    SourceContract,
+    SourceWorld,
+    drain,
+    interactions,
+    make_spec,
+)
 from tests.fakes.google import FakeGoogle
 from tests.fakes.google.client import FakeTime, settings, signed_in
+from tests.fakes.google.wire import Call, Reply
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 ME = "me@example.org"
@@ -24,7 +32,9 @@ ME = "me@example.org"
 def event_of(spec: MessageSpec) -> dict[str, object]:
     """A meeting standing for a message: the sender organises, the recipients attend."""
     uid = spec.message_id.strip("<>")
-    attendees = [{"email": a, "responseStatus": "accepted"} for a in spec.to + spec.cc]
+    attendees: list[dict[str, object]] = [
+        {"email": a, "responseStatus": "accepted"} for a in spec.to + spec.cc
+    ]
     attendees.append({"email": spec.sender, "organizer": True, "responseStatus": "accepted"})
     for entry in attendees:
         if entry["email"] == ME:
@@ -74,7 +84,7 @@ class TestCalendarSource(SourceContract):
     def world(self, world: CalendarWorld) -> Iterator[CalendarWorld]:
         yield world
 
-    def test_full_pull_yields_each_message_once_with_its_metadata(self, world) -> None:  # type: ignore[no-untyped-def]
+    def test_full_pull_yields_each_message_once_with_its_metadata(self, world: SourceWorld) -> None:
         """The contract's version, read for meetings: the sender organises, recipients attend."""
         specs = [make_spec(sent=True), make_spec(sent=True), make_spec(sent=False)]
         world.add(specs)
@@ -180,7 +190,7 @@ def test_past_horizon_bounds_the_first_sync_and_later_runs_pass_only_the_token(
     queries: list[dict[str, list[str]]] = []
     original = world.fake.calendar._list
 
-    def spy(call, calendar_id):  # type: ignore[no-untyped-def]
+    def spy(call: Call, calendar_id: str) -> Reply:
         queries.append(call.query)
         return original(call, calendar_id)
 

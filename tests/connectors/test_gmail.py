@@ -24,6 +24,7 @@ from tests.contract import (
 )
 from tests.fakes.google import FakeGoogle, Faults
 from tests.fakes.google.client import FakeTime, settings, signed_in
+from tests.fakes.google.wire import Call, Reply
 
 
 def headers_of(spec: MessageSpec) -> list[tuple[str, str]]:
@@ -165,7 +166,7 @@ def test_a_message_deleted_between_list_and_get_is_skipped(small_world: GmailWor
     gone = small_world.fake.gmail.add_message(headers_of(make_spec()), ("SENT",))
     original = small_world.fake.gmail._list_messages
 
-    def list_then_delete(call):  # type: ignore[no-untyped-def]
+    def list_then_delete(call: Call) -> Reply:
         reply = original(call)
         small_world.fake.gmail.delete_message(gone)
         return reply
@@ -246,7 +247,7 @@ def test_metadata_headers_requested_are_the_shared_fields(small_world: GmailWorl
     queries: list[dict[str, list[str]]] = []
     original = small_world.fake.gmail._get_message
 
-    def spy(call, msg_id):  # type: ignore[no-untyped-def]
+    def spy(call: Call, msg_id: str) -> Reply:
         queries.append(call.query)
         return original(call, msg_id)
 

@@ -15,10 +15,10 @@ from connectors.base import AccountContext
 from connectors.errors import AuthError, ConnectorError
 from connectors.google_auth import SCOPES
 from connectors.google_settings import parse_settings
+from tests.connectors.test_gmail import headers_of
 from tests.contract import drain, interactions, make_spec
 from tests.fakes.google import FakeGoogle
 from tests.fakes.google.client import DictSecrets, settings
-from tests.connectors.test_gmail import headers_of
 
 
 class ConsentingBrowser:

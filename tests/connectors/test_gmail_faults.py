@@ -23,7 +23,6 @@ from tests.contract import make_spec, sample_draft
 from tests.fakes.google import FakeGoogle, Faults
 
 
-
 def faults(seed: int) -> Faults:
     return Faults(rate=0.10, kinds=("429", "500", "503", "drop"), retry_after="2", seed=seed)
 
@@ -72,7 +71,9 @@ def small_pages(world: GmailWorld) -> Callable[[], Source]:
     return make
 
 
-def test_gmail_pages_with_faults_equal_the_fault_free_pages(fake: FakeGoogle, tmp_path: Path) -> None:
+def test_gmail_pages_with_faults_equal_the_fault_free_pages(
+    fake: FakeGoogle, tmp_path: Path
+) -> None:
     world = GmailWorld(fake, tmp_path, extra={"batch_size": 7})
     fill_mailbox(fake, sent=90, received=30)
     clean, clean_cursor = drain_through_faults(small_pages(world), None)
@@ -130,19 +131,19 @@ def sync_until_done(url: str, source: Callable[[], Source], kill_rate: float, se
     account = store.ensure_account("gmail-test", "gmail", NOW)
     rng = random.Random(seed)
     runs = 0
+    stopped: list[int] = []
+
+    def stop() -> bool:
+        if rng.random() < kill_rate:
+            stopped.append(runs)
+            return True
+        return False
+
     while True:
         runs += 1
-        stopped = []
-
-        def stop() -> bool:
-            if rng.random() < kill_rate:
-                stopped.append(True)
-                return True
-            return False
-
         result = sync_account(store, account, "gmail-test", source(), should_stop=stop)
         assert result.status in ("ok", "transient"), result.error
-        if result.status == "ok" and not stopped:
+        if result.status == "ok" and runs not in stopped:
             return runs
         assert runs < 200
 

@@ -56,7 +56,9 @@ class FakeGmail:
     def __init__(self, address: str) -> None:
         self.address = address
         self.messages: dict[str, StoredMessage] = {}
-        self.history: list[tuple[int, str, tuple[str, ...]]] = []  # (history id, message id, labels)
+        self.history: list[
+            tuple[int, str, tuple[str, ...]]
+        ] = []  # (history id, message id, labels)
         self.history_id = 1000
         self.history_floor = 0  # startHistoryId below this answers 404
         self.drafts: dict[str, str] = {}  # draft id -> message id
@@ -197,7 +199,9 @@ class FakeGmail:
     def _get_message(self, call: Call, msg_id: str) -> Reply:
         fmt = (call.arg("format") or "full").lower()
         if fmt in ("full", "raw"):
-            return error_reply(403, f"Metadata scope doesn't allow format {fmt.upper()}", "forbidden")
+            return error_reply(
+                403, f"Metadata scope doesn't allow format {fmt.upper()}", "forbidden"
+            )
         msg = self.messages.get(msg_id)
         if msg is None:
             return error_reply(404, "Requested entity was not found.", "notFound")

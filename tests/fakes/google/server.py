@@ -63,7 +63,10 @@ class Served:
 def _fault_reply(kind: str, retry_after: str) -> Reply:
     if kind == "429":
         return error_reply(
-            429, "User-rate limit exceeded.", "rateLimitExceeded", headers={"Retry-After": retry_after}
+            429,
+            "User-rate limit exceeded.",
+            "rateLimitExceeded",
+            headers={"Retry-After": retry_after},
         )
     if kind == "500":
         return error_reply(500, "Backend Error", "backendError")
@@ -100,7 +103,9 @@ class FakeGoogle:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
         self._thread.start()
         return self
 
@@ -127,13 +132,11 @@ class FakeGoogle:
     def send_attempts(self) -> list[str]:
         """Every path served that could have sent mail (drafts.send, messages.send...)."""
         return [
-            s.path
-            for s in self.log
-            if s.path.rstrip("/").lower().endswith(("/send", "/sendmail"))
+            s.path for s in self.log if s.path.rstrip("/").lower().endswith(("/send", "/sendmail"))
         ]
 
     def paths(self, *, oauth: bool = False) -> list[str]:
-        """"METHOD /path" of each request served, batch parts included, the OAuth ones if asked."""
+        """ "METHOD /path" of each request served, batch parts included, the OAuth ones if asked."""
         return [
             f"{s.method} {s.path}"
             for s in self.log
@@ -218,7 +221,7 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:
         pass  # the fake keeps its own log
 
     def _handle(self) -> None:

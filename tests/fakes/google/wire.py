@@ -51,7 +51,8 @@ class Call:
         return values[0] if values else default
 
     def json(self) -> dict[str, object]:
-        return json.loads(self.body or b"{}")  # type: ignore[no-any-return]
+        data: dict[str, object] = json.loads(self.body or b"{}")
+        return data
 
 
 def json_reply(obj: object, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
@@ -95,6 +96,7 @@ def parse_batch(content_type: str, body: bytes) -> list[tuple[str, Call]]:
         raise ValueError("batch body is not multipart")
     calls = []
     for part in message.get_payload():
+        assert not isinstance(part, str)
         content_id = str(part["Content-ID"] or "")
         raw = part.get_payload(decode=False)
         calls.append((content_id, parse_http_request(raw if isinstance(raw, str) else "")))
