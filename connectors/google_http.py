@@ -104,7 +104,7 @@ class GoogleHttp:
                 resp = self.session.request(
                     method,
                     uri,
-                    data=body,
+                    data=body.encode("utf-8") if isinstance(body, str) else body,
                     headers=sent_headers,
                     timeout=self.timeout,
                     allow_redirects=False,
