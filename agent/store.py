@@ -15,13 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from agent.bulk import bulk_insert
 from agent.models import Account, Cursor, Interaction, Participant, QuarantinedRecord, SyncRun
 from connectors.base import Interaction as Record
 from connectors.base import Page
 
+INTERACTIONS: Table = Interaction.__table__  # type: ignore[assignment]
+PARTICIPANTS: Table = Participant.__table__  # type: ignore[assignment]
 # SQLite allows 32,766 bound parameters per statement; IN lists stay well below that.
 _IN_CHUNK = 900
 
@@ -202,20 +205,21 @@ def _store_interactions(
         if row["digest"] != old_digest:
             changed.append((row_id, unique[key], row))
     if new:
-        ids = connection.execute(
-            insert(Interaction).returning(Interaction.id, sort_by_parameter_order=True),
-            [_row(account_id, r, now) for r in new],
-        ).scalars()
-        participants = _participant_rows(zip(ids, new, strict=True))
-        if participants:
-            connection.execute(insert(Participant), participants)
+        bulk_insert(connection, INTERACTIONS, [_row(account_id, r, now) for r in new])
+        ids = _existing(
+            connection,
+            Interaction.source_id,
+            account_id,
+            [r.source_id for r in new],
+            Interaction.id,
+        )
+        participants = _participant_rows((ids[r.source_id][0], r) for r in new)
+        bulk_insert(connection, PARTICIPANTS, participants)
     for row_id, record, row in changed:
         del row["stored_at"], row["account_id"], row["source_id"]
         connection.execute(update(Interaction).where(Interaction.id == row_id).values(**row))
         connection.execute(delete(Participant).where(Participant.interaction_id == row_id))
-        participants = _participant_rows([(row_id, record)])
-        if participants:
-            connection.execute(insert(Participant), participants)
+        bulk_insert(connection, PARTICIPANTS, _participant_rows([(row_id, record)]))
     return len(new), len(changed), total - len(new) - len(changed)
 
 
