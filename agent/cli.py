@@ -25,6 +25,7 @@ COMMANDS = (
     "agent.commands.status",
     "agent.commands.people",
     "agent.commands.demo",
+    "agent.commands.auth",
 )
 
 EXIT_USER_ERROR = 2
