@@ -22,6 +22,8 @@ from typing import Any
 import requests
 
 PUBLIC_BASE = "https://login.fake.test"
+# msal asks Microsoft's instance discovery about authorities it does not know; that lands here too.
+DISCOVERY_BASE = "https://login.microsoftonline.com"
 TENANT = "fake-tenant"
 USER_OID = "00000000-0000-0000-0000-0000000000a1"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -41,7 +43,7 @@ class Identity:
     access_tokens: set[str] = field(default_factory=lambda: {"test-token"})
     refresh_tokens: set[str] = field(default_factory=set)
     grants: list[str] = field(default_factory=list)  # grant_type of every token request
-    _devices: dict[str, int] = field(default_factory=dict)
+    _devices: dict[str, tuple[int, str]] = field(default_factory=dict)  # code: (polls, scope)
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -50,6 +52,8 @@ class Identity:
 
     def handle(self, method: str, path: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         tail = path.split("/", 2)[2] if path.count("/") >= 2 else ""
+        if method == "GET" and path == "/common/discovery/instance":
+            return 200, self.discovery()
         if method == "GET" and tail == "v2.0/.well-known/openid-configuration":
             return 200, self.configuration()
         if method == "POST" and tail == "oauth2/v2.0/devicecode":
@@ -57,6 +61,17 @@ class Identity:
         if method == "POST" and tail == "oauth2/v2.0/token":
             return self.token(form)
         return 404, {"error": "not_found", "error_description": path}
+
+    def discovery(self) -> dict[str, Any]:
+        """Instance discovery's answer (the shape login.microsoftonline.com gives)."""
+        host = PUBLIC_BASE.removeprefix("https://")
+        return {
+            "tenant_discovery_endpoint": f"{self.issuer()}/.well-known/openid-configuration",
+            "api-version": "1.1",
+            "metadata": [
+                {"preferred_network": host, "preferred_cache": host, "aliases": [host]},
+            ],
+        }
 
     def configuration(self) -> dict[str, Any]:
         base = f"{PUBLIC_BASE}/{TENANT}"
@@ -77,7 +92,7 @@ class Identity:
         with self._lock:
             n = next(self._counter)
             code = f"device-{n}"
-            self._devices[code] = self.pending_polls
+            self._devices[code] = (self.pending_polls, form.get("scope", ""))
         return 200, {
             "user_code": f"FAKE{n:04d}",
             "device_code": code,
@@ -89,14 +104,16 @@ class Identity:
 
     def token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         grant = form.get("grant_type", "")
+        scope = form.get("scope", "")
         with self._lock:
             self.grants.append(grant)
             if grant == DEVICE_GRANT:
                 code = form.get("device_code", "")
                 if code not in self._devices:
                     return 400, {"error": "expired_token", "error_description": "unknown code"}
-                if self._devices[code] > 0:
-                    self._devices[code] -= 1
+                polls, scope = self._devices[code]  # the device grant names no scope itself
+                if polls > 0:
+                    self._devices[code] = (polls - 1, scope)
                     return 400, {"error": "authorization_pending", "error_description": "wait"}
                 del self._devices[code]
             elif grant == "refresh_token":
@@ -105,7 +122,7 @@ class Identity:
                 self.refresh_tokens.discard(form["refresh_token"])
             else:
                 return 400, {"error": "unsupported_grant_type", "error_description": grant}
-            return 200, self._issue(form.get("client_id", ""), form.get("scope", ""))
+            return 200, self._issue(form.get("client_id", ""), scope)
 
     def revoke_refresh_tokens(self) -> None:
         with self._lock:
@@ -152,7 +169,8 @@ class LoopbackSession(requests.Session):
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         text = url.decode() if isinstance(url, bytes) else url
-        if text.startswith(PUBLIC_BASE):
-            text = self.local_base + text[len(PUBLIC_BASE) :]
+        for public in (PUBLIC_BASE, DISCOVERY_BASE):
+            if text.startswith(public):
+                text = self.local_base + text[len(public) :]
         kwargs.setdefault("timeout", 10)
         return super().request(method, text, *args, **kwargs)

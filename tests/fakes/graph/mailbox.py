@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-_ids = itertools.count(1)
 
-
-def new_id(prefix: str = "AAMkAG") -> str:
-    # Shaped like Graph ids (base64 of an Exchange entry id, "=" padded), unique per process.
-    return base64.b64encode(f"{prefix}-{next(_ids):08d}-fake".encode()).decode()
+def new_id(counter: itertools.count[int], prefix: str = "AAMkAG") -> str:
+    # Shaped like Graph ids (base64 of an Exchange entry id, "=" padded). One counter per
+    # mailbox, so two fakes filled the same way hand out the same ids (fault-free vs faulty runs).
+    return base64.b64encode(f"{prefix}-{next(counter):08d}-fake".encode()).decode()
 
 
 def graph_time(moment: datetime) -> str:
@@ -81,6 +80,7 @@ class Mailbox:
     collections: dict[str, Collection] = field(default_factory=dict)
     generation: int = 1
     lock: threading.RLock = field(default_factory=threading.RLock)
+    ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def __post_init__(self) -> None:
         for name in ("sentitems", "inbox", "drafts", "calendar"):
@@ -103,10 +103,10 @@ class Mailbox:
         conversation: str | None = None,
     ) -> dict[str, Any]:
         """A message resource shaped like Graph's (with a body, which a client must not select)."""
-        item_id = new_id()
+        item_id = new_id(self.ids)
         message = {
             "@odata.type": "#microsoft.graph.message",
-            "@odata.etag": f'W/"{new_id("CQAAAB")}"',
+            "@odata.etag": f'W/"{new_id(self.ids, "CQAAAB")}"',
             "id": item_id,
             "createdDateTime": graph_time(date),
             "lastModifiedDateTime": graph_time(date),
@@ -117,7 +117,7 @@ class Mailbox:
             "subject": subject,
             "bodyPreview": "Body text that must never be fetched",
             "importance": "normal",
-            "conversationId": conversation or new_id("AAQkAG"),
+            "conversationId": conversation or new_id(self.ids, "AAQkAG"),
             "isRead": True,
             "isDraft": folder == "drafts",
             "inferenceClassification": "focused",
@@ -149,9 +149,9 @@ class Mailbox:
         """An event (one occurrence) shaped like calendarView's, times in UTC."""
         event = {
             "@odata.type": "#microsoft.graph.event",
-            "@odata.etag": f'W/"{new_id("EZ9r3c")}"',
-            "id": new_id("AAMkADVx"),
-            "iCalUId": new_id("040000008200E0"),
+            "@odata.etag": f'W/"{new_id(self.ids, "EZ9r3c")}"',
+            "id": new_id(self.ids, "AAMkADVx"),
+            "iCalUId": new_id(self.ids, "040000008200E0"),
             "subject": subject,
             "body": {"contentType": "html", "content": ""},
             "start": {"dateTime": start.strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"},

@@ -70,7 +70,9 @@ class FakeGraph:
         self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
         self.url = f"{self.base}/v1.0"
         self.authority = f"https://login.fake.test/{TENANT}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     def __enter__(self) -> FakeGraph:
         self._thread.start()
@@ -221,7 +223,7 @@ class FakeGraph:
         return 200, {"@odata.context": f"{self.url}/$metadata#users('me')/messages(id)", "value": found}
 
     def create_draft(self, fields: dict[str, Any], original: dict[str, Any] | None) -> dict[str, Any]:
-        item_id = new_id()
+        item_id = new_id(self.mailbox.ids)
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         draft: dict[str, Any] = {
             "@odata.type": "#microsoft.graph.message",
@@ -231,7 +233,7 @@ class FakeGraph:
             "sentDateTime": None,
             "isDraft": True,
             "internetMessageId": f"<{item_id[:12]}@fake.outlook.test>",
-            "conversationId": new_id("AAQkAG"),
+            "conversationId": new_id(self.mailbox.ids, "AAQkAG"),
             "subject": "",
             "toRecipients": [],
             "ccRecipients": [],
@@ -314,6 +316,10 @@ class _Handler(BaseHTTPRequestHandler):
             if fault == "drop":
                 fake.record(Served(method, self.path, 0, fault, prefer))
                 self.close_connection = True
+                return
+            if fault == "expire":
+                fake.record(Served(method, self.path, 410, fault, prefer))
+                self._reply(410, _error("resyncRequired", "Resync required."))
                 return
             token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
             if token not in fake.identity.access_tokens:
