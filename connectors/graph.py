@@ -65,7 +65,9 @@ class GraphSettings:
 
 
 def _bad(key: str, what: str) -> ConnectorError:
-    return ConnectorError(f"setting `{key}` {what}", advice=f"fix `{key}` in this account's settings")
+    return ConnectorError(
+        f"setting `{key}` {what}", advice=f"fix `{key}` in this account's settings"
+    )
 
 
 def _int(settings: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
@@ -77,8 +79,10 @@ def _int(settings: Mapping[str, Any], key: str, default: int, low: int, high: in
 
 def _strings(settings: Mapping[str, Any], key: str, default: tuple[str, ...]) -> tuple[str, ...]:
     value = settings.get(key, list(default))
-    if not isinstance(value, list | tuple) or not value or not all(
-        isinstance(v, str) and v.strip() for v in value
+    if (
+        not isinstance(value, list | tuple)
+        or not value
+        or not all(isinstance(v, str) and v.strip() for v in value)
     ):
         raise _bad(key, f"must be a non-empty list of names, not {value!r}")
     return tuple(v.strip() for v in value)
@@ -89,9 +93,11 @@ def _url(key: str, value: object, *, allow_loopback_http: bool) -> str:
         raise _bad(key, f"must be a URL, not {value!r}")
     parts = urlsplit(value)
     loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
-    if parts.scheme == "https" or (parts.scheme == "http" and loopback and allow_loopback_http):
-        if parts.hostname:
-            return value.rstrip("/")
+    secure = parts.scheme == "https" or (
+        parts.scheme == "http" and loopback and allow_loopback_http
+    )
+    if secure and parts.hostname:
+        return value.rstrip("/")
     raise _bad(key, f"must be an https:// URL, not {value!r}")
 
 
@@ -108,7 +114,9 @@ def parse_settings(settings: Mapping[str, Any]) -> GraphSettings:
         )
     tenant = settings.get("tenant", "common")
     if not isinstance(tenant, str) or not tenant.strip() or "/" in tenant:
-        raise _bad("tenant", f"must be common, organizations, consumers or a tenant id, not {tenant!r}")
+        raise _bad(
+            "tenant", f"must be common, organizations, consumers or a tenant id, not {tenant!r}"
+        )
     authority = _url(
         "authority",
         settings.get("authority", f"https://login.microsoftonline.com/{tenant.strip()}"),
@@ -208,7 +216,10 @@ class GraphAccount:
         start, end = graph_calendar.window(
             self.now(), self.settings.calendar_past_days, self.settings.calendar_ahead_days
         )
-        bounds = {"startDateTime": graph_calendar.iso(start), "endDateTime": graph_calendar.iso(end)}
+        bounds = {
+            "startDateTime": graph_calendar.iso(start),
+            "endDateTime": graph_calendar.iso(end),
+        }
         return Round("me/calendarView/delta", bounds, {"end": bounds["endDateTime"]})
 
     def _calendar_stale(self, saved: Mapping[str, str]) -> bool:

@@ -67,9 +67,7 @@ def read_cursor(cursor: str | None) -> tuple[dict[str, dict[str, str]], bool]:
         return {}, True
 
 
-def pull_streams(
-    client: GraphClient, streams: list[Stream], cursor: str | None
-) -> Iterator[Page]:
+def pull_streams(client: GraphClient, streams: list[Stream], cursor: str | None) -> Iterator[Page]:
     """Every stream's pages in turn; each page's cursor covers all streams."""
     state, unusable = read_cursor(cursor)
     for stream in streams:

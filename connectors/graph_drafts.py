@@ -36,7 +36,9 @@ def _odata_string(value: str) -> str:
 
 
 def _recipients(addresses: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    return [{"emailAddress": {"address": a, "name": n} if n else {"address": a}} for n, a in addresses]
+    return [
+        {"emailAddress": {"address": a, "name": n} if n else {"address": a}} for n, a in addresses
+    ]
 
 
 def message_resource(draft: DraftMessage) -> dict[str, Any]:
@@ -78,8 +80,10 @@ class GraphDrafts:
             except NotFound:
                 # The message being answered is gone (deleted, moved by a rule): a fresh draft
                 # still says what needs saying.
-                log.info("draft %s: the message to answer is gone; a new draft instead",
-                         draft.idempotency_key)
+                log.info(
+                    "draft %s: the message to answer is gone; a new draft instead",
+                    draft.idempotency_key,
+                )
         if created is None:
             created = self.client.post("me/messages", message)
         draft_id = created.get("id")

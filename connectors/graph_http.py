@@ -136,7 +136,9 @@ class GraphClient:
                 requests.Timeout,
                 requests.exceptions.ChunkedEncodingError,  # a body cut short
             ) as exc:
-                raise TransientError(f"{method} {urlsplit(url).path}: {type(exc).__name__}") from exc
+                raise TransientError(
+                    f"{method} {urlsplit(url).path}: {type(exc).__name__}"
+                ) from exc
             except requests.RequestException as exc:
                 raise ConnectorError(f"{method} {urlsplit(url).path}: {exc}") from exc
         return self._decode(method, url, response)

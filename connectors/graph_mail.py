@@ -55,7 +55,11 @@ def _participants(message: Mapping[str, Any]) -> list[Participant]:
     sender = _address(message.get("from")) or _address(message.get("sender"))
     if sender:
         people.append(Participant(sender[0], Role.FROM, name=sender[1]))
-    for key, role in (("toRecipients", Role.TO), ("ccRecipients", Role.CC), ("bccRecipients", Role.BCC)):
+    for key, role in (
+        ("toRecipients", Role.TO),
+        ("ccRecipients", Role.CC),
+        ("bccRecipients", Role.BCC),
+    ):
         for recipient in message.get(key) or ():
             found = _address(recipient)
             if found:

@@ -33,8 +33,16 @@ CACHE_SECRET = "token_cache"
 EARLY = 300.0
 # OAuth errors that only a person can fix (RFC 6749 5.2; Microsoft's AADSTS codes map onto these).
 PERSON_MUST_ACT = frozenset(
-    {"invalid_grant", "interaction_required", "consent_required", "login_required",
-     "invalid_client", "unauthorized_client", "access_denied", "expired_token"}
+    {
+        "invalid_grant",
+        "interaction_required",
+        "consent_required",
+        "login_required",
+        "invalid_client",
+        "unauthorized_client",
+        "access_denied",
+        "expired_token",
+    }
 )
 
 
@@ -142,8 +150,12 @@ class MsalAuth:
         if "access_token" not in result:
             error = str(result.get("error") or "unknown_error")
             # error_description can name the user; keep it out of info logs (DESIGN.md #8).
-            log.debug("account %s: token error %s: %s", self.account, error,
-                      result.get("error_description"))
+            log.debug(
+                "account %s: token error %s: %s",
+                self.account,
+                error,
+                result.get("error_description"),
+            )
             if error in PERSON_MUST_ACT or error.startswith("invalid_"):
                 raise AuthError(
                     f"Microsoft refused the sign-in for {self.account!r} ({error})",

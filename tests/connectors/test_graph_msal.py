@@ -85,14 +85,19 @@ def test_never_signed_in_is_an_auth_error_with_the_fix(fake: FakeGraph) -> None:
 def test_an_account_signs_in_then_syncs_with_msal_tokens(fake: FakeGraph) -> None:
     fake.identity.access_tokens.discard("test-token")  # only tokens msal obtained are accepted
     fake.mailbox.add_message(
-        "sentitems", sender="me@example.org", to=("a@example.com",), subject="Hi",
+        "sentitems",
+        sender="me@example.org",
+        to=("a@example.com",),
+        subject="Hi",
         date=datetime(2024, 1, 1, tzinfo=UTC),
     )
     secrets = MemorySecrets()
     settings = {"client_id": "test-client", "authority": fake.authority, "graph_url": fake.url}
     first = open_account(settings, AccountContext("work", secrets), http_client=fake.http_client())
     first.sign_in(lambda message: None)
-    account = open_account(settings, AccountContext("work", secrets), http_client=fake.http_client())
+    account = open_account(
+        settings, AccountContext("work", secrets), http_client=fake.http_client()
+    )
     pages, cursor = drain(account, None)
     assert [i.subject for p in pages for i in p.interactions] == ["Hi"] and cursor
     assert all(e.status == 200 for e in fake.log if e.path.startswith("/v1.0"))

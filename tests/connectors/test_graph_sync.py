@@ -156,19 +156,38 @@ def scenario(fake: FakeGraph, step: int) -> None:
     box = fake.mailbox
     if step == 0:
         for n in range(100):
-            box.add_message("sentitems", sender="me@example.org", to=(f"p{n % 9}@example.com",),
-                            subject=f"Sent {n}", date=T0 + timedelta(hours=n),
-                            message_id=f"<s{n}@example.org>")
+            box.add_message(
+                "sentitems",
+                sender="me@example.org",
+                to=(f"p{n % 9}@example.com",),
+                subject=f"Sent {n}",
+                date=T0 + timedelta(hours=n),
+                message_id=f"<s{n}@example.org>",
+            )
         for n in range(50):
-            box.add_message("inbox", sender=f"p{n % 7}@example.com", to=("me@example.org",),
-                            subject=f"Got {n}", date=T0 + timedelta(hours=n, minutes=5),
-                            message_id=f"<r{n}@example.com>")
+            box.add_message(
+                "inbox",
+                sender=f"p{n % 7}@example.com",
+                to=("me@example.org",),
+                subject=f"Got {n}",
+                date=T0 + timedelta(hours=n, minutes=5),
+                message_id=f"<r{n}@example.com>",
+            )
         for n in range(8):
-            box.add_event(subject=f"Meet {n}", start=datetime(2024, 2, 1 + n, 15, tzinfo=UTC),
-                          end=datetime(2024, 2, 1 + n, 16, tzinfo=UTC), organizer="me@example.org",
-                          is_organizer=True,
-                          attendees=[{"type": "required", "status": {"response": "accepted"},
-                                      "emailAddress": {"address": f"p{n}@example.com"}}])
+            box.add_event(
+                subject=f"Meet {n}",
+                start=datetime(2024, 2, 1 + n, 15, tzinfo=UTC),
+                end=datetime(2024, 2, 1 + n, 16, tzinfo=UTC),
+                organizer="me@example.org",
+                is_organizer=True,
+                attendees=[
+                    {
+                        "type": "required",
+                        "status": {"response": "accepted"},
+                        "emailAddress": {"address": f"p{n}@example.com"},
+                    }
+                ],
+            )
     else:
         sent = list(box.folder("sentitems").items)
         for item_id in sent[:5]:
@@ -176,8 +195,13 @@ def scenario(fake: FakeGraph, step: int) -> None:
         for item_id in sent[10:13]:
             box.update("sentitems", item_id, subject="Edited")
         for n in range(100, 112):
-            box.add_message("sentitems", sender="me@example.org", to=("new@example.com",),
-                            subject=f"Sent {n}", date=T0 + timedelta(hours=n))
+            box.add_message(
+                "sentitems",
+                sender="me@example.org",
+                to=("new@example.com",),
+                subject=f"Sent {n}",
+                date=T0 + timedelta(hours=n),
+            )
         event = next(iter(box.folder("calendar").items))
         box.update("calendar", event, isCancelled=True)
 

@@ -30,7 +30,8 @@ KEPT = ("id", "@odata.type", "@odata.etag")  # returned whatever $select says
 _MAIL_DELTA = re.compile(r"^/v1\.0/me/mailfolders(?:/([^/(]+)|\('([^']+)'\))/messages/delta$")
 _REPLY = re.compile(r"^/v1\.0/me/messages/([^/]+)/createreply$")
 _KEY_FILTER = re.compile(
-    r"singleValueExtendedProperties/Any\(ep: ep/id eq '((?:[^']|'')*)' and ep/value eq '((?:[^']|'')*)'\)"
+    r"singleValueExtendedProperties/Any\(ep: ep/id eq '((?:[^']|'')*)'"
+    r" and ep/value eq '((?:[^']|'')*)'\)"
 )
 _MID_FILTER = re.compile(r"^internetMessageId eq '((?:[^']|'')*)'$")
 
@@ -110,7 +111,9 @@ class FakeGraph:
         with self._lock:
             self.log.append(entry)
 
-    def graph(self, method: str, path: str, query: dict[str, str], prefer: str, body: Any) -> tuple[int, Any]:
+    def graph(
+        self, method: str, path: str, query: dict[str, str], prefer: str, body: Any
+    ) -> tuple[int, Any]:
         lowered = path.lower()
         if re.search(r"/send(mail)?$|\.send$", lowered):
             return 405, _error("ErrorAccessDenied", "touchbase must never send mail")
@@ -144,7 +147,9 @@ class FakeGraph:
                 return 400, _error("BadRequest", "malformed token")
             if state["g"] != self.mailbox.generation:
                 if self.expiry_mode == "gone":
-                    return 410, _error("resyncRequired", "Resync required. Replace any local items.")
+                    return 410, _error(
+                        "resyncRequired", "Resync required. Replace any local items."
+                    )
                 return 400, _error("syncStateNotFound", "The sync state was not found.")
             if "$deltatoken" in query:
                 state = {**state, "p": state["h"], "h": len(collection.log), "o": 0}
@@ -157,21 +162,29 @@ class FakeGraph:
                     return 400, _error("ErrorInvalidParameter", "startDateTime and endDateTime")
                 window = [query["startDateTime"], query["endDateTime"]]
             state = {
-                "c": name, "g": self.mailbox.generation, "p": 0, "h": len(collection.log),
-                "o": 0, "s": query.get("$select"), "w": window,
+                "c": name,
+                "g": self.mailbox.generation,
+                "p": 0,
+                "h": len(collection.log),
+                "o": 0,
+                "s": query.get("$select"),
+                "w": window,
             }
         ids = self._round(collection, state)
         size = _page_size(prefer)
         chunk = ids[state["o"] : state["o"] + size]
         value = [self._shape(collection, item_id, state.get("s")) for item_id in chunk]
         root = (
-            f"{self.url}/me/calendarView/delta" if calendar
+            f"{self.url}/me/calendarView/delta"
+            if calendar
             else f"{self.url}/me/mailfolders('{name}')/messages/delta"
         )
         kind = "event" if calendar else "message"
         body: dict[str, Any] = {"@odata.context": f"{self.url}/$metadata#Collection({kind})"}
         if state["o"] + size < len(ids):
-            body["@odata.nextLink"] = f"{root}?$skiptoken={encode_token({**state, 'o': state['o'] + size})}"
+            body["@odata.nextLink"] = (
+                f"{root}?$skiptoken={encode_token({**state, 'o': state['o'] + size})}"
+            )
         else:
             body["@odata.deltaLink"] = f"{root}?$deltatoken={encode_token({**state, 'o': 0})}"
         body["value"] = value
@@ -195,7 +208,8 @@ class FakeGraph:
         item = collection.items.get(item_id)
         if item is None:
             return {
-                "@odata.type": f"#microsoft.graph.{'event' if collection.name == 'calendar' else 'message'}",
+                "@odata.type": "#microsoft.graph."
+                + ("event" if collection.name == "calendar" else "message"),
                 "id": item_id,
                 "@removed": {"reason": "deleted"},
             }
@@ -220,9 +234,14 @@ class FakeGraph:
                     hit = item.get("internetMessageId") == mid.group(1).replace("''", "'")  # type: ignore[union-attr]
                 if hit:
                     found.append({"id": item["id"]})
-        return 200, {"@odata.context": f"{self.url}/$metadata#users('me')/messages(id)", "value": found}
+        return 200, {
+            "@odata.context": f"{self.url}/$metadata#users('me')/messages(id)",
+            "value": found,
+        }
 
-    def create_draft(self, fields: dict[str, Any], original: dict[str, Any] | None) -> dict[str, Any]:
+    def create_draft(
+        self, fields: dict[str, Any], original: dict[str, Any] | None
+    ) -> dict[str, Any]:
         item_id = new_id(self.mailbox.ids)
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         draft: dict[str, Any] = {
@@ -311,7 +330,11 @@ class _Handler(BaseHTTPRequestHandler):
             if fault in ("429", "503"):
                 fake.record(Served(method, self.path, int(fault), fault, prefer))
                 headers = {"Retry-After": fake.retry_after}
-                self._reply(int(fault), _error("TooManyRequests" if fault == "429" else "ServiceUnavailable", "fault"), headers)
+                self._reply(
+                    int(fault),
+                    _error("TooManyRequests" if fault == "429" else "ServiceUnavailable", "fault"),
+                    headers,
+                )
                 return
             if fault == "drop":
                 fake.record(Served(method, self.path, 0, fault, prefer))
@@ -324,9 +347,15 @@ class _Handler(BaseHTTPRequestHandler):
             token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
             if token not in fake.identity.access_tokens:
                 fake.record(Served(method, self.path, 401, "", prefer))
-                self._reply(401, _error("InvalidAuthenticationToken", "Access token is empty or invalid."))
+                self._reply(
+                    401, _error("InvalidAuthenticationToken", "Access token is empty or invalid.")
+                )
                 return
-            body_in = json.loads(raw) if raw and "json" in (self.headers.get("Content-Type") or "") else None
+            body_in = (
+                json.loads(raw)
+                if raw and "json" in (self.headers.get("Content-Type") or "")
+                else None
+            )
             status, body = fake.graph(method, parts.path, query, prefer, body_in)
             if method == "POST" and status == 201 and fake.ambiguous_posts:
                 fake.ambiguous_posts -= 1
@@ -340,7 +369,14 @@ class _Handler(BaseHTTPRequestHandler):
             with fake._lock:
                 fake.inflight -= 1
 
-    def _reply(self, status: int, body: Any, headers: dict[str, str] | None = None, *, truncate: bool = False) -> None:
+    def _reply(
+        self,
+        status: int,
+        body: Any,
+        headers: dict[str, str] | None = None,
+        *,
+        truncate: bool = False,
+    ) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; odata.metadata=minimal")

@@ -51,7 +51,9 @@ class GraphWorld:
         settings = {"client_id": "test-client", "graph_url": self.fake.url, "page_size": 2}
         settings.update(self.settings)
         settings.update(overrides)
-        account = open_account(settings, AccountContext("work", MemorySecrets()), token=lambda: "test-token")
+        account = open_account(
+            settings, AccountContext("work", MemorySecrets()), token=lambda: "test-token"
+        )
         account.now = lambda: NOW
         account.client.sleep = self.waits.append  # Retry-After is honoured, not slept in tests
         self.accounts.append(account)

@@ -1,0 +1,53 @@
+"""Outlook account settings: defaults, and mistakes explained with what to change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from connectors.base import AccountContext, DraftSink, Source
+from connectors.errors import ConnectorError
+from connectors.graph import GraphSettings, open_account, parse_settings
+from tests.fakes.graph.world import MemorySecrets
+
+
+def test_defaults_point_at_microsoft() -> None:
+    parsed = parse_settings({"client_id": " abc "})
+    assert parsed == GraphSettings(
+        client_id="abc", authority="https://login.microsoftonline.com/common"
+    )
+    assert parse_settings({"client_id": "a", "tenant": "contoso.com"}).authority.endswith(
+        "/contoso.com"
+    )
+
+
+@pytest.mark.parametrize(
+    ("settings", "key"),
+    [
+        ({}, "client_id"),
+        ({"client_id": ""}, "client_id"),
+        ({"client_id": "a", "tenant": "a/b"}, "tenant"),
+        ({"client_id": "a", "graph_url": "http://graph.example.com/v1.0"}, "graph_url"),
+        ({"client_id": "a", "authority": "http://127.0.0.1:1/t"}, "authority"),
+        ({"client_id": "a", "page_size": 0}, "page_size"),
+        ({"client_id": "a", "page_size": True}, "page_size"),
+        ({"client_id": "a", "concurrency": 5}, "concurrency"),
+        ({"client_id": "a", "mail_folders": []}, "mail_folders"),
+        ({"client_id": "a", "calendar": "yes"}, "calendar"),
+        ({"client_id": "a", "timeout": 0}, "timeout"),
+    ],
+)
+def test_mistakes_name_the_setting_to_fix(settings: dict[str, Any], key: str) -> None:
+    with pytest.raises(ConnectorError) as caught:
+        parse_settings(settings)
+    assert key in str(caught.value) + caught.value.advice
+    assert caught.value.advice
+
+
+def test_open_account_gives_a_source_and_a_sink_without_touching_the_network() -> None:
+    account = open_account({"client_id": "a"}, AccountContext("work", MemorySecrets()))
+    assert isinstance(account, Source) and isinstance(account, DraftSink)
+    assert account.auth is not None and account.auth._app is None  # msal is built on first use
+    assert not any(hasattr(account, n) for n in ("send", "send_draft", "send_mail"))
+    account.close()
