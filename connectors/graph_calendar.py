@@ -38,7 +38,7 @@ def iso(moment: datetime) -> str:
 
 def parse_event_time(value: object) -> datetime:
     """A Graph dateTimeTimeZone ({"dateTime": "...", "timeZone": "UTC"}) as aware UTC."""
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         raise BadRecord(f"no usable event time: {value!r}")
     text, zone = value.get("dateTime"), value.get("timeZone") or "UTC"
     if not isinstance(text, str):
@@ -57,10 +57,10 @@ def parse_event_time(value: object) -> datetime:
 
 
 def _person(entry: object) -> tuple[str, str] | None:
-    if not isinstance(entry, Mapping):
+    if not isinstance(entry, dict):
         return None
     email = entry.get("emailAddress")
-    if not isinstance(email, Mapping):
+    if not isinstance(email, dict):
         return None
     address = str(email.get("address") or "").strip().lower()
     return (address, str(email.get("name") or "")) if "@" in address else None
@@ -71,7 +71,7 @@ def _attendee(entry: Mapping[str, Any]) -> Participant | None:
     if found is None:
         return None
     status = entry.get("status")
-    answer = status.get("response") if isinstance(status, Mapping) else None
+    answer = status.get("response") if isinstance(status, dict) else None
     kind = str(entry.get("type") or "required").lower()
     return Participant(
         found[0],
@@ -100,7 +100,7 @@ def event_to_interaction(event: Mapping[str, Any]) -> Interaction:
             )
         )
     for entry in event.get("attendees") or ():
-        if isinstance(entry, Mapping) and (attendee := _attendee(entry)) is not None:
+        if isinstance(entry, dict) and (attendee := _attendee(entry)) is not None:
             people.append(attendee)
     flags: set[Flag] = set()
     if event.get("isCancelled") is True:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,39 +87,52 @@ def _pull_one(
         url, params = saved["link"], {}
         extra = {k: v for k, v in saved.items() if k not in ("kind", "link")}
     restarted = False
-    while True:
-        try:
-            body = client.get(url, params=params or None, headers=stream.headers)
-        except CursorExpired as exc:
-            if restarted:
-                # A fresh round expiring at once is not "the cursor got old": fail the run
-                # rather than loop (DESIGN.md contract 2, lieer's lesson).
-                raise ConnectorError(f"{stream.name}: a fresh delta round expired: {exc}") from exc
-            log.warning("%s: delta state expired (%s); one full resync", stream.name, exc)
-            restarted, resync = True, True
-            start = stream.fresh()
-            url, params, extra = start.url, dict(start.params), dict(start.extra)
-            continue
-        interactions, quarantined, removed = _records(stream, body)
-        next_link = body.get("@odata.nextLink")
-        delta_link = body.get("@odata.deltaLink")
-        if isinstance(next_link, str) and next_link:
-            state[stream.name] = {"kind": "next", "link": next_link, **extra}
-        elif isinstance(delta_link, str) and delta_link:
-            state[stream.name] = {"kind": "delta", "link": delta_link, **extra}
-        else:
-            raise ConnectorError(f"{stream.name}: a delta page with neither nextLink nor deltaLink")
-        yield Page(
-            interactions=interactions,
-            quarantined=quarantined,
-            removed=removed,
-            cursor=json.dumps({"v": CURSOR_VERSION, "streams": state}, sort_keys=True),
-            resync=resync,
-        )
-        resync = False
-        if state[stream.name]["kind"] == "delta":
-            return
-        url, params = state[stream.name]["link"], {}
+    # One page is fetched ahead while the current one is mapped and stored: a delta chain is
+    # sequential, but the round trip overlaps our own work (2 of the 4 requests per mailbox).
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"graph-{stream.name}")
+    ahead: Future[dict[str, Any]] | None = None
+    try:
+        while True:
+            try:
+                if ahead is not None:
+                    body, ahead = ahead.result(), None
+                else:
+                    body = client.get(url, params=params or None, headers=stream.headers)
+            except CursorExpired as exc:
+                if restarted:
+                    # A fresh round expiring too is not "the cursor got old": fail the run
+                    # rather than loop (DESIGN.md contract 2, lieer's lesson).
+                    raise ConnectorError(
+                        f"{stream.name}: a fresh delta round expired: {exc}"
+                    ) from exc
+                log.warning("%s: delta state expired (%s); one full resync", stream.name, exc)
+                restarted, resync = True, True
+                start = stream.fresh()
+                url, params, extra = start.url, dict(start.params), dict(start.extra)
+                continue
+            next_link = body.get("@odata.nextLink")
+            delta_link = body.get("@odata.deltaLink")
+            if isinstance(next_link, str) and next_link:
+                state[stream.name] = {"kind": "next", "link": next_link, **extra}
+                ahead = pool.submit(client.get, next_link, headers=stream.headers)
+            elif isinstance(delta_link, str) and delta_link:
+                state[stream.name] = {"kind": "delta", "link": delta_link, **extra}
+            else:
+                raise ConnectorError(f"{stream.name}: a delta page with neither link")
+            interactions, quarantined, removed = _records(stream, body)
+            yield Page(
+                interactions=interactions,
+                quarantined=quarantined,
+                removed=removed,
+                cursor=json.dumps({"v": CURSOR_VERSION, "streams": state}, sort_keys=True),
+                resync=resync,
+            )
+            resync = False
+            if state[stream.name]["kind"] == "delta":
+                return
+            url, params = state[stream.name]["link"], {}
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _records(
@@ -132,7 +146,7 @@ def _records(
     if not isinstance(items, list):
         raise ConnectorError(f"{stream.name}: a delta page without a value array")
     for item in items:
-        if not isinstance(item, Mapping):
+        if not isinstance(item, dict):
             quarantined.append(Quarantined("", f"{stream.name}: not an object"))
             continue
         item_id = item.get("id")
