@@ -17,6 +17,7 @@ from connectors.base import AccountContext
 
 FACTORIES: dict[str, str] = {
     "files": "connectors.files",
+    "outlook": "connectors.graph",
 }
 
 

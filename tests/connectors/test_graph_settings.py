@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from connectors.base import AccountContext, DraftSink, Source
 from connectors.errors import ConnectorError
-from connectors.graph import GraphSettings, open_account, parse_settings
+from connectors.graph import GraphAccount, GraphSettings, open_account, parse_settings
 from tests.fakes.graph.world import MemorySecrets
 
 
@@ -50,4 +51,18 @@ def test_open_account_gives_a_source_and_a_sink_without_touching_the_network() -
     assert isinstance(account, Source) and isinstance(account, DraftSink)
     assert account.auth is not None and account.auth._app is None  # msal is built on first use
     assert not any(hasattr(account, n) for n in ("send", "send_draft", "send_mail"))
+    account.close()
+
+
+def test_the_agent_registry_opens_an_outlook_account(tmp_path: Path) -> None:
+    from agent.accounts import open_connector
+    from agent.config import AccountConfig, Config
+
+    account = open_connector(
+        AccountConfig("work", "outlook", {"client_id": "abc", "calendar": False}),
+        Config(),
+        me=("me@example.org",),
+        folder=tmp_path,
+    )
+    assert isinstance(account, GraphAccount) and account.settings.calendar is False
     account.close()
