@@ -69,70 +69,91 @@ def read_cursor(cursor: str | None) -> tuple[dict[str, dict[str, str]], bool]:
 
 
 def pull_streams(client: GraphClient, streams: list[Stream], cursor: str | None) -> Iterator[Page]:
-    """Every stream's pages in turn; each page's cursor covers all streams."""
+    """Every stream's pages in turn; each page's cursor covers all streams.
+
+    The first request of every stream goes out at once (a no-change sync costs one round trip,
+    not one per stream), and each stream fetches one page ahead while the current one is mapped
+    and stored. The client's gate keeps it to 4 requests in flight per mailbox.
+    """
     state, unusable = read_cursor(cursor)
-    for stream in streams:
-        yield from _pull_one(client, stream, state, resync=unusable)
-        unusable = False  # the resync is recorded once, on the first page
+    pool = ThreadPoolExecutor(max_workers=client.max_concurrency, thread_name_prefix="graph")
+    try:
+        starts = [_start(stream, state.get(stream.name)) for stream in streams]
+        firsts = [
+            pool.submit(client.get, url, params=params or None, headers=stream.headers)
+            for stream, (url, params, _) in zip(streams, starts, strict=True)
+        ]
+        for stream, start, first in zip(streams, starts, firsts, strict=True):
+            yield from _pull_one(client, pool, stream, state, start, first, resync=unusable)
+            unusable = False  # the resync is recorded once, on the first page
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+Start = tuple[str, dict[str, str], dict[str, str]]  # url, query, state kept with the links
+
+
+def _start(stream: Stream, saved: dict[str, str] | None) -> Start:
+    if saved is None or (saved.get("kind") == "delta" and stream.stale(saved)):
+        return _fresh(stream)
+    return saved["link"], {}, {k: v for k, v in saved.items() if k not in ("kind", "link")}
+
+
+def _fresh(stream: Stream) -> Start:
+    start = stream.fresh()
+    return start.url, dict(start.params), dict(start.extra)
 
 
 def _pull_one(
-    client: GraphClient, stream: Stream, state: dict[str, dict[str, str]], *, resync: bool
+    client: GraphClient,
+    pool: ThreadPoolExecutor,
+    stream: Stream,
+    state: dict[str, dict[str, str]],
+    start: Start,
+    first: Future[dict[str, Any]],
+    *,
+    resync: bool,
 ) -> Iterator[Page]:
-    saved = state.get(stream.name)
-    if saved is None or (saved.get("kind") == "delta" and stream.stale(saved)):
-        start = stream.fresh()
-        url, params, extra = start.url, dict(start.params), dict(start.extra)
-    else:
-        url, params = saved["link"], {}
-        extra = {k: v for k, v in saved.items() if k not in ("kind", "link")}
+    url, params, extra = start
+    ahead: Future[dict[str, Any]] | None = first
     restarted = False
-    # One page is fetched ahead while the current one is mapped and stored: a delta chain is
-    # sequential, but the round trip overlaps our own work (2 of the 4 requests per mailbox).
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"graph-{stream.name}")
-    ahead: Future[dict[str, Any]] | None = None
-    try:
-        while True:
-            try:
-                if ahead is not None:
-                    body, ahead = ahead.result(), None
-                else:
-                    body = client.get(url, params=params or None, headers=stream.headers)
-            except CursorExpired as exc:
-                if restarted:
-                    # A fresh round expiring too is not "the cursor got old": fail the run
-                    # rather than loop (DESIGN.md contract 2, lieer's lesson).
-                    raise ConnectorError(
-                        f"{stream.name}: a fresh delta round expired: {exc}"
-                    ) from exc
-                log.warning("%s: delta state expired (%s); one full resync", stream.name, exc)
-                restarted, resync = True, True
-                start = stream.fresh()
-                url, params, extra = start.url, dict(start.params), dict(start.extra)
-                continue
-            next_link = body.get("@odata.nextLink")
-            delta_link = body.get("@odata.deltaLink")
-            if isinstance(next_link, str) and next_link:
-                state[stream.name] = {"kind": "next", "link": next_link, **extra}
-                ahead = pool.submit(client.get, next_link, headers=stream.headers)
-            elif isinstance(delta_link, str) and delta_link:
-                state[stream.name] = {"kind": "delta", "link": delta_link, **extra}
+    while True:
+        try:
+            if ahead is not None:
+                fetching, ahead = ahead, None
+                body = fetching.result()
             else:
-                raise ConnectorError(f"{stream.name}: a delta page with neither link")
-            interactions, quarantined, removed = _records(stream, body)
-            yield Page(
-                interactions=interactions,
-                quarantined=quarantined,
-                removed=removed,
-                cursor=json.dumps({"v": CURSOR_VERSION, "streams": state}, sort_keys=True),
-                resync=resync,
-            )
-            resync = False
-            if state[stream.name]["kind"] == "delta":
-                return
-            url, params = state[stream.name]["link"], {}
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+                body = client.get(url, params=params or None, headers=stream.headers)
+        except CursorExpired as exc:
+            if restarted:
+                # A fresh round expiring too is not "the cursor got old": fail the run
+                # rather than loop (DESIGN.md contract 2, lieer's lesson).
+                raise ConnectorError(f"{stream.name}: a fresh delta round expired: {exc}") from exc
+            log.warning("%s: delta state expired (%s); one full resync", stream.name, exc)
+            restarted, resync = True, True
+            url, params, extra = _fresh(stream)
+            continue
+        next_link = body.get("@odata.nextLink")
+        delta_link = body.get("@odata.deltaLink")
+        if isinstance(next_link, str) and next_link:
+            state[stream.name] = {"kind": "next", "link": next_link, **extra}
+            ahead = pool.submit(client.get, next_link, headers=stream.headers)
+        elif isinstance(delta_link, str) and delta_link:
+            state[stream.name] = {"kind": "delta", "link": delta_link, **extra}
+        else:
+            raise ConnectorError(f"{stream.name}: a delta page with neither link")
+        interactions, quarantined, removed = _records(stream, body)
+        yield Page(
+            interactions=interactions,
+            quarantined=quarantined,
+            removed=removed,
+            cursor=json.dumps({"v": CURSOR_VERSION, "streams": state}, sort_keys=True),
+            resync=resync,
+        )
+        resync = False
+        if state[stream.name]["kind"] == "delta":
+            return
+        url, params = state[stream.name]["link"], {}
 
 
 def _records(
