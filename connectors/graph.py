@@ -26,7 +26,7 @@ No code here sends mail: there is no send call (DESIGN.md contract 6).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -161,7 +161,7 @@ class GraphAccount:
     def __post_init__(self) -> None:
         self._drafts = GraphDrafts(self.client)
 
-    def pull(self, cursor: str | None) -> Iterator[Page]:
+    def pull(self, cursor: str | None) -> Generator[Page, None, None]:
         if self.auth is not None:
             self.auth.silent()  # acquire_token_silent once per sync: fails early, with advice
         yield from pull_streams(self.client, self.streams(), cursor)

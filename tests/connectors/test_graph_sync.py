@@ -233,7 +233,7 @@ def test_ten_percent_injected_faults_leave_the_same_store_as_a_clean_run() -> No
 
 def test_a_pull_abandoned_after_one_page_resumes_from_that_page(world: GraphWorld) -> None:
     world.add([make_spec() for _ in range(6)] + [make_spec(sent=False) for _ in range(3)])
-    pull = world.source().pull(None)
+    pull = world.account().pull(None)  # a generator, so it can be closed
     first = next(pull)
     pull.close()  # the daemon stopped mid-sync; the prefetched page is thrown away
     rest, _ = drain(world.source(), first.cursor)
