@@ -21,6 +21,7 @@ from typing import Any
 
 import msal
 import requests
+from msal.oauth2cli.oauth2 import BrowserInteractionTimeoutError
 
 from connectors.base import Secrets
 from connectors.errors import AuthError, ConnectorError, TransientError
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SCOPES = ("Mail.ReadWrite", "Calendars.Read")
 CACHE_SECRET = "token_cache"
+INTERACTIVE_WAIT = 300  # seconds a person has to finish signing in in the browser
 # Ask msal again this long before the access token runs out (msal itself refreshes 5 min early).
 EARLY = 300.0
 # OAuth errors that only a person can fix (RFC 6749 5.2; Microsoft's AADSTS codes map onto these).
@@ -107,7 +109,15 @@ class MsalAuth:
     def sign_in_interactively(self) -> str:
         """The authorization-code flow in a local browser (where one exists)."""
         app = self.app()
-        result = self._call(app.acquire_token_interactive, list(self.scopes))
+        try:
+            result = self._call(
+                app.acquire_token_interactive, list(self.scopes), timeout=INTERACTIVE_WAIT
+            )
+        except BrowserInteractionTimeoutError as exc:
+            raise AuthError(
+                "the browser sign-in was not completed in time",
+                advice=f"run `touchbase auth {self.account}` again, or use the device code",
+            ) from exc
         self._accept(result)
         return str(result.get("id_token_claims", {}).get("preferred_username", ""))
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import html
+import re
+import threading
+import webbrowser
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -101,3 +105,30 @@ def test_an_account_signs_in_then_syncs_with_msal_tokens(fake: FakeGraph) -> Non
     pages, cursor = drain(account, None)
     assert [i.subject for p in pages for i in p.interactions] == ["Hi"] and cursor
     assert all(e.status == 200 for e in fake.log if e.path.startswith("/v1.0"))
+
+
+def test_interactive_sign_in_completes_through_a_browser_redirect(
+    fake: FakeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """msal's real authorization-code flow: its local redirect server receives the code."""
+    session = fake.http_client()
+    opened: list[str] = []
+
+    def submit(uri: str) -> None:
+        # The "browser": load the sign-in page, then post its form to msal's local listener.
+        page = session.get(uri, timeout=10).text
+        action = html.unescape(re.search(r'action="([^"]+)"', page).group(1))  # type: ignore[union-attr]
+        fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', page))
+        session.post(action, data=fields, timeout=10)
+
+    def browser(uri: str, *args: object, **kwargs: object) -> bool:
+        opened.append(uri)
+        threading.Thread(target=submit, args=(uri,), daemon=True).start()
+        return True
+
+    monkeypatch.setattr(webbrowser, "open", browser)
+    secrets = MemorySecrets()
+    assert auth(fake, secrets).sign_in_interactively() == "me@example.org"
+    assert opened and opened[0].startswith("https://login.fake.test/")
+    assert fake.identity.grants == ["authorization_code"]
+    assert auth(fake, secrets).silent() in fake.identity.access_tokens

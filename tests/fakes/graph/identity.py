@@ -43,6 +43,7 @@ class Identity:
     access_tokens: set[str] = field(default_factory=lambda: {"test-token"})
     refresh_tokens: set[str] = field(default_factory=set)
     grants: list[str] = field(default_factory=list)  # grant_type of every token request
+    _codes: dict[str, tuple[str, str]] = field(default_factory=dict)  # code: (nonce, scope)
     _devices: dict[str, tuple[int, str]] = field(default_factory=dict)  # code: (polls, scope)
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -60,6 +61,8 @@ class Identity:
             return self.device_code(form)
         if method == "POST" and tail == "oauth2/v2.0/token":
             return self.token(form)
+        if method == "GET" and tail == "oauth2/v2.0/authorize":
+            return self.authorize(form)
         return 404, {"error": "not_found", "error_description": path}
 
     def discovery(self) -> dict[str, Any]:
@@ -102,6 +105,18 @@ class Identity:
             "message": f"To sign in, open https://microsoft.com/devicelogin and enter FAKE{n:04d}.",
         }
 
+    def authorize(self, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        """The sign-in page, already signed in: hands back a code (RFC 6749 4.1.2).
+
+        msal asks for `response_mode=form_post`, so like Microsoft's page this answers with a
+        form the browser posts to the redirect URI (OAuth 2.0 Form Post Response Mode).
+        """
+        with self._lock:
+            code = f"code-{next(self._counter)}"
+            self._codes[code] = (query.get("nonce", ""), query.get("scope", ""))
+        fields = {"code": code, "state": query.get("state", ""), "client_info": ""}
+        return 200, {"form_post": query["redirect_uri"], "fields": fields}
+
     def token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         grant = form.get("grant_type", "")
         scope = form.get("scope", "")
@@ -116,6 +131,11 @@ class Identity:
                     self._devices[code] = (polls - 1, scope)
                     return 400, {"error": "authorization_pending", "error_description": "wait"}
                 del self._devices[code]
+            elif grant == "authorization_code":
+                if form.get("code") not in self._codes:
+                    return 400, {"error": "invalid_grant", "error_description": "unknown code"}
+                nonce, scope = self._codes.pop(form["code"])
+                return 200, self._issue(form.get("client_id", ""), scope, nonce)
             elif grant == "refresh_token":
                 if form.get("refresh_token") not in self.refresh_tokens:
                     return 400, {"error": "invalid_grant", "error_description": "AADSTS70000"}
@@ -128,7 +148,7 @@ class Identity:
         with self._lock:
             self.refresh_tokens.clear()
 
-    def _issue(self, client_id: str, scope: str) -> dict[str, Any]:
+    def _issue(self, client_id: str, scope: str, nonce: str = "") -> dict[str, Any]:
         n = next(self._counter)
         access, refresh = f"access-{n}", f"refresh-{n}"
         self.access_tokens.add(access)
@@ -147,6 +167,8 @@ class Identity:
             "name": "Fake Owner",
             "ver": "2.0",
         }
+        if nonce:
+            claims["nonce"] = nonce
         id_token = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
         return {
             "token_type": "Bearer",

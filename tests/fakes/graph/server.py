@@ -8,6 +8,7 @@ Graph's do. Every request is logged; faults can be scripted (`inject`) or drawn 
 
 from __future__ import annotations
 
+import html
 import json
 import random
 import re
@@ -322,9 +323,13 @@ class _Handler(BaseHTTPRequestHandler):
                 threading.Event().wait(fake.latency)  # stands in for the network round trip
             if not parts.path.startswith("/v1.0/"):
                 form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+                form.update(query)
                 status, body = fake.identity.handle(method, parts.path, form)
                 fake.record(Served(method, self.path, status))
-                self._reply(status, body)
+                if "form_post" in body:
+                    self._form_post(body["form_post"], body["fields"])
+                else:
+                    self._reply(status, body)
                 return
             fault = fake.next_fault(method)
             if fault in ("429", "503"):
@@ -368,6 +373,21 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             with fake._lock:
                 fake.inflight -= 1
+
+    def _form_post(self, action: str, fields: dict[str, str]) -> None:
+        inputs = "".join(
+            f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+            for k, v in fields.items()
+        )
+        page = (
+            f'<html><body onload="document.forms[0].submit()">'
+            f'<form method="post" action="{html.escape(action)}">{inputs}</form></body></html>'
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
 
     def _reply(
         self,
