@@ -39,7 +39,9 @@ TokenProvider = Callable[[], str]
 MAX_CONCURRENCY = 4
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 EXPIRED_CODES = frozenset({"syncstatenotfound", "resyncrequired", "syncstateinvalid"})
-SEND_MARKERS = ("/send", "/sendmail")  # never requested: touchbase does not send mail
+# Never requested: touchbase does not send mail (message: send, user: sendMail, and the
+# namespaced action form).
+SEND_MARKERS = ("/send", "/sendmail", ".send", ".sendmail")
 
 
 class NotFound(ConnectorError):

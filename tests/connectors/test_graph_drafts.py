@@ -91,7 +91,7 @@ def test_keys_with_quotes_are_escaped_in_the_filter(world: GraphWorld) -> None:
 
 def test_the_client_refuses_send_endpoints_before_any_request(world: GraphWorld) -> None:
     client = GraphClient(world.fake.url, lambda: "test-token")
-    for path in ("me/sendMail", "me/messages/abc/send"):
+    for path in ("me/sendMail", "me/messages/abc/send", "me/messages/abc/microsoft.graph.send"):
         with pytest.raises(AssertionError):
             client.post(path, {})
     assert world.fake.log == []

@@ -8,19 +8,17 @@ Graph's do. Every request is logged; faults can be scripted (`inject`) or drawn 
 
 from __future__ import annotations
 
-import html
 import json
 import random
 import re
-import socket
 import threading
 from collections import deque
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote
 
+from tests.fakes.graph.handler import Handler, Served, error
 from tests.fakes.graph.identity import TENANT, Identity, LoopbackSession
 from tests.fakes.graph.mailbox import Collection, Mailbox, decode_token, encode_token, new_id
 
@@ -35,17 +33,6 @@ _KEY_FILTER = re.compile(
     r" and ep/value eq '((?:[^']|'')*)'\)"
 )
 _MID_FILTER = re.compile(r"^internetMessageId eq '((?:[^']|'')*)'$")
-
-
-@dataclass(frozen=True)
-class Served:
-    """One request as the fake saw it."""
-
-    method: str
-    path: str  # with the query string
-    status: int
-    fault: str = ""
-    prefer: str = ""
 
 
 class FakeGraph:
@@ -66,7 +53,7 @@ class FakeGraph:
         self._script: deque[str] = deque()
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._server.fake = self  # type: ignore[attr-defined]
         self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -117,7 +104,7 @@ class FakeGraph:
     ) -> tuple[int, Any]:
         lowered = path.lower()
         if re.search(r"/send(mail)?$|\.send$", lowered):
-            return 405, _error("ErrorAccessDenied", "touchbase must never send mail")
+            return 405, error("ErrorAccessDenied", "touchbase must never send mail")
         with self.mailbox.lock:
             match = _MAIL_DELTA.match(lowered)
             if method == "GET" and match:
@@ -132,35 +119,33 @@ class FakeGraph:
             if method == "POST" and reply:
                 original = self.mailbox.find(unquote(path.split("/")[4]))
                 if original is None:
-                    return 404, _error("ErrorItemNotFound", "The specified object was not found.")
+                    return 404, error("ErrorItemNotFound", "The specified object was not found.")
                 return 201, self.create_draft((body or {}).get("message") or {}, original[1])
-        return 400, _error("BadRequest", f"the fake does not serve {method} {path}")
+        return 400, error("BadRequest", f"the fake does not serve {method} {path}")
 
     def delta(self, name: str, query: dict[str, str], prefer: str) -> tuple[int, Any]:
         if name not in self.mailbox.collections:
-            return 404, _error("ErrorInvalidIdMalformed", "unknown folder")
+            return 404, error("ErrorInvalidIdMalformed", "unknown folder")
         collection = self.mailbox.folder(name)
         calendar = name == "calendar"
         token = query.get("$skiptoken") or query.get("$deltatoken")
         if token is not None:
             state = decode_token(token)
             if state is None or state.get("c") != name:
-                return 400, _error("BadRequest", "malformed token")
+                return 400, error("BadRequest", "malformed token")
             if state["g"] != self.mailbox.generation:
                 if self.expiry_mode == "gone":
-                    return 410, _error(
-                        "resyncRequired", "Resync required. Replace any local items."
-                    )
-                return 400, _error("syncStateNotFound", "The sync state was not found.")
+                    return 410, error("resyncRequired", "Resync required. Replace any local items.")
+                return 400, error("syncStateNotFound", "The sync state was not found.")
             if "$deltatoken" in query:
                 state = {**state, "p": state["h"], "h": len(collection.log), "o": 0}
         else:
             if calendar and "$select" in query:
-                return 400, _error("BadRequest", "calendarView delta does not support $select")
+                return 400, error("BadRequest", "calendarView delta does not support $select")
             window = None
             if calendar:
                 if "startDateTime" not in query or "endDateTime" not in query:
-                    return 400, _error("ErrorInvalidParameter", "startDateTime and endDateTime")
+                    return 400, error("ErrorInvalidParameter", "startDateTime and endDateTime")
                 window = [query["startDateTime"], query["endDateTime"]]
             state = {
                 "c": name,
@@ -223,7 +208,7 @@ class FakeGraph:
         key = _KEY_FILTER.fullmatch(query)
         mid = _MID_FILTER.match(query)
         if not key and not mid:
-            return 400, _error("ErrorInvalidUrlQueryFilter", f"unsupported filter {query}")
+            return 400, error("ErrorInvalidUrlQueryFilter", f"unsupported filter {query}")
         found = []
         for collection in self.mailbox.collections.values():
             for item in collection.items.values():
@@ -279,133 +264,3 @@ def _in_window(collection: Collection, item_id: str, start: str, end: str) -> bo
 def _page_size(prefer: str) -> int:
     match = re.search(r"odata\.maxpagesize=(\d+)", prefer)
     return min(int(match.group(1)), MAX_PAGE) if match else DEFAULT_PAGE
-
-
-def _error(code: str, message: str) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "innerError": {"request-id": "fake"}}}
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, like Graph
-
-    def setup(self) -> None:
-        super().setup()
-        # Without TCP_NODELAY every small response waits ~40 ms for Nagle (TESTING.md).
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # the fake's own log is `FakeGraph.log`
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_PATCH(self) -> None:
-        self._serve("PATCH")
-
-    def do_DELETE(self) -> None:
-        self._serve("DELETE")
-
-    def _serve(self, method: str) -> None:
-        fake: FakeGraph = self.server.fake  # type: ignore[attr-defined]
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        parts = urlsplit(self.path)
-        query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        prefer = ", ".join(self.headers.get_all("Prefer") or [])
-        with fake._lock:
-            fake.inflight += 1
-            fake.max_inflight = max(fake.max_inflight, fake.inflight)
-        try:
-            if fake.latency:
-                threading.Event().wait(fake.latency)  # stands in for the network round trip
-            if not parts.path.startswith("/v1.0/"):
-                form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-                form.update(query)
-                status, body = fake.identity.handle(method, parts.path, form)
-                fake.record(Served(method, self.path, status))
-                if "form_post" in body:
-                    self._form_post(body["form_post"], body["fields"])
-                else:
-                    self._reply(status, body)
-                return
-            fault = fake.next_fault(method)
-            if fault in ("429", "503"):
-                fake.record(Served(method, self.path, int(fault), fault, prefer))
-                headers = {"Retry-After": fake.retry_after}
-                self._reply(
-                    int(fault),
-                    _error("TooManyRequests" if fault == "429" else "ServiceUnavailable", "fault"),
-                    headers,
-                )
-                return
-            if fault == "drop":
-                fake.record(Served(method, self.path, 0, fault, prefer))
-                self.close_connection = True
-                return
-            if fault == "expire":
-                fake.record(Served(method, self.path, 410, fault, prefer))
-                self._reply(410, _error("resyncRequired", "Resync required."))
-                return
-            token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
-            if token not in fake.identity.access_tokens:
-                fake.record(Served(method, self.path, 401, "", prefer))
-                self._reply(
-                    401, _error("InvalidAuthenticationToken", "Access token is empty or invalid.")
-                )
-                return
-            body_in = (
-                json.loads(raw)
-                if raw and "json" in (self.headers.get("Content-Type") or "")
-                else None
-            )
-            status, body = fake.graph(method, parts.path, query, prefer, body_in)
-            if method == "POST" and status == 201 and fake.ambiguous_posts:
-                fake.ambiguous_posts -= 1
-                fault = "drop"
-            fake.record(Served(method, self.path, status if fault != "drop" else 0, fault, prefer))
-            if fault == "drop":
-                self.close_connection = True
-                return
-            self._reply(status, body, truncate=fault == "truncate")
-        finally:
-            with fake._lock:
-                fake.inflight -= 1
-
-    def _form_post(self, action: str, fields: dict[str, str]) -> None:
-        inputs = "".join(
-            f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
-            for k, v in fields.items()
-        )
-        page = (
-            f'<html><body onload="document.forms[0].submit()">'
-            f'<form method="post" action="{html.escape(action)}">{inputs}</form></body></html>'
-        ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(page)))
-        self.end_headers()
-        self.wfile.write(page)
-
-    def _reply(
-        self,
-        status: int,
-        body: Any,
-        headers: dict[str, str] | None = None,
-        *,
-        truncate: bool = False,
-    ) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; odata.metadata=minimal")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        if truncate:
-            self.wfile.write(data[: len(data) // 2])
-            self.close_connection = True
-            return
-        self.wfile.write(data)
