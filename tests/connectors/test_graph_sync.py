@@ -84,10 +84,11 @@ def test_mid_round_cursor_that_expired_means_one_full_resync(world: GraphWorld) 
 
 def test_a_fresh_round_that_expires_too_fails_the_run_instead_of_looping(world: GraphWorld) -> None:
     world.add([make_spec() for _ in range(4)])
-    _, cursor = drain(world.source(), None)
+    one = {"mail_folders": ["sentitems"]}  # one stream: the scripted faults land in order
+    _, cursor = drain(world.account(**one), None)
     world.fake.inject("expire", "ok", "expire")  # the deltaLink, then the resync's second page
     with pytest.raises(ConnectorError, match="fresh delta round expired"):
-        drain(world.source(), cursor)
+        drain(world.account(**one), cursor)
 
 
 def test_unreadable_cursor_means_a_recorded_full_resync(world: GraphWorld) -> None:
@@ -112,7 +113,7 @@ def test_dropped_connections_cut_bodies_and_503_are_retried(world: GraphWorld) -
     store = Store()
     store.sync(world.source())
     assert len(world.waits) == 3 and len(store.items) == 5
-    assert [e.fault for e in world.fake.log[:3]] == ["drop", "truncate", "503"]
+    assert sorted(e.fault for e in world.fake.log if e.fault) == ["503", "drop", "truncate"]
 
 
 def test_throttling_that_does_not_pass_is_a_transient_error(world: GraphWorld) -> None:
