@@ -17,6 +17,8 @@ from connectors.base import AccountContext
 
 FACTORIES: dict[str, str] = {
     "files": "connectors.files",
+    "gmail": "connectors.gmail",
+    "gcal": "connectors.gcal",
     "outlook": "connectors.graph",
 }
 

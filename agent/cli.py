@@ -23,6 +23,8 @@ COMMANDS = (
     "agent.commands.importing",
     "agent.commands.sync",
     "agent.commands.status",
+    "agent.commands.people",
+    "agent.commands.demo",
 )
 
 EXIT_USER_ERROR = 2
