@@ -60,8 +60,8 @@ def report(app: App, results: list[SyncResult]) -> None:
         return
     for r in results:
         line = (
-            f"{r.account}: {r.stored} new interactions, {r.duplicates} already known, "
-            f"{r.quarantined} quarantined"
+            f"{r.account}: {r.stored} new interactions, {r.updated} updated, "
+            f"{r.duplicates} unchanged, {r.quarantined} quarantined"
         )
         if r.resyncs:
             line += f", {r.resyncs} full resync(s)"
