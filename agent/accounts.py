@@ -20,6 +20,7 @@ FACTORIES: dict[str, str] = {
     "files": "connectors.files",
     "gmail": "connectors.gmail",
     "gcal": "connectors.gcal",
+    "outlook": "connectors.graph",
 }
 
 
