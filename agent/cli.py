@@ -23,6 +23,9 @@ COMMANDS = (
     "agent.commands.importing",
     "agent.commands.sync",
     "agent.commands.status",
+    "agent.commands.people",
+    "agent.commands.demo",
+    "agent.commands.auth",
 )
 
 EXIT_USER_ERROR = 2

@@ -18,7 +18,9 @@ from agent.sync import SyncResult, sync_account
 from connectors.errors import ConnectorError
 
 
-def pull_accounts(app: App, accounts: list[AccountConfig]) -> list[SyncResult]:
+def pull_accounts(
+    app: App, accounts: list[AccountConfig], *, quiet: bool = False
+) -> list[SyncResult]:
     results: list[SyncResult] = []
     me = app.me()
     for account in accounts:
@@ -47,7 +49,8 @@ def pull_accounts(app: App, accounts: list[AccountConfig]) -> list[SyncResult]:
                     app.store, account_id, account.name, connector, clock=app.now, on_page=on_page
                 )
             )
-    report(app, results)
+    if not quiet:
+        report(app, results)
     return results
 
 
@@ -57,8 +60,8 @@ def report(app: App, results: list[SyncResult]) -> None:
         return
     for r in results:
         line = (
-            f"{r.account}: {r.stored} new interactions, {r.duplicates} already known, "
-            f"{r.quarantined} quarantined"
+            f"{r.account}: {r.stored} new interactions, {r.updated} updated, "
+            f"{r.duplicates} unchanged, {r.quarantined} quarantined"
         )
         if r.resyncs:
             line += f", {r.resyncs} full resync(s)"

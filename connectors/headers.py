@@ -46,12 +46,8 @@ _WANTED = {f.lower() for f in FIELDS}
 _ROLES = {"from": Role.FROM, "to": Role.TO, "cc": Role.CC, "bcc": Role.BCC}
 _MSGID = re.compile(r"<[^<>\s]+>")
 _SIMPLE_ADDRESS = re.compile(r"^[^\s<>()\",;:@\\]+@[^\s<>()\",;:@\\]+$")
-# A list of `a@b`, `Name <a@b>` and `"Name, Quoted" <a@b>`: most address fields. Read by this
-# pattern they give the pairs getaddresses gives, about 20x faster (it walks each character).
-_ADDR = r'[^\s<>()",;:@\\]+@[^\s<>()",;:@\\]+'
-_ENTRY = re.compile(
-    rf'\s*(?:({_ADDR})|(?:"([^"\\]*)"|([^"<>()\[\],;:@\\]*?))\s*<({_ADDR})>)\s*(?:,|\Z)'
-)
+_NAME_ADDR = re.compile(r"^([^<>@]*?)\s*<([^\s<>()\",;:@\\]+@[^\s<>()\",;:@\\]+)>$")
+_NEEDS_FULL_PARSER = re.compile(r"['\"()\\:;\[]|=\?")
 # The RFC 5322 3.3 date-time nearly every mailer writes: [day-of-week,] d Mon yyyy hh:mm[:ss] zone
 _RFC_DATE = re.compile(
     r"^\s*(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d\d)(?::(\d\d))?"
@@ -126,48 +122,61 @@ def decode_words(value: str) -> str:
     return " ".join(text.split())
 
 
+def _plain_list(value: str) -> list[tuple[str, str]] | None:
+    """A comma-separated list of `addr` and `Name <addr>` entries, or None for anything else.
+
+    Long recipient lists are where getaddresses spends its time (it is a character-by-character
+    parser); with no quotes, comments, groups or encoded words a comma can only separate
+    entries, so a split gives the same answer about 20x faster.
+    """
+    pairs: list[tuple[str, str]] = []
+    for part in value.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if _SIMPLE_ADDRESS.match(part):
+            pairs.append(("", part.lower()))
+            continue
+        match = _NAME_ADDR.match(part)
+        if match is None:
+            return None
+        pairs.append((" ".join(match.group(1).split()).strip("' "), match.group(2).lower()))
+    return pairs
+
+
 def parse_addresses(value: str) -> list[tuple[str, str]]:
     """(display name, lower-cased address) pairs; group syntax and empty entries dropped."""
-    return list(_parse_addresses(value.strip()))
-
-
-def _fast_list(value: str) -> tuple[tuple[str, str], ...] | None:
-    """Comma-separated plain `a@b`, `Name <a@b>` and `"Name" <a@b>` entries, or None for
-    anything else (groups, comments, escapes), which getaddresses then reads."""
-    pairs = []
-    pos, end = 0, len(value)
-    while pos < end:
-        entry = _ENTRY.match(value, pos)
-        if entry is None:
-            return None
-        plain, quoted, bare, address = entry.groups()
-        if plain:
-            pairs.append(("", plain.lower()))
-        else:
-            name = quoted if quoted is not None else bare
-            pairs.append((decode_words(name).strip("'\" ") if name else "", address.lower()))
-        pos = entry.end()
-    return tuple(pairs) if pairs else None
+    return list(_cached_addresses(value))
 
 
 # A mailbox repeats the same From and many of the same To values: cached, a 100k-message sync
 # parses each distinct value once. Bounded, so memory stays flat.
 @functools.lru_cache(maxsize=16384)
-def _parse_addresses(value: str) -> tuple[tuple[str, str], ...]:
+def _cached_addresses(value: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_read_addresses(value))
+
+
+def _read_addresses(value: str) -> list[tuple[str, str]]:
+    value = value.strip()
     if not value:
-        return ()
+        return []
     if _SIMPLE_ADDRESS.match(value):  # the common case, 10x cheaper than getaddresses
-        return (("", value.lower()),)
-    fast = _fast_list(value)
-    if fast is not None:
-        return fast
+        return [("", value.lower())]
+    if not _NEEDS_FULL_PARSER.search(value):
+        fast = _plain_list(value)
+        if fast is not None:
+            return fast
     pairs: list[tuple[str, str]] = []
     for name, address in email.utils.getaddresses([value]):
-        address = address.strip().strip("'\"").lower()
+        address = address.strip().lower()
+        # 'a@b.org' (balanced quotes, an Outlook habit) is a@b.org; a lone quote is kept as the
+        # sender wrote it: guessing there merges addresses that were never the same.
+        if len(address) > 2 and address[0] == address[-1] and address[0] in "'\"":
+            address = address[1:-1].strip()
         if not address or address.endswith(":") or address == ";":
             continue
         pairs.append((decode_words(name).strip("'\" ") if name else "", address))
-    return tuple(pairs)
+    return pairs
 
 
 def parse_date(value: str | None) -> datetime | None:

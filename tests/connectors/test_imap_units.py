@@ -193,17 +193,7 @@ def test_cursor_round_trip_and_garbage() -> None:
             load(bad)
 
 
-# -- the shared header parser's fast paths give the slow paths' answers ------------------------
-
-
-def slow_addresses(value: str) -> list[tuple[str, str]]:
-    pairs = []
-    for name, address in email.utils.getaddresses([value.strip()]):
-        address = address.strip().strip("'\"").lower()
-        if not address or address.endswith(":") or address == ";":
-            continue
-        pairs.append((headers.decode_words(name).strip("'\" ") if name else "", address))
-    return pairs
+# -- the shared header parser's date fast path gives the stdlib's answers --------------------
 
 
 def slow_date(value: str) -> datetime | None:
@@ -219,22 +209,18 @@ def slow_date(value: str) -> datetime | None:
     return when if when < datetime(2200, 1, 1, tzinfo=UTC) else None
 
 
-def test_header_fast_paths_agree_with_the_stdlib_on_the_messy_corpus() -> None:
-    addresses, dates = [], []
+def test_date_fast_path_agrees_with_the_stdlib_on_the_messy_corpus() -> None:
+    dates = []
     for path in corpus("messy").rglob("*"):
         if path.is_file() and path.suffix != ".json":
             for name, value in headers.parse_header_block(path.read_bytes(), None):
-                if name.lower() in ("from", "to", "cc", "bcc", "reply-to", "sender"):
-                    addresses.append(value)
-                elif "date" in name.lower():
+                if "date" in name.lower():
                     dates.append(value)
-    addresses += ['a@b, "Doe, J" <j@x.org>,c <c@d>', "a@b,", "A <a@b> B <c@d>", '"x\\"y" <a@b>']
     dates += [
         "Mon, 01 Jan 2024 24:00:00 +0000",
         "1 Jan 2024 09:00 -0500",
         "Tue, 31 Feb 2024 1:00:00 +0000",
     ]
-    assert [headers.parse_addresses(v) for v in addresses] == [slow_addresses(v) for v in addresses]
     assert [headers.parse_date(v) for v in dates] == [slow_date(v) for v in dates]
 
 
