@@ -34,8 +34,9 @@ def imap_errors(host: str, what: str) -> Iterator[None]:
     except LoginError as exc:
         raise AuthError(
             f"{host} refused the login: {_reason(exc)}",
-            advice="check the username and password (or app password) for this account; "
-            "many providers need IMAP enabled or an app password when 2-step sign-in is on",
+            advice="check the username, then store the right password with `touchbase auth "
+            "ACCOUNT` (many providers want IMAP switched on, or an app password when 2-step "
+            "sign-in is on)",
         ) from exc
     except ssl.SSLCertVerificationError as exc:
         raise ConnectorError(
@@ -93,7 +94,7 @@ def connect(settings: ImapSettings, credential: Credential) -> IMAPClient:
                 raise AuthError(
                     f"no {'access token' if settings.auth == 'xoauth2' else 'password'} "
                     f"stored for {settings.username} on {settings.host}",
-                    advice="store the password for this account (touchbase account login)",
+                    advice="store it with `touchbase auth ACCOUNT`",
                 )
             if settings.auth == "xoauth2":
                 client.oauth2_login(settings.username, secret)
