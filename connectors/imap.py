@@ -43,9 +43,9 @@ from imapclient.imapclient import DRAFT, SEEN
 
 from connectors.base import AccountContext, DraftMessage, Interaction, Page, Quarantined
 from connectors.errors import BadRecord, ConnectorError, TransientError
-from connectors.headers import FIELDS, interaction_from_headers, message_ids, parse_header_block
+from connectors.headers import FIELDS, interaction_from_headers, message_ids
 from connectors.imap_cursor import BadCursor, FolderState, dump, load
-from connectors.imap_fetch import Fetched, RawReader, parse_internal_date
+from connectors.imap_fetch import Fetched, RawReader, header_fields, parse_internal_date
 from connectors.imap_folders import Folder, drafts_folder, listed, sync_folders
 from connectors.imap_session import Credential, close_quietly, connect, imap_errors
 from connectors.imap_settings import ImapSettings, parse_settings
@@ -234,7 +234,7 @@ class ImapAccount:
         bad: list[Quarantined] = []
         for item in fetched:
             # The server sent only the FIELDS asked for: no need to filter them again.
-            headers = parse_header_block(item.header, None)
+            headers = header_fields(item.header)
             sid = source_id(folder.kind, item.header, headers)
             if sid in seen:
                 continue  # two copies of one message: one interaction

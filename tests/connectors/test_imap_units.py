@@ -8,11 +8,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from connectors import headers
 from connectors.errors import ConnectorError, TransientError
 from connectors.imap_cursor import BadCursor, FolderState, describe, dump, load
-from connectors.imap_fetch import RawReader, parse_internal_date, parse_uid_set, uid_set
+from connectors.imap_fetch import (
+    RawReader,
+    header_fields,
+    parse_internal_date,
+    parse_uid_set,
+    uid_set,
+)
 from connectors.imap_folders import Listed, drafts_folder, find_special, listed, sync_folders
 from connectors.imap_settings import parse_settings
 from tests.conftest import corpus
@@ -232,3 +240,36 @@ def test_cursor_described_per_folder_for_status() -> None:
     ]
     assert describe(None) == ["no folder synced yet"]
     assert "unreadable" in describe("nonsense")[0]
+
+
+# -- the fast header split is the shared parser's answer ---------------------------------------
+
+PIECES = [
+    b"To",
+    b"x-y",
+    b"A",
+    b":",
+    b" ",
+    b"\t",
+    b"\r",
+    b"\n",
+    b"\r\n",
+    b"\r\n ",
+    b"\xc3\xa9",
+    b"\xff",
+]
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=30))
+def test_header_fields_equals_parse_header_block(pieces: list[bytes]) -> None:
+    block = b"".join(pieces)
+    assert header_fields(block) == headers.parse_header_block(block, None)
+
+
+def test_header_fields_equals_parse_header_block_on_the_corpus_as_servers_send_it() -> None:
+    for path in corpus("messy").rglob("*"):
+        if path.is_file() and path.suffix != ".json":
+            raw = path.read_bytes()
+            head = raw.split(b"\n\n", 1)[0].replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+            for block in (head + b"\r\n\r\n", head + b"\r\n", raw):
+                assert header_fields(block) == headers.parse_header_block(block, None)
