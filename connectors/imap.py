@@ -130,10 +130,6 @@ class ImapAccount:
         with self._errors("LIST"):
             folders = sync_folders(listed(client.list_folders()), self.settings)
             capabilities = set(client.capabilities())
-            if b"CONDSTORE" in capabilities and b"ENABLE" in capabilities and self._enable:
-                # RFC 7162 3.1: SELECT reports HIGHESTMODSEQ only once CONDSTORE is enabled.
-                client.enable("CONDSTORE")
-                self._enable = False
         # Folders no longer synced leave the cursor; a folder coming back is read in full,
         # which the stable source ids make harmless.
         states = {f.name: states[f.name] for f in folders if f.name in states}
@@ -178,6 +174,11 @@ class ImapAccount:
                 )
                 return
         with self._errors(f"SELECT {folder.hint}"):
+            if condstore and b"ENABLE" in capabilities and self._enable:
+                # RFC 7162 3.1: SELECT reports HIGHESTMODSEQ only once CONDSTORE is enabled.
+                # Asked for here, not at login: an unchanged mailbox never gets this far.
+                client.enable("CONDSTORE")
+                self._enable = False
             selected = client.select_folder(folder.name, readonly=True)
             self._selected = True
         uidvalidity = int(selected[b"UIDVALIDITY"])
