@@ -241,10 +241,9 @@ class Dovecot:
     ) -> int:
         """Write messages straight into a Maildir folder: 100k in a few seconds.
 
-        Dovecot assigns UIDs in the order of the file names when it first scans the folder, so
-        the names start with the message's timestamp and a counter (Maildir++ `cur/` with
-        the Seen flag). Only for folders no session has opened yet, or new files just get UIDs
-        after the existing ones, which is also fine.
+        Dovecot assigns UIDs in file-name order when it first scans a folder, so the names start
+        with the message's timestamp and a counter (Maildir++ `cur/`, flagged Seen). Files added
+        after a session has opened the folder simply get UIDs after the existing ones.
         """
         home = self.root / "mail" / user
         base = home / "Maildir"
