@@ -21,6 +21,8 @@ COMMANDS = (
     "agent.commands.importing",
     "agent.commands.sync",
     "agent.commands.status",
+    "agent.commands.drafts",
+    "agent.commands.serve",
 )
 
 EXIT_USER_ERROR = 2

@@ -137,7 +137,8 @@ def run_approve(app: App) -> int:
     failed = [r for r in results if not r.ok]
     for result in results:
         if result.ok:
-            console.print(f"draft {result.draft_id} is in your Drafts folder ({result.provider_id})")
+            where = result.provider_id
+            console.print(f"draft {result.draft_id} is in your Drafts folder ({where})")
         else:
             console.print(
                 f"draft {result.draft_id} is approved but not pushed yet: {result.error}"
