@@ -9,13 +9,13 @@ header value passes through `plain()` (one line, no control or format characters
 
 from __future__ import annotations
 
+import base64
 import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email import policy
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -29,6 +29,10 @@ _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 # that folding stays simple and the subject stays readable.
 MAX_SUBJECT = 200
 MAX_NAME = 100
+MAX_PLAIN_NAME = 60
+# RFC 2047 2: an encoded word is at most 75 characters: "=?utf-8?b?" + 60 base64 + "?=" = 72,
+# and 60 base64 characters carry 45 octets.
+WORD_OCTETS = 45
 _MESSAGE_ID = re.compile(r"^<[^<>\s@]+@[^<>\s@]+>$")
 # Output uses CRLF line ends (RFC 5322 2.1), as IMAP APPEND and Gmail's raw upload expect.
 WIRE = policy.SMTPUTF8.clone(linesep="\r\n", max_line_length=78, utf8=False)
@@ -56,14 +60,64 @@ def valid_address(address: str) -> str:
 
 def header_text(value: str | None, limit: int = MAX_SUBJECT) -> str:
     """A header value that cannot inject anything: one line, no controls, at most `limit` chars."""
-    text = plain(value or "")
-    return text[:limit].rstrip()
+    return plain(value or "")[:limit].rstrip()
 
 
 def display_name(name: str | None) -> str:
-    """A display name safe to quote: `header_text` without quotes or backslashes, which some
-    clients mis-parse inside quoted strings (RFC 5322 3.2.4)."""
-    return header_text((name or "").replace('"', " ").replace("\\", " "), MAX_NAME)
+    """A display name as the draft will carry it: `header_text` without quotes or backslashes
+    (some clients mis-parse them inside quoted strings, RFC 5322 3.2.4), and short enough for one
+    quoted string or one encoded word. One word, because readers disagree about the space between
+    two adjacent encoded words in a phrase (RFC 2047 6.2 drops it; CPython's parser keeps it)."""
+    text = header_text((name or "").replace('"', " ").replace("\\", " "), MAX_NAME)
+    if _is_plain_ascii(text, MAX_PLAIN_NAME):
+        return text
+    return text.encode("utf-8")[:WORD_OCTETS].decode("utf-8", "ignore").strip()
+
+
+def _is_plain_ascii(text: str, room: int) -> bool:
+    return (
+        len(text) <= room
+        and all(32 <= ord(ch) < 127 for ch in text)
+        and "=?" not in text  # would read as an RFC 2047 encoded word
+    )
+
+
+def encoded_words(text: str, size: int = 39) -> list[str]:
+    """`text` as RFC 2047 "B" encoded words of UTF-8, each under 75 characters (RFC 2047 2),
+    never splitting a character; `size` octets per word (39 -> 52 base64 characters -> a
+    64-character word, which leaves room for "Subject: " on the first line). In unstructured
+    text (Subject) readers join adjacent encoded words without the folding space between them
+    (RFC 2047 6.2), so the text reads back exactly."""
+    words, chunk = [], b""
+    for ch in text:
+        data = ch.encode("utf-8")
+        if len(chunk) + len(data) > size:
+            words.append(chunk)
+            chunk = b""
+        chunk += data
+    if chunk:
+        words.append(chunk)
+    return [f"=?utf-8?b?{base64.b64encode(w).decode('ascii')}?=" for w in words]
+
+
+def _phrase(text: str, room: int) -> str:
+    """Header text as written: plain when short printable ASCII, else encoded words folded one
+    per line. We fold ourselves: the email package's folder has rewritten edge cases (leading
+    spaces, decoded look-alikes) that a property test found."""
+    if _is_plain_ascii(text, room):
+        return text
+    return "\r\n ".join(encoded_words(text))
+
+
+def _mailbox(recipient: Recipient) -> str:
+    address = valid_address(recipient.address)
+    name = display_name(recipient.name)
+    if not name:
+        return address
+    if _is_plain_ascii(name, MAX_PLAIN_NAME):
+        return f'"{name}" <{address}>'
+    (word,) = encoded_words(name, WORD_OCTETS)
+    return f"{word}\r\n <{address}>"
 
 
 def new_message_id(address: str) -> str:
@@ -99,11 +153,6 @@ class Envelope:
     references: tuple[str, ...] = ()
 
 
-def _address(recipient: Recipient) -> Address:
-    local, _, domain = valid_address(recipient.address).rpartition("@")
-    return Address(display_name=display_name(recipient.name), username=local, domain=domain)
-
-
 def body_text(body: str) -> str:
     """The body with Unix line ends and no control characters other than tab and newline."""
     text = body.replace("\r\n", "\n").replace("\r", "\n")
@@ -117,32 +166,25 @@ def build_message(envelope: Envelope, body: str) -> bytes:
     message_id = valid_message_id(envelope.message_id)
     if message_id is None:
         raise ValueError(f"not a Message-ID: {envelope.message_id!r}")
-    message = EmailMessage(policy=WIRE)
-    message["From"] = _address(envelope.sender)
-    message["To"] = [_address(r) for r in envelope.to]
-    message["Subject"] = header_text(envelope.subject)
-    message["Date"] = format_datetime(envelope.date)
-    message["Message-ID"] = message_id
+    lines = [
+        f"From: {_mailbox(envelope.sender)}",
+        "To: " + ",\r\n ".join(_mailbox(r) for r in envelope.to),
+        f"Subject: {_phrase(header_text(envelope.subject), 68)}",
+        f"Date: {format_datetime(envelope.date.astimezone(UTC))}",
+        f"Message-ID: {message_id}",
+    ]
     parent = valid_message_id(envelope.in_reply_to)
     if parent is not None:
         # RFC 5322 3.6.4: References is the parent's References followed by the parent's id.
-        message["In-Reply-To"] = parent
         chain = [r for r in (valid_message_id(x) for x in envelope.references) if r]
         chain = [*[r for r in dict.fromkeys(chain) if r != parent][-20:], parent]
-        message["References"] = " ".join(chain)
-    message.set_content(body_text(body), charset="utf-8")
-    return message.as_bytes(policy=WIRE)
-
-
-def intended_headers(envelope: Envelope) -> dict[str, str]:
-    """The header values a reader should see after parsing `build_message`'s output (tests)."""
-    headers = {
-        "From": str(_address(envelope.sender)),
-        "To": ", ".join(str(_address(r)) for r in envelope.to),
-        "Subject": header_text(envelope.subject),
-        "Message-ID": envelope.message_id,
-    }
-    return headers
+        lines.append(f"In-Reply-To: {parent}")
+        lines.append("References: " + "\r\n ".join(chain))
+    # The body part (Content-Type, Content-Transfer-Encoding, MIME-Version, then the text) is the
+    # email package's: it picks 7bit, quoted-printable or base64 as the text needs.
+    part = EmailMessage(policy=WIRE)
+    part.set_content(body_text(body), charset="utf-8")
+    return "\r\n".join(lines).encode("ascii") + b"\r\n" + part.as_bytes(policy=WIRE)
 
 
 def sequence_of_ids(value: str | Sequence[str] | None) -> tuple[str, ...]:
