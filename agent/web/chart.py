@@ -45,6 +45,8 @@ class Chart:
     now_x: float | None
     due_x: float | None
     due_label: str
+    due_label_x: float | None
+    due_anchor: str
     colours: dict[str, str]
     total: int
 
@@ -98,6 +100,10 @@ def build_chart(
             return None
         return LEFT + (index + (at.day - 1) / 31) * slot
 
+    due_x = x_of(due) if due else None
+    # Near the right edge the label goes to the left of its line, so it is never cut off.
+    right = due_x is not None and due_x > WIDTH - 110
+    label_x = None if due_x is None else (due_x - 4 if right else due_x + 4)
     return Chart(
         WIDTH,
         HEIGHT,
@@ -106,8 +112,10 @@ def build_chart(
         ticks,
         grid,
         x_of(now),
-        x_of(due) if due else None,
+        due_x,
         f"due {due.date().isoformat()}" if due else "",
+        label_x,
+        "end" if right else "start",
         COLOURS,
         sum(counts.values()),
     )

@@ -41,11 +41,12 @@ class Server:
 
 def make_server(site: Site, host: str = "127.0.0.1", port: int = 0) -> Server:
     """Bind now (so the port is known and errors surface at once); serve with `run()`."""
-    wsgi = create_server(_Deferred(), host=host, port=port, threads=4, ident="touchbase")
+    deferred = _Deferred()
+    wsgi = create_server(deferred, host=host, port=port, threads=4, ident="touchbase")
     bound_host, bound_port = wsgi.effective_host, int(wsgi.effective_port)
     if site.allowed_hosts is None:
         site.allowed_hosts = loopback_hosts(host, bound_port)
-    wsgi.application.app = create_app(site)
+    deferred.app = create_app(site)
     if site.allowed_hosts is None:
         log.warning("the review page listens on %s, beyond this machine", bound_host)
     return Server(wsgi, str(bound_host), bound_port)
