@@ -26,6 +26,7 @@ COMMANDS = (
     "agent.commands.people",
     "agent.commands.demo",
     "agent.commands.auth",
+    "agent.commands.contacts",
 )
 
 EXIT_USER_ERROR = 2
