@@ -20,8 +20,11 @@ from agent.output import console
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("auth", help="sign in to an account and store its credential")
     parser.add_argument("account", metavar="ACCOUNT", help="the account's name in the config")
-    parser.add_argument("--browser", action="store_true",
-                        help="sign in through a local browser instead of a device code (Outlook)")
+    parser.add_argument(
+        "--browser",
+        action="store_true",
+        help="sign in through a local browser instead of a device code (Outlook)",
+    )
     parser.set_defaults(func=run)
 
 
