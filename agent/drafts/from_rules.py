@@ -8,7 +8,6 @@ References and the provider's message id are read from the store by the interact
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -22,10 +21,6 @@ from agent.models import Account, Interaction, PersonAddress
 
 if TYPE_CHECKING:
     from agent.app import App
-
-# Where the agent's planning step lives once the rules are wired in: a module with
-# `plan(app, now)` returning rules.decide.Plan (`touchbase plan` uses the same).
-PLANNER = "agent.planning"
 
 
 def request_from_decision(session: Session, decision: Any) -> DraftRequest:
@@ -78,17 +73,11 @@ def requests_from_decisions(session: Session, decisions: Iterable[Any]) -> list[
 
 
 def current_decisions(app: App, now: datetime) -> list[Any]:
-    """The rules' decisions at `now`, from the planning step (UserError when it is missing)."""
-    try:
-        planner = importlib.import_module(PLANNER)
-    except ModuleNotFoundError as exc:
-        if exc.name != PLANNER:
-            raise
-        raise UserError(
-            "drafts cannot be created yet: the rules engine is not wired into this build",
-            advice="update touchbase; `touchbase plan` must work before `drafts create` can",
-        ) from None
-    plan = planner.plan(app, now)
-    if getattr(plan, "stopped", None):
+    """The rules' decisions at `now` (agent.evaluation); UserError when the plan stopped."""
+    from agent.evaluation import evaluate
+
+    with app.sessions() as session:
+        plan = evaluate(session, app.config, app.me(), now).plan
+    if plan.stopped:
         raise UserError(f"no drafts made: {plan.stopped}")
     return list(plan.decisions)

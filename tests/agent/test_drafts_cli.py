@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import platformdirs
@@ -96,8 +97,22 @@ def test_edit_in_the_editor_keeps_the_owners_words(
     )
 
 
-def test_create_without_the_rules_wired_says_so(
-    db: tuple, capsys: pytest.CaptureFixture[str]
+def test_create_turns_decisions_into_pending_drafts_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert _run(db, "drafts", "create") == EXIT_USER_ERROR
-    assert "rules engine" in capsys.readouterr().err
+    from tests.agent.draftfixtures import NOW, history, store_interactions
+
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    store_interactions(open_database(url), history("jane@example.com", months=12))
+    config = tmp_path / "config.toml"
+    config.write_text('[me]\nname = "Olivia"\naddresses = ["olivia@owner.example"]\n')
+    at = (NOW + timedelta(days=200)).isoformat()
+    args = ["--config", str(config), "--db", url, "drafts", "create", "--at", at, "--json"]
+    assert main(args) == 0
+    made = json.loads(capsys.readouterr().out)
+    assert [(d["kind"], d["to"], d["status"]) for d in made] == [
+        ("check-in", ["jane@example.com"], "pending")
+    ]
+    assert made[0]["reasons"] and made[0]["body"].startswith(("Hi", "Hello"))
+    assert main(args) == 0  # one open draft per person: nothing new
+    assert json.loads(capsys.readouterr().out) == []
