@@ -9,16 +9,13 @@ import subprocess
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from rich.table import Table
 from sqlalchemy import select
 
 from agent.app import App
-from agent.drafting.render import Drafter, templates_dir
 from agent.drafts import lifecycle, review
-from agent.drafts.create import Pacing, create_drafts
-from agent.drafts.from_rules import current_decisions, requests_from_decisions
+from agent.drafts.from_rules import create_from_rules
 from agent.drafts.present import draft_json
 from agent.drafts.sinks import sink_for
 from agent.errors import UserError
@@ -177,11 +174,8 @@ def parse_at(value: str | None, default: datetime) -> datetime:
 
 def run_create(app: App) -> int:
     now = parse_at(app.args.at, app.now())
-    decisions = current_decisions(app, now)
-    drafter = Drafter(app.config.me, templates_dir(app.config.path))
-    with app.sessions.begin() as session:
-        requests = requests_from_decisions(session, decisions)
-        result = create_drafts(session, requests, drafter, now, pacing(app))
+    result = create_from_rules(app, now)
+    with app.sessions() as session:
         created = [draft_json(lifecycle.get_draft(session, i)) for i in result.created]
     if app.args.json:
         print_json(created)
@@ -190,11 +184,3 @@ def run_create(app: App) -> int:
     for key, why in result.skipped:
         console.print(f"  skipped {key}: {why}", soft_wrap=True)
     return 0
-
-
-def pacing(app: App) -> Pacing:
-    """Pacing from `[policy]` max_drafts_per_run / max_drafts_per_day (the rules' keys)."""
-    policy: dict[str, Any] = dict(app.config.policy)
-    per_run = policy.get("max_drafts_per_run", Pacing.max_per_run)
-    per_day = policy.get("max_drafts_per_day", Pacing.max_per_day)
-    return Pacing(max_per_run=int(per_run), max_per_day=None if per_day is None else int(per_day))

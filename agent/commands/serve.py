@@ -26,20 +26,27 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(app: App) -> int:
+    return serve(app, app.args.port, app.args.host)
+
+
+def serve(app: App, port: int, host: str = "127.0.0.1") -> int:
+    """Serve the review page until interrupted (also the end of `touchbase demo`)."""
     from agent.web.server import make_server, site_for_app
 
-    if not 0 <= app.args.port <= 65535:
-        raise UserError(f"--port {app.args.port} is not a port number")
+    if not 0 <= port <= 65535:
+        raise UserError(f"--port {port} is not a port number")
     try:
-        server = make_server(site_for_app(app), app.args.host, app.args.port)
+        server = make_server(site_for_app(app), host, port)
     except OSError as exc:
         raise UserError(
-            f"cannot listen on {app.args.host}:{app.args.port}: {exc.strerror}",
+            f"cannot listen on {host}:{port}: {exc.strerror}",
             advice="pick another --port, or stop what is using it",
         ) from exc
     console.print(f"review page: {server.url}  (Ctrl-C stops it)", soft_wrap=True)
     try:
         server.run()
+    except KeyboardInterrupt:
+        console.print("review page stopped")
     finally:
         server.close()
     return 0

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agent.config import Config
 from agent.drafting.request import DraftKind, DraftRequest, LastConversation
+from agent.drafts.create import CreateResult, Pacing
 from agent.errors import UserError
 from agent.models import Account, Interaction, PersonAddress
 
@@ -81,3 +83,23 @@ def current_decisions(app: App, now: datetime) -> list[Any]:
     if plan.stopped:
         raise UserError(f"no drafts made: {plan.stopped}")
     return list(plan.decisions)
+
+
+def create_from_rules(app: App, now: datetime) -> CreateResult:
+    """`drafts create`, the demo and the daemon's cycle: the plan at `now` becomes drafts."""
+    from agent.drafting.render import Drafter, templates_dir
+    from agent.drafts.create import create_drafts
+
+    decisions = current_decisions(app, now)
+    drafter = Drafter(app.config.me, templates_dir(app.config.path))
+    with app.sessions.begin() as session:
+        requests = requests_from_decisions(session, decisions)
+        return create_drafts(session, requests, drafter, now, pacing(app.config))
+
+
+def pacing(config: Config) -> Pacing:
+    """Pacing from `[policy]` max_drafts_per_run / max_drafts_per_day (the rules' keys)."""
+    policy: dict[str, Any] = dict(config.policy)
+    per_run = policy.get("max_drafts_per_run", Pacing.max_per_run)
+    per_day = policy.get("max_drafts_per_day", Pacing.max_per_day)
+    return Pacing(max_per_run=int(per_run), max_per_day=None if per_day is None else int(per_day))

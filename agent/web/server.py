@@ -11,7 +11,7 @@ from flask import Flask
 from waitress.server import create_server
 
 from agent.web.security import install_secret, loopback_hosts
-from agent.web.site import Site, create_app, due_from_drafts
+from agent.web.site import Site, create_app
 
 if TYPE_CHECKING:
     from agent.app import App
@@ -65,6 +65,7 @@ class _Deferred:
 def site_for_app(app: App) -> Site:
     """The real site: the app's database, owner, clock, sinks and (when wired) the rules."""
     from agent.drafts.sinks import sink_for
+    from agent.web.rules_view import due_from_rules, standing_from_rules
 
     return Site(
         sessions=app.sessions,
@@ -72,6 +73,7 @@ def site_for_app(app: App) -> Site:
         me_addresses=app.me(),
         clock=app.now,
         sink_for=lambda draft: sink_for(app, draft),
-        due=due_from_drafts,
+        due=due_from_rules(app.config, app.me),
+        standing=standing_from_rules(app.config, app.me),
         secret=install_secret(app.sessions),
     )

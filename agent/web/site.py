@@ -47,6 +47,18 @@ class DueRow:
 DueProvider = Callable[[Session, datetime], list[DueRow]]
 
 
+@dataclass(frozen=True)
+class StandingView:
+    """Where the rules say a person stands: cadence, where it came from, next due."""
+
+    cadence_days: int
+    source: str  # "person", "tier", "learned", "tier-max"
+    due: datetime | None
+
+
+StandingProvider = Callable[[Session, list[str], datetime], StandingView | None]
+
+
 def due_from_drafts(session: Session, now: datetime) -> list[DueRow]:
     """The due list when no rules are wired in: the open drafts, by due date."""
     rows = []
@@ -76,6 +88,7 @@ class Site:
     clock: Callable[[], datetime]
     sink_for: SinkFor | None = None
     due: DueProvider = due_from_drafts
+    standing: StandingProvider | None = None  # the rules' view; a local estimate without it
     secret: str = ""
     allowed_hosts: frozenset[str] | None = None
     push_options: dict[str, Any] = field(default_factory=dict)
@@ -232,9 +245,14 @@ def _person(
 ) -> str:
     now = site.clock()
     history = events(session, addresses, site.me_addresses)
-    learned = cadence_days is None
-    cadence = cadence_days or learned_cadence(history)
-    due = next_due(history, cadence)
+    view = site.standing(session, addresses, now) if site.standing and addresses else None
+    cadence: int | None
+    if view is not None:
+        cadence, learned, due = view.cadence_days, view.source == "learned", view.due
+    else:
+        learned = cadence_days is None
+        cadence = cadence_days or learned_cadence(history)
+        due = next_due(history, cadence)
     if person_id is not None:
         query = select(Draft).where(Draft.person_id == person_id)
     else:  # no person row: the drafts written to this address (a short list; filter here)
