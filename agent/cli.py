@@ -26,6 +26,9 @@ COMMANDS = (
     "agent.commands.people",
     "agent.commands.demo",
     "agent.commands.auth",
+    "agent.commands.contacts",
+    "agent.commands.drafts",
+    "agent.commands.serve",
 )
 
 EXIT_USER_ERROR = 2

@@ -84,7 +84,10 @@ def sync_account(
         result.advice = "this is a bug in touchbase; the log has the details"
     finally:
         source.close()
-        store.finish_run(run_id, result.status, clock(), result.error)
+        error = result.error
+        if error and result.advice:
+            error = f"{error} (what to do: {result.advice})"
+        store.finish_run(run_id, result.status, clock(), error)
     if result.status != "ok":
         log.warning("account %s: %s: %s", name, result.status, result.error)
     return result

@@ -20,6 +20,11 @@ from agent.output import console
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("auth", help="sign in to an account and store its credential")
     parser.add_argument("account", metavar="ACCOUNT", help="the account's name in the config")
+    parser.add_argument(
+        "--browser",
+        action="store_true",
+        help="sign in through a local browser instead of a device code (Outlook)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -34,6 +39,12 @@ def run(app: App) -> int:
             f"signed in to {account.name}"
             + (f" ({', '.join(granted)})" if isinstance(granted, tuple | list) and granted else "")
         )
+        return 0
+    connector = module.open_account(dict(account.settings), context)
+    sign_in = getattr(connector, "sign_in", None)
+    if sign_in is not None:  # Microsoft: device code (or browser) through msal
+        sign_in(lambda message: console.print(message, soft_wrap=True), browser=app.args.browser)
+        console.print(f"signed in to {account.name}")
         return 0
     if "password" not in account.secrets and account.type != "imap":
         raise UserError(f"account {account.name} ({account.type}) needs no sign-in")

@@ -16,7 +16,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from agent.app import App
+from agent.commands.serve import DEFAULT_PORT, serve
 from agent.config import AccountConfig, Config, Me, data_dir
+from agent.drafts.from_rules import create_from_rules
+from agent.drafts.lifecycle import get_draft
+from agent.drafts.present import draft_json
 from agent.evaluation import evaluate
 from agent.output import console, print_json
 from agent.pulling import pull_accounts
@@ -33,6 +37,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--json", action="store_true", help="print the plan as JSON")
     parser.add_argument(
         "--no-serve", action="store_true", help="do not start the review page at the end"
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help="the review page's port (default %(default)s)",
     )
     parser.set_defaults(func=run)
 
@@ -73,11 +83,15 @@ def run(app: App) -> int:
     synced = pull_accounts(app, list(app.config.accounts), quiet=app.args.json)
     with app.sessions() as session:
         result = evaluate(session, app.config, app.me(), app.now())
+    made = create_from_rules(app, app.now()) if not result.plan.stopped else None
+    with app.sessions() as session:
+        drafts = [draft_json(get_draft(session, i)) for i in (made.created if made else [])]
     if app.args.json:
         print_json(
             {
                 "synced": {r.account: r.stored for r in synced},
                 "people": len(result.contacts),
+                "drafts": drafts,
                 "plan": [
                     {
                         "person": d.name,
@@ -104,4 +118,18 @@ def run(app: App) -> int:
             f"{len(result.plan.held)} more kept back (pacing, snoozes, open drafts); "
             "`touchbase plan` shows them"
         )
-    return 0
+    for draft in drafts:
+        console.print(
+            f"\n[bold]draft {draft['id']}[/] ({draft['kind']}) to "
+            f"{escape(', '.join(draft['to']))}\n[bold]Subject:[/] {escape(draft['subject'])}"
+            f"\n\n{escape(draft['body'])}",
+            soft_wrap=True,
+        )
+    if app.args.no_serve:
+        console.print(
+            f"\n{len(drafts)} drafts wait for review: `touchbase --db {app.db_url} serve` "
+            "opens the review page",
+            soft_wrap=True,
+        )
+        return 0
+    return serve(app, app.args.port)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from agent.app import App
 from agent.errors import UserError
 from agent.evaluation import cadence_days, contacts_at, evaluate, person_key
+from agent.identity import decline, ensure_person, merge, suggestions
 from agent.models import Interaction as Row
 from agent.models import Person, PersonAddress
 from agent.output import console, iso, print_json
@@ -23,7 +24,20 @@ from rules.standing import Standing, assess
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    people = commands.add_parser("people", help="everyone you are in touch with")
+    people = commands.add_parser(
+        "people",
+        help="everyone you are in touch with",
+        description="`touchbase people` lists people; `touchbase people merge A B` makes two "
+        "addresses one person; `touchbase people keep-apart A B` declines a suggestion; "
+        "`touchbase people suggestions` lists merge suggestions.",
+    )
+    people.add_argument(
+        "action",
+        nargs="?",
+        choices=("merge", "keep-apart", "suggestions"),
+        help="what to do instead of listing",
+    )
+    people.add_argument("addresses", nargs="*", metavar="ADDRESS")
     people.add_argument("--json", action="store_true", help="print a JSON array")
     people.add_argument("--due", action="store_true", help="only people a check-in is owed to")
     people.add_argument("--at", metavar="ISO-8601", help="evaluate at this moment, not now")
@@ -59,12 +73,29 @@ def moment(app: App) -> datetime:
     return value
 
 
-def person_row(contact: Contact, standing: Standing | None, now: datetime) -> dict[str, Any]:
+def known_people(session: Any) -> dict[str, tuple[str, list[str]]]:
+    """Person key -> (the owner's name for them, every address they own), from the database."""
+    known: dict[str, tuple[str, list[str]]] = {}
+    for address, pid, name in session.execute(
+        select(PersonAddress.address, PersonAddress.person_id, Person.name).join(Person)
+    ):
+        entry = known.setdefault(person_key(pid), (name or "", []))
+        entry[1].append(address)
+    return known
+
+
+def person_row(
+    contact: Contact,
+    standing: Standing | None,
+    now: datetime,
+    known: dict[str, tuple[str, list[str]]] | None = None,
+) -> dict[str, Any]:
+    name, addresses = (known or {}).get(contact.person, ("", []))
     return {
         "person": contact.person,
-        "name": contact.name,
+        "name": name or contact.name,
         "address": contact.address,
-        "addresses": list(contact.addresses),
+        "addresses": sorted({*contact.addresses, *addresses}),
         "last_sent": iso(contact.last_sent),
         "last_received": iso(contact.last_received),
         "last_met": iso(contact.last_met),
@@ -82,11 +113,25 @@ def person_row(contact: Contact, standing: Standing | None, now: datetime) -> di
 
 
 def run_people(app: App) -> int:
+    if app.args.action in ("merge", "keep-apart"):
+        return change_identity(app)
     now = moment(app)
     with app.sessions() as session:
         result = evaluate(session, app.config, app.me(), now)
+        offered = suggestions(session, result.contacts.values())
+        known = known_people(session)
+    if app.args.action == "suggestions":
+        if app.args.json:
+            print_json(offered)
+        for item in [] if app.args.json else offered:
+            console.print(
+                f"{escape(item['address'])} and {escape(item['other'])}: "
+                f"{escape(item['reason'])}; to merge: {escape(item['command'])}",
+                soft_wrap=True,
+            )
+        return 0
     rows = [
-        person_row(contact, result.standings.get(key), now)
+        person_row(contact, result.standings.get(key), now, known)
         for key, contact in result.contacts.items()
     ]
     if app.args.due:
@@ -112,6 +157,25 @@ def run_people(app: App) -> int:
         )
     console.print(table)
     console.print(f"{len(rows)} people")
+    if offered:
+        console.print(f"{len(offered)} possible duplicates: `touchbase people suggestions`")
+    return 0
+
+
+def change_identity(app: App) -> int:
+    if len(app.args.addresses) != 2:
+        raise UserError(f"touchbase people {app.args.action} takes two addresses")
+    first, second = (normalise(a) for a in app.args.addresses)
+    if first == second:
+        raise UserError("those are the same address")
+    with app.sessions.begin() as session:
+        if app.args.action == "merge":
+            person = merge(session, first, second, app.now())
+            addresses = sorted(a.address for a in person.addresses)
+            console.print(f"one person now: {escape(', '.join(addresses))}")
+        else:
+            decline(session, first, second, app.now())
+            console.print(f"{escape(first)} and {escape(second)} stay apart")
     return 0
 
 
@@ -137,12 +201,16 @@ def run_person(app: App) -> int:
         policy, contacts = contacts_at(
             session, app.config, app.me(), now, touching=addresses, trace=True
         )
-        contact = find_contact(contacts, address)
+        pid = session.scalar(
+            select(PersonAddress.person_id).where(PersonAddress.address == address)
+        )
+        contact = contacts.get(person_key(pid)) if pid else find_contact(contacts, address)
         if contact is None:
             raise UserError(
                 f"no interactions with {address} are stored",
                 advice="check the address, or import / sync the mail that has it",
             )
+        known = known_people(session)
         ids = [t.interaction_id for t in contact.trace]
         details = (
             {r.id: r for r in session.scalars(select(Row).where(Row.id.in_(ids)))} if ids else {}
@@ -158,7 +226,7 @@ def run_person(app: App) -> int:
         }
         for t in contact.trace
     ]
-    row = person_row(contact, standing, now)
+    row = person_row(contact, standing, now, known)
     row["excluded"] = contact.excluded
     if app.args.json:
         print_json({**row, "timeline": timeline})
@@ -199,19 +267,6 @@ def _addresses_of(session: Any, address: str) -> list[str]:
     return list(
         session.scalars(select(PersonAddress.address).where(PersonAddress.person_id == pid))
     )
-
-
-def ensure_person(session: Any, address: str, now: datetime) -> Person:
-    """The Person row for `address`, created (owning that address) on first need."""
-    pid = session.scalar(select(PersonAddress.person_id).where(PersonAddress.address == address))
-    if pid is not None:
-        person: Person = session.get(Person, pid)
-        return person
-    person = Person(name="", created_at=now)
-    person.addresses.append(PersonAddress(address=address, source="seen"))
-    session.add(person)
-    session.flush()
-    return person
 
 
 def _parse_day(key: str, value: str) -> date:

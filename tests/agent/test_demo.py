@@ -25,3 +25,40 @@ def test_demo_imports_the_sample_and_plans_drafts(
     assert (folder / "demo.db").exists() and (folder / "sample" / "calendar.ics").exists()
     # Running it again starts afresh rather than piling up.
     assert main(["demo", "--folder", str(folder), "--no-serve", "--json"]) == 0
+
+
+def test_demo_ends_serving_the_review_page_with_its_drafts(tmp_path: Path) -> None:
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    from tests.conftest import REPO
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "agent", "demo", "--folder", str(tmp_path / "demo"), "--port", "0"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    try:
+        assert process.stdout is not None
+        url = None
+        for line in process.stdout:
+            found = re.search(r"review page: (http://127\.0\.0\.1:\d+/)", line)
+            if found:
+                url = found.group(1)
+                break
+        assert url, "the demo did not print the review page's address"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            page = response.read().decode()
+        assert response.status == 200 and "draft" in page.lower()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
