@@ -48,6 +48,11 @@ _MSGID = re.compile(r"<[^<>\s]+>")
 _SIMPLE_ADDRESS = re.compile(r"^[^\s<>()\",;:@\\]+@[^\s<>()\",;:@\\]+$")
 _NAME_ADDR = re.compile(r"^([^<>@]*?)\s*<([^\s<>()\",;:@\\]+@[^\s<>()\",;:@\\]+)>$")
 _NEEDS_FULL_PARSER = re.compile(r"['\"()\\:;\[]|=\?")
+# One entry of an address list: `a@b`, `Name <a@b>` or `"Name, Quoted" <a@b>`, then a comma.
+_ADDR = r'[^\s<>()",;:@\\\']+@[^\s<>()",;:@\\\']+'
+_ENTRY = re.compile(
+    rf'\s*(?:({_ADDR})|(?:"([^"\\]*)"|([^"<>()\[\],;:@\\]*?))\s*<({_ADDR})>)\s*(?:,|\Z)'
+)
 # The RFC 5322 3.3 date-time nearly every mailer writes: [day-of-week,] d Mon yyyy hh:mm[:ss] zone
 _RFC_DATE = re.compile(
     r"^\s*(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d\d)(?::(\d\d))?"
@@ -144,6 +149,28 @@ def _plain_list(value: str) -> list[tuple[str, str]] | None:
     return pairs
 
 
+def _quoted_list(value: str) -> list[tuple[str, str]] | None:
+    """Like _plain_list, where names may also be quoted: `"Doe, Jane" <jane@example.org>`.
+
+    Only quotes stood between the value and _plain_list (no comment, group, backslash or
+    encoded word outside them), so each entry is one match of _ENTRY or the list is not plain.
+    """
+    pairs: list[tuple[str, str]] = []
+    pos, end = 0, len(value)
+    while pos < end:
+        entry = _ENTRY.match(value, pos)
+        if entry is None or entry.end() == pos:
+            return None
+        plain, quoted, bare, address = entry.groups()
+        if plain:
+            pairs.append(("", plain.lower()))
+        else:
+            name = quoted if quoted is not None else bare
+            pairs.append((decode_words(name).strip("'\" ") if name else "", address.lower()))
+        pos = entry.end()
+    return pairs
+
+
 def parse_addresses(value: str) -> list[tuple[str, str]]:
     """(display name, lower-cased address) pairs; group syntax and empty entries dropped."""
     return list(_cached_addresses(value))
@@ -166,6 +193,10 @@ def _read_addresses(value: str) -> list[tuple[str, str]]:
         fast = _plain_list(value)
         if fast is not None:
             return fast
+    elif '"' in value and not _NEEDS_FULL_PARSER.search(value.replace('"', "")):
+        quoted = _quoted_list(value)
+        if quoted is not None:
+            return quoted
     pairs: list[tuple[str, str]] = []
     for name, address in email.utils.getaddresses([value]):
         address = address.strip().lower()

@@ -273,3 +273,27 @@ def test_header_fields_equals_parse_header_block_on_the_corpus_as_servers_send_i
             head = raw.split(b"\n\n", 1)[0].replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
             for block in (head + b"\r\n\r\n", head + b"\r\n", raw):
                 assert header_fields(block) == headers.parse_header_block(block, None)
+
+
+def full_parser(value: str) -> list[tuple[str, str]]:
+    """parse_addresses by getaddresses alone (its slow path), the reference for the fast ones."""
+    pairs = []
+    for name, address in email.utils.getaddresses([value.strip()]):
+        address = address.strip().lower()
+        if len(address) > 2 and address[0] == address[-1] and address[0] in "'\"":
+            address = address[1:-1].strip()
+        if not address or address.endswith(":") or address == ";":
+            continue
+        pairs.append((headers.decode_words(name).strip("'\" ") if name else "", address))
+    return pairs
+
+
+ADDRESS_PIECES = ['"', "a", "B", "@", "<", ">", ",", " ", "x.y", "'", "é", "c@d", '"N"', "<a@b>"]
+
+
+@given(st.lists(st.sampled_from(ADDRESS_PIECES), min_size=1, max_size=14))
+def test_address_fast_paths_give_the_full_parsers_answer(pieces: list[str]) -> None:
+    value = "".join(pieces)
+    if headers._SIMPLE_ADDRESS.match(value.strip()):
+        return  # the one-address shortcut predates the fast paths and is tested with headers
+    assert headers.parse_addresses(value) == full_parser(value)
