@@ -5,9 +5,11 @@
 Starts a private Dovecot (tests/servers/dovecot.py), writes the sent messages straight into its
 Maildir, warms the server's index with one bare pass, then times side by side in one run:
 a bare imaplib UID FETCH of the same header fields in chunks (the floor), touchbase's full sync
-(fetch + parse into interactions, + store in SQLite when the agent's store is there), and a
-no-change sync on a fresh connection. Peak RSS is the process's high-water mark. Targets
-(issue 5): full sync <= 3x bare, no-change < 0.2 s, peak RSS < 300 MB. The last line is JSON.
+as fetch + parse into interactions (the connector) and as the agent's `sync_account` into a
+SQLite store (the whole of `touchbase sync`), and a no-change sync on a fresh connection.
+Client CPU seconds are printed beside wall time (a loaded machine inflates wall time). Peak RSS
+is the process's high-water mark. Targets (issue 5): full sync <= 3x bare, no-change < 0.2 s,
+peak RSS < 300 MB; `ok` in the JSON checks the connector's ratio. The last line is JSON.
 """
 
 from __future__ import annotations
