@@ -1,0 +1,41 @@
+"""Account types and their connector factories, and opening one configured account.
+
+Each connector module exposes `open_account(settings, context)` (connectors/base.py). Adding an
+account type is one line here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from agent.config import AccountConfig, Config, data_dir
+from agent.errors import ConfigError
+from agent.secrets import AccountSecrets
+from connectors.base import AccountContext
+
+FACTORIES: dict[str, str] = {
+    "files": "connectors.files",
+}
+
+
+def open_connector(
+    account: AccountConfig, config: Config, me: tuple[str, ...], folder: Path | None = None
+) -> Any:
+    """The connector object for `account` (a Source, and a DraftSink where it has Drafts)."""
+    module_name = FACTORIES.get(account.type)
+    if module_name is None:
+        raise ConfigError(
+            f"account {account.name!r}: unknown type {account.type!r}",
+            advice=f"use one of: {', '.join(sorted(FACTORIES))}",
+        )
+    module = importlib.import_module(module_name)
+    base = folder or data_dir()
+    context = AccountContext(
+        name=account.name,
+        secrets=AccountSecrets(account.name, account.secrets, base / "secrets" / account.name),
+        me=me,
+        data_dir=str(base / "accounts" / account.name),
+    )
+    return module.open_account(dict(account.settings), context)

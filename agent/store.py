@@ -1,0 +1,230 @@
+"""Writing what connectors pull: a page and its cursor in one transaction, nothing doubled.
+
+This is the heart of "nothing lost, nothing doubled" (DESIGN.md contract 1): `save_page` inserts
+the page's new interactions (unique on account + source id, so a page seen twice stores nothing
+the second time), its quarantined records and tombstones, the sync run's counters and the new
+cursor, all in one transaction. Kill the process anywhere: either all of a page is stored with its
+cursor, or none of it is and the next pull repeats it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from agent.models import Account, Cursor, Interaction, Participant, QuarantinedRecord, SyncRun
+from connectors.base import Interaction as Record
+from connectors.base import Page
+
+# SQLite allows 32,766 bound parameters per statement; IN lists stay well below that.
+_IN_CHUNK = 900
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """What storing one page did."""
+
+    stored: int
+    duplicates: int
+    quarantined: int
+    removed: int
+
+
+class Store:
+    """The sync side of the database. One instance per process; sessions are short."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def ensure_account(self, name: str, type_: str, now: datetime) -> int:
+        """The id of the account called `name`, created on first use."""
+        with self.sessions.begin() as session:
+            account = session.scalar(select(Account).where(Account.name == name))
+            if account is None:
+                account = Account(name=name, type=type_, created_at=now)
+                session.add(account)
+                session.flush()
+            elif account.type != type_:
+                account.type = type_
+            return account.id
+
+    def cursor(self, account_id: int) -> str | None:
+        with self.sessions() as session:
+            return session.scalar(select(Cursor.value).where(Cursor.account_id == account_id))
+
+    def start_run(self, account_id: int, now: datetime) -> int:
+        with self.sessions.begin() as session:
+            run = SyncRun(account_id=account_id, started_at=now, status="running")
+            session.add(run)
+            session.flush()
+            return run.id
+
+    def finish_run(self, run_id: int, status: str, now: datetime, error: str | None = None) -> None:
+        with self.sessions.begin() as session:
+            session.execute(
+                update(SyncRun)
+                .where(SyncRun.id == run_id)
+                .values(status=status, finished_at=now, error=error)
+            )
+
+    def save_page(self, account_id: int, run_id: int, page: Page, now: datetime) -> PageResult:
+        """Store a page and its cursor atomically; return what was new."""
+        with self.sessions.begin() as session:
+            connection = session.connection()
+            stored, duplicates = _insert_interactions(
+                connection, account_id, page.interactions, now
+            )
+            quarantined = _quarantine(connection, account_id, page, now)
+            removed = _tombstone(connection, account_id, page.removed, now)
+            if page.cursor is not None:
+                _set_cursor(connection, account_id, page.cursor, now)
+            connection.execute(
+                update(SyncRun)
+                .where(SyncRun.id == run_id)
+                .values(
+                    pages=SyncRun.pages + 1,
+                    stored=SyncRun.stored + stored,
+                    duplicates=SyncRun.duplicates + duplicates,
+                    quarantined=SyncRun.quarantined + quarantined,
+                    removed=SyncRun.removed + removed,
+                    resyncs=SyncRun.resyncs + (1 if page.resync else 0),
+                )
+            )
+        return PageResult(stored, duplicates, quarantined, removed)
+
+
+def _existing(
+    connection: Connection, column: Any, account_id: int, keys: Sequence[str]
+) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), _IN_CHUNK):
+        chunk = keys[start : start + _IN_CHUNK]
+        rows = connection.execute(
+            select(column).where(column.table.c.account_id == account_id, column.in_(chunk))
+        )
+        found.update(row[0] for row in rows)
+    return found
+
+
+def _insert_interactions(
+    connection: Connection, account_id: int, records: Iterable[Record], now: datetime
+) -> tuple[int, int]:
+    unique: dict[str, Record] = {}
+    total = 0
+    for record in records:
+        total += 1
+        unique.setdefault(record.source_id, record)
+    if not unique:
+        return 0, total
+    # The account is synced by one worker at a time (lock or lease), so checking first and then
+    # inserting cannot race with another writer of the same account.
+    seen = _existing(connection, Interaction.source_id, account_id, list(unique))
+    new = [r for key, r in unique.items() if key not in seen]
+    if not new:
+        return 0, total
+    rows = [
+        {
+            "account_id": account_id,
+            "source_id": r.source_id,
+            "kind": r.kind.value,
+            "occurred_at": r.occurred_at,
+            "ended_at": r.ended_at,
+            "subject": r.subject,
+            "message_id": r.message_id,
+            "in_reply_to": r.in_reply_to,
+            "references": " ".join(r.references) or None,
+            "thread_id": r.thread_id,
+            "folder": r.folder,
+            "flags": ",".join(sorted(f.value for f in r.flags)),
+            "removed_at": None,
+            "stored_at": now,
+        }
+        for r in new
+    ]
+    ids = connection.execute(
+        insert(Interaction).returning(Interaction.id, sort_by_parameter_order=True), rows
+    ).scalars()
+    participants = [
+        {
+            "interaction_id": interaction_id,
+            "address": p.address,
+            "role": p.role.value,
+            "name": p.name,
+            "response": p.response.value if p.response else None,
+            "resource": p.resource,
+            "optional": p.optional,
+            "is_self": p.is_self,
+        }
+        for interaction_id, record in zip(ids, new, strict=True)
+        for p in record.participants
+    ]
+    if participants:
+        connection.execute(insert(Participant), participants)
+    return len(new), total - len(new)
+
+
+def _quarantine(connection: Connection, account_id: int, page: Page, now: datetime) -> int:
+    if not page.quarantined:
+        return 0
+    reasons = {q.source_id: q.reason for q in page.quarantined}
+    seen = _existing(connection, QuarantinedRecord.source_id, account_id, list(reasons))
+    for source_id in seen:
+        connection.execute(
+            update(QuarantinedRecord)
+            .where(
+                QuarantinedRecord.account_id == account_id,
+                QuarantinedRecord.source_id == source_id,
+            )
+            .values(last_seen=now, reason=reasons[source_id])
+        )
+    new = [
+        {
+            "account_id": account_id,
+            "source_id": key,
+            "reason": reason,
+            "first_seen": now,
+            "last_seen": now,
+        }
+        for key, reason in reasons.items()
+        if key not in seen
+    ]
+    if new:
+        connection.execute(insert(QuarantinedRecord), new)
+    return len(reasons)
+
+
+def _tombstone(
+    connection: Connection, account_id: int, source_ids: list[str], now: datetime
+) -> int:
+    removed = 0
+    for start in range(0, len(source_ids), _IN_CHUNK):
+        result = connection.execute(
+            update(Interaction)
+            .where(
+                Interaction.account_id == account_id,
+                Interaction.source_id.in_(source_ids[start : start + _IN_CHUNK]),
+                Interaction.removed_at.is_(None),
+            )
+            .values(removed_at=now)
+        )
+        removed += result.rowcount
+    return removed
+
+
+def _set_cursor(connection: Connection, account_id: int, value: str, now: datetime) -> None:
+    result = connection.execute(
+        update(Cursor).where(Cursor.account_id == account_id).values(value=value, updated_at=now)
+    )
+    if result.rowcount == 0:
+        connection.execute(
+            insert(Cursor).values(account_id=account_id, value=value, updated_at=now)
+        )
+
+
+def count_interactions(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Interaction)) or 0

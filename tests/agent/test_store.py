@@ -1,0 +1,122 @@
+"""The store keeps a page and its cursor together and never doubles a record, on both engines."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from agent.db import open_database
+from agent.models import Cursor, Interaction, Participant, QuarantinedRecord, SyncRun
+from agent.store import Store
+from agent.sync import sync_account
+from connectors.base import Flag, Kind, Page, Quarantined, Role
+from connectors.base import Interaction as Record
+from connectors.base import Participant as P
+from connectors.errors import AuthError
+from connectors.memory import MemorySource
+
+NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
+
+
+def record(n: int) -> Record:
+    return Record(
+        source_id=f"id-{n}",
+        kind=Kind.MAIL,
+        occurred_at=NOW - timedelta(days=n),
+        participants=(P("me@x.org", Role.FROM), P(f"p{n}@y.org", Role.TO, "P N")),
+        subject=f"subject {n}",
+        message_id=f"<{n}@x.org>",
+        references=("<a@x>", "<b@x>"),
+        flags=frozenset({Flag.BULK}),
+    )
+
+
+def counts(store: Store) -> tuple[int, int, int]:
+    with store.sessions() as s:
+        return (
+            s.scalar(select(func.count()).select_from(Interaction)) or 0,
+            s.scalar(select(func.count()).select_from(Participant)) or 0,
+            s.scalar(select(func.count()).select_from(QuarantinedRecord)) or 0,
+        )
+
+
+def test_a_page_twice_stores_once_and_round_trips_aware_times(db_url: str) -> None:
+    store = Store(open_database(db_url))
+    account = store.ensure_account("a", "memory", NOW)
+    run = store.start_run(account, NOW)
+    page = Page(
+        interactions=[record(1), record(2), record(1)],
+        cursor="c1",
+        quarantined=[Quarantined("bad-1", "no Date header")],
+    )
+    first = store.save_page(account, run, page, NOW)
+    second = store.save_page(account, run, page, NOW)
+    assert (first.stored, first.duplicates, first.quarantined) == (2, 1, 1)
+    assert (second.stored, second.duplicates) == (0, 3)
+    assert counts(store) == (2, 4, 1)
+    assert store.cursor(account) == "c1"
+    with store.sessions() as s:
+        item = s.scalars(select(Interaction).where(Interaction.source_id == "id-1")).one()
+        assert item.occurred_at == NOW - timedelta(days=1)
+        assert item.occurred_at.tzinfo is not None
+        assert item.flags == "bulk" and item.references == "<a@x> <b@x>"
+        assert {(p.address, p.role) for p in item.participants} == {
+            ("me@x.org", "from"),
+            ("p1@y.org", "to"),
+        }
+        assert s.scalar(select(SyncRun.pages).where(SyncRun.id == run)) == 2
+
+
+def test_a_failed_page_leaves_no_trace_and_no_cursor(db_url: str) -> None:
+    store = Store(open_database(db_url))
+    account = store.ensure_account("a", "memory", NOW)
+    run = store.start_run(account, NOW)
+    broken = Record(
+        source_id="x" * 600,  # longer than the column allows on PostgreSQL; SQLite accepts it
+        kind=Kind.MAIL,
+        occurred_at=NOW.replace(tzinfo=None),  # a naive datetime is refused by the store
+        participants=(),
+    )
+    try:
+        store.save_page(account, run, Page(interactions=[record(1), broken], cursor="c9"), NOW)
+    except Exception:
+        pass
+    else:  # pragma: no cover - the store must refuse the naive time
+        raise AssertionError("a naive timestamp was stored")
+    assert counts(store) == (0, 0, 0)
+    assert store.cursor(account) is None
+
+
+def test_sync_resumes_from_the_stored_cursor_after_a_dropped_connection(db_url: str) -> None:
+    store = Store(open_database(db_url))
+    source = MemorySource(page_size=2, fail_after_pages=2)
+    source.add(*(record(n) for n in range(1, 8)))
+    account = store.ensure_account("mem", "memory", NOW)
+    first = sync_account(store, account, "mem", source, clock=lambda: NOW)
+    assert first.status == "transient" and first.stored == 4
+    source.fail_after_pages = None
+    second = sync_account(store, account, "mem", source, clock=lambda: NOW)
+    assert second.status == "ok" and second.stored == 3 and second.duplicates == 0
+    assert counts(store)[0] == 7
+
+
+def test_an_auth_error_ends_the_run_with_its_advice(db_url: str) -> None:
+    class Refusing(MemorySource):
+        def pull(self, cursor):  # type: ignore[no-untyped-def]
+            raise AuthError("token revoked", advice="run: touchbase auth work")
+            yield  # pragma: no cover
+
+    store = Store(open_database(db_url))
+    account = store.ensure_account("work", "memory", NOW)
+    result = sync_account(store, account, "work", Refusing(), clock=lambda: NOW)
+    assert (result.status, result.advice) == ("auth", "run: touchbase auth work")
+    with store.sessions() as s:
+        assert s.scalar(select(SyncRun.status)) == "auth"
+        assert s.scalar(select(func.count()).select_from(Cursor)) == 0
+
+
+def test_migrating_twice_is_a_no_op(db_url: str) -> None:
+    open_database(db_url)
+    store = Store(open_database(db_url))
+    assert counts(store) == (0, 0, 0)
