@@ -18,7 +18,7 @@ only the people it touched: pass every interaction of those people and `only=` t
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
@@ -107,20 +107,38 @@ def fold(
     *,
     only: Collection[str] | None = None,
     trace: bool = False,
+    ordered: bool = False,
 ) -> dict[str, Contact]:
     """Contacts by person key for everyone the interactions involve (or just `only`).
 
     Pure: the same arguments give the same result whatever the order of `interactions`.
     With `trace`, each contact carries a line per interaction: counted, or the rule that
-    dropped it (`touchbase person ADDRESS` shows these).
+    dropped it (`touchbase person ADDRESS` shows these). With `ordered`, the caller promises
+    the interactions come sorted by (occurred_at, id) (SQL `ORDER BY occurred_at, id`): they
+    are then streamed, never held in memory all at once, and a broken promise raises
+    ValueError.
     """
     run = _Fold(identities, policy, now, only, trace)
-    for item in sorted(interactions, key=_ORDER):
+    stream = _checked(interactions) if ordered else sorted(interactions, key=_ORDER)
+    for item in stream:
         if item.kind == MEETING:
             run.meeting(item)
         else:
             run.mail(item)
     return run.finish()
+
+
+def _checked(interactions: Iterable[Interaction]) -> Iterator[Interaction]:
+    last: tuple[datetime, int] | None = None
+    for item in interactions:
+        key = (item.occurred_at, item.id)
+        if last is not None and key < last:
+            raise ValueError(
+                f"interaction {item.id} at {item.occurred_at.isoformat()} comes after one at "
+                f"{last[0].isoformat()}: pass ordered=False or sort by (occurred_at, id)"
+            )
+        last = key
+        yield item
 
 
 class _Fold:
@@ -140,8 +158,13 @@ class _Fold:
         self.only = None if only is None else frozenset(only)
         self.tracing = trace
         self.people: dict[str, Acc] = {}
-        self.seen: set[object] = set()
-        self.started: dict[str, bool] = {}  # thread key -> did the owner start it
+        # Copies: Message-IDs ever seen (as hashes: 1,000,000 strings would cost 100 MB; a
+        # 64-bit collision among a million is about 1 in 30 million), and the other copy keys
+        # for the current moment only, since those copies share their time.
+        self.seen_ids: set[int] = set()
+        self.seen_now: set[object] = set()
+        self.moment: datetime | None = None
+        self.started: dict[int, bool] = {}  # hash(thread key) -> did the owner start it
         self.dropped: list[tuple[Interaction, str]] = []  # whole drops, traced at the end
 
     def acc(self, who: Who, name: str) -> Acc | None:
@@ -159,11 +182,17 @@ class _Fold:
             self.dropped.append((item, rule))
 
     def is_copy(self, item: Interaction, sent: bool) -> bool:
-        keys = copy_keys(item, sent)
-        seen = self.seen
-        if any(k in seen for k in keys):
+        anytime, now_keys = copy_keys(item, sent)
+        if item.occurred_at != self.moment:
+            self.moment = item.occurred_at
+            self.seen_now.clear()
+        seen_now = self.seen_now
+        marker = None if anytime is None else hash(anytime)
+        if marker in self.seen_ids or any(k in seen_now for k in now_keys):
             return True
-        seen.update(keys)
+        if marker is not None:
+            self.seen_ids.add(marker)
+        seen_now.update(now_keys)
         return False
 
     # -- mail ---------------------------------------------------------------------------------
@@ -180,10 +209,11 @@ class _Fold:
             return self.drop(item, DUPLICATE)
         thread, starts, reply = thread_keys(item)
         started = self.started
-        if thread is not None and thread not in started:
-            started[thread] = sent and not reply
-        if starts is not None and starts not in started:
-            started[starts] = sent
+        thread_hash = None if thread is None else hash(thread)
+        if thread_hash is not None and thread_hash not in started:
+            started[thread_hash] = sent and not reply
+        if starts is not None:
+            started.setdefault(hash(starts), sent)
         flags = item.flags
         whole = (
             BULK_MAIL
@@ -194,7 +224,7 @@ class _Fold:
             if AUTO_REPLY in flags
             else None
         )
-        owner_thread = thread is not None and started[thread]
+        owner_thread = thread_hash is not None and started[thread_hash]
         if sent:
             awaitable = owner_thread and not is_forward_subject(item.subject)
             self.sent(item, whole, thread if awaitable else None)

@@ -59,29 +59,28 @@ def thread_keys(item: Interaction) -> tuple[str | None, str | None, bool]:
     return own, (f"s:{subject}" if subject else None), False
 
 
-def copy_keys(item: Interaction, sent: bool) -> tuple[object, ...]:
-    """Keys under which two records are the same message or meeting.
+def copy_keys(item: Interaction, sent: bool) -> tuple[str | None, tuple[object, ...]]:
+    """(a key that makes a copy at any time, keys that make a copy at the same `occurred_at`).
 
     The same Message-ID (the same message synced through two accounts) is one message. So are
     copies that a client filed again under a new Message-ID (Enron's sent/, _sent_mail/ and
     sent_items/ repeat each other): same Date, same stripped subject, same sorted To, same
-    sender (for sent mail the owner, whichever of their addresses the copy shows).
+    sender (for sent mail the owner, whichever of their addresses the copy shows). The second
+    kind only ever matches records with the same time, so the fold keeps them for one moment.
     """
     if item.kind == "meeting":
         # A meeting's id (iCalendar UID) is shared by every occurrence of a recurring series,
         # so it only identifies a copy together with the start.
         keys: list[object] = []
         if item.message_id:
-            keys.append(("meeting", item.message_id, item.occurred_at))
+            keys.append(("meeting", item.message_id))
         subject = strip_subject(item.subject)
         if subject:
-            keys.append(("meeting", item.occurred_at, item.ended_at, subject))
-        return tuple(keys)
-    keys = [item.message_id] if item.message_id else []
+            keys.append(("meeting", item.ended_at, subject))
+        return None, tuple(keys)
     to = tuple(sorted(p.address for p in item.participants if p.role == TO))
     sender = "" if sent else next((p.address for p in item.participants if p.role == "from"), "")
-    keys.append((item.occurred_at, strip_subject(item.subject), to, sender))
-    return tuple(keys)
+    return item.message_id, ((strip_subject(item.subject), to, sender),)
 
 
 RECIPIENT_ROLES = frozenset({TO, CC, BCC})

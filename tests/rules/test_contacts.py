@@ -274,3 +274,13 @@ def test_only_folds_the_people_asked_for() -> None:
     some = fold(items, OWNER, policy(), NOW, only={BOB})
     assert set(some) == {BOB}
     assert some[BOB] == everyone[BOB]
+
+
+def test_ordered_streams_give_the_same_contacts_and_a_broken_order_is_refused() -> None:
+    items = [sent(at(3), BOB), received(at(1), BOB), sent(at(1), BOB, folder="sent_items")]
+    ordered = sorted(items, key=lambda i: (i.occurred_at, i.id))
+    assert fold(iter(ordered), OWNER, policy(), NOW, ordered=True) == fold(
+        items, OWNER, policy(), NOW
+    )
+    with pytest.raises(ValueError, match="sort by"):
+        fold(items, OWNER, policy(), NOW, ordered=True)
