@@ -23,6 +23,7 @@ COMMANDS = (
     "agent.commands.importing",
     "agent.commands.sync",
     "agent.commands.status",
+    "agent.commands.plan",
 )
 
 EXIT_USER_ERROR = 2
