@@ -26,7 +26,7 @@ from operator import attrgetter
 from rules.contacts_acc import Acc, Awaiting, MeetingRef, Trace
 from rules.people import OWNER, Identities, Resolver, Who
 from rules.policy import Policy
-from rules.threads import copy_keys, is_forward_subject, thread_keys
+from rules.threads import copy_keys, subject_info, thread_keys
 from rules.types import (
     ALL_DAY,
     ATTENDEE,
@@ -181,8 +181,8 @@ class _Fold:
         if self.tracing:
             self.dropped.append((item, rule))
 
-    def is_copy(self, item: Interaction, sent: bool) -> bool:
-        anytime, now_keys = copy_keys(item, sent)
+    def is_copy(self, item: Interaction, anytime: str | None, now_keys: tuple[object, ...]) -> bool:
+        """threads.copy_keys says which keys make a copy; see __init__ for how they are kept."""
         if item.occurred_at != self.moment:
             self.moment = item.occurred_at
             self.seen_now.clear()
@@ -198,14 +198,28 @@ class _Fold:
     # -- mail ---------------------------------------------------------------------------------
 
     def mail(self, item: Interaction) -> None:
-        if DRAFT in item.flags or item.folder == "drafts":
+        if (item.flags and DRAFT in item.flags) or item.folder == "drafts":
             return self.drop(item, DRAFTED)
         if item.occurred_at > self.now:
             return self.drop(item, NOT_YET)
         resolve = self.resolve
-        sender = next((p for p in item.participants if p.role == FROM), None)
-        sent = sender is not None and (sender.is_self or resolve(sender.address) is OWNER)
-        if self.is_copy(item, sent):
+        sender = None
+        to = []
+        for p in item.participants:
+            role = p.role
+            if role == TO:
+                to.append(p.address)
+            elif role == FROM and sender is None:
+                sender = p
+        sent = sender is not None and (sender.is_self or resolve[sender.address] is OWNER)
+        # Copies (threads.copy_keys, inlined here because this runs once per message).
+        to.sort()
+        copy = (
+            subject_info(item.subject).stripped,
+            tuple(to),
+            "" if sent or sender is None else sender.address,
+        )
+        if self.is_copy(item, item.message_id, (copy,)):
             return self.drop(item, DUPLICATE)
         thread, starts, reply = thread_keys(item)
         started = self.started
@@ -215,23 +229,25 @@ class _Fold:
         if starts is not None:
             started.setdefault(hash(starts), sent)
         flags = item.flags
-        whole = (
-            BULK_MAIL
-            if BULK in flags
-            else AUTOMATED_MAIL
-            if AUTOMATED in flags
-            else OUT_OF_OFFICE
-            if AUTO_REPLY in flags
-            else None
-        )
+        whole = None
+        if flags:
+            whole = (
+                BULK_MAIL
+                if BULK in flags
+                else AUTOMATED_MAIL
+                if AUTOMATED in flags
+                else OUT_OF_OFFICE
+                if AUTO_REPLY in flags
+                else None
+            )
         owner_thread = thread_hash is not None and started[thread_hash]
         if sent:
-            awaitable = owner_thread and not is_forward_subject(item.subject)
+            awaitable = owner_thread and not subject_info(item.subject).forward
             self.sent(item, whole, thread if awaitable else None)
         elif sender is None:
             self.drop(item, NO_SENDER)
         else:
-            self.received(item, resolve(sender.address), sender.name, whole, owner_thread)
+            self.received(item, resolve[sender.address], sender.name, whole, owner_thread)
 
     def sent(self, item: Interaction, whole: str | None, owner_thread: str | None) -> None:
         resolve = self.resolve
@@ -240,7 +256,7 @@ class _Fold:
             rank = _RANK.get(p.role)
             if rank is None:
                 continue
-            who = resolve(p.address)
+            who = resolve[p.address]
             if who is OWNER or p.is_self:
                 continue
             held = best.get(who.person)
@@ -302,7 +318,7 @@ class _Fold:
         for p in item.participants:
             if p.resource:
                 continue  # rooms and equipment are never people, and do not make a meeting
-            who = resolve(p.address)
+            who = resolve[p.address]
             if who is OWNER or p.is_self:
                 owner_here = True
                 owner_declined = owner_declined or p.response == DECLINED
@@ -319,7 +335,7 @@ class _Fold:
         if end > self.now:
             self._upcoming(people, end)
             return self.drop(item, NOT_ENDED)
-        if self.is_copy(item, True):
+        if self.is_copy(item, *copy_keys(item, True)):
             return self.drop(item, DUPLICATE)
         size = len(people) + 1
         large = ATTENDEES_OMITTED in item.flags or size > self.policy.max_meeting_size
@@ -356,7 +372,7 @@ class _Fold:
         for item, rule in self.dropped:
             kind = "meeting" if item.kind == MEETING else "mail"
             for p in item.participants:
-                who = self.resolve(p.address)
+                who = self.resolve[p.address]
                 acc = self.people.get(who.person) if who is not OWNER else None
                 if acc is not None:
                     acc.note(item, kind, rule)
