@@ -125,11 +125,15 @@ def stream_interactions(
         )
         .join(a, a.c.id == i.c.account_id)
         .join(p, p.c.interaction_id == i.c.id)
-        .order_by(i.c.occurred_at, i.c.id)
     )
     if addresses is not None:
+        # A few people's interactions: found through the address index and sorted here, since
+        # ordering in SQL would walk the whole occurred_at index to find them.
         chosen = select(p.c.interaction_id).where(p.c.address.in_(sorted(addresses)))
-        query = query.where(i.c.id.in_(chosen))
+        found = connection.execute(query.where(i.c.id.in_(chosen))).all()
+        yield from _rows_to_items(sorted(found, key=lambda row: (row[3], row[0])))
+        return
+    query = query.order_by(i.c.occurred_at, i.c.id)
     raw = connection.connection.driver_connection if connection.dialect.name == "sqlite" else None
     previous = raw.execute("PRAGMA cache_size").fetchone()[0] if raw is not None else None
     if raw is not None:
