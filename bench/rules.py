@@ -16,6 +16,7 @@ import argparse
 import json
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -104,7 +105,8 @@ def generate(people: int, count: int, seed: int = 7, start_id: int = 0) -> list[
 
 
 def build(db: Path, people: int, count: int) -> None:
-    store = Store(open_database(f"sqlite:///{db}"))
+    sessions = open_database(f"sqlite:///{db}")
+    store = Store(sessions)
     account = store.ensure_account("bench", "files", NOW)
     run = store.start_run(account, NOW)
     for start in range(0, count, PAGE):
@@ -112,6 +114,12 @@ def build(db: Path, people: int, count: int) -> None:
         store.save_page(account, run, Page(page, cursor=str(start)), NOW)
         print(f"  stored {start + len(page):,} interactions", file=sys.stderr, flush=True)
     store.finish_run(run, "ok", NOW)
+    # Fold the WAL back into the file before it is renamed and copied (its -wal file would not
+    # follow the new name).
+    with sessions() as session:
+        session.connection().exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    bind = sessions.kw["bind"]
+    bind.dispose()
 
 
 def calibration_us() -> float:
@@ -217,7 +225,7 @@ def main() -> None:
         print(f"built in {time.perf_counter() - t:.0f} s", file=sys.stderr)
     # A copy, so the simulated sync never changes the cached database.
     work = Path(tempfile.mkdtemp()) / "bench.db"
-    work.write_bytes(db.read_bytes())
+    shutil.copyfile(db, work)
     child = subprocess.run(
         [
             sys.executable,
