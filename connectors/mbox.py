@@ -46,15 +46,15 @@ def looks_like_mbox(first_bytes: bytes) -> bool:
     return first_bytes.startswith(b"From ") and is_separator(first_bytes.split(b"\n", 1)[0])
 
 
+_BLANK_LINE = re.compile(rb"\n\r?\n")
+
+
 def _header_end(buf: bytes | bytearray, start: int, limit: int) -> int:
-    """Index of the empty line ending the header block in buf[start:limit], or -1."""
-    lf = buf.find(b"\n\n", start, limit)
-    crlf = buf.find(b"\n\r\n", start, limit)
-    if lf < 0:
-        return crlf
-    if crlf < 0:
-        return lf
-    return min(lf, crlf)
+    """Index of the newline before the empty line ending the header block in buf[start:limit],
+    or -1. One regex scan that stops at the first hit: searching for "\\n\\n" and "\\n\\r\\n"
+    separately would scan the whole buffer for the kind of line end the file does not use."""
+    match = _BLANK_LINE.search(buf, start, limit)
+    return match.start() if match else -1
 
 
 class _Window:
