@@ -29,6 +29,7 @@ COMMANDS = (
     "agent.commands.contacts",
     "agent.commands.drafts",
     "agent.commands.serve",
+    "agent.commands.plan",
 )
 
 EXIT_USER_ERROR = 2

@@ -6,9 +6,6 @@ owner says something about a person: a merge, a setting, an imported contact, a 
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
@@ -18,6 +15,7 @@ from sqlalchemy.orm import Session
 from agent.models import MergeSuggestion, Person, PersonAddress
 from rules.addresses import normalise
 from rules.contacts import Contact
+from rules.merges import suggest_merges
 
 
 def ensure_person(session: Session, address: str, now: datetime, *, source: str = "seen") -> Person:
@@ -88,43 +86,32 @@ def decline(session: Session, first: str, second: str, now: datetime) -> None:
         row.status = "declined"
 
 
-def _name_key(name: str) -> str:
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    words = re.findall(r"[a-z]+", folded)
-    return " ".join(sorted(words)) if len(words) >= 2 else ""  # one word is too weak a sign
-
-
 def suggestions(session: Session, contacts: Iterable[Contact]) -> list[dict[str, str]]:
-    """Pairs of people with the same full display name: offered, never merged silently."""
+    """Pairs of people with the same full display name (rules.merges), less those the owner
+    kept apart: offered with the command that merges them, never merged silently."""
     declined = {
         (row.address_a, row.address_b)
         for row in session.scalars(
             select(MergeSuggestion).where(MergeSuggestion.status == "declined")
         )
     }
-    by_name: dict[str, list[Contact]] = defaultdict(list)
-    for contact in contacts:
-        key = _name_key(contact.name)
-        if key and contact.excluded is None:
-            by_name[key].append(contact)
+    people = {contact.person: contact for contact in contacts}
     offered: list[dict[str, str]] = []
-    for group in by_name.values():
-        group.sort(key=lambda c: c.address)
-        for i, first in enumerate(group):
-            for second in group[i + 1 :]:
-                pair = tuple(sorted((first.address, second.address)))
-                if pair in declined:
-                    continue
-                offered.append(
-                    {
-                        "address": pair[0],
-                        "other": pair[1],
-                        "name": first.name,
-                        "reason": f"both appear as {first.name!r}",
-                        "command": f"touchbase people merge {pair[0]} {pair[1]}",
-                    }
-                )
-    return offered
+    for suggestion in suggest_merges(people.values()):
+        first, second = people[suggestion.a], people[suggestion.b]
+        pair = sorted((first.address, second.address))
+        if tuple(pair) in declined:
+            continue
+        offered.append(
+            {
+                "address": pair[0],
+                "other": pair[1],
+                "name": first.name,
+                "reason": suggestion.reason,
+                "command": f"touchbase people merge {pair[0]} {pair[1]}",
+            }
+        )
+    return sorted(offered, key=lambda o: (o["address"], o["other"]))
 
 
 def apply_contact(

@@ -18,7 +18,7 @@ only the people it touched: pass every interaction of those people and `only=` t
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
@@ -26,7 +26,7 @@ from operator import attrgetter
 from rules.contacts_acc import Acc, Awaiting, MeetingRef, Trace
 from rules.people import OWNER, Identities, Resolver, Who
 from rules.policy import Policy
-from rules.threads import copy_keys, is_forward_subject, thread_keys
+from rules.threads import copy_keys, subject_info, thread_keys
 from rules.types import (
     ALL_DAY,
     ATTENDEE,
@@ -107,20 +107,38 @@ def fold(
     *,
     only: Collection[str] | None = None,
     trace: bool = False,
+    ordered: bool = False,
 ) -> dict[str, Contact]:
     """Contacts by person key for everyone the interactions involve (or just `only`).
 
     Pure: the same arguments give the same result whatever the order of `interactions`.
     With `trace`, each contact carries a line per interaction: counted, or the rule that
-    dropped it (`touchbase person ADDRESS` shows these).
+    dropped it (`touchbase person ADDRESS` shows these). With `ordered`, the caller promises
+    the interactions come sorted by (occurred_at, id) (SQL `ORDER BY occurred_at, id`): they
+    are then streamed, never held in memory all at once, and a broken promise raises
+    ValueError.
     """
     run = _Fold(identities, policy, now, only, trace)
-    for item in sorted(interactions, key=_ORDER):
+    stream = _checked(interactions) if ordered else sorted(interactions, key=_ORDER)
+    for item in stream:
         if item.kind == MEETING:
             run.meeting(item)
         else:
             run.mail(item)
     return run.finish()
+
+
+def _checked(interactions: Iterable[Interaction]) -> Iterator[Interaction]:
+    last: tuple[datetime, int] | None = None
+    for item in interactions:
+        key = (item.occurred_at, item.id)
+        if last is not None and key < last:
+            raise ValueError(
+                f"interaction {item.id} at {item.occurred_at.isoformat()} comes after one at "
+                f"{last[0].isoformat()}: pass ordered=False or sort by (occurred_at, id)"
+            )
+        last = key
+        yield item
 
 
 class _Fold:
@@ -140,8 +158,13 @@ class _Fold:
         self.only = None if only is None else frozenset(only)
         self.tracing = trace
         self.people: dict[str, Acc] = {}
-        self.seen: set[object] = set()
-        self.started: dict[str, bool] = {}  # thread key -> did the owner start it
+        # Copies: Message-IDs ever seen (as hashes: 1,000,000 strings would cost 100 MB; a
+        # 64-bit collision among a million is about 1 in 30 million), and the other copy keys
+        # for the current moment only, since those copies share their time.
+        self.seen_ids: set[int] = set()
+        self.seen_now: set[object] = set()
+        self.moment: datetime | None = None
+        self.started: dict[int, bool] = {}  # hash(thread key) -> did the owner start it
         self.dropped: list[tuple[Interaction, str]] = []  # whole drops, traced at the end
 
     def acc(self, who: Who, name: str) -> Acc | None:
@@ -158,50 +181,73 @@ class _Fold:
         if self.tracing:
             self.dropped.append((item, rule))
 
-    def is_copy(self, item: Interaction, sent: bool) -> bool:
-        keys = copy_keys(item, sent)
-        seen = self.seen
-        if any(k in seen for k in keys):
+    def is_copy(self, item: Interaction, anytime: str | None, now_keys: tuple[object, ...]) -> bool:
+        """threads.copy_keys says which keys make a copy; see __init__ for how they are kept."""
+        if item.occurred_at != self.moment:
+            self.moment = item.occurred_at
+            self.seen_now.clear()
+        seen_now = self.seen_now
+        marker = None if anytime is None else hash(anytime)
+        if marker in self.seen_ids or any(k in seen_now for k in now_keys):
             return True
-        seen.update(keys)
+        if marker is not None:
+            self.seen_ids.add(marker)
+        seen_now.update(now_keys)
         return False
 
     # -- mail ---------------------------------------------------------------------------------
 
     def mail(self, item: Interaction) -> None:
-        if DRAFT in item.flags or item.folder == "drafts":
+        if (item.flags and DRAFT in item.flags) or item.folder == "drafts":
             return self.drop(item, DRAFTED)
         if item.occurred_at > self.now:
             return self.drop(item, NOT_YET)
         resolve = self.resolve
-        sender = next((p for p in item.participants if p.role == FROM), None)
-        sent = sender is not None and (sender.is_self or resolve(sender.address) is OWNER)
-        if self.is_copy(item, sent):
+        sender = None
+        to = []
+        for p in item.participants:
+            role = p.role
+            if role == TO:
+                to.append(p.address)
+            elif role == FROM and sender is None:
+                sender = p
+        sent = sender is not None and (sender.is_self or resolve[sender.address] is OWNER)
+        # Copies (threads.copy_keys, inlined here because this runs once per message).
+        to.sort()
+        copy = (
+            subject_info(item.subject).stripped,
+            tuple(to),
+            "" if sent or sender is None else sender.address,
+        )
+        if self.is_copy(item, item.message_id, (copy,)):
             return self.drop(item, DUPLICATE)
         thread, starts, reply = thread_keys(item)
         started = self.started
-        if thread is not None and thread not in started:
-            started[thread] = sent and not reply
-        if starts is not None and starts not in started:
-            started[starts] = sent
+        thread_hash = None if thread is None else hash(thread)
+        if thread_hash is not None and thread_hash not in started:
+            started[thread_hash] = sent and not reply
+        if starts is not None:
+            started.setdefault(hash(starts), sent)
         flags = item.flags
-        whole = (
-            BULK_MAIL
-            if BULK in flags
-            else AUTOMATED_MAIL
-            if AUTOMATED in flags
-            else OUT_OF_OFFICE
-            if AUTO_REPLY in flags
-            else None
-        )
-        owner_thread = thread is not None and started[thread]
+        whole = None
+        if flags:
+            whole = (
+                BULK_MAIL
+                if BULK in flags
+                else AUTOMATED_MAIL
+                if AUTOMATED in flags
+                else OUT_OF_OFFICE
+                if AUTO_REPLY in flags
+                else None
+            )
+        owner_thread = thread_hash is not None and started[thread_hash]
         if sent:
-            awaitable = owner_thread and not is_forward_subject(item.subject)
+            awaitable = owner_thread and not subject_info(item.subject).forward
             self.sent(item, whole, thread if awaitable else None)
         elif sender is None:
             self.drop(item, NO_SENDER)
         else:
-            self.received(item, resolve(sender.address), sender.name, whole, owner_thread)
+            self.received(item, resolve[sender.address], sender.name, whole, owner_thread)
 
     def sent(self, item: Interaction, whole: str | None, owner_thread: str | None) -> None:
         resolve = self.resolve
@@ -210,7 +256,7 @@ class _Fold:
             rank = _RANK.get(p.role)
             if rank is None:
                 continue
-            who = resolve(p.address)
+            who = resolve[p.address]
             if who is OWNER or p.is_self:
                 continue
             held = best.get(who.person)
@@ -272,7 +318,7 @@ class _Fold:
         for p in item.participants:
             if p.resource:
                 continue  # rooms and equipment are never people, and do not make a meeting
-            who = resolve(p.address)
+            who = resolve[p.address]
             if who is OWNER or p.is_self:
                 owner_here = True
                 owner_declined = owner_declined or p.response == DECLINED
@@ -289,7 +335,7 @@ class _Fold:
         if end > self.now:
             self._upcoming(people, end)
             return self.drop(item, NOT_ENDED)
-        if self.is_copy(item, True):
+        if self.is_copy(item, *copy_keys(item, True)):
             return self.drop(item, DUPLICATE)
         size = len(people) + 1
         large = ATTENDEES_OMITTED in item.flags or size > self.policy.max_meeting_size
@@ -326,7 +372,7 @@ class _Fold:
         for item, rule in self.dropped:
             kind = "meeting" if item.kind == MEETING else "mail"
             for p in item.participants:
-                who = self.resolve(p.address)
+                who = self.resolve[p.address]
                 acc = self.people.get(who.person) if who is not OWNER else None
                 if acc is not None:
                     acc.note(item, kind, rule)

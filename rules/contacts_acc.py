@@ -41,6 +41,10 @@ class Awaiting(NamedTuple):
     account: str
 
 
+def _trace_order(entry: Trace) -> tuple[datetime, int]:
+    return entry.occurred_at, entry.interaction_id
+
+
 class Acc:
     """Mutable totals for one person; `freeze` turns them into a Contact."""
 
@@ -182,7 +186,7 @@ class Acc:
         addresses = self.addresses
         main = max(sorted(addresses), key=addresses.__getitem__) if addresses else self.person
         order = sorted(range(len(self.counted_at)), key=self.counted_at.__getitem__)
-        trace = () if self.trace is None else tuple(sorted(self.trace))
+        trace = () if self.trace is None else tuple(sorted(self.trace, key=_trace_order))
         return cls(
             person=self.person,
             address=main,

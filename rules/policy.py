@@ -170,6 +170,7 @@ def _cadence(path: str, value: Any) -> Mapping[str, timedelta]:
     return MappingProxyType({normalise(k): _duration(f"{path}.{k}", v) for k, v in table.items()})
 
 
+LEARN = "learned"  # a tier's cadence learned from each person's rhythm
 _TIER_KEYS = ("min_strength", "cadence", "min_cadence", "max_cadence")
 
 
@@ -182,11 +183,11 @@ def _tiers(path: str, value: Any) -> tuple[Tier, ...]:
         for key in _TIER_KEYS:
             if key not in table and key != "cadence":
                 raise _where(f"{where}.{key}", "missing; every tier needs it")
-        cadence = table.get("cadence")
+        cadence = table.get("cadence", LEARN)
         tier = Tier(
             name=name,
             min_strength=_fraction(f"{where}.min_strength", table["min_strength"]),
-            cadence=None if cadence is None else _duration(f"{where}.cadence", cadence),
+            cadence=None if cadence == LEARN else _duration(f"{where}.cadence", cadence),
             min_cadence=_duration(f"{where}.min_cadence", table["min_cadence"]),
             max_cadence=_duration(f"{where}.max_cadence", table["max_cadence"]),
         )

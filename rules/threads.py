@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import NamedTuple
 
 from rules.types import BCC, CC, TO, Interaction
 
@@ -34,6 +36,20 @@ def is_forward_subject(subject: str | None) -> bool:
     return bool(subject) and bool(_FORWARD.match(subject or ""))
 
 
+class SubjectInfo(NamedTuple):
+    stripped: str
+    reply: bool
+    forward: bool
+
+
+@lru_cache(maxsize=1 << 16)
+def subject_info(subject: str | None) -> SubjectInfo:
+    """Stripped form, reply-ness, forward-ness: cached, since a thread repeats its subject."""
+    return SubjectInfo(
+        strip_subject(subject), is_reply_subject(subject), is_forward_subject(subject)
+    )
+
+
 def thread_keys(item: Interaction) -> tuple[str | None, str | None, bool]:
     """(the key of the thread this message is in, the subject key it starts if it is new,
     whether it is a reply).
@@ -47,8 +63,8 @@ def thread_keys(item: Interaction) -> tuple[str | None, str | None, bool]:
     is not in the mailbox did not start that conversation).
     """
     root = item.references[0] if item.references else item.in_reply_to
-    subject = strip_subject(item.subject)
-    reply = bool(root) or is_reply_subject(item.subject)
+    subject, reply_subject, _forward = subject_info(item.subject)
+    reply = bool(root) or reply_subject
     if item.thread_id:
         return f"t:{item.account}:{item.thread_id}", None, reply
     if root:
@@ -59,29 +75,28 @@ def thread_keys(item: Interaction) -> tuple[str | None, str | None, bool]:
     return own, (f"s:{subject}" if subject else None), False
 
 
-def copy_keys(item: Interaction, sent: bool) -> tuple[object, ...]:
-    """Keys under which two records are the same message or meeting.
+def copy_keys(item: Interaction, sent: bool) -> tuple[str | None, tuple[object, ...]]:
+    """(a key that makes a copy at any time, keys that make a copy at the same `occurred_at`).
 
     The same Message-ID (the same message synced through two accounts) is one message. So are
     copies that a client filed again under a new Message-ID (Enron's sent/, _sent_mail/ and
     sent_items/ repeat each other): same Date, same stripped subject, same sorted To, same
-    sender (for sent mail the owner, whichever of their addresses the copy shows).
+    sender (for sent mail the owner, whichever of their addresses the copy shows). The second
+    kind only ever matches records with the same time, so the fold keeps them for one moment.
     """
     if item.kind == "meeting":
         # A meeting's id (iCalendar UID) is shared by every occurrence of a recurring series,
         # so it only identifies a copy together with the start.
         keys: list[object] = []
         if item.message_id:
-            keys.append(("meeting", item.message_id, item.occurred_at))
-        subject = strip_subject(item.subject)
+            keys.append(("meeting", item.message_id))
+        subject = subject_info(item.subject).stripped
         if subject:
-            keys.append(("meeting", item.occurred_at, item.ended_at, subject))
-        return tuple(keys)
-    keys = [item.message_id] if item.message_id else []
-    to = tuple(sorted(p.address for p in item.participants if p.role == TO))
+            keys.append(("meeting", item.ended_at, subject))
+        return None, tuple(keys)
+    to = tuple(sorted([p.address for p in item.participants if p.role == TO]))
     sender = "" if sent else next((p.address for p in item.participants if p.role == "from"), "")
-    keys.append((item.occurred_at, strip_subject(item.subject), to, sender))
-    return tuple(keys)
+    return item.message_id, ((subject_info(item.subject).stripped, to, sender),)
 
 
 RECIPIENT_ROLES = frozenset({TO, CC, BCC})

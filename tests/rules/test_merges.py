@@ -1,0 +1,26 @@
+"""The same display name on a new address is a merge suggestion, never a silent merge."""
+
+from __future__ import annotations
+
+from rules.contacts import fold
+from rules.merges import name_key, suggest_merges
+from tests.rules.factory import OWNER, at, policy, received, sent
+
+
+def test_same_display_name_on_a_new_address_is_suggested_not_merged() -> None:
+    items = [
+        received(at(1), "bob@old.example", names={"bob@old.example": "Bob Brown"}),
+        sent(at(2), "bob.brown@new.example", names={"bob.brown@new.example": "Brown, Bob"}),
+        sent(at(3), "other@x.example", names={"other@x.example": "Bob"}),
+    ]
+    contacts = fold(items, OWNER, policy(received_counts="always"), at(10))
+    assert "bob@old.example" in contacts and "bob.brown@new.example" in contacts  # not merged
+    (suggestion,) = suggest_merges(contacts.values())
+    assert (suggestion.a, suggestion.b) == ("bob@old.example", "bob.brown@new.example")
+    assert "bob brown" in suggestion.reason
+
+
+def test_names_that_say_too_little_suggest_nothing() -> None:
+    assert name_key("Bob") is None
+    assert name_key("bob@example.com") is None
+    assert name_key("'Allen, Phillip K.'") == "phillip k. allen"
