@@ -21,6 +21,8 @@ COMMANDS = (
     "agent.commands.importing",
     "agent.commands.sync",
     "agent.commands.status",
+    "agent.commands.daemon",
+    "agent.commands.service",
 )
 
 EXIT_USER_ERROR = 2

@@ -1,0 +1,218 @@
+"""The daemon's main loop: a `schedule` scheduler, signals, the lock and systemd notifications.
+
+- One instance per database (agent/daemon/lock.py); a second start says who holds it.
+- SIGTERM / SIGINT: the page being stored is finished and committed, then the loop ends (well
+  within systemd's 10 s); a second signal exits at once (the store is transactional either way).
+- SIGHUP: reread the configuration; a broken file is reported and the running one kept.
+- Each account's schedule and backoff live in the database (agent/daemon/backoff.py); the
+  scheduler only wakes the loop often enough to notice what is due, and once a day for the digest.
+
+Signal handlers only set flags and wake the loop: all work happens in the main thread, between
+pages, so a signal never interrupts a transaction half-way.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import schedule
+
+from agent import cycle
+from agent.app import App
+from agent.config import config_path, load_config
+from agent.daemon import notify
+from agent.daemon.lock import InstanceLock
+from agent.errors import ConfigError
+from agent.logs import event
+
+log = logging.getLogger(__name__)
+MAX_TICK = 60.0  # seconds: how late a backed-off account's retry may be noticed
+
+
+class Daemon:
+    """`run()` until SIGTERM (or for one cycle with `once=True`); returns the exit status."""
+
+    def __init__(
+        self,
+        app: App,
+        *,
+        once: bool = False,
+        force: bool = False,
+        steps: Sequence[tuple[str, cycle.Step]] | None = None,
+    ) -> None:
+        self.app = app
+        self.once = once
+        self.force = force
+        self.steps = steps
+        self.stop = threading.Event()
+        self.wake = threading.Event()
+        self.reload_requested = False
+        self.scheduler = schedule.Scheduler()
+        self.watchdog = notify.Watchdog()
+        self.cycles = 0
+        self.last_ok = True
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def run(self) -> int:
+        engine = self.app.sessions.kw["bind"]  # opening sessions also migrates the schema
+        lock = InstanceLock(self.app.db_url, engine)
+        lock.acquire()
+        previous = self._install_signals()
+        try:
+            event(
+                log,
+                logging.INFO,
+                "daemon started" if not self.once else "single cycle started",
+                pid=os.getpid(),
+                accounts=len(self.app.config.accounts),
+                lock=lock.where,
+            )
+            if self.once:
+                self._cycle(force=self.force)
+                return 0 if self.last_ok else 1
+            self._plan()
+            notify.ready(f"ready: {len(self.app.config.accounts)} accounts")
+            self._cycle_if_due()
+            while not self.stop.is_set():
+                self._sleep()
+                if self.stop.is_set():
+                    break
+                if self.reload_requested:
+                    self._reload()
+                self.scheduler.run_pending()
+            return 0
+        finally:
+            notify.stopping("stopping")
+            event(log, logging.INFO, "daemon stopped", pid=os.getpid(), cycles=self.cycles)
+            lock.release()
+            self._restore_signals(previous)
+
+    def _sleep(self) -> None:
+        idle = self.scheduler.idle_seconds
+        timeout = MAX_TICK if idle is None else max(0.0, idle)
+        if self.watchdog.interval is not None:
+            timeout = min(timeout, self.watchdog.interval)
+        self.watchdog.ping()
+        self.wake.wait(timeout)
+        self.wake.clear()
+        self.watchdog.ping()
+
+    # --- signals ------------------------------------------------------------------------------
+
+    def _install_signals(self) -> dict[int, Any]:
+        previous: dict[int, Any] = {}
+        for signum, handler in (
+            (signal.SIGTERM, self._on_stop),
+            (signal.SIGINT, self._on_stop),
+            (signal.SIGHUP, self._on_reload),
+        ):
+            previous[signum] = signal.signal(signum, handler)
+        return previous
+
+    @staticmethod
+    def _restore_signals(previous: dict[int, Any]) -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+    def _on_stop(self, signum: int, _frame: FrameType | None) -> None:
+        if self.stop.is_set():
+            # Asked twice: leave now. Whatever transaction is open is rolled back, never halved.
+            raise SystemExit(128 + signum)
+        self.stop.set()
+        self.wake.set()
+
+    def _on_reload(self, _signum: int, _frame: FrameType | None) -> None:
+        self.reload_requested = True
+        self.wake.set()
+
+    # --- scheduling ---------------------------------------------------------------------------
+
+    def _tick(self) -> int:
+        intervals = [cycle.interval(self.app, a) for a in self.app.config.accounts]
+        return int(max(1.0, min([MAX_TICK, self.app.config.sync_every, *intervals])))
+
+    def _plan(self) -> None:
+        """(Re)build the job from the configuration: a due check every tick.
+
+        The check also notices the daily digest (in the owner's time zone, which `schedule`'s
+        `.at()` would need pytz for), so the digest is at most one tick late.
+        """
+        self.scheduler.clear()
+        self.scheduler.every(self._tick()).seconds.do(self._cycle_if_due).tag("cycle")
+
+    def _cycle_if_due(self) -> None:
+        now = self.app.now()
+        if cycle.due_accounts(self.app, now) or cycle.digest_due(self.app, now):
+            self._cycle(force=False)
+        else:
+            log.debug("nothing due")
+
+    def _cycle(self, *, force: bool) -> None:
+        context = cycle.CycleContext(
+            self.app, force=force, should_stop=self.stop.is_set, progress=self._progress
+        )
+        result = cycle.run_cycle(context, self.steps)
+        self.cycles += 1
+        self.last_ok = result.ok
+        sync = result.summaries.get("sync", {})
+        text = (
+            f"idle: cycle {self.cycles} done: synced={sync.get('synced', 0)} "
+            f"failed={sync.get('failed', 0)} stored={sync.get('stored', 0)}"
+        )
+        event(
+            log,
+            logging.INFO,
+            "cycle done",
+            cycle=self.cycles,
+            ok=result.ok,
+            stopped=result.stopped,
+            failed_steps=",".join(result.failed_steps),
+        )
+        notify.status(text)
+
+    def _progress(self, status: str) -> None:
+        self.watchdog.ping()
+        notify.status(status)
+
+    # --- reload -------------------------------------------------------------------------------
+
+    def _reload(self) -> None:
+        self.reload_requested = False
+        notify.reloading()
+        path_arg = getattr(self.app.args, "config", None)
+        path = Path(path_arg).expanduser() if path_arg else config_path()
+        try:
+            new = load_config(path)
+        except ConfigError as exc:
+            event(
+                log,
+                logging.ERROR,
+                "configuration reload failed; keeping the running configuration",
+                error=str(exc),
+                advice=exc.advice,
+            )
+            notify.ready(f"reload failed, running the old configuration: {exc}"[:200])
+            return
+        old = self.app.config
+        if new.database_url != old.database_url:
+            log.warning("the database URL changed; restart the daemon to use the new one")
+        # App.config is a cached_property: replacing the cached value swaps the configuration.
+        self.app.__dict__["config"] = new
+        self._plan()
+        event(
+            log,
+            logging.INFO,
+            "configuration reloaded",
+            accounts=len(new.accounts),
+            added=",".join(sorted({a.name for a in new.accounts} - {a.name for a in old.accounts})),
+        )
+        notify.ready(f"reloaded: {len(new.accounts)} accounts")
+        self._cycle_if_due()
