@@ -12,6 +12,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from rich.markup import escape
+
 from agent.errors import UserError
 from agent.output import errors
 from connectors.errors import ConnectorError
@@ -70,9 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(App(args)) or 0)
     except (UserError, ConnectorError) as exc:
-        errors.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+        errors.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, soft_wrap=True)
         if exc.advice:
-            errors.print(f"[bold]what to do:[/] {exc.advice}", markup=True, soft_wrap=True)
+            errors.print(f"[bold]what to do:[/] {escape(exc.advice)}", markup=True, soft_wrap=True)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         errors.print("interrupted; everything stored so far is kept, run the command again")

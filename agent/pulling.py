@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from rich.markup import escape
+
 from agent.accounts import open_connector
 from agent.app import App
 from agent.config import AccountConfig
@@ -64,9 +66,11 @@ def report(app: App, results: list[SyncResult]) -> None:
             console.print(line, soft_wrap=True)
             continue
         errors.print(
-            f"[bold red]{r.account}: {r.status}:[/] {r.error}", markup=True, soft_wrap=True
+            f"[bold red]{escape(r.account)}: {r.status}:[/] {escape(r.error or '')}",
+            markup=True,
+            soft_wrap=True,
         )
         if r.advice:
-            errors.print(f"[bold]what to do:[/] {r.advice}", markup=True, soft_wrap=True)
+            errors.print(f"[bold]what to do:[/] {escape(r.advice)}", markup=True, soft_wrap=True)
         if r.stored or r.quarantined:
             console.print(f"  (kept what was read before that: {line})", soft_wrap=True)
