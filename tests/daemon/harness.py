@@ -45,6 +45,13 @@ class NotifySocket:
         return text
 
     def close(self) -> None:
+        """Keep what is still queued (STOPPING=1 after exit), then close."""
+        self.sock.setblocking(False)
+        try:
+            while data := self.sock.recv(65536):
+                self.messages.append(data.decode())
+        except BlockingIOError:
+            pass
         self.sock.close()
 
 
@@ -118,6 +125,8 @@ class Daemon:
         return code
 
     def close(self) -> None:
+        if self.notify.sock.fileno() < 0:
+            return
         self._reader.join(timeout=WAIT)
         if self.process.stdout is not None:
             self.process.stdout.close()
