@@ -45,6 +45,8 @@ _WANTED = {f.lower() for f in FIELDS}
 _ROLES = {"from": Role.FROM, "to": Role.TO, "cc": Role.CC, "bcc": Role.BCC}
 _MSGID = re.compile(r"<[^<>\s]+>")
 _SIMPLE_ADDRESS = re.compile(r"^[^\s<>()\",;:@\\]+@[^\s<>()\",;:@\\]+$")
+_NAME_ADDR = re.compile(r"^([^<>@]*?)\s*<([^\s<>()\",;:@\\]+@[^\s<>()\",;:@\\]+)>$")
+_NEEDS_FULL_PARSER = re.compile(r"['\"()\\:;\[]|=\?")
 _AUTO_REPLY_SUBJECT = re.compile(
     r"^\s*(automatic reply|auto(matic)?[ -]?(reply|response)|out of (the )?office|"
     r"abwesenheitsnotiz|r[ée]ponse automatique|absence|vacation( reply)?|away from)\b",
@@ -108,6 +110,28 @@ def decode_words(value: str) -> str:
     return " ".join(text.split())
 
 
+def _plain_list(value: str) -> list[tuple[str, str]] | None:
+    """A comma-separated list of `addr` and `Name <addr>` entries, or None for anything else.
+
+    Long recipient lists are where getaddresses spends its time (it is a character-by-character
+    parser); with no quotes, comments, groups or encoded words a comma can only separate
+    entries, so a split gives the same answer about 20x faster.
+    """
+    pairs: list[tuple[str, str]] = []
+    for part in value.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if _SIMPLE_ADDRESS.match(part):
+            pairs.append(("", part.lower()))
+            continue
+        match = _NAME_ADDR.match(part)
+        if match is None:
+            return None
+        pairs.append((" ".join(match.group(1).split()).strip("' "), match.group(2).lower()))
+    return pairs
+
+
 def parse_addresses(value: str) -> list[tuple[str, str]]:
     """(display name, lower-cased address) pairs; group syntax and empty entries dropped."""
     value = value.strip()
@@ -115,6 +139,10 @@ def parse_addresses(value: str) -> list[tuple[str, str]]:
         return []
     if _SIMPLE_ADDRESS.match(value):  # the common case, 10x cheaper than getaddresses
         return [("", value.lower())]
+    if not _NEEDS_FULL_PARSER.search(value):
+        fast = _plain_list(value)
+        if fast is not None:
+            return fast
     pairs: list[tuple[str, str]] = []
     for name, address in email.utils.getaddresses([value]):
         address = address.strip().strip("'\"").lower()

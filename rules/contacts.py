@@ -1,0 +1,335 @@
+"""The fold: interactions in, one contact per person out, with what counted and why not.
+
+`fold(interactions, identities, policy, now)` walks the interactions once, oldest first (ties
+broken by id, so input order never matters), and keeps per person:
+
+- facts, whatever the counting rules say: `last_sent` / `sent_count` (distinct messages the
+  owner sent with them in To, Cc or Bcc), `last_received` / `received_count` (mail from them,
+  not automated, bulk or an auto-reply), `last_met` / `meeting_count` (meetings that happened
+  with both attending), `first_contact`;
+- what counted towards the check-in cadence: `last_contact`, `counted_at` and its weights;
+- what the decisions need: the last counted meeting, the thread awaiting their reply, the last
+  out-of-office reply.
+
+Incremental use: a person's contact depends only on interactions they take part in (plus, for
+copies and threads, other records of those same messages), so after a sync the agent refolds
+only the people it touched: pass every interaction of those people and `only=` their keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from operator import attrgetter
+
+from rules.contacts_acc import Acc, Awaiting, MeetingRef, Trace
+from rules.people import OWNER, Identities, Resolver, Who
+from rules.policy import Policy
+from rules.threads import copy_keys, is_forward_subject, thread_keys
+from rules.types import (
+    ALL_DAY,
+    ATTENDEE,
+    ATTENDEES_OMITTED,
+    AUTO_REPLY,
+    AUTOMATED,
+    BCC,
+    BULK,
+    CANCELLED,
+    CC,
+    DECLINED,
+    DRAFT,
+    FROM,
+    MEETING,
+    TO,
+    Interaction,
+)
+
+# Rule names: the word a trace gives for an interaction that did not count for a person.
+COUNTED = "counted"
+DRAFTED = "draft"  # still in Drafts: it has not happened
+NOT_YET = "after-now"  # dated after `now`: not part of this evaluation
+DUPLICATE = "duplicate"  # another copy of the same message or meeting counted already
+BULK_MAIL = "bulk"  # List-Id, List-Unsubscribe, Precedence
+AUTOMATED_MAIL = "automated"  # Auto-Submitted (RFC 3834)
+OUT_OF_OFFICE = "auto-reply"  # pauses nudges instead of counting
+BCC_ONLY = "bcc-only"
+TOO_MANY_RECIPIENTS = "too-many-recipients"
+RECEIVED_NOT_COUNTED = "received-not-counted"  # policy received_counts = "never"
+COLD_INBOUND = "cold-inbound"  # not a reply in a thread the owner started
+NO_SENDER = "no-sender"
+CANCELLED_MEETING = "cancelled"
+NOT_ENDED = "not-ended"
+OWNER_ABSENT = "owner-absent"
+OWNER_DECLINED = "owner-declined"
+PERSON_DECLINED = "declined"
+ALL_DAY_BLOCK = "all-day-block"
+LARGE_MEETING = "large-meeting"
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """One person as the rules see them. Times are aware UTC; None means never."""
+
+    person: str
+    address: str  # the address used most (the one to write to)
+    addresses: tuple[str, ...]
+    name: str
+    excluded: str | None  # why this is not a person at all (automated-address, ignored-...)
+    last_sent: datetime | None
+    first_sent: datetime | None
+    sent_count: int
+    last_received: datetime | None
+    received_count: int
+    last_met: datetime | None
+    meeting_count: int
+    first_contact: datetime | None
+    last_contact: datetime | None  # the latest interaction that COUNTED
+    last_contact_kind: str | None  # "sent", "received" or "meeting"
+    last_subject: str | None  # of the last counted interaction, to reference the conversation
+    counted_at: tuple[datetime, ...]  # every counted interaction, oldest first
+    counted_weight: tuple[float, ...]  # 1.0 for To / 1:1, less for Cc / groups
+    last_meeting: MeetingRef | None  # the last counted meeting
+    awaiting: Awaiting | None  # the owner's latest thread to them that has no reply yet
+    last_auto_reply: datetime | None
+    next_meeting_end: datetime | None  # a meeting with them not ended at `now`: refold after it
+    trace: tuple[Trace, ...] = ()
+
+
+_ORDER = attrgetter("occurred_at", "id")
+
+
+def fold(
+    interactions: Iterable[Interaction],
+    identities: Identities,
+    policy: Policy,
+    now: datetime,
+    *,
+    only: Collection[str] | None = None,
+    trace: bool = False,
+) -> dict[str, Contact]:
+    """Contacts by person key for everyone the interactions involve (or just `only`).
+
+    Pure: the same arguments give the same result whatever the order of `interactions`.
+    With `trace`, each contact carries a line per interaction: counted, or the rule that
+    dropped it (`touchbase person ADDRESS` shows these).
+    """
+    run = _Fold(identities, policy, now, only, trace)
+    for item in sorted(interactions, key=_ORDER):
+        if item.kind == MEETING:
+            run.meeting(item)
+        else:
+            run.mail(item)
+    return run.finish()
+
+
+class _Fold:
+    """The state of one fold: accumulators by person, copies seen, who started which thread."""
+
+    def __init__(
+        self,
+        identities: Identities,
+        policy: Policy,
+        now: datetime,
+        only: Collection[str] | None,
+        trace: bool,
+    ) -> None:
+        self.resolve = Resolver(identities, policy)
+        self.policy = policy
+        self.now = now
+        self.only = None if only is None else frozenset(only)
+        self.tracing = trace
+        self.people: dict[str, Acc] = {}
+        self.seen: set[object] = set()
+        self.started: dict[str, bool] = {}  # thread key -> did the owner start it
+        self.dropped: list[tuple[Interaction, str]] = []  # whole drops, traced at the end
+
+    def acc(self, who: Who, name: str) -> Acc | None:
+        person = who.person
+        found = self.people.get(person)
+        if found is None:
+            if self.only is not None and person not in self.only:
+                return None
+            found = self.people[person] = Acc(person, self.tracing)
+        found.saw(who, name)
+        return found
+
+    def drop(self, item: Interaction, rule: str) -> None:
+        if self.tracing:
+            self.dropped.append((item, rule))
+
+    def is_copy(self, item: Interaction, sent: bool) -> bool:
+        keys = copy_keys(item, sent)
+        seen = self.seen
+        if any(k in seen for k in keys):
+            return True
+        seen.update(keys)
+        return False
+
+    # -- mail ---------------------------------------------------------------------------------
+
+    def mail(self, item: Interaction) -> None:
+        if DRAFT in item.flags or item.folder == "drafts":
+            return self.drop(item, DRAFTED)
+        if item.occurred_at > self.now:
+            return self.drop(item, NOT_YET)
+        resolve = self.resolve
+        sender = next((p for p in item.participants if p.role == FROM), None)
+        sent = sender is not None and (sender.is_self or resolve(sender.address) is OWNER)
+        if self.is_copy(item, sent):
+            return self.drop(item, DUPLICATE)
+        thread, starts, reply = thread_keys(item)
+        started = self.started
+        if thread is not None and thread not in started:
+            started[thread] = sent and not reply
+        if starts is not None and starts not in started:
+            started[starts] = sent
+        flags = item.flags
+        whole = (
+            BULK_MAIL
+            if BULK in flags
+            else AUTOMATED_MAIL
+            if AUTOMATED in flags
+            else OUT_OF_OFFICE
+            if AUTO_REPLY in flags
+            else None
+        )
+        owner_thread = thread is not None and started[thread]
+        if sent:
+            awaitable = owner_thread and not is_forward_subject(item.subject)
+            self.sent(item, whole, thread if awaitable else None)
+        elif sender is None:
+            self.drop(item, NO_SENDER)
+        else:
+            self.received(item, resolve(sender.address), sender.name, whole, owner_thread)
+
+    def sent(self, item: Interaction, whole: str | None, owner_thread: str | None) -> None:
+        resolve = self.resolve
+        best: dict[str, tuple[int, Who, str]] = {}  # person -> (role rank, who, name)
+        for p in item.participants:
+            rank = _RANK.get(p.role)
+            if rank is None:
+                continue
+            who = resolve(p.address)
+            if who is OWNER or p.is_self:
+                continue
+            held = best.get(who.person)
+            if held is None or rank < held[0]:
+                best[who.person] = (rank, who, p.name)
+        crowd = len(best) > self.policy.max_recipients
+        at = item.occurred_at
+        for rank, who, name in best.values():
+            acc = self.acc(who, name)
+            if acc is None:
+                continue
+            acc.fact_sent(at)
+            rule = who.excluded or whole
+            if rule is None:
+                rule = BCC_ONLY if rank == 2 else TOO_MANY_RECIPIENTS if crowd else None
+            if rule is not None:
+                acc.note(item, "sent", rule)
+                continue
+            weight = 1.0 if rank == 0 else self.policy.cc_weight
+            acc.count(item, "sent", at, weight)
+            if rank == 0 and owner_thread is not None:
+                acc.wrote(item, owner_thread)
+
+    def received(
+        self, item: Interaction, who: Who, name: str, whole: str | None, owner_thread: bool
+    ) -> None:
+        if who is OWNER:
+            return
+        acc = self.acc(who, name)
+        if acc is None:
+            return
+        at = item.occurred_at
+        if whole == OUT_OF_OFFICE:
+            acc.out_of_office(at)
+            return acc.note(item, "received", whole)
+        if whole is not None or who.excluded is not None:
+            return acc.note(item, "received", who.excluded or whole or "")
+        acc.fact_received(at)
+        counts = self.policy.received_counts
+        if counts == "never":
+            return acc.note(item, "received", RECEIVED_NOT_COUNTED)
+        if counts == "replies" and not owner_thread:
+            return acc.note(item, "received", COLD_INBOUND)
+        acc.count(item, "received", at, 1.0)
+
+    # -- meetings -----------------------------------------------------------------------------
+
+    def meeting(self, item: Interaction) -> None:
+        if CANCELLED in item.flags:
+            return self.drop(item, CANCELLED_MEETING)
+        if DRAFT in item.flags:
+            return self.drop(item, DRAFTED)
+        end = item.ended_at or item.occurred_at
+        resolve = self.resolve
+        owner_here = False
+        owner_declined = False
+        people: dict[str, tuple[Who, str, bool]] = {}  # person -> (who, name, declined)
+        invited = False
+        for p in item.participants:
+            if p.resource:
+                continue  # rooms and equipment are never people, and do not make a meeting
+            who = resolve(p.address)
+            if who is OWNER or p.is_self:
+                owner_here = True
+                owner_declined = owner_declined or p.response == DECLINED
+                continue
+            invited = invited or p.role == ATTENDEE
+            if who.person not in people:
+                people[who.person] = (who, p.name, p.response == DECLINED)
+        if not owner_here:
+            return self.drop(item, OWNER_ABSENT)
+        if owner_declined:
+            return self.drop(item, OWNER_DECLINED)
+        if ALL_DAY in item.flags and not invited:
+            return self.drop(item, ALL_DAY_BLOCK)
+        if end > self.now:
+            self._upcoming(people, end)
+            return self.drop(item, NOT_ENDED)
+        if self.is_copy(item, True):
+            return self.drop(item, DUPLICATE)
+        size = len(people) + 1
+        large = ATTENDEES_OMITTED in item.flags or size > self.policy.max_meeting_size
+        weight = 1.0 if size == 2 else self.policy.group_meeting_weight
+        for who, name, declined in people.values():
+            acc = self.acc(who, name)
+            if acc is None:
+                continue
+            if declined:
+                acc.note(item, "meeting", PERSON_DECLINED)
+                continue
+            acc.fact_met(item.occurred_at, end)
+            rule = who.excluded or (LARGE_MEETING if large else None)
+            if rule is not None:
+                acc.note(item, "meeting", rule)
+                continue
+            acc.count(item, "meeting", end, weight)
+            acc.met(item, end)
+
+    def _upcoming(self, people: dict[str, tuple[Who, str, bool]], end: datetime) -> None:
+        for who, name, _declined in people.values():
+            acc = self.acc(who, name)
+            if acc is not None and (acc.next_meeting_end is None or end < acc.next_meeting_end):
+                acc.next_meeting_end = end
+
+    # -- the end ------------------------------------------------------------------------------
+
+    def finish(self) -> dict[str, Contact]:
+        if self.tracing:
+            self._trace_dropped()
+        return {key: acc.freeze(Contact) for key, acc in sorted(self.people.items())}
+
+    def _trace_dropped(self) -> None:
+        for item, rule in self.dropped:
+            kind = "meeting" if item.kind == MEETING else "mail"
+            for p in item.participants:
+                who = self.resolve(p.address)
+                acc = self.people.get(who.person) if who is not OWNER else None
+                if acc is not None:
+                    acc.note(item, kind, rule)
+
+
+_RANK = {TO: 0, CC: 1, BCC: 2}

@@ -1,0 +1,87 @@
+"""Threads and copies: which messages belong together, and which are the same message twice."""
+
+from __future__ import annotations
+
+import re
+
+from rules.types import BCC, CC, TO, Interaction
+
+# Reply and forward prefixes in the languages mail clients commonly write them (RFC 5322 3.6.5
+# suggests "Re: "; Outlook localises it: AW, SV, VS, Antw, RIF, TR...), possibly repeated and
+# with a counter ("Re[2]:").
+_PREFIX = re.compile(
+    r"^\s*(?:(?:re|fw|fwd|aw|sv|vs|antw|wg|rif|tr|r|enc|res)\s*(?:\[\d+\])?\s*:\s*)+",
+    re.IGNORECASE,
+)
+_REPLY = re.compile(r"^\s*(?:re|aw|sv|vs|antw|rif|r|res)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
+_FORWARD = re.compile(r"^\s*(?:fw|fwd|wg|tr|enc)\s*:", re.IGNORECASE)
+_SPACE = re.compile(r"\s+")
+
+
+def strip_subject(subject: str | None) -> str:
+    """The subject without reply/forward prefixes, whitespace squeezed, lower-cased."""
+    if not subject:
+        return ""
+    return _SPACE.sub(" ", _PREFIX.sub("", subject)).strip().lower()
+
+
+def is_reply_subject(subject: str | None) -> bool:
+    return bool(subject) and bool(_REPLY.match(subject or ""))
+
+
+def is_forward_subject(subject: str | None) -> bool:
+    """A forward passes something on; it asks for no answer, so it is never followed up."""
+    return bool(subject) and bool(_FORWARD.match(subject or ""))
+
+
+def thread_keys(item: Interaction) -> tuple[str | None, str | None, bool]:
+    """(the key of the thread this message is in, the subject key it starts if it is new,
+    whether it is a reply).
+
+    Providers' thread ids win (Gmail threadId, Graph conversationId); else the first
+    References entry or In-Reply-To (RFC 5322 3.6.4: the thread's root is the first reference);
+    else a reply-looking subject ("Re: budget") joins the thread its stripped subject started,
+    because some sources (Enron, many exports) carry no In-Reply-To at all. A new message (not a
+    reply) starts both its own Message-ID thread and its subject's. A reply never starts a
+    thread, even when it is the first of its thread we see (the owner answering a message that
+    is not in the mailbox did not start that conversation).
+    """
+    root = item.references[0] if item.references else item.in_reply_to
+    subject = strip_subject(item.subject)
+    reply = bool(root) or is_reply_subject(item.subject)
+    if item.thread_id:
+        return f"t:{item.account}:{item.thread_id}", None, reply
+    if root:
+        return f"m:{root}", None, True
+    if reply:
+        return (f"s:{subject}" if subject else None), None, True
+    own = f"m:{item.message_id}" if item.message_id else None
+    return own, (f"s:{subject}" if subject else None), False
+
+
+def copy_keys(item: Interaction, sent: bool) -> tuple[object, ...]:
+    """Keys under which two records are the same message or meeting.
+
+    The same Message-ID (the same message synced through two accounts) is one message. So are
+    copies that a client filed again under a new Message-ID (Enron's sent/, _sent_mail/ and
+    sent_items/ repeat each other): same Date, same stripped subject, same sorted To, same
+    sender (for sent mail the owner, whichever of their addresses the copy shows).
+    """
+    if item.kind == "meeting":
+        # A meeting's id (iCalendar UID) is shared by every occurrence of a recurring series,
+        # so it only identifies a copy together with the start.
+        keys: list[object] = []
+        if item.message_id:
+            keys.append(("meeting", item.message_id, item.occurred_at))
+        subject = strip_subject(item.subject)
+        if subject:
+            keys.append(("meeting", item.occurred_at, item.ended_at, subject))
+        return tuple(keys)
+    keys = [item.message_id] if item.message_id else []
+    to = tuple(sorted(p.address for p in item.participants if p.role == TO))
+    sender = "" if sent else next((p.address for p in item.participants if p.role == "from"), "")
+    keys.append((item.occurred_at, strip_subject(item.subject), to, sender))
+    return tuple(keys)
+
+
+RECIPIENT_ROLES = frozenset({TO, CC, BCC})
