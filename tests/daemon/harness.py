@@ -7,6 +7,7 @@ those messages instead of sleeping.
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import signal
@@ -144,11 +145,13 @@ class Daemon:
         self.close()
 
 
-def write_config(path: Path, accounts: Sequence[dict[str, str]], sync_every: str = "1h") -> Path:
+def write_config(
+    path: Path, accounts: Sequence[dict[str, str | int]], sync_every: str = "1h"
+) -> Path:
     lines = ['[me]\naddresses = ["me@example.com"]\n', f'[daemon]\nsync_every = "{sync_every}"\n']
     for account in accounts:
         lines.append("[[account]]")
-        lines += [f'{key} = "{value}"' for key, value in account.items()]
+        lines += [f"{key} = {json.dumps(value)}" for key, value in account.items()]
         lines.append("")
     path.write_text("\n".join(lines), encoding="utf-8")
     return path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ def test_a_failing_account_backs_off_exponentially_and_never_stops_the_other(
             write_mailbox(mailbox, 10, start=50)  # the good account keeps receiving mail
         # Jump to the next moment anything is due instead of ticking through idle minutes.
         clock.now = min(account(app, n).next_attempt_at or clock.now for n in ("good", "down"))
-    gaps = [(b - a).total_seconds() / 60 for a, b in zip(attempts, attempts[1:], strict=False)]
+    gaps = [(b - a).total_seconds() / 60 for a, b in itertools.pairwise(attempts)]
     assert gaps[:7] == [1, 1, 2, 4, 8, 16, 32]
     assert max(gaps) == backoff.CAP / 60
     down = account(app, "down")
@@ -106,7 +107,7 @@ def test_force_syncs_everything_regardless_of_schedule(make_app: Any, mailbox: P
 def test_a_stopped_sync_keeps_its_pages_and_stays_due(make_app: Any, tmp_path: Path) -> None:
     path = tmp_path / "big.jsonl"
     write_mailbox(path, 1000)
-    app = make_app([{"name": "big", "type": "jsonl", "path": str(path), "page_size": "100"}])
+    app = make_app([{"name": "big", "type": "jsonl", "path": str(path), "page_size": 100}])
     pages = 0
 
     def stop_after_three() -> bool:

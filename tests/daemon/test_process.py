@@ -1,4 +1,4 @@
-"""The daemon as a real process: SIGTERM, SIGHUP, the lock, and a failing account beside a good one."""
+"""The daemon as a real process: SIGTERM, SIGHUP, the lock, a failing account beside a good one."""
 
 from __future__ import annotations
 

@@ -75,8 +75,9 @@ def test_paths_with_spaces_and_percent_signs_are_quoted(tmp_path: Path) -> None:
         writable=("/home/a/data dir",),
     )
     text = render(install)["touchbase.service"]
-    assert 'ExecStart="/opt/my tools/python" -m agent --config "/home/a/100%% sure/config.toml"' in (
-        text
+    assert (
+        'ExecStart="/opt/my tools/python" -m agent --config "/home/a/100%% sure/config.toml"'
+        in (text)
     )
     assert 'ReadWritePaths=-"/home/a/data dir"' in text
 
