@@ -196,8 +196,11 @@ def _sync_one(
 class DueEntry(Protocol):
     """One person due for a message, as a `due` provider reports it."""
 
-    name: str
-    kind: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
 
 
 DueProvider = Callable[[App, datetime], Sequence[DueEntry]]

@@ -75,6 +75,8 @@ class Daemon:
                 accounts=len(self.app.config.accounts),
                 lock=lock.where,
             )
+            if not self.app.config.accounts:
+                log.warning("no accounts are configured; add an [[account]] and reload")
             if self.once:
                 self._cycle(force=self.force)
                 return 0 if self.last_ok else 1

@@ -48,7 +48,7 @@ def clock() -> Clock:
 def make_app(tmp_path: Path, clock: Clock) -> Iterator[Callable[..., ClockApp]]:
     """make_app(accounts, **config) -> an App whose config lists `accounts` (dicts)."""
 
-    def make(account_list: list[dict[str, str]], sync_every: str = "15m") -> ClockApp:
+    def make(account_list: list[dict[str, object]], sync_every: str = "15m") -> ClockApp:
         config = write_config(tmp_path / "config.toml", account_list, sync_every)
         args = Namespace(config=str(config), db=f"sqlite:///{tmp_path / 'touchbase.db'}")
         return ClockApp(args, clock)

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -146,7 +146,7 @@ class Daemon:
 
 
 def write_config(
-    path: Path, accounts: Sequence[dict[str, str | int]], sync_every: str = "1h"
+    path: Path, accounts: Sequence[Mapping[str, object]], sync_every: str = "1h"
 ) -> Path:
     lines = ['[me]\naddresses = ["me@example.com"]\n', f'[daemon]\nsync_every = "{sync_every}"\n']
     for account in accounts:

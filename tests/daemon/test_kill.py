@@ -145,11 +145,11 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Path) -> 
                 time.sleep(delay)  # fault injection, not a wait for something observable
                 moments.append(f"{delay:.2f}s after start")
             else:
-                pages = rng.randint(1, 3)
-                daemon.wait_for(lambda m, p=pages: f"pages={p} " in m)
+                page_status = f"pages={rng.randint(1, 3)} "
+                daemon.wait_for(lambda m: page_status in m)  # noqa: B023 - used at once
                 delay = rng.uniform(0, 0.3)  # into the next page and its transaction
                 time.sleep(delay)
-                moments.append(f"{delay:.2f}s after page {pages}")
+                moments.append(f"{delay:.2f}s after {page_status}")
             daemon.kill()
         now_cursor, now_count = cursor(killed_db), count(killed_db)
         for key, value in last_cursor.items():

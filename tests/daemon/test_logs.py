@@ -89,7 +89,7 @@ def test_under_journald_lines_carry_a_priority_instead_of_a_timestamp(
     with os.fdopen(write, "w") as journal, os.fdopen(read) as reader:
         stat = os.fstat(journal.fileno())
         monkeypatch.setenv("JOURNAL_STREAM", f"{stat.st_dev}:{stat.st_ino}")
-        logs.setup(logging.INFO, stream=journal)  # type: ignore[arg-type]
+        logs.setup(logging.INFO, stream=journal)
         logging.getLogger("agent").warning("account failed")
         logging.getLogger("agent").info("cycle done")
         journal.flush()

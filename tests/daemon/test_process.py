@@ -41,28 +41,25 @@ def test_sighup_reloads_a_good_config_and_keeps_the_old_one_when_broken(tmp_path
     write_mailbox(first, 30)
     write_mailbox(second, 20, start=1000)
     a = {"name": "a", "type": "jsonl", "path": str(first)}
-    b = {"name": "b", "type": "jsonl", "path": str(second)}
+    b = {"name": "b", "type": "jsonl", "path": str(second), "sync_every": "1s"}
     config = write_config(tmp_path / "c.toml", [a])
     with Daemon(["--config", str(config), "--db", f"sqlite:///{db}", "daemon"]) as daemon:
         daemon.wait_for(idle)
         write_config(config, [a, b])
         daemon.signal(signal.SIGHUP)
         daemon.wait_for(lambda m: "READY=1" in m and "reloaded: 2 accounts" in m)
-        daemon.wait_for(idle)
-        assert query(db, "SELECT count(*) FROM interactions") == [(50,)]
+        daemon.wait_for(lambda m: idle(m) and "stored=20" in m)  # b, new in this config
 
         config.write_text("[[account]]\nname = \n", encoding="utf-8")  # not TOML
         daemon.signal(signal.SIGHUP)
         daemon.wait_for(lambda m: "reload failed" in m)
         daemon.wait_log("configuration reload failed")
-        # Still running on the old configuration: a forced cycle by the next good reload shows
-        # both accounts known; meanwhile the process answers and stops cleanly.
-        write_config(config, [a, b], sync_every="2h")
-        daemon.signal(signal.SIGHUP)
-        daemon.wait_for(lambda m: "reloaded: 2 accounts" in m)
+        # Still running the last good configuration: b (which only it names) keeps syncing.
+        write_mailbox(second, 7, start=2000)
+        daemon.wait_for(lambda m: idle(m) and "stored=7" in m)
         assert daemon.stop() == 0
     assert "Traceback" not in daemon.text
-    assert query(db, "SELECT name FROM accounts ORDER BY name") == [("a",), ("b",)]
+    assert query(db, "SELECT count(*) FROM interactions") == [(57,)]
 
 
 def test_a_second_instance_is_refused_with_the_holders_pid(tmp_path: Path) -> None:
@@ -114,3 +111,18 @@ def test_a_failing_account_backs_off_while_another_keeps_syncing(tmp_path: Path)
     warnings = [line for line in daemon.text.splitlines() if "account failed" in line]
     assert len(warnings) == 1  # not retried every second
     assert "bob@example.org" not in daemon.text  # addresses are masked at INFO and above
+
+
+def test_run_once_syncs_what_is_due_and_says_when_an_account_failed(tmp_path: Path) -> None:
+    mail, db = tmp_path / "mail.jsonl", tmp_path / "t.db"
+    write_mailbox(mail, 12)
+    good = {"name": "good", "type": "jsonl", "path": str(mail)}
+    args = ["--db", f"sqlite:///{db}", "run", "--once"]
+    config = write_config(tmp_path / "c.toml", [good])
+    with Daemon(["--config", str(config), *args]) as once:
+        assert once.process.wait(timeout=60) == 0
+    config = write_config(tmp_path / "c.toml", [good, {"name": "down", "type": "broken"}])
+    with Daemon(["--config", str(config), *args]) as once:
+        assert once.process.wait(timeout=60) == 1  # a timer unit shows the failure
+    assert query(db, "SELECT count(*) FROM interactions") == [(12,)]
+    assert "account failed" in once.text and "account=down" in once.text
