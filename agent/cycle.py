@@ -6,6 +6,10 @@ daily digest runs last. One failing step is logged and recorded and the others s
 in drafting must not stop syncing); a stop request (SIGTERM) ends the cycle between steps.
 
 The daemon (agent/daemon) runs cycles on a schedule; `touchbase run --once` runs one.
+
+A step that may take long (many people, network calls) checks `context.should_stop()` between
+units of work, so SIGTERM is honoured within seconds, and calls `context.progress(text)` now and
+then, which pings systemd's watchdog and updates the unit's status line.
 """
 
 from __future__ import annotations
