@@ -7,16 +7,19 @@
 - Each account's schedule and backoff live in the database (agent/daemon/backoff.py); the
   scheduler only wakes the loop often enough to notice what is due, and once a day for the digest.
 
-Signal handlers only set flags and wake the loop: all work happens in the main thread, between
-pages, so a signal never interrupts a transaction half-way.
+Signal handlers only set flags: all work happens in the main thread, between pages, so a signal
+never interrupts a transaction half-way. The idle loop sleeps in select() on a pipe that the
+interpreter writes each signal's number to (signal.set_wakeup_fd), so a signal wakes it at once.
+A handler must not take a lock: threading.Event.set() in a handler deadlocks when the signal
+lands while the main thread itself holds that Event's lock (inside wait() or clear()).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import select
 import signal
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
@@ -51,12 +54,12 @@ class Daemon:
         self.once = once
         self.force = force
         self.steps = steps
-        self.stop = threading.Event()
-        self.wake = threading.Event()
+        self.stopping = False
         self.reload_requested = False
         self.scheduler = schedule.Scheduler()
         self.watchdog = notify.Watchdog()
         self.cycles = 0
+        self._wakeup: tuple[int, int] | None = None
         self.last_ok = True
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -83,9 +86,9 @@ class Daemon:
             self._plan()
             notify.ready(f"ready: {len(self.app.config.accounts)} accounts")
             self._cycle_if_due()
-            while not self.stop.is_set():
+            while not self.stopping:
                 self._sleep()
-                if self.stop.is_set():
+                if self.stopping:
                     break
                 if self.reload_requested:
                     self._reload()
@@ -103,13 +106,27 @@ class Daemon:
         if self.watchdog.interval is not None:
             timeout = min(timeout, self.watchdog.interval)
         self.watchdog.ping()
-        self.wake.wait(timeout)
-        self.wake.clear()
+        assert self._wakeup is not None
+        readable, _, _ = select.select([self._wakeup[0]], [], [], timeout)
+        if readable:
+            try:
+                while os.read(self._wakeup[0], 512):
+                    pass
+            except BlockingIOError:
+                pass
         self.watchdog.ping()
 
     # --- signals ------------------------------------------------------------------------------
 
+    def _should_stop(self) -> bool:
+        return self.stopping
+
     def _install_signals(self) -> dict[int, Any]:
+        read, write = os.pipe()
+        os.set_blocking(read, False)
+        os.set_blocking(write, False)
+        self._wakeup = (read, write)
+        signal.set_wakeup_fd(write, warn_on_full_buffer=False)
         previous: dict[int, Any] = {}
         for signum, handler in (
             (signal.SIGTERM, self._on_stop),
@@ -119,21 +136,23 @@ class Daemon:
             previous[signum] = signal.signal(signum, handler)
         return previous
 
-    @staticmethod
-    def _restore_signals(previous: dict[int, Any]) -> None:
+    def _restore_signals(self, previous: dict[int, Any]) -> None:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        signal.set_wakeup_fd(-1)
+        if self._wakeup is not None:
+            for fd in self._wakeup:
+                os.close(fd)
+            self._wakeup = None
 
     def _on_stop(self, signum: int, _frame: FrameType | None) -> None:
-        if self.stop.is_set():
+        if self.stopping:
             # Asked twice: leave now. Whatever transaction is open is rolled back, never halved.
             raise SystemExit(128 + signum)
-        self.stop.set()
-        self.wake.set()
+        self.stopping = True
 
     def _on_reload(self, _signum: int, _frame: FrameType | None) -> None:
         self.reload_requested = True
-        self.wake.set()
 
     # --- scheduling ---------------------------------------------------------------------------
 
@@ -159,7 +178,7 @@ class Daemon:
 
     def _cycle(self, *, force: bool) -> None:
         context = cycle.CycleContext(
-            self.app, force=force, should_stop=self.stop.is_set, progress=self._progress
+            self.app, force=force, should_stop=self._should_stop, progress=self._progress
         )
         result = cycle.run_cycle(context, self.steps)
         self.cycles += 1

@@ -126,3 +126,18 @@ def test_run_once_syncs_what_is_due_and_says_when_an_account_failed(tmp_path: Pa
         assert once.process.wait(timeout=60) == 1  # a timer unit shows the failure
     assert query(db, "SELECT count(*) FROM interactions") == [(12,)]
     assert "account failed" in once.text and "account=down" in once.text
+
+
+def test_a_burst_of_signals_never_wedges_the_loop(tmp_path: Path) -> None:
+    """Handlers take no lock: Event.set() in a handler deadlocked when a signal landed while
+    the main loop held that Event's lock. Hundreds of SIGHUPs, then SIGTERM: a clean exit."""
+    mail = tmp_path / "mail.jsonl"
+    write_mailbox(mail, 5)
+    config = write_config(tmp_path / "c.toml", [{"name": "a", "type": "jsonl", "path": str(mail)}])
+    with Daemon(["--config", str(config), "--db", f"sqlite:///{tmp_path}/t.db", "daemon"]) as d:
+        d.wait_for(idle)
+        for _ in range(300):
+            d.signal(signal.SIGHUP)
+        d.wait_for(lambda m: "reloaded" in m)
+        assert d.stop(timeout=10) == 0
+    assert "Traceback" not in d.text
