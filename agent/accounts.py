@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from agent.config import AccountConfig, Config, data_dir
@@ -17,25 +18,37 @@ from connectors.base import AccountContext
 
 FACTORIES: dict[str, str] = {
     "files": "connectors.files",
+    "gmail": "connectors.gmail",
+    "gcal": "connectors.gcal",
+    "outlook": "connectors.graph",
 }
 
 
-def open_connector(
-    account: AccountConfig, config: Config, me: tuple[str, ...], folder: Path | None = None
-) -> Any:
-    """The connector object for `account` (a Source, and a DraftSink where it has Drafts)."""
+def connector_module(account: AccountConfig) -> ModuleType:
     module_name = FACTORIES.get(account.type)
     if module_name is None:
         raise ConfigError(
             f"account {account.name!r}: unknown type {account.type!r}",
             advice=f"use one of: {', '.join(sorted(FACTORIES))}",
         )
-    module = importlib.import_module(module_name)
+    return importlib.import_module(module_name)
+
+
+def account_context(
+    account: AccountConfig, me: tuple[str, ...], folder: Path | None = None
+) -> AccountContext:
     base = folder or data_dir()
-    context = AccountContext(
+    return AccountContext(
         name=account.name,
         secrets=AccountSecrets(account.name, account.secrets, base / "secrets" / account.name),
         me=me,
         data_dir=str(base / "accounts" / account.name),
     )
-    return module.open_account(dict(account.settings), context)
+
+
+def open_connector(
+    account: AccountConfig, config: Config, me: tuple[str, ...], folder: Path | None = None
+) -> Any:
+    """The connector object for `account` (a Source, and a DraftSink where it has Drafts)."""
+    module = connector_module(account)
+    return module.open_account(dict(account.settings), account_context(account, me, folder))

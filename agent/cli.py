@@ -23,6 +23,12 @@ COMMANDS = (
     "agent.commands.importing",
     "agent.commands.sync",
     "agent.commands.status",
+    "agent.commands.people",
+    "agent.commands.demo",
+    "agent.commands.auth",
+    "agent.commands.contacts",
+    "agent.commands.drafts",
+    "agent.commands.serve",
     "agent.commands.daemon",
     "agent.commands.service",
 )

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import platformdirs
 
 from agent.errors import ConfigError
+from rules.policy import PolicyError, load_policy
 
 APP = "touchbase"
 SECRET_NAMES = re.compile(r"(password|passwd|secret|token|api_key|apikey)", re.IGNORECASE)
@@ -150,11 +151,18 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise ConfigError(f"account names must be unique; repeated: {', '.join(duplicated)}")
+    policy = _table(data, "policy")
+    try:  # validated now, so a typo in [policy] is reported at load, not mid-cycle
+        load_policy({"timezone": me.time_zone, **policy})
+    except PolicyError as exc:
+        raise ConfigError(
+            str(exc), advice="rules/default.toml lists every policy setting"
+        ) from None
     return Config(
         path=path,
         me=me,
         accounts=accounts,
-        policy=_table(data, "policy"),
+        policy=policy,
         database_url=url,
         sync_every=sync_every,
         digest_at=digest_at,

@@ -105,6 +105,9 @@ class Interaction(Base):
     flags: Mapped[str] = mapped_column(String(255), default="")  # sorted, comma-separated
     removed_at: Mapped[datetime | None]  # the provider tombstoned it; the contact still happened
     stored_at: Mapped[datetime]
+    # A hash of everything above that a provider can change (a meeting moved or cancelled): a
+    # record seen again with another digest is updated in place, with the same digest skipped.
+    digest: Mapped[str] = mapped_column(String(40), default="")
 
     participants: Mapped[list[Participant]] = relationship(
         back_populates="interaction", cascade="all, delete-orphan", passive_deletes=True
@@ -239,6 +242,7 @@ class SyncRun(Base):
     status: Mapped[str] = mapped_column(String(16), default="running")  # running/ok/failed/auth
     pages: Mapped[int] = mapped_column(Integer, default=0)
     stored: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     quarantined: Mapped[int] = mapped_column(Integer, default=0)
     removed: Mapped[int] = mapped_column(Integer, default=0)

@@ -15,10 +15,12 @@ from agent.config import AccountConfig
 from agent.errors import UserError
 from agent.output import console, errors, print_json, progress
 from agent.sync import SyncResult, sync_account
-from connectors.errors import ConnectorError
+from connectors.errors import AuthError, ConnectorError
 
 
-def pull_accounts(app: App, accounts: list[AccountConfig]) -> list[SyncResult]:
+def pull_accounts(
+    app: App, accounts: list[AccountConfig], *, quiet: bool = False
+) -> list[SyncResult]:
     results: list[SyncResult] = []
     me = app.me()
     for account in accounts:
@@ -27,10 +29,7 @@ def pull_accounts(app: App, accounts: list[AccountConfig]) -> list[SyncResult]:
             connector = open_connector(account, app.config, me)
         except (UserError, ConnectorError) as exc:
             # A broken account is reported and the others go on (DESIGN.md contract 3).
-            result = SyncResult(
-                account=account.name, status="failed", error=str(exc), advice=exc.advice
-            )
-            results.append(result)
+            results.append(record_failure(app, account_id, account.name, exc))
             continue
         with progress(f"reading {account.name}") as bar:
 
@@ -47,8 +46,21 @@ def pull_accounts(app: App, accounts: list[AccountConfig]) -> list[SyncResult]:
                     app.store, account_id, account.name, connector, clock=app.now, on_page=on_page
                 )
             )
-    report(app, results)
+    if not quiet:
+        report(app, results)
     return results
+
+
+def record_failure(
+    app: App, account_id: int, name: str, exc: UserError | ConnectorError
+) -> SyncResult:
+    """An account that could not even be opened: a run is recorded, so `status` shows why."""
+    status = "auth" if isinstance(exc, AuthError) else "failed"
+    result = SyncResult(account=name, status=status, error=str(exc), advice=exc.advice)
+    run_id = app.store.start_run(account_id, app.now())
+    detail = f"{exc} (what to do: {exc.advice})" if exc.advice else str(exc)
+    app.store.finish_run(run_id, status, app.now(), detail)
+    return result
 
 
 def report(app: App, results: list[SyncResult]) -> None:
@@ -57,8 +69,8 @@ def report(app: App, results: list[SyncResult]) -> None:
         return
     for r in results:
         line = (
-            f"{r.account}: {r.stored} new interactions, {r.duplicates} already known, "
-            f"{r.quarantined} quarantined"
+            f"{r.account}: {r.stored} new interactions, {r.updated} updated, "
+            f"{r.duplicates} unchanged, {r.quarantined} quarantined"
         )
         if r.resyncs:
             line += f", {r.resyncs} full resync(s)"

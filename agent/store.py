@@ -9,18 +9,22 @@ cursor, or none of it is and the next pull repeats it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from agent.bulk import bulk_insert
 from agent.models import Account, Cursor, Interaction, Participant, QuarantinedRecord, SyncRun
 from connectors.base import Interaction as Record
 from connectors.base import Page
 
+INTERACTIONS: Table = Interaction.__table__  # type: ignore[assignment]
+PARTICIPANTS: Table = Participant.__table__  # type: ignore[assignment]
 # SQLite allows 32,766 bound parameters per statement; IN lists stay well below that.
 _IN_CHUNK = 900
 
@@ -30,6 +34,7 @@ class PageResult:
     """What storing one page did."""
 
     stored: int
+    updated: int
     duplicates: int
     quarantined: int
     removed: int
@@ -76,7 +81,7 @@ class Store:
         """Store a page and its cursor atomically; return what was new."""
         with self.sessions.begin() as session:
             connection = session.connection()
-            stored, duplicates = _insert_interactions(
+            stored, updated, duplicates = _store_interactions(
                 connection, account_id, page.interactions, now
             )
             quarantined = _quarantine(connection, account_id, page, now)
@@ -89,67 +94,74 @@ class Store:
                 .values(
                     pages=SyncRun.pages + 1,
                     stored=SyncRun.stored + stored,
+                    updated=SyncRun.updated + updated,
                     duplicates=SyncRun.duplicates + duplicates,
                     quarantined=SyncRun.quarantined + quarantined,
                     removed=SyncRun.removed + removed,
                     resyncs=SyncRun.resyncs + (1 if page.resync else 0),
                 )
             )
-        return PageResult(stored, duplicates, quarantined, removed)
+        return PageResult(stored, updated, duplicates, quarantined, removed)
 
 
 def _existing(
-    connection: Connection, column: Any, account_id: int, keys: Sequence[str]
-) -> set[str]:
-    found: set[str] = set()
+    connection: Connection, column: Any, account_id: int, keys: Sequence[str], *extra: Any
+) -> dict[str, tuple[Any, ...]]:
+    """The rows of this account among `keys`: key -> the `extra` columns' values."""
+    found: dict[str, tuple[Any, ...]] = {}
     for start in range(0, len(keys), _IN_CHUNK):
         chunk = keys[start : start + _IN_CHUNK]
         rows = connection.execute(
-            select(column).where(column.table.c.account_id == account_id, column.in_(chunk))
+            select(column, *extra).where(column.table.c.account_id == account_id, column.in_(chunk))
         )
-        found.update(row[0] for row in rows)
+        found.update((row[0], tuple(row[1:])) for row in rows)
     return found
 
 
-def _insert_interactions(
-    connection: Connection, account_id: int, records: Iterable[Record], now: datetime
-) -> tuple[int, int]:
-    unique: dict[str, Record] = {}
-    total = 0
-    for record in records:
-        total += 1
-        unique.setdefault(record.source_id, record)
-    if not unique:
-        return 0, total
-    # The account is synced by one worker at a time (lock or lease), so checking first and then
-    # inserting cannot race with another writer of the same account.
-    seen = _existing(connection, Interaction.source_id, account_id, list(unique))
-    new = [r for key, r in unique.items() if key not in seen]
-    if not new:
-        return 0, total
-    rows = [
-        {
-            "account_id": account_id,
-            "source_id": r.source_id,
-            "kind": r.kind.value,
-            "occurred_at": r.occurred_at,
-            "ended_at": r.ended_at,
-            "subject": r.subject,
-            "message_id": r.message_id,
-            "in_reply_to": r.in_reply_to,
-            "references": " ".join(r.references) or None,
-            "thread_id": r.thread_id,
-            "folder": r.folder,
-            "flags": ",".join(sorted(f.value for f in r.flags)),
-            "removed_at": None,
-            "stored_at": now,
-        }
-        for r in new
+def digest(record: Record) -> str:
+    """A stable hash of what a provider may change about a record."""
+    parts = [
+        record.kind.value,
+        record.occurred_at.isoformat(),
+        record.ended_at.isoformat() if record.ended_at else "",
+        record.subject or "",
+        record.message_id or "",
+        record.in_reply_to or "",
+        " ".join(record.references),
+        record.thread_id or "",
+        record.folder or "",
+        ",".join(sorted(f.value for f in record.flags)),
     ]
-    ids = connection.execute(
-        insert(Interaction).returning(Interaction.id, sort_by_parameter_order=True), rows
-    ).scalars()
-    participants = [
+    parts += [
+        f"{p.address}|{p.role.value}|{p.name}|{p.response or ''}|{p.resource:d}{p.optional:d}"
+        f"{p.is_self:d}"
+        for p in record.participants
+    ]
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _row(account_id: int, r: Record, now: datetime) -> dict[str, Any]:
+    return {
+        "account_id": account_id,
+        "source_id": r.source_id,
+        "kind": r.kind.value,
+        "occurred_at": r.occurred_at,
+        "ended_at": r.ended_at,
+        "subject": r.subject,
+        "message_id": r.message_id,
+        "in_reply_to": r.in_reply_to,
+        "references": " ".join(r.references) or None,
+        "thread_id": r.thread_id,
+        "folder": r.folder,
+        "flags": ",".join(sorted(f.value for f in r.flags)),
+        "removed_at": None,
+        "stored_at": now,
+        "digest": digest(r),
+    }
+
+
+def _participant_rows(pairs: Iterable[tuple[int, Record]]) -> list[dict[str, Any]]:
+    return [
         {
             "interaction_id": interaction_id,
             "address": p.address,
@@ -160,19 +172,62 @@ def _insert_interactions(
             "optional": p.optional,
             "is_self": p.is_self,
         }
-        for interaction_id, record in zip(ids, new, strict=True)
+        for interaction_id, record in pairs
         for p in record.participants
     ]
-    if participants:
-        connection.execute(insert(Participant), participants)
-    return len(new), total - len(new)
+
+
+def _store_interactions(
+    connection: Connection, account_id: int, records: Iterable[Record], now: datetime
+) -> tuple[int, int, int]:
+    """Insert new records, update changed ones; return (stored, updated, unchanged)."""
+    unique: dict[str, Record] = {}
+    total = 0
+    for record in records:
+        total += 1
+        unique[record.source_id] = record  # a later copy in the same page is the fresher one
+    if not unique:
+        return 0, 0, total
+    # The account is synced by one worker at a time (lock or lease), so checking first and then
+    # inserting cannot race with another writer of the same account.
+    seen = _existing(
+        connection,
+        Interaction.source_id,
+        account_id,
+        list(unique),
+        Interaction.id,
+        Interaction.digest,
+    )
+    new = [r for key, r in unique.items() if key not in seen]
+    changed: list[tuple[int, Record, dict[str, Any]]] = []
+    for key, (row_id, old_digest) in seen.items():
+        row = _row(account_id, unique[key], now)
+        if row["digest"] != old_digest:
+            changed.append((row_id, unique[key], row))
+    if new:
+        bulk_insert(connection, INTERACTIONS, [_row(account_id, r, now) for r in new])
+        ids = _existing(
+            connection,
+            Interaction.source_id,
+            account_id,
+            [r.source_id for r in new],
+            Interaction.id,
+        )
+        participants = _participant_rows((ids[r.source_id][0], r) for r in new)
+        bulk_insert(connection, PARTICIPANTS, participants)
+    for row_id, record, row in changed:
+        del row["stored_at"], row["account_id"], row["source_id"]
+        connection.execute(update(Interaction).where(Interaction.id == row_id).values(**row))
+        connection.execute(delete(Participant).where(Participant.interaction_id == row_id))
+        bulk_insert(connection, PARTICIPANTS, _participant_rows([(row_id, record)]))
+    return len(new), len(changed), total - len(new) - len(changed)
 
 
 def _quarantine(connection: Connection, account_id: int, page: Page, now: datetime) -> int:
     if not page.quarantined:
         return 0
     reasons = {q.source_id: q.reason for q in page.quarantined}
-    seen = _existing(connection, QuarantinedRecord.source_id, account_id, list(reasons))
+    seen = set(_existing(connection, QuarantinedRecord.source_id, account_id, list(reasons)))
     for source_id in seen:
         connection.execute(
             update(QuarantinedRecord)

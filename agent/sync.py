@@ -28,6 +28,7 @@ class SyncResult:
     status: str = "ok"  # ok / failed / auth / transient
     pages: int = 0
     stored: int = 0
+    updated: int = 0
     duplicates: int = 0
     quarantined: int = 0
     removed: int = 0
@@ -60,6 +61,7 @@ def sync_account(
             saved = store.save_page(account_id, run_id, page, clock())
             result.pages += 1
             result.stored += saved.stored
+            result.updated += saved.updated
             result.duplicates += saved.duplicates
             result.quarantined += saved.quarantined
             result.removed += saved.removed
@@ -82,7 +84,10 @@ def sync_account(
         result.advice = "this is a bug in touchbase; the log has the details"
     finally:
         source.close()
-        store.finish_run(run_id, result.status, clock(), result.error)
+        error = result.error
+        if error and result.advice:
+            error = f"{error} (what to do: {result.advice})"
+        store.finish_run(run_id, result.status, clock(), error)
     if result.status != "ok":
         log.warning("account %s: %s: %s", name, result.status, result.error)
     return result

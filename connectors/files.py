@@ -28,14 +28,20 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors import filetree
 from connectors.base import AccountContext, Interaction, Page, Quarantined
 from connectors.errors import BadRecord, ConnectorError
-from connectors.headers import FIELDS, interaction_from_headers, message_ids, parse_header_block
+from connectors.headers import (
+    FIELDS,
+    interaction_from_headers,
+    message_ids,
+    parse_date,
+    parse_header_block,
+)
 from connectors.ics import read_calendar
 from connectors.mbox import MboxMessage, looks_like_mbox, read_messages
 
@@ -61,9 +67,21 @@ def _gmail_folder(labels: str) -> str | None:
     return None
 
 
-def mail_record(raw: bytes, *, where: str, folder: str, fallback: datetime | None = None) -> Record:
-    """One message's header block to an Interaction, or a Quarantined saying where and why."""
+def mail_record(
+    raw: bytes,
+    *,
+    where: str,
+    folder: str,
+    fallback: datetime | Callable[[], datetime | None] | None = None,
+) -> Record:
+    """One message's header block to an Interaction, or a Quarantined saying where and why.
+
+    `fallback` stands in for a missing or unreadable Date; a callable is asked only then.
+    """
     fields = parse_header_block(raw, _WANTED_FILES)
+    if callable(fallback):
+        date = next((v for k, v in fields if k.lower() == "date"), None)
+        fallback = fallback() if parse_date(date) is None else None
     labels = next((v for k, v in fields if k.lower() == "x-gmail-labels"), None)
     if labels is not None:
         folder = _gmail_folder(labels) or folder
@@ -339,7 +357,10 @@ class FileSource:
         if message.truncated:
             return Quarantined(where, f"{where}: header block longer than the limit")
         return mail_record(
-            message.headers, where=where, folder=hint, fallback=_from_line_date(message.headers)
+            message.headers,
+            where=where,
+            folder=hint,
+            fallback=lambda: _from_line_date(message.headers),
         )
 
     # -- calendars ---------------------------------------------------------------------------

@@ -159,10 +159,13 @@ class HeaderTooLarge(Exception):
     """A file has no header/body separator within MAX_HEADER bytes."""
 
 
+_BLANK_LINE = re.compile(rb"\n\r?\n")
+
+
 def header_end(data: bytes, start: int = 0) -> int:
     """Index just past the last header line (before the empty line), or -1 if not found."""
-    ends = [i for i in (data.find(b"\n\n", start), data.find(b"\n\r\n", start)) if i >= 0]
-    return min(ends) + 1 if ends else -1
+    match = _BLANK_LINE.search(data, start)
+    return match.start() + 1 if match else -1
 
 
 def read_header_block(f: BinaryIO, first: bytes) -> bytes:

@@ -145,7 +145,11 @@ def parse_addresses(value: str) -> list[tuple[str, str]]:
             return fast
     pairs: list[tuple[str, str]] = []
     for name, address in email.utils.getaddresses([value]):
-        address = address.strip().strip("'\"").lower()
+        address = address.strip().lower()
+        # 'a@b.org' (balanced quotes, an Outlook habit) is a@b.org; a lone quote is kept as the
+        # sender wrote it: guessing there merges addresses that were never the same.
+        if len(address) > 2 and address[0] == address[-1] and address[0] in "'\"":
+            address = address[1:-1].strip()
         if not address or address.endswith(":") or address == ";":
             continue
         pairs.append((decode_words(name).strip("'\" ") if name else "", address))

@@ -23,7 +23,6 @@ _FROM_LINE = re.compile(rb"From \S*[ \t].*\d:\d\d")
 # a patch pasted into a message body is not a message separator.
 _GIT_PATCH = b"Mon Sep 17 00:00:00 2001"
 _SEP = b"\nFrom "
-_BLANK_LINE = re.compile(rb"\n\r?\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +46,13 @@ def looks_like_mbox(first_bytes: bytes) -> bool:
     return first_bytes.startswith(b"From ") and is_separator(first_bytes.split(b"\n", 1)[0])
 
 
+_BLANK_LINE = re.compile(rb"\n\r?\n")
+
+
 def _header_end(buf: bytes | bytearray, start: int, limit: int) -> int:
-    """Index of the empty line ending the header block in buf[start:limit], or -1."""
-    # One search for either ending: two find() calls each scanned to `limit` when the other
-    # ending was the one used, once per message (quadratic in the 1 MiB window).
+    """Index of the newline before the empty line ending the header block in buf[start:limit],
+    or -1. One regex scan that stops at the first hit: searching for "\\n\\n" and "\\n\\r\\n"
+    separately would scan the whole buffer for the kind of line end the file does not use."""
     match = _BLANK_LINE.search(buf, start, limit)
     return match.start() if match else -1
 

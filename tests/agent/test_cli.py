@@ -58,3 +58,13 @@ def test_bad_input_gets_advice_and_no_traceback(
     assert done.returncode == EXIT_USER_ERROR
     assert expected in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_auth_names_the_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[[account]]\nname = "archive"\ntype = "files"\npath = "/tmp"\n')
+    base = ["--config", str(config), "--db", f"sqlite:///{tmp_path}/t.db"]
+    assert main([*base, "auth", "nope"]) == EXIT_USER_ERROR
+    assert "no account called 'nope'" in capsys.readouterr().err
+    assert main([*base, "auth", "archive"]) == EXIT_USER_ERROR
+    assert "needs no sign-in" in capsys.readouterr().err

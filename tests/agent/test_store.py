@@ -120,3 +120,36 @@ def test_migrating_twice_is_a_no_op(db_url: str) -> None:
     open_database(db_url)
     store = Store(open_database(db_url))
     assert counts(store) == (0, 0, 0)
+
+
+def test_a_moved_or_cancelled_meeting_is_updated_in_place(db_url: str) -> None:
+    store = Store(open_database(db_url))
+    account = store.ensure_account("cal", "memory", NOW)
+    run = store.start_run(account, NOW)
+    meeting = Record(
+        source_id="uid-1",
+        kind=Kind.MEETING,
+        occurred_at=NOW,
+        ended_at=NOW + timedelta(hours=1),
+        participants=(P("me@x.org", Role.ORGANIZER), P("ann@y.org", Role.ATTENDEE)),
+        subject="Coffee",
+    )
+    moved = Record(
+        source_id="uid-1",
+        kind=Kind.MEETING,
+        occurred_at=NOW + timedelta(days=1),
+        ended_at=NOW + timedelta(days=1, hours=1),
+        participants=(P("me@x.org", Role.ORGANIZER), P("bob@y.org", Role.ATTENDEE)),
+        subject="Coffee",
+        flags=frozenset({Flag.CANCELLED}),
+    )
+    assert store.save_page(account, run, Page(interactions=[meeting]), NOW).stored == 1
+    result = store.save_page(account, run, Page(interactions=[moved]), NOW)
+    assert (result.stored, result.updated, result.duplicates) == (0, 1, 0)
+    again = store.save_page(account, run, Page(interactions=[moved]), NOW)
+    assert (again.stored, again.updated, again.duplicates) == (0, 0, 1)
+    with store.sessions() as s:
+        row = s.scalars(select(Interaction)).one()
+        assert row.occurred_at == NOW + timedelta(days=1) and row.flags == "cancelled"
+        assert sorted(p.address for p in row.participants) == ["bob@y.org", "me@x.org"]
+    assert counts(store) == (1, 2, 0)

@@ -1,0 +1,1 @@
+"""The review page (Flask, server-rendered, no script)."""

@@ -1,0 +1,64 @@
+"""`touchbase demo` works with no account and no configuration, and surfaces the sample's cases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agent.cli import main
+
+
+def test_demo_imports_the_sample_and_plans_drafts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "demo"
+    assert main(["demo", "--folder", str(folder), "--no-serve", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["synced"]["demo-mail"] > 1000 and out["synced"]["demo-calendar"] > 30
+    plan = out["plan"]
+    assert plan, "the demo proposed nothing"
+    assert {d["kind"] for d in plan} <= {"thank-you", "follow-up", "congratulate", "check-in"}
+    assert all(d["reasons"] and d["due"] for d in plan)
+    assert "thank-you" in {d["kind"] for d in plan}
+    assert (folder / "demo.db").exists() and (folder / "sample" / "calendar.ics").exists()
+    # Running it again starts afresh rather than piling up.
+    assert main(["demo", "--folder", str(folder), "--no-serve", "--json"]) == 0
+
+
+def test_demo_ends_serving_the_review_page_with_its_drafts(tmp_path: Path) -> None:
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    from tests.conftest import REPO
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "agent", "demo", "--folder", str(tmp_path / "demo"), "--port", "0"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    try:
+        assert process.stdout is not None
+        url = None
+        for line in process.stdout:
+            found = re.search(r"review page: (http://127\.0\.0\.1:\d+/)", line)
+            if found:
+                url = found.group(1)
+                break
+        assert url, "the demo did not print the review page's address"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            page = response.read().decode()
+        assert response.status == 200 and "draft" in page.lower()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()

@@ -1,0 +1,185 @@
+"""With 10% of requests failing (429 + Retry-After, 500, 503, dropped connections) and the sync
+killed now and then, what Gmail and Calendar syncs store equals the fault-free run's."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from agent.db import open_database
+from agent.models import Interaction as Row
+from agent.store import Store
+from agent.sync import sync_account
+from connectors.base import Interaction, Page, Source
+from connectors.errors import TransientError
+from tests.connectors.test_gcal import NOW, CalendarWorld
+from tests.connectors.test_gmail import GmailWorld, headers_of
+from tests.contract import make_spec, sample_draft
+from tests.fakes.google import FakeGoogle, Faults
+
+
+def faults(seed: int) -> Faults:
+    return Faults(rate=0.10, kinds=("429", "500", "503", "drop"), retry_after="2", seed=seed)
+
+
+def drain_through_faults(
+    source: Callable[[], Source], cursor: str | None, tries: int = 30
+) -> tuple[list[Page], str | None]:
+    """Drain like the daemon: a transient failure ends a run; the next run resumes."""
+    pages: list[Page] = []
+    for _ in range(tries):
+        try:
+            for page in source().pull(cursor):
+                pages.append(page)
+                cursor = page.cursor or cursor
+            return pages, cursor
+        except TransientError:
+            continue
+    raise AssertionError("the sync never got through the faults")
+
+
+def everything(pages: list[Page]) -> set[Interaction]:
+    return {i for page in pages for i in page.interactions}
+
+
+def fill_mailbox(fake: FakeGoogle, sent: int, received: int) -> None:
+    for _ in range(sent):
+        fake.gmail.add_message(headers_of(make_spec()), ("SENT",))
+    for _ in range(received):
+        fake.gmail.add_message(headers_of(make_spec(sent=False)), ("INBOX",))
+    fake.gmail.add_message(headers_of(make_spec(to=("me@example.org",))), ("SENT", "INBOX"))
+    fake.gmail.add_message([("Subject", "no address")], ("INBOX",))
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGoogle]:
+    with FakeGoogle() as server:
+        yield server
+
+
+def small_pages(world: GmailWorld) -> Callable[[], Source]:
+    def make() -> Source:
+        source = world.source()
+        source.list_page = 13  # several list pages, each ending mid-batch
+        return source
+
+    return make
+
+
+def test_gmail_pages_with_faults_equal_the_fault_free_pages(
+    fake: FakeGoogle, tmp_path: Path
+) -> None:
+    world = GmailWorld(fake, tmp_path, extra={"batch_size": 7})
+    fill_mailbox(fake, sent=90, received=30)
+    clean, clean_cursor = drain_through_faults(small_pages(world), None)
+    fake.faults = faults(11)
+    fake.reset_log()
+    faulty, cursor = drain_through_faults(small_pages(world), None)
+    assert everything(faulty) == everything(clean)
+    assert len(everything(clean)) == 121
+    statuses = {s.status for s in fake.log}
+    assert {0, 429, 500, 503} <= statuses, f"not every fault kind happened: {statuses}"
+    assert 2.0 in world.time.sleeps, "Retry-After was not honoured"
+    # and incrementally: new mail under faults arrives exactly once
+    fill_mailbox(fake, sent=25, received=10)
+    later, _ = drain_through_faults(small_pages(world), cursor)
+    assert len(everything(later)) == 36
+    assert not {i.source_id for i in everything(later)} & {i.source_id for i in everything(clean)}
+    assert clean_cursor is not None
+    assert fake.send_attempts() == []
+
+
+def test_calendar_pages_with_faults_equal_the_fault_free_pages(
+    fake: FakeGoogle, tmp_path: Path
+) -> None:
+    world = CalendarWorld(fake, tmp_path, extra={"page_size": 5})
+    world.add([make_spec(date=NOW - timedelta(days=n)) for n in range(60)])
+    clean, _ = drain_through_faults(world.source, None)
+    fake.faults = faults(3)
+    faulty, _ = drain_through_faults(world.source, None)
+    assert everything(faulty) == everything(clean)
+    assert len(everything(clean)) == 60
+    assert any(s.status in (0, 429, 500, 503) for s in fake.log)
+
+
+def stored(url: str) -> set[tuple[object, ...]]:
+    sessions = open_database(url)
+    with sessions() as session:
+        rows = session.scalars(select(Row)).all()
+        return {
+            (
+                r.source_id,
+                r.occurred_at,
+                r.subject,
+                r.message_id,
+                r.folder,
+                r.flags,
+                tuple(sorted((p.address, p.role) for p in r.participants)),
+            )
+            for r in rows
+        }
+
+
+def sync_until_done(url: str, source: Callable[[], Source], kill_rate: float, seed: int) -> int:
+    """Run syncs until one completes; each run may be killed after any stored page."""
+    store = Store(open_database(url))
+    account = store.ensure_account("gmail-test", "gmail", NOW)
+    rng = random.Random(seed)
+    runs = 0
+    stopped: list[int] = []
+
+    def stop() -> bool:
+        if rng.random() < kill_rate:
+            stopped.append(runs)
+            return True
+        return False
+
+    while True:
+        runs += 1
+        result = sync_account(store, account, "gmail-test", source(), should_stop=stop)
+        assert result.status in ("ok", "transient"), result.error
+        if result.status == "ok" and runs not in stopped:
+            return runs
+        assert runs < 200
+
+
+def test_gmail_database_with_faults_and_kills_equals_the_fault_free_one(
+    fake: FakeGoogle, tmp_path: Path
+) -> None:
+    world = GmailWorld(fake, tmp_path, extra={"batch_size": 7})
+    fill_mailbox(fake, sent=70, received=20)
+    clean_url = f"sqlite:///{tmp_path / 'clean.db'}"
+    faulty_url = f"sqlite:///{tmp_path / 'faulty.db'}"
+    sync_until_done(clean_url, small_pages(world), kill_rate=0.0, seed=1)
+    fake.faults = faults(5)
+    runs = sync_until_done(faulty_url, small_pages(world), kill_rate=0.1, seed=2)
+    assert runs > 1, "no run was killed or failed: the test proved nothing"
+    fill_mailbox(fake, sent=15, received=5)
+    fake.faults.rate = 0.0
+    sync_until_done(clean_url, small_pages(world), kill_rate=0.0, seed=3)
+    fake.faults.rate = 0.10
+    sync_until_done(faulty_url, small_pages(world), kill_rate=0.1, seed=4)
+    clean, faulty = stored(clean_url), stored(faulty_url)
+    assert len(clean) == 91 + 21
+    assert faulty == clean
+    assert fake.send_attempts() == []
+
+
+def test_a_draft_push_dropped_after_storing_is_found_not_pushed_twice(
+    fake: FakeGoogle, tmp_path: Path
+) -> None:
+    world = GmailWorld(fake, tmp_path)
+    sink = world.sink()
+    draft = sample_draft(9)
+    fake.faults = Faults(rate=1.0, kinds=("drop-after",))
+    with pytest.raises(TransientError):
+        sink.push_draft(draft)
+    fake.faults = Faults()
+    assert len(fake.gmail.drafts) == 1, "the transport sent drafts.create twice"
+    assert sink.find_draft(draft) == next(iter(fake.gmail.drafts))
+    assert fake.send_attempts() == []

@@ -1,0 +1,1 @@
+"""Local fake servers that speak real provider wire protocols to the real client libraries."""

@@ -1,0 +1,318 @@
+"""The fake Gmail v1 mailbox: messages, labels, history, drafts; answers as the discovery doc says.
+
+Behaviour copied from the API reference (https://developers.google.com/gmail/api/reference/rest):
+messages.list returns ids and threadIds only, newest first, up to 500 a page; a token holding
+gmail.metadata may not use `q` (403) nor format=full/raw; history.list answers 404 for a
+startHistoryId it no longer keeps; drafts are messages labelled DRAFT.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import parsedate_to_datetime
+
+from tests.fakes.google.wire import Call, Reply, error_reply, json_reply
+
+_ID_BASE = 0x18C0_0000_0000_0000  # real Gmail ids are 16 hex digits
+
+
+@dataclass
+class StoredMessage:
+    id: str
+    thread_id: str
+    label_ids: list[str]
+    internal_ms: int
+    headers: list[tuple[str, str]]
+    history_id: int
+    seq: int
+    size: int = 2048
+
+
+def _token(n: int) -> str:
+    return base64.urlsafe_b64encode(f"p{n}".encode()).decode().rstrip("=")
+
+
+def _untoken(token: str) -> int:
+    padded = token + "=" * (-len(token) % 4)
+    text = base64.urlsafe_b64decode(padded).decode()
+    if not text.startswith("p"):
+        raise ValueError(token)
+    return int(text[1:])
+
+
+def _page_size(call: Call, default: int) -> int:
+    return max(1, min(500, int(call.arg("maxResults") or default)))
+
+
+class FakeGmail:
+    """One mailbox (the fake serves any userId as this one)."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.messages: dict[str, StoredMessage] = {}
+        self.history: list[
+            tuple[int, str, tuple[str, ...]]
+        ] = []  # (history id, message id, labels)
+        self.history_id = 1000
+        self.history_floor = 0  # startHistoryId below this answers 404
+        self.drafts: dict[str, str] = {}  # draft id -> message id
+        self._seq = itertools.count(1)
+        self._lock = threading.RLock()
+
+    # ---- filling the mailbox -------------------------------------------------------------
+    def add_message(
+        self,
+        headers: list[tuple[str, str]],
+        labels: tuple[str, ...] = ("SENT",),
+        *,
+        thread_id: str | None = None,
+        internal_date: datetime | None = None,
+    ) -> str:
+        """Store a message with these headers; returns its Gmail id. Adds a history record."""
+        with self._lock:
+            seq = next(self._seq)
+            msg_id = f"{_ID_BASE + seq:016x}"
+            if internal_date is None:
+                internal_date = _header_date(headers) or datetime(2024, 1, 1, tzinfo=UTC)
+            self.history_id += 1
+            self.messages[msg_id] = StoredMessage(
+                id=msg_id,
+                thread_id=thread_id or msg_id,
+                label_ids=list(labels),
+                internal_ms=int(internal_date.timestamp() * 1000),
+                headers=list(headers),
+                history_id=self.history_id,
+                seq=seq,
+            )
+            self.history.append((self.history_id, msg_id, tuple(labels)))
+            return msg_id
+
+    def add_raw(self, raw: bytes, labels: tuple[str, ...], thread_id: str | None = None) -> str:
+        parsed = BytesHeaderParser(policy=compat32).parsebytes(raw)
+        headers = [(name, str(value)) for name, value in parsed.items()]
+        return self.add_message(headers, labels, thread_id=thread_id)
+
+    def delete_message(self, msg_id: str) -> None:
+        with self._lock:
+            self.messages.pop(msg_id, None)
+
+    def expire_history(self) -> None:
+        """Forget every history record so far: older startHistoryIds now answer 404.
+
+        History lapses only after the mailbox moved on (label changes, reads...), so the
+        mailbox's historyId advances too.
+        """
+        with self._lock:
+            self.history_id += 100
+            self.history_floor = self.history_id
+
+    # ---- the API -------------------------------------------------------------------------
+    def handle(self, call: Call, rest: list[str]) -> Reply:
+        """`rest` is the path after /gmail/v1/users/{userId}/."""
+        with self._lock:
+            match (call.method, rest):
+                case ("GET", ["profile"]):
+                    return self._profile()
+                case ("GET", ["messages"]):
+                    return self._list_messages(call)
+                case ("GET", ["messages", msg_id]):
+                    return self._get_message(call, msg_id)
+                case ("GET", ["history"]):
+                    return self._history(call)
+                case ("POST", ["drafts"]):
+                    return self._create_draft(call)
+                case ("GET", ["drafts"]):
+                    return self._list_drafts(call)
+                case ("GET", ["drafts", draft_id]):
+                    return self._get_draft(call, draft_id)
+            return error_reply(404, "Not Found", "notFound")
+
+    def _profile(self) -> Reply:
+        threads = {m.thread_id for m in self.messages.values()}
+        return json_reply(
+            {
+                "emailAddress": self.address,
+                "messagesTotal": len(self.messages),
+                "threadsTotal": len(threads),
+                "historyId": str(self.history_id),
+            }
+        )
+
+    def _list_messages(self, call: Call) -> Reply:
+        if call.arg("q"):
+            return error_reply(403, "Metadata scope does not support 'q' parameter", "forbidden")
+        labels = set(call.query.get("labelIds", []))
+        wanted = [
+            m
+            for m in self.messages.values()
+            if labels <= set(m.label_ids)
+            and (call.arg("includeSpamTrash") == "true" or not {"SPAM", "TRASH"} & set(m.label_ids))
+        ]
+        wanted.sort(key=lambda m: m.seq, reverse=True)
+        token = call.arg("pageToken")
+        if token:
+            try:
+                below = _untoken(token)
+            except ValueError:
+                return error_reply(400, "Invalid pageToken", "invalid")
+            wanted = [m for m in wanted if m.seq < below]
+        size = _page_size(call, 100)
+        page, more = wanted[:size], len(wanted) > size
+        body: dict[str, object] = {"resultSizeEstimate": len(page)}
+        if page:
+            body["messages"] = [{"id": m.id, "threadId": m.thread_id} for m in page]
+        if more:
+            body["nextPageToken"] = _token(page[-1].seq)
+        return json_reply(body)
+
+    def _message_resource(self, msg: StoredMessage, call: Call) -> dict[str, object]:
+        fmt = (call.arg("format") or "full").lower()
+        resource: dict[str, object] = {
+            "id": msg.id,
+            "threadId": msg.thread_id,
+            "labelIds": list(msg.label_ids),
+            "historyId": str(msg.history_id),
+            "internalDate": str(msg.internal_ms),
+            "sizeEstimate": msg.size,
+        }
+        if fmt == "metadata":
+            wanted = {h.lower() for h in call.query.get("metadataHeaders", [])}
+            headers = [
+                {"name": name, "value": value}
+                for name, value in msg.headers
+                if not wanted or name.lower() in wanted
+            ]
+            resource["payload"] = {
+                "partId": "",
+                "mimeType": "text/plain",
+                "filename": "",
+                "headers": headers,
+            }
+        return resource
+
+    def _get_message(self, call: Call, msg_id: str) -> Reply:
+        fmt = (call.arg("format") or "full").lower()
+        if fmt in ("full", "raw"):
+            return error_reply(
+                403, f"Metadata scope doesn't allow format {fmt.upper()}", "forbidden"
+            )
+        msg = self.messages.get(msg_id)
+        if msg is None:
+            return error_reply(404, "Requested entity was not found.", "notFound")
+        return json_reply(self._message_resource(msg, call))
+
+    def _history(self, call: Call) -> Reply:
+        start_text = call.arg("startHistoryId")
+        if not start_text or not start_text.isdigit():
+            return error_reply(400, "Invalid startHistoryId", "invalidArgument")
+        start = int(start_text)
+        if start < self.history_floor:
+            return error_reply(404, "Requested entity was not found.", "notFound")
+        types = call.query.get("historyTypes")
+        label = call.arg("labelId")
+        records = [
+            (hid, msg_id, labels)
+            for hid, msg_id, labels in self.history
+            if hid > start
+            and (not types or "messageAdded" in types)
+            and (label is None or label in labels)
+        ]
+        token = call.arg("pageToken")
+        if token:
+            try:
+                after = _untoken(token)
+            except ValueError:
+                return error_reply(400, "Invalid pageToken", "invalid")
+            records = [r for r in records if r[0] > after]
+        size = _page_size(call, 100)
+        page, more = records[:size], len(records) > size
+        body: dict[str, object] = {"historyId": str(self.history_id)}
+        if page:
+            body["history"] = [
+                {
+                    "id": str(hid),
+                    "messages": [{"id": msg_id, "threadId": self._thread(msg_id)}],
+                    "messagesAdded": [
+                        {
+                            "message": {
+                                "id": msg_id,
+                                "threadId": self._thread(msg_id),
+                                "labelIds": list(labels),
+                            }
+                        }
+                    ],
+                }
+                for hid, msg_id, labels in page
+            ]
+        if more:
+            body["nextPageToken"] = _token(page[-1][0])
+        return json_reply(body)
+
+    def _thread(self, msg_id: str) -> str:
+        msg = self.messages.get(msg_id)
+        return msg.thread_id if msg else msg_id
+
+    def _create_draft(self, call: Call) -> Reply:
+        message = call.json().get("message")
+        if not isinstance(message, dict) or not message.get("raw"):
+            return error_reply(400, "Missing draft message", "invalidArgument")
+        raw_text = str(message["raw"])
+        raw = base64.urlsafe_b64decode(raw_text + "=" * (-len(raw_text) % 4))
+        thread = message.get("threadId")
+        thread_id = str(thread) if thread and str(thread) in self._threads() else None
+        msg_id = self.add_raw(raw, ("DRAFT",), thread_id=thread_id)
+        draft_id = f"r{int(msg_id, 16) % 10**19}"
+        self.drafts[draft_id] = msg_id
+        msg = self.messages[msg_id]
+        return json_reply(
+            {
+                "id": draft_id,
+                "message": {"id": msg_id, "threadId": msg.thread_id, "labelIds": ["DRAFT"]},
+            }
+        )
+
+    def _threads(self) -> set[str]:
+        return {m.thread_id for m in self.messages.values()}
+
+    def _list_drafts(self, call: Call) -> Reply:
+        if call.arg("q"):
+            return error_reply(403, "Metadata scope does not support 'q' parameter", "forbidden")
+        items = sorted(self.drafts.items(), key=lambda d: self.messages[d[1]].seq, reverse=True)
+        token = call.arg("pageToken")
+        if token:
+            below = _untoken(token)
+            items = [d for d in items if self.messages[d[1]].seq < below]
+        size = _page_size(call, 100)
+        page, more = items[:size], len(items) > size
+        body: dict[str, object] = {"resultSizeEstimate": len(page)}
+        if page:
+            body["drafts"] = [
+                {"id": d, "message": {"id": m, "threadId": self.messages[m].thread_id}}
+                for d, m in page
+            ]
+        if more:
+            body["nextPageToken"] = _token(self.messages[page[-1][1]].seq)
+        return json_reply(body)
+
+    def _get_draft(self, call: Call, draft_id: str) -> Reply:
+        msg_id = self.drafts.get(draft_id)
+        if msg_id is None or msg_id not in self.messages:
+            return error_reply(404, "Requested entity was not found.", "notFound")
+        resource = self._message_resource(self.messages[msg_id], call)
+        return json_reply({"id": draft_id, "message": resource})
+
+
+def _header_date(headers: list[tuple[str, str]]) -> datetime | None:
+    for name, value in headers:
+        if name.lower() == "date":
+            try:
+                return parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                return None
+    return None

@@ -1,0 +1,117 @@
+"""The review page in a real browser: Debian's Chromium driven by Playwright, one per session."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from agent.db import open_database
+from agent.models import Person, PersonAddress
+from agent.web.server import Server, make_server
+from agent.web.site import Site
+from connectors.memory import MemorySink
+from tests.agent.draftfixtures import ME, NOW, history, make_drafts, request, store_interactions
+from tests.conftest import need
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    need(CHROMIUM.exists(), "Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+@dataclass
+class World:
+    """A seeded database, a memory sink and the page serving them."""
+
+    sessions: sessionmaker[Session]
+    sink: MemorySink
+    server: Server
+    ids: dict[str, int]
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+def seed(sessions: sessionmaker[Session], extra: list[Any] | None = None) -> dict[str, int]:
+    store_interactions(sessions, history("jane@example.com", months=20))
+    with sessions.begin() as session:
+        person = Person(name="Dr. Jane Q. Smith", created_at=NOW, cadence_days=45)
+        person.addresses.append(PersonAddress(address="jane@example.com", source="contacts"))
+        session.add(person)
+    requests = [
+        request(
+            reasons=("last contact 27 Mar 2024 (received)", "your cadence with Jane is 45 days"),
+            due=NOW - timedelta(days=23),
+        ),
+        request(address="bob@example.com", name="Bob Stone", reasons=("met on 1 Jun",)),
+        request(address="cy@example.com", name="Cy Young", reasons=("no reply for 6 days",)),
+        *(extra or []),
+    ]
+    made = make_drafts(sessions, requests)
+    from agent.drafts.lifecycle import addresses, get_draft
+
+    with sessions() as session:
+        return {addresses(get_draft(session, i))[0]: i for i in made}
+
+
+@pytest.fixture
+def make_world(tmp_path: Path) -> Iterator[Any]:
+    running: list[tuple[Server, threading.Thread]] = []
+
+    def start(extra: list[Any] | None = None, **site_options: Any) -> World:
+        sessions = open_database(f"sqlite:///{tmp_path / 'touchbase.db'}")
+        ids = seed(sessions, extra)
+        sink = MemorySink()
+        site = Site(
+            sessions=sessions,
+            me=ME,
+            me_addresses=ME.addresses,
+            clock=lambda: NOW,
+            sink_for=lambda draft: sink,
+            push_options={"sleep": lambda s: None},
+            **site_options,
+        )
+        server = make_server(site, "127.0.0.1", 0)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        running.append((server, thread))
+        return World(sessions, sink, server, ids)
+
+    yield start
+    for server, thread in running:
+        server.close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    yield opened
+    context.close()
