@@ -30,7 +30,7 @@ import schedule
 from agent import cycle
 from agent.app import App
 from agent.config import config_path, load_config
-from agent.daemon import notify
+from agent.daemon import notify, steps
 from agent.daemon.lock import InstanceLock
 from agent.errors import ConfigError
 from agent.logs import event
@@ -65,6 +65,8 @@ class Daemon:
     # --- lifecycle ----------------------------------------------------------------------------
 
     def run(self) -> int:
+        if self.steps is None:
+            steps.install()
         engine = self.app.sessions.kw["bind"]  # opening sessions also migrates the schema
         lock = InstanceLock(self.app.db_url, engine)
         lock.acquire()
