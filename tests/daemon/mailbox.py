@@ -22,7 +22,9 @@ TOPICS = [
 ]
 
 
-def messages(count: int, *, seed: int = 7) -> list[tuple[datetime, str, list[str]]]:
+def messages(
+    count: int, *, seed: int = 7, end: datetime | None = None
+) -> list[tuple[datetime, str, list[str]]]:
     """`count` messages (date, From_ line, header and body lines): half sent by the owner,
     a third of them replies with In-Reply-To and References, display names quoted or not."""
     rng = random.Random(seed)
@@ -32,7 +34,9 @@ def messages(count: int, *, seed: int = 7) -> list[tuple[datetime, str, list[str
         for last in LAST
     ]
     me = ("Owner Person", "me@example.com")
-    start = datetime(2022, 1, 3, 9, 0, tzinfo=UTC)
+    # Ending `end` (default: 2024-01) so a test can make the history recent enough to draft from.
+    last = end or datetime(2024, 1, 8, 9, 0, tzinfo=UTC)
+    start = last - timedelta(minutes=53 * count)
     ids: list[str] = []
     out = []
     for n in range(count):
@@ -70,9 +74,9 @@ def messages(count: int, *, seed: int = 7) -> list[tuple[datetime, str, list[str
     return out
 
 
-def write_mbox(path: Path, count: int, *, seed: int = 7) -> None:
+def write_mbox(path: Path, count: int, *, seed: int = 7, end: datetime | None = None) -> None:
     with path.open("w", encoding="utf-8", newline="\n") as f:
-        for _when, from_line, lines in messages(count, seed=seed):
+        for _when, from_line, lines in messages(count, seed=seed, end=end):
             f.write(from_line + "\n" + "\n".join(lines) + "\n")
 
 
