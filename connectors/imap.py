@@ -41,6 +41,7 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient.imapclient import DRAFT, SEEN
 
+from connectors import imap_cursor
 from connectors.base import AccountContext, DraftMessage, Interaction, Page, Quarantined
 from connectors.errors import BadRecord, ConnectorError, TransientError
 from connectors.headers import FIELDS, interaction_from_headers, message_ids
@@ -322,3 +323,8 @@ def open_account(
             return context.secrets.get("password")
 
     return ImapAccount(parsed, credential)
+
+
+def describe_cursor(cursor: str | None) -> list[str]:
+    """For `touchbase status`: one line per folder of what the cursor holds."""
+    return imap_cursor.describe(cursor)
