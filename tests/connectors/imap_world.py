@@ -5,44 +5,21 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from email.utils import format_datetime
 from typing import Any
 
 from imapclient import IMAPClient
 
 from connectors.base import AccountContext
 from connectors.imap import ImapAccount, open_account
-from tests.contract import MessageSpec
+from connectors.memory import MemorySecrets
+from tests.contract import MessageSpec, render_message
 from tests.servers.dovecot import PASSWORD, Dovecot
 
-
-@dataclass
-class DictSecrets:
-    values: dict[str, str] = field(default_factory=dict)
-
-    def get(self, name: str) -> str | None:
-        return self.values.get(name)
-
-    def set(self, name: str, value: str) -> None:
-        self.values[name] = value
+DictSecrets = MemorySecrets
 
 
 def raw_message(spec: MessageSpec) -> bytes:
-    lines = [
-        f"From: {spec.sender}",
-        f"To: {', '.join(spec.to)}",
-        *([f"Cc: {', '.join(spec.cc)}"] if spec.cc else []),
-        f"Subject: {spec.subject}",
-        f"Date: {format_datetime(spec.date)}",
-        f"Message-ID: {spec.message_id}",
-        *([f"In-Reply-To: {spec.in_reply_to}"] if spec.in_reply_to else []),
-        "MIME-Version: 1.0",
-        "Content-Type: text/plain; charset=utf-8",
-        "",
-        "A body that touchbase must never fetch.",
-        "",
-    ]
-    return "\r\n".join(lines).encode()
+    return render_message(spec, body=("A body that touchbase must never fetch.",))
 
 
 @dataclass
