@@ -41,13 +41,14 @@ def _processor(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any]
     return type_.dialect_impl(dialect).bind_processor(dialect)
 
 
-def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+def bulk_insert(
+    connection: Connection, table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """INSERT `rows` (tuples in the order of `names`) into `table` with one executemany."""
     if not rows:
         return
     dialect = connection.dialect
-    names = list(rows[0])
-    columns = [table.c[name] for name in names]
-    processors = [_processor(c.type, dialect) for c in columns]
+    processors = [_processor(table.c[name].type, dialect) for name in names]
     quote = dialect.identifier_preparer.quote
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (
@@ -55,10 +56,22 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict[str, A
         f"VALUES ({', '.join([mark] * len(names))})"
     )
     active = [(i, p) for i, p in enumerate(processors) if p is not None]
-    values: list[tuple[Any, ...]] = []
-    for row in rows:
-        item = [row[n] for n in names]
-        for i, process in active:
-            item[i] = process(item[i])
-        values.append(tuple(item))
-    connection.exec_driver_sql(sql, values)
+    if active:
+        last: dict[int, tuple[Any, Any]] = {}
+        converted: list[tuple[Any, ...]] = []
+        for row in rows:
+            item = list(row)
+            for i, process in active:
+                value = item[i]
+                if value is None:
+                    continue
+                previous = last.get(i)
+                # A page's rows share values such as their stored_at: convert each once.
+                if previous is not None and previous[0] is value:
+                    item[i] = previous[1]
+                else:
+                    item[i] = process(value)
+                    last[i] = (value, item[i])
+            converted.append(tuple(item))
+        rows = converted
+    connection.exec_driver_sql(sql, rows if isinstance(rows, list) else list(rows))

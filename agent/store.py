@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from agent.bulk import bulk_insert
 from agent.models import Account, Cursor, Interaction, Participant, QuarantinedRecord, SyncRun
 from connectors.base import Interaction as Record
-from connectors.base import Kind, Page
+from connectors.base import Kind, Page, Response, Role
 
 INTERACTIONS: Table = Interaction.__table__  # type: ignore[assignment]
 PARTICIPANTS: Table = Participant.__table__  # type: ignore[assignment]
@@ -147,38 +147,51 @@ def digest(record: Record) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _row(account_id: int, r: Record, now: datetime) -> dict[str, Any]:
-    return {
-        "account_id": account_id,
-        "source_id": r.source_id,
-        "kind": r.kind.value,
-        "occurred_at": r.occurred_at,
-        "ended_at": r.ended_at,
-        "subject": r.subject,
-        "message_id": r.message_id,
-        "in_reply_to": r.in_reply_to,
-        "references": " ".join(r.references) or None,
-        "thread_id": r.thread_id,
-        "folder": r.folder,
-        "flags": ",".join(sorted(f.value for f in r.flags)),
-        "removed_at": None,
-        "stored_at": now,
-        "digest": digest(r),
-    }
+ROW_COLUMNS = (
+    "account_id", "source_id", "kind", "occurred_at", "ended_at", "subject", "message_id",
+    "in_reply_to", "references", "thread_id", "folder", "flags", "removed_at", "stored_at",
+    "digest",
+)  # fmt: skip
+PARTY_COLUMNS = (
+    "interaction_id", "address", "role", "name", "response", "resource", "optional", "is_self",
+)  # fmt: skip
+_VALUE: dict[Any, str] = {e: e.value for enum in (Kind, Role, Response) for e in enum}
 
 
-def _participant_rows(pairs: Iterable[tuple[int, Record]]) -> list[dict[str, Any]]:
+def _row(account_id: int, r: Record, now: datetime) -> tuple[Any, ...]:
+    """An interactions row in ROW_COLUMNS order (plain str for enums: drivers differ on them)."""
+    return (
+        account_id,
+        r.source_id,
+        _VALUE[r.kind],
+        r.occurred_at,
+        r.ended_at,
+        r.subject,
+        r.message_id,
+        r.in_reply_to,
+        " ".join(r.references) or None,
+        r.thread_id,
+        r.folder,
+        ",".join(sorted(f.value for f in r.flags)) if r.flags else "",
+        None,
+        now,
+        digest(r),
+    )
+
+
+def _participant_rows(pairs: Iterable[tuple[int, Record]]) -> list[tuple[Any, ...]]:
+    value = _VALUE
     return [
-        {
-            "interaction_id": interaction_id,
-            "address": p.address,
-            "role": p.role.value,
-            "name": p.name,
-            "response": p.response.value if p.response else None,
-            "resource": p.resource,
-            "optional": p.optional,
-            "is_self": p.is_self,
-        }
+        (
+            interaction_id,
+            p.address,
+            value[p.role],
+            p.name,
+            value[p.response] if p.response else None,
+            p.resource,
+            p.optional,
+            p.is_self,
+        )
         for interaction_id, record in pairs
         for p in record.participants
     ]
@@ -206,13 +219,13 @@ def _store_interactions(
         Interaction.digest,
     )
     new = [r for key, r in unique.items() if key not in seen]
-    changed: list[tuple[int, Record, dict[str, Any]]] = []
+    changed: list[tuple[int, Record]] = []
     for key, (row_id, old_digest) in seen.items():
-        row = _row(account_id, unique[key], now)
-        if row["digest"] != old_digest:
-            changed.append((row_id, unique[key], row))
+        if digest(unique[key]) != old_digest:
+            changed.append((row_id, unique[key]))
     if new:
-        bulk_insert(connection, INTERACTIONS, [_row(account_id, r, now) for r in new])
+        rows = [_row(account_id, r, now) for r in new]
+        bulk_insert(connection, INTERACTIONS, ROW_COLUMNS, rows)
         ids = _existing(
             connection,
             Interaction.source_id,
@@ -221,12 +234,14 @@ def _store_interactions(
             Interaction.id,
         )
         participants = _participant_rows((ids[r.source_id][0], r) for r in new)
-        bulk_insert(connection, PARTICIPANTS, participants)
-    for row_id, record, row in changed:
-        del row["stored_at"], row["account_id"], row["source_id"]
-        connection.execute(update(Interaction).where(Interaction.id == row_id).values(**row))
+        bulk_insert(connection, PARTICIPANTS, PARTY_COLUMNS, participants)
+    for row_id, record in changed:
+        values = dict(zip(ROW_COLUMNS, _row(account_id, record, now), strict=True))
+        del values["stored_at"], values["account_id"], values["source_id"]
+        connection.execute(update(Interaction).where(Interaction.id == row_id).values(**values))
         connection.execute(delete(Participant).where(Participant.interaction_id == row_id))
-        bulk_insert(connection, PARTICIPANTS, _participant_rows([(row_id, record)]))
+        participants = _participant_rows([(row_id, record)])
+        bulk_insert(connection, PARTICIPANTS, PARTY_COLUMNS, participants)
     return len(new), len(changed), total - len(new) - len(changed)
 
 

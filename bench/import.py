@@ -157,6 +157,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="alternate baseline and touchbase this many times and keep each one's best run, so "
+        "a burst of load on a shared machine does not decide the ratio (default 2)",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -179,18 +186,27 @@ def main() -> None:
             f"generated {args.messages} messages, {size_mb:.0f} MB, "
             f"in {time.perf_counter() - began:.1f} s"
         )
-        baseline = _run_child("baseline", str(mbox))
-        print(
-            f"baseline mailbox.mbox + BytesHeaderParser: {baseline['seconds']:.2f} s, "
-            f"peak {baseline['peak_mb']:.0f} MB, {baseline['count']} messages"
-        )
         db = folder / "bench.sqlite"
-        db.unlink(missing_ok=True)
-        ours = _run_child("touchbase", str(mbox), str(db))
-        print(
-            f"touchbase import into SQLite: {ours['seconds']:.2f} s, "
-            f"peak {ours['peak_mb']:.0f} MB, {ours['count']} stored in {ours['pages']} pages"
-        )
+        baselines, runs = [], []
+        for round_ in range(1, max(args.rounds, 1) + 1):
+            baseline = _run_child("baseline", str(mbox))
+            print(
+                f"round {round_}: baseline mailbox.mbox + BytesHeaderParser: "
+                f"{baseline['seconds']:.2f} s, peak {baseline['peak_mb']:.0f} MB, "
+                f"{baseline['count']} messages"
+            )
+            db.unlink(missing_ok=True)
+            for suffix in ("-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+            ours = _run_child("touchbase", str(mbox), str(db))
+            print(
+                f"round {round_}: touchbase import into a fresh SQLite: {ours['seconds']:.2f} s, "
+                f"peak {ours['peak_mb']:.0f} MB, {ours['count']} stored in {ours['pages']} pages"
+            )
+            baselines.append(baseline)
+            runs.append(ours)
+        baseline = min(baselines, key=lambda r: r["seconds"])
+        ours = min(runs, key=lambda r: r["seconds"])
         ratio = ours["seconds"] / baseline["seconds"]
         ok = ratio <= 1.5 and ours["peak_mb"] < 300 and ours["count"] == args.messages
         print(f"ratio {ratio:.2f}x (target <= 1.5x), peak {ours['peak_mb']:.0f} MB (< 300 MB)")

@@ -48,7 +48,10 @@ from connectors.mbox import MboxMessage, looks_like_mbox, read_messages
 log = logging.getLogger(__name__)
 
 VERSION = 1
-PAGE_SIZE = 500
+# Records per page (one transaction each). Each page costs a commit, a cursor write and a
+# duplicate check whatever its size: measured on a 30k-message mbox, 500 per page stored in
+# 4.2 s, 2,000 in 3.1 s, 5,000 in 2.1 s. 2,000 keeps a killed import's lost work small.
+PAGE_SIZE = 2000
 HORIZON = timedelta(days=5 * 365)
 LOOKAHEAD = timedelta(days=14)
 MAX_CALENDAR = 64 << 20  # a larger .ics is not a calendar export anyone made by hand
