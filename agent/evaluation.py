@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from agent.config import Config
 from agent.errors import ConfigError
-from agent.history import load_interactions
+from agent.history import iter_interactions
 from agent.models import Account, Draft, Person, PersonAddress, SyncRun
 from agent.models import Interaction as Row
 from rules.contacts import Contact, fold
@@ -161,12 +161,16 @@ def contacts_at(
     now: datetime,
     *,
     touching: Collection[str] | None = None,
+    only: Collection[str] | None = None,
     trace: bool = False,
 ) -> tuple[Policy, dict[str, Contact]]:
+    """Contacts at `now`: of everyone, or with `touching` of the people in those addresses'
+    interactions (`only` narrows it to some person keys, for refolding what a sync changed).
+    The interactions stream from the database in time order and are never all in memory."""
     policy = policy_for(config, session)
     who = identities(session, me)
-    items = load_interactions(session, touching=touching)
-    return policy, fold(items, who, policy, now, trace=trace)
+    items = iter_interactions(session, touching=touching)
+    return policy, fold(items, who, policy, now, only=only, trace=trace, ordered=True)
 
 
 def evaluate(session: Session, config: Config, me: Collection[str], now: datetime) -> Evaluation:

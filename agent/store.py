@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.bulk import bulk_insert
+from agent.history import encode_parties
 from agent.models import Account, Cursor, Interaction, Participant, QuarantinedRecord, SyncRun
 from connectors.base import Interaction as Record
 from connectors.base import Page
@@ -157,6 +158,7 @@ def _row(account_id: int, r: Record, now: datetime) -> dict[str, Any]:
         "removed_at": None,
         "stored_at": now,
         "digest": digest(r),
+        "parties": encode_parties(r.participants),
     }
 
 
