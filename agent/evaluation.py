@@ -7,7 +7,9 @@ drafting and the daemon all come through here, so they always agree.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import gc
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
@@ -170,7 +172,22 @@ def contacts_at(
     policy = policy_for(config, session)
     who = identities(session, me)
     items = iter_interactions(session, touching=touching)
-    return policy, fold(items, who, policy, now, only=only, trace=trace, ordered=True)
+    with _collector_paused():
+        return policy, fold(items, who, policy, now, only=only, trace=trace, ordered=True)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cycle collector off for a fold: it makes no cycles, but a million short-lived
+    records trigger full collections that walk everything alive (measured 17% of the CPU of a
+    1,000,000-interaction evaluation). Reference counting still frees all of it."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def evaluate(session: Session, config: Config, me: Collection[str], now: datetime) -> Evaluation:
@@ -203,7 +220,8 @@ def reevaluate(
         if key in previous.contacts:
             addresses.update(previous.contacts[key].addresses)
     items = iter_interactions(session, touching=addresses)
-    changed = fold(items, who, policy, now, only=persons, ordered=True)
+    with _collector_paused():
+        changed = fold(items, who, policy, now, only=persons, ordered=True)
     people = {k: c for k, c in previous.contacts.items() if k not in persons}
     people.update((k, c) for k, c in changed.items() if c.excluded is None)
     standings = {k: s for k, s in previous.standings.items() if k not in persons}

@@ -174,7 +174,17 @@ class _Fold:
             if self.only is not None and person not in self.only:
                 return None
             found = self.people[person] = Acc(person, self.tracing)
-        found.saw(who, name)
+        # Acc.saw, inlined: this runs for every person of every interaction.
+        addresses = found.addresses
+        address = who.address
+        addresses[address] = addresses.get(address, 0) + 1
+        if name:
+            found.name = name
+        excluded = who.excluded
+        if excluded is None:
+            found.included = True
+        elif found.excluded is None:
+            found.excluded = excluded
         return found
 
     def drop(self, item: Interaction, rule: str) -> None:
