@@ -1,4 +1,4 @@
-"""Stored interactions load back exactly, in time order; re-evaluating a sync equals starting over."""
+"""Stored interactions load back exactly, in time order; re-evaluating equals starting over."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from agent.config import Config, Me
 from agent.db import open_database
 from agent.evaluation import evaluate, reevaluate
-from agent.history import iter_interactions, load_interactions
+from agent.history import load_interactions
 from agent.store import Store
 from connectors.base import Flag, Kind, Page, Response, Role
 from connectors.base import Interaction as Record
