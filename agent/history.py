@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, String, select, type_coerce
@@ -79,19 +80,21 @@ def iter_interactions(
         # A few people's interactions, found through the address index and sorted here: ordering
         # in SQL would walk the whole occurred_at index to find them.
         chosen = select(PartyRow.interaction_id).where(PartyRow.address.in_(sorted(touching)))
-        rows: Iterable[Sequence[Any]] = sorted(
-            _rows(connection, query.where(i.c.id.in_(chosen))), key=lambda r: (r[3], r[0])
-        )
-        yield from _items(connection, rows, accounts)
+        found = [
+            row for batch in _batches(connection, query.where(i.c.id.in_(chosen))) for row in batch
+        ]
+        found.sort(key=lambda r: (r[3], r[0]))
+        yield from _items(connection, [found], accounts)
         return
     yield from _items(
-        connection, _rows(connection, query.order_by(i.c.occurred_at, i.c.id)), accounts
+        connection, _batches(connection, query.order_by(i.c.occurred_at, i.c.id)), accounts
     )
 
 
-def _rows(connection: Connection, query: Any) -> Iterator[Sequence[Any]]:
+def _batches(connection: Connection, query: Any) -> Iterator[Sequence[Sequence[Any]]]:
+    """The rows in lists (one generator step per batch, not per row)."""
     if connection.dialect.name != "sqlite":
-        yield from connection.execute(query.execution_options(yield_per=_BATCH))
+        yield from connection.execute(query.execution_options(yield_per=_BATCH)).partitions()
         return
     compiled = query.compile(
         dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
@@ -103,7 +106,7 @@ def _rows(connection: Connection, query: Any) -> Iterator[Sequence[Any]]:
     # here, and both add their size to the process's memory.)
     cursor = raw.execute(compiled.string, params)
     while batch := cursor.fetchmany(_BATCH):
-        yield from batch
+        yield batch
 
 
 def _when(value: Any) -> datetime | None:
@@ -116,12 +119,11 @@ def _when(value: Any) -> datetime | None:
 
 
 def _items(
-    connection: Connection, rows: Iterable[Sequence[Any]], accounts: dict[int, str]
+    connection: Connection, batches: Iterable[Sequence[Sequence[Any]]], accounts: dict[int, str]
 ) -> Iterator[Interaction]:
     lists: dict[str, tuple[Party, ...]] = {}  # the whole text -> its parties
     singles: dict[str, Party] = {}  # one party's text -> the party
     flag_sets: dict[str, frozenset[str]] = {}
-    kinds: dict[str, str] = {}
     make = Interaction
     when = _when
     fromiso = datetime.fromisoformat
@@ -139,7 +141,7 @@ def _items(
         folder,
         flags,
         text,
-    ) in rows:
+    ) in chain.from_iterable(batches):
         if text is None:
             parties = _from_table(connection, id_)
         else:
@@ -154,7 +156,7 @@ def _items(
         yield make(
             id_,
             accounts[account],
-            kinds.setdefault(kind, kind),
+            kind,
             fromiso(occurred + _UTC) if type(occurred) is str else when(occurred),  # type: ignore[arg-type]
             parties,
             subject,
