@@ -21,6 +21,7 @@ FACTORIES: dict[str, str] = {
     "gmail": "connectors.gmail",
     "gcal": "connectors.gcal",
     "outlook": "connectors.graph",
+    "imap": "connectors.imap",
 }
 
 

@@ -8,10 +8,37 @@ booleans), and hands all rows to the DBAPI cursor's executemany in one call.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Boolean, Connection, Dialect, Table
+from sqlalchemy.types import TypeEngine
+
+from agent.models import UTCDateTime
+
+
+def _sqlite_utc(value: datetime | None) -> str | None:
+    """UTCDateTime's stored form on SQLite, in one step: the text SQLAlchemy writes (naive UTC,
+    microseconds always present), so stored values compare and sort as the ORM expects."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the store; every timestamp must be aware")
+    v = value.astimezone(UTC)
+    return (
+        f"{v.year:04d}-{v.month:02d}-{v.day:02d} "
+        f"{v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}"
+    )
+
+
+def _processor(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    if dialect.name == "sqlite":
+        if isinstance(type_, UTCDateTime):
+            return _sqlite_utc
+        if isinstance(type_, Boolean):
+            return None  # the sqlite3 module stores bools as 0 / 1 itself
+    return type_.dialect_impl(dialect).bind_processor(dialect)
 
 
 def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -20,7 +47,7 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict[str, A
     dialect = connection.dialect
     names = list(rows[0])
     columns = [table.c[name] for name in names]
-    processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    processors = [_processor(c.type, dialect) for c in columns]
     quote = dialect.identifier_preparer.quote
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (

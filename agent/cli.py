@@ -30,6 +30,8 @@ COMMANDS = (
     "agent.commands.drafts",
     "agent.commands.serve",
     "agent.commands.plan",
+    "agent.commands.daemon",
+    "agent.commands.service",
 )
 
 EXIT_USER_ERROR = 2

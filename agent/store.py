@@ -22,7 +22,7 @@ from agent.bulk import bulk_insert
 from agent.history import encode_parties
 from agent.models import Account, Cursor, Interaction, Participant, QuarantinedRecord, SyncRun
 from connectors.base import Interaction as Record
-from connectors.base import Page
+from connectors.base import Kind, Page
 
 INTERACTIONS: Table = Interaction.__table__  # type: ignore[assignment]
 PARTICIPANTS: Table = Participant.__table__  # type: ignore[assignment]
@@ -120,7 +120,14 @@ def _existing(
 
 
 def digest(record: Record) -> str:
-    """A stable hash of what a provider may change about a record."""
+    """A stable hash of what a provider may change about a record, for meetings.
+
+    A meeting is rescheduled, cancelled, re-attended; a message, once written, is not (a move
+    between folders keeps its source id and is the same interaction). So mail carries no digest
+    and is never rewritten, which keeps the import's hot path free of hashing.
+    """
+    if record.kind is not Kind.MEETING:
+        return ""
     parts = [
         record.kind.value,
         record.occurred_at.isoformat(),

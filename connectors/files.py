@@ -272,6 +272,9 @@ class FileSource:
                 first = f.read(filetree.READ_SIZE)
                 if looks_like_mbox(first) or rel.lower().endswith(".mbox"):
                     state["mbox"][rel] = {}
+                    # Named as _known_mbox names it on resume, so that the first pages and
+                    # the resumed ones carry the same folder hint.
+                    hint = filetree.folder_hint([os.path.splitext(os.path.basename(rel))[0]])
                     yield from self._mbox(state, rel, f, 0, hint)
                     return
                 if rel.lower().endswith((".ics", ".ical")) or first.lstrip().startswith(

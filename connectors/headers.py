@@ -15,9 +15,10 @@ from __future__ import annotations
 import email.errors
 import email.header
 import email.utils
+import functools
 import re
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from connectors.base import Flag, Interaction, Kind, Participant, Role
 from connectors.errors import BadRecord
@@ -47,6 +48,22 @@ _MSGID = re.compile(r"<[^<>\s]+>")
 _SIMPLE_ADDRESS = re.compile(r"^[^\s<>()\",;:@\\]+@[^\s<>()\",;:@\\]+$")
 _NAME_ADDR = re.compile(r"^([^<>@]*?)\s*<([^\s<>()\",;:@\\]+@[^\s<>()\",;:@\\]+)>$")
 _NEEDS_FULL_PARSER = re.compile(r"['\"()\\:;\[]|=\?")
+# One entry of an address list: `a@b`, `Name <a@b>` or `"Name, Quoted" <a@b>`, then a comma.
+_ADDR = r'[^\s<>()",;:@\\\']+@[^\s<>()",;:@\\\']+'
+_ENTRY = re.compile(
+    rf'\s*(?:({_ADDR})|(?:"([^"\\]*)"|([^"<>()\[\],;:@\\]*?))\s*<({_ADDR})>)\s*(?:,|\Z)'
+)
+# The RFC 5322 3.3 date-time nearly every mailer writes: [day-of-week,] d Mon yyyy hh:mm[:ss] zone
+_RFC_DATE = re.compile(
+    r"^\s*(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d\d)(?::(\d\d))?"
+    r"\s+([+-])(\d\d)(\d\d)(?:\s*\([^()]*\))?\s*$"
+)
+_MONTHS = {
+    m: n
+    for n, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
 _AUTO_REPLY_SUBJECT = re.compile(
     r"^\s*(automatic reply|auto(matic)?[ -]?(reply|response)|out of (the )?office|"
     r"abwesenheitsnotiz|r[ée]ponse automatique|absence|vacation( reply)?|away from)\b",
@@ -132,8 +149,41 @@ def _plain_list(value: str) -> list[tuple[str, str]] | None:
     return pairs
 
 
+def _quoted_list(value: str) -> list[tuple[str, str]] | None:
+    """Like _plain_list, where names may also be quoted: `"Doe, Jane" <jane@example.org>`.
+
+    Only quotes stood between the value and _plain_list (no comment, group, backslash or
+    encoded word outside them), so each entry is one match of _ENTRY or the list is not plain.
+    """
+    pairs: list[tuple[str, str]] = []
+    pos, end = 0, len(value)
+    while pos < end:
+        entry = _ENTRY.match(value, pos)
+        if entry is None or entry.end() == pos:
+            return None
+        plain, quoted, bare, address = entry.groups()
+        if plain:
+            pairs.append(("", plain.lower()))
+        else:
+            name = quoted if quoted is not None else bare
+            pairs.append((decode_words(name).strip("'\" ") if name else "", address.lower()))
+        pos = entry.end()
+    return pairs
+
+
 def parse_addresses(value: str) -> list[tuple[str, str]]:
     """(display name, lower-cased address) pairs; group syntax and empty entries dropped."""
+    return list(_cached_addresses(value))
+
+
+# A mailbox repeats the same From and many of the same To values: cached, a 100k-message sync
+# parses each distinct value once. Bounded, so memory stays flat.
+@functools.lru_cache(maxsize=16384)
+def _cached_addresses(value: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_read_addresses(value))
+
+
+def _read_addresses(value: str) -> list[tuple[str, str]]:
     value = value.strip()
     if not value:
         return []
@@ -143,6 +193,10 @@ def parse_addresses(value: str) -> list[tuple[str, str]]:
         fast = _plain_list(value)
         if fast is not None:
             return fast
+    elif '"' in value and not _NEEDS_FULL_PARSER.search(value.replace('"', "")):
+        quoted = _quoted_list(value)
+        if quoted is not None:
+            return quoted
     pairs: list[tuple[str, str]] = []
     for name, address in email.utils.getaddresses([value]):
         address = address.strip().lower()
@@ -163,6 +217,20 @@ def parse_date(value: str | None) -> datetime | None:
     """
     if not value:
         return None
+    fast = _RFC_DATE.match(value)
+    month = _MONTHS.get(fast.group(2).lower()) if fast else None
+    if fast and month:
+        day, _, year, hour, minute, second, sign, zh, zm = fast.groups()
+        offset = (int(zh) * 3600 + int(zm) * 60) * (1 if sign == "+" else -1)
+        if abs(offset) < 86400:
+            try:  # positional arguments: keyword parsing costs as much as the rest here
+                local = datetime(
+                    int(year), month, int(day), int(hour), int(minute), int(second or 0), 0, UTC
+                )
+                when = local - timedelta(0, offset) if offset else local
+                return when if when < _LATEST else None
+            except (ValueError, OverflowError):
+                pass  # the general parser below decides
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
@@ -203,6 +271,11 @@ def _flags(get: dict[str, str], subject: str | None, folder: str | None) -> froz
     return frozenset(flags)
 
 
+# Participants are immutable values and a mailbox names the same people again and again: shared,
+# one frozen dataclass costs more to build than the rest of an address's parsing.
+_participant = functools.lru_cache(maxsize=16384)(Participant)
+
+
 def interaction_from_headers(
     headers: Sequence[tuple[str, str]],
     *,
@@ -227,7 +300,7 @@ def interaction_from_headers(
             for display, address in parse_addresses(value):
                 if (address, role) not in seen:
                     seen.add((address, role))
-                    participants.append(Participant(address, role, display))
+                    participants.append(_participant(address, role, display))
         elif key not in first:
             first[key] = value
     if not participants:

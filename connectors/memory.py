@@ -87,3 +87,16 @@ class MemorySink:
             if stored.message_id == draft.message_id:
                 return draft_id
         return None
+
+
+@dataclass
+class MemorySecrets:
+    """The Secrets protocol over a dict (the agent's keyring and owner-only files in life)."""
+
+    values: dict[str, str] = field(default_factory=dict)
+
+    def get(self, name: str) -> str | None:
+        return self.values.get(name)
+
+    def set(self, name: str, value: str) -> None:
+        self.values[name] = value

@@ -12,6 +12,7 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Protocol
 
 import pytest
@@ -33,6 +34,28 @@ class MessageSpec:
     cc: tuple[str, ...] = ()
     sent: bool = True  # True: in the owner's sent mail; False: received (inbox)
     in_reply_to: str | None = None
+
+
+def render_message(
+    spec: MessageSpec, *, extra: tuple[str, ...] = (), body: tuple[str, ...] = ("Hello,",)
+) -> bytes:
+    """`spec` as a small RFC 5322 message with CRLF line ends (its body must never be read)."""
+    lines = [
+        f"From: {spec.sender}",
+        f"To: {', '.join(spec.to)}",
+        *([f"Cc: {', '.join(spec.cc)}"] if spec.cc else []),
+        f"Subject: {spec.subject}",
+        f"Date: {format_datetime(spec.date)}",
+        f"Message-ID: {spec.message_id}",
+        *([f"In-Reply-To: {spec.in_reply_to}"] if spec.in_reply_to else []),
+        *extra,
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8",
+        "",
+        *body,
+        "",
+    ]
+    return "\r\n".join(lines).encode()
 
 
 def make_spec(n: int | None = None, *, sent: bool = True, **overrides: object) -> MessageSpec:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 from typing import Any
 
 from rich.table import Table
 from sqlalchemy import func, select
 
+from agent.accounts import FACTORIES
 from agent.app import App
 from agent.models import Account, Cursor, QuarantinedRecord, SyncRun
 from agent.output import console, iso, print_json
@@ -46,6 +48,9 @@ def collect(app: App) -> list[dict[str, Any]]:
                     "account": account.name,
                     "type": account.type,
                     "cursor": _decode(cursor.value) if cursor else None,
+                    "cursor_summary": describe_cursor(
+                        account.type, cursor.value if cursor else None
+                    ),
                     "cursor_updated_at": iso(cursor.updated_at) if cursor else None,
                     "last_sync": None
                     if last is None
@@ -65,6 +70,19 @@ def collect(app: App) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def describe_cursor(type_: str, value: str | None) -> list[str]:
+    """The connector's own reading of its cursor (IMAP: per folder), when it offers one."""
+    name = FACTORIES.get(type_)
+    if name is None or value is None:
+        return []
+    try:
+        module = importlib.import_module(name)
+    except ImportError:
+        return []
+    describe = getattr(module, "describe_cursor", None)
+    return list(describe(value)) if callable(describe) else []
 
 
 def _decode(value: str) -> Any:
@@ -91,7 +109,9 @@ def run(app: App) -> int:
             result += f": {last['error']}"
         if row["failing_since"]:
             result += f" (failing since {row['failing_since']})"
-        cursor = json.dumps(row["cursor"]) if row["cursor"] is not None else "-"
+        cursor = "\n".join(row["cursor_summary"]) or (
+            json.dumps(row["cursor"]) if row["cursor"] is not None else "-"
+        )
         table.add_row(
             row["account"],
             row["type"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from agent.app import App
+from agent.daemon.lock import InstanceLock
 from agent.errors import UserError
 from agent.pulling import pull_accounts
 
@@ -26,5 +27,7 @@ def run(app: App) -> int:
             advice="add an [[account]] to the configuration (`touchbase init` writes a starter), "
             "or use `touchbase import PATH` for exported files",
         )
-    results = pull_accounts(app, accounts)
+    # The daemon syncs the same accounts: two writers of one account would race for its cursor.
+    with InstanceLock(app.db_url, app.sessions.kw["bind"]):
+        results = pull_accounts(app, accounts)
     return 0 if all(r.status == "ok" for r in results) else 1

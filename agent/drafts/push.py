@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -188,5 +189,24 @@ def push_approved(
         if sink is None:
             results.append(PushResult(draft.id, False, error="no Drafts folder for its account"))
             continue
-        results.append(push(sessions, draft.id, sink, me, now, attempts=attempts, sleep=sleep))
+        results.append(
+            push_and_close(sessions, draft.id, sink, me, now, attempts=attempts, sleep=sleep)
+        )
     return results
+
+
+def push_and_close(
+    sessions: sessionmaker[Session],
+    draft_id: int,
+    sink: DraftSink,
+    me: Me,
+    now: datetime,
+    **options: Any,
+) -> PushResult:
+    """push(), then release the sink's connection (an IMAP sink holds a logged-in socket)."""
+    try:
+        return push(sessions, draft_id, sink, me, now, **options)
+    finally:
+        close = getattr(sink, "close", None)
+        if callable(close):
+            close()

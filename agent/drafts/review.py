@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agent.config import Me
 from agent.drafts import lifecycle
-from agent.drafts.push import PushResult, push
+from agent.drafts.push import PushResult, push_and_close
 from agent.drafts.sent import expire_overtaken, notice_sent
 from agent.models import Draft
 from connectors.base import DraftSink
@@ -43,7 +43,7 @@ def approve(
             sink = sink_for(lifecycle.get_draft(session, draft_id))
         if sink is None:
             continue
-        results.append(push(sessions, draft_id, sink, me, now, **push_options))  # type: ignore[arg-type]
+        results.append(push_and_close(sessions, draft_id, sink, me, now, **push_options))
     return results
 
 

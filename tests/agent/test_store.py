@@ -153,3 +153,20 @@ def test_a_moved_or_cancelled_meeting_is_updated_in_place(db_url: str) -> None:
         assert row.occurred_at == NOW + timedelta(days=1) and row.flags == "cancelled"
         assert sorted(p.address for p in row.participants) == ["bob@y.org", "me@x.org"]
     assert counts(store) == (1, 2, 0)
+
+
+def test_bulk_written_times_compare_like_orm_written_ones(db_url: str) -> None:
+    """The bulk path writes timestamps itself; queries with bound times must still agree."""
+    store = Store(open_database(db_url))
+    account = store.ensure_account("a", "memory", NOW)
+    run = store.start_run(account, NOW)
+    store.save_page(account, run, Page(interactions=[record(n) for n in range(1, 6)]), NOW)
+    boundary = NOW - timedelta(days=3)  # record(3) sits exactly on it
+    with store.sessions() as s:
+        on_or_after = s.scalar(
+            select(func.count()).select_from(Interaction).where(Interaction.occurred_at >= boundary)
+        )
+        exactly = s.scalar(
+            select(func.count()).select_from(Interaction).where(Interaction.occurred_at == boundary)
+        )
+    assert (on_or_after, exactly) == (3, 1)

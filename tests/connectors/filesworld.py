@@ -5,34 +5,24 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-from email.utils import format_datetime
 from pathlib import Path
 
 from connectors.files import FileSource
-from tests.contract import MessageSpec
+from tests.contract import MessageSpec, render_message
 
 _unique = itertools.count(1)
 
 
 def render(spec: MessageSpec, *, labels: str | None = None) -> bytes:
-    """A small RFC 5322 message for `spec` (CRLF line ends, a short body)."""
-    lines = [
-        f"From: {spec.sender}",
-        f"To: {', '.join(spec.to)}",
-        *([f"Cc: {', '.join(spec.cc)}"] if spec.cc else []),
-        f"Subject: {spec.subject}",
-        f"Date: {format_datetime(spec.date)}",
-        f"Message-ID: {spec.message_id}",
-        *([f"In-Reply-To: {spec.in_reply_to}"] if spec.in_reply_to else []),
-        *([f"X-Gmail-Labels: {labels}"] if labels else []),
-        "MIME-Version: 1.0",
-        "Content-Type: text/plain; charset=utf-8",
-        "",
-        "Hello,",
-        "From here on the body starts with From, which an mbox reader must not split on.",
-        "",
-    ]
-    return "\r\n".join(lines).encode()
+    """A small message for `spec`; its body starts with "From" to trip naive mbox readers."""
+    return render_message(
+        spec,
+        extra=(f"X-Gmail-Labels: {labels}",) if labels else (),
+        body=(
+            "Hello,",
+            "From here on the body starts with From, which an mbox reader must not split on.",
+        ),
+    )
 
 
 class MaildirWorld:

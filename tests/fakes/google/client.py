@@ -7,20 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from connectors.base import AccountContext
+from connectors.memory import MemorySecrets
 from tests.fakes.google.server import FakeGoogle
 
-
-@dataclass
-class DictSecrets:
-    """The Secrets protocol over a dict (the agent's keyring and files stand behind it in life)."""
-
-    values: dict[str, str] = field(default_factory=dict)
-
-    def get(self, name: str) -> str | None:
-        return self.values.get(name)
-
-    def set(self, name: str, value: str) -> None:
-        self.values[name] = value
+DictSecrets = MemorySecrets
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""The background service: scheduled cycles, one instance per database, systemd integration."""

@@ -1,0 +1,71 @@
+"""The cycle's steps after syncing, wired from the drafts and rules modules.
+
+Order (DESIGN.md data flow): sync -> notice sent drafts -> new drafts from the rules' plan ->
+push approved drafts -> the digest. Noticing sent drafts comes before planning so a draft the
+owner already sent restarts that person's cadence before the rules look again. Each step is
+its own transaction(s) in the modules it calls; a failure is one failed step, not a dead daemon.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from agent import cycle
+from agent.app import App
+from agent.errors import UserError
+
+
+def sent_step(context: cycle.CycleContext, now: datetime) -> Mapping[str, Any]:
+    """Drafts that showed up in Sent become sent; ones overtaken by a real message expire."""
+    from agent.drafts.lifecycle import wake_snoozed
+    from agent.drafts.sent import expire_overtaken, notice_sent
+
+    app = context.app
+    with app.sessions.begin() as session:
+        sent = notice_sent(session, app.me(), now)
+        expired = expire_overtaken(session, app.me(), now)
+        woken = wake_snoozed(session, now)
+    return {"sent": len(sent), "expired": len(expired), "woken": len(woken)}
+
+
+def drafts_step(context: cycle.CycleContext, now: datetime) -> Mapping[str, Any]:
+    """The rules' plan at `now` becomes pending drafts (one open draft per person, paced)."""
+    from agent.drafts.from_rules import create_from_rules
+
+    try:
+        result = create_from_rules(context.app, now)
+    except UserError as exc:  # the plan stopped itself (a safety valve): nothing to draft
+        return {"created": 0, "stopped": str(exc)}
+    return {"created": len(result.created), "skipped": len(result.skipped)}
+
+
+def push_step(context: cycle.CycleContext, now: datetime) -> Mapping[str, Any]:
+    """Approved drafts go to the provider's Drafts folder (looked up first: never doubled)."""
+    from agent.drafts.push import push_approved
+    from agent.drafts.sinks import sink_for
+
+    app = context.app
+    results = push_approved(app.sessions, lambda draft: sink_for(app, draft), app.config.me, now)
+    return {
+        "pushed": sum(1 for r in results if r.ok),
+        "failed": sum(1 for r in results if not r.ok),
+    }
+
+
+def due_provider(app: App, now: datetime) -> list[Any]:
+    """Who is due, from the same evaluation as `touchbase plan` and the review page."""
+    from agent.web.rules_view import due_from_rules
+
+    with app.sessions() as session:
+        return list(due_from_rules(app.config, app.me)(session, now))
+
+
+def install() -> None:
+    """Add the steps to agent.cycle.STEPS (once) and the digest's due provider."""
+    names = {name for name, _ in cycle.STEPS}
+    for name, step in (("sent", sent_step), ("drafts", drafts_step), ("push", push_step)):
+        if name not in names:
+            cycle.add_step(name, step)
+    cycle.set_due_provider(due_provider)
