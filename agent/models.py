@@ -108,6 +108,9 @@ class Interaction(Base):
     # A hash of everything above that a provider can change (a meeting moved or cancelled): a
     # record seen again with another digest is updated in place, with the same digest skipped.
     digest: Mapped[str] = mapped_column(String(40), default="")
+    # The participants again as one text (agent/history.py encode_parties), so loading every
+    # interaction for the rules is one query with no join; NULL: read the participants table.
+    parties: Mapped[str | None] = mapped_column(Text)
 
     participants: Mapped[list[Participant]] = relationship(
         back_populates="interaction", cascade="all, delete-orphan", passive_deletes=True

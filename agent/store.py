@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.bulk import bulk_insert
+from agent.history import encode_parties
 from agent.models import Account, Cursor, Interaction, Participant, QuarantinedRecord, SyncRun
 from connectors.base import Interaction as Record
 from connectors.base import Kind, Page, Response, Role
@@ -150,7 +151,7 @@ def digest(record: Record) -> str:
 ROW_COLUMNS = (
     "account_id", "source_id", "kind", "occurred_at", "ended_at", "subject", "message_id",
     "in_reply_to", "references", "thread_id", "folder", "flags", "removed_at", "stored_at",
-    "digest",
+    "digest", "parties",
 )  # fmt: skip
 PARTY_COLUMNS = (
     "interaction_id", "address", "role", "name", "response", "resource", "optional", "is_self",
@@ -176,6 +177,7 @@ def _row(account_id: int, r: Record, now: datetime) -> tuple[Any, ...]:
         None,
         now,
         digest(r),
+        encode_parties(r.participants),
     )
 
 

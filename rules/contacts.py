@@ -26,7 +26,7 @@ from operator import attrgetter
 from rules.contacts_acc import Acc, Awaiting, MeetingRef, Trace
 from rules.people import OWNER, Identities, Resolver, Who
 from rules.policy import Policy
-from rules.threads import copy_keys, subject_info, thread_keys
+from rules.threads import copy_keys, subject_info, thread_keys_of
 from rules.types import (
     ALL_DAY,
     ATTENDEE,
@@ -174,7 +174,17 @@ class _Fold:
             if self.only is not None and person not in self.only:
                 return None
             found = self.people[person] = Acc(person, self.tracing)
-        found.saw(who, name)
+        # Acc.saw, inlined: this runs for every person of every interaction.
+        addresses = found.addresses
+        address = who.address
+        addresses[address] = addresses.get(address, 0) + 1
+        if name:
+            found.name = name
+        excluded = who.excluded
+        if excluded is None:
+            found.included = True
+        elif found.excluded is None:
+            found.excluded = excluded
         return found
 
     def drop(self, item: Interaction, rule: str) -> None:
@@ -183,24 +193,34 @@ class _Fold:
 
     def is_copy(self, item: Interaction, anytime: str | None, now_keys: tuple[object, ...]) -> bool:
         """threads.copy_keys says which keys make a copy; see __init__ for how they are kept."""
-        if item.occurred_at != self.moment:
-            self.moment = item.occurred_at
-            self.seen_now.clear()
+        return self._is_copy(item.occurred_at, anytime, [hash(k) for k in now_keys])
+
+    def _is_copy(self, at: datetime, anytime: str | None, now_hashes: list[int]) -> bool:
+        # Same-moment keys are kept as hashes too: one hash per key instead of two lookups'
+        # worth, and a 64-bit collision within one second of mail is not a real risk.
         seen_now = self.seen_now
+        if at != self.moment:
+            self.moment = at
+            seen_now.clear()
         marker = None if anytime is None else hash(anytime)
-        if marker in self.seen_ids or any(k in seen_now for k in now_keys):
+        if marker is not None and marker in self.seen_ids:
             return True
+        for key in now_hashes:
+            if key in seen_now:
+                return True
         if marker is not None:
             self.seen_ids.add(marker)
-        seen_now.update(now_keys)
+        seen_now.update(now_hashes)
         return False
 
     # -- mail ---------------------------------------------------------------------------------
 
     def mail(self, item: Interaction) -> None:
-        if (item.flags and DRAFT in item.flags) or item.folder == "drafts":
+        flags = item.flags
+        if (flags and DRAFT in flags) or item.folder == "drafts":
             return self.drop(item, DRAFTED)
-        if item.occurred_at > self.now:
+        at = item.occurred_at
+        if at > self.now:
             return self.drop(item, NOT_YET)
         resolve = self.resolve
         sender = None
@@ -212,23 +232,20 @@ class _Fold:
             elif role == FROM and sender is None:
                 sender = p
         sent = sender is not None and (sender.is_self or resolve[sender.address] is OWNER)
+        info = subject_info(item.subject)
         # Copies (threads.copy_keys, inlined here because this runs once per message).
-        to.sort()
-        copy = (
-            subject_info(item.subject).stripped,
-            tuple(to),
-            "" if sent or sender is None else sender.address,
-        )
-        if self.is_copy(item, item.message_id, (copy,)):
+        if len(to) > 1:
+            to.sort()
+        copy = hash((info.stripped, tuple(to), "" if sent or sender is None else sender.address))
+        if self._is_copy(at, item.message_id, [copy]):
             return self.drop(item, DUPLICATE)
-        thread, starts, reply = thread_keys(item)
+        thread, starts, reply = thread_keys_of(item, info)
         started = self.started
         thread_hash = None if thread is None else hash(thread)
         if thread_hash is not None and thread_hash not in started:
             started[thread_hash] = sent and not reply
         if starts is not None:
             started.setdefault(hash(starts), sent)
-        flags = item.flags
         whole = None
         if flags:
             whole = (
@@ -242,7 +259,7 @@ class _Fold:
             )
         owner_thread = thread_hash is not None and started[thread_hash]
         if sent:
-            awaitable = owner_thread and not subject_info(item.subject).forward
+            awaitable = owner_thread and not info.forward
             self.sent(item, whole, thread if awaitable else None)
         elif sender is None:
             self.drop(item, NO_SENDER)
