@@ -1,30 +1,23 @@
 """Pulling one account into the store: pages in, cursor forward, errors sorted by kind.
 
-The only place that drives a Source. Each page is stored with its cursor, in order, so a kill
-anywhere loses nothing; the error kinds of connectors/errors.py decide how the run ends (DESIGN.md
-contract 3). The connector fetches the next page in a thread of its own while this one stores
-the current page: network reads and SQLite's work both release the GIL, so the two overlap
-(BENCHMARKS.md). A page fetched but not stored when the process dies is simply fetched again,
-since its cursor was never written. A connector bug fails this account's run, never the
+The only place that drives a Source. Each page is stored with its cursor before the next one is
+asked for, so a kill between pages loses nothing; the error kinds of connectors/errors.py decide
+how the run ends (DESIGN.md contract 3). A connector bug fails this account's run, never the
 caller: it is logged with its traceback and recorded on the run.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
 
 from agent.store import Store
 from connectors.base import Source
 from connectors.errors import AuthError, ConnectorError, TransientError
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 @dataclass
@@ -50,57 +43,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-_END = object()
-
-
-def prefetched(pages: Iterator[T], depth: int = 1) -> Iterator[T]:
-    """`pages`, produced one step ahead by a background thread; errors re-raised here.
-
-    Closing this generator (the consumer stopped early) tells the producer to stop and closes
-    the connector's own generator in the producer's thread, where it ran.
-    """
-    handoff: queue.Queue[tuple[object, BaseException | None]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def offer(item: object, error: BaseException | None = None) -> bool:
-        while not stop.is_set():
-            try:
-                handoff.put((item, error), timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for page in pages:
-                if not offer(page):
-                    break
-            else:
-                offer(_END)
-        except BaseException as exc:  # handed to the consumer, who sorts it by kind
-            offer(_END, exc)
-        finally:
-            close = getattr(pages, "close", None)
-            if callable(close):
-                close()
-
-    producer = threading.Thread(target=produce, name="touchbase-pull", daemon=True)
-    producer.start()
-    try:
-        while True:
-            item, error = handoff.get()
-            if error is not None:
-                raise error
-            if item is _END:
-                return
-            yield item  # type: ignore[misc]
-    finally:
-        stop.set()
-        # A producer inside a slow network call finishes it first; never wait forever on one.
-        producer.join(timeout=30)
-
-
 def sync_account(
     store: Store,
     account_id: int,
@@ -115,7 +57,7 @@ def sync_account(
     result = SyncResult(account=name)
     run_id = store.start_run(account_id, clock())
     try:
-        for page in prefetched(source.pull(store.cursor(account_id))):
+        for page in source.pull(store.cursor(account_id)):
             saved = store.save_page(account_id, run_id, page, clock())
             result.pages += 1
             result.stored += saved.stored

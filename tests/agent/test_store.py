@@ -170,39 +170,3 @@ def test_bulk_written_times_compare_like_orm_written_ones(db_url: str) -> None:
             select(func.count()).select_from(Interaction).where(Interaction.occurred_at == boundary)
         )
     assert (on_or_after, exactly) == (3, 1)
-
-
-def test_prefetching_keeps_order_errors_and_stops_the_producer() -> None:
-    from agent.sync import prefetched
-
-    produced: list[int] = []
-    closed: list[bool] = []
-
-    def pages():  # type: ignore[no-untyped-def]
-        try:
-            for n in range(100):
-                produced.append(n)
-                yield n
-        finally:
-            closed.append(True)
-
-    assert list(prefetched(pages())) == list(range(100))
-    produced.clear()
-    stream = prefetched(pages())
-    assert [next(stream), next(stream)] == [0, 1]
-    stream.close()  # the consumer stopped early (SIGTERM)
-    assert closed == [True, True] and len(produced) <= 4  # at most a page or two ahead
-
-    def failing():  # type: ignore[no-untyped-def]
-        yield 1
-        raise AuthError("revoked", advice="touchbase auth x")
-
-    got = []
-    try:
-        for item in prefetched(failing()):
-            got.append(item)
-    except AuthError as exc:
-        assert exc.advice == "touchbase auth x"
-    else:  # pragma: no cover
-        raise AssertionError("the producer's error was lost")
-    assert got == [1]
