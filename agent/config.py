@@ -96,6 +96,7 @@ class Config:
     database_url: str | None = None
     sync_every: float = 900.0  # 15 minutes: fresh enough for a daily habit, gentle on quotas
     digest_at: str = "08:00"
+    digest_draft: bool = False  # also put the daily digest into the owner's Drafts folder
 
     def account(self, name: str) -> AccountConfig:
         for account in self.accounts:
@@ -138,7 +139,10 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     if url is not None and not isinstance(url, str):
         raise ConfigError(f"database.url: expected a string URL, got {url!r}")
     daemon = _table(data, "daemon")
-    _only(daemon, {"sync_every", "digest_at"}, "[daemon]")
+    _only(daemon, {"sync_every", "digest_at", "digest_draft"}, "[daemon]")
+    digest_draft = daemon.get("digest_draft", False)
+    if not isinstance(digest_draft, bool):
+        raise ConfigError(f"daemon.digest_draft: expected true or false, got {digest_draft!r}")
     sync_every = parse_duration(daemon.get("sync_every", "15m"), "daemon.sync_every")
     digest_at = daemon.get("digest_at", "08:00")
     if not isinstance(digest_at, str) or not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", digest_at):
@@ -166,6 +170,7 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         database_url=url,
         sync_every=sync_every,
         digest_at=digest_at,
+        digest_draft=digest_draft,
     )
 
 

@@ -208,7 +208,15 @@ class DueEntry(Protocol):
 
 
 DueProvider = Callable[[App, datetime], Sequence[DueEntry]]
+DigestWriter = Callable[[App, Sequence[DueEntry], datetime], object]
 _due_provider: DueProvider | None = None
+_digest_writer: DigestWriter | None = None
+
+
+def set_digest_writer(writer: DigestWriter | None) -> None:
+    """Install what turns the digest into a draft to the owner (`[daemon] digest_draft`)."""
+    global _digest_writer
+    _digest_writer = writer
 
 
 def set_due_provider(provider: DueProvider | None) -> None:
@@ -239,9 +247,12 @@ def digest_step(context: CycleContext, now: datetime) -> Mapping[str, Any]:
     for entry in entries:
         # Names, not addresses: the journal is not the place for the owner's address book.
         event(log, logging.INFO, "due", person=entry.name, kind=entry.kind)
+    drafted = False
+    if app.config.digest_draft and entries and _digest_writer is not None:
+        drafted = _digest_writer(app, entries, now) is not None
     local_date = now.astimezone(ZoneInfo(app.config.me.time_zone)).date()
     app.set_state(LAST_DIGEST_KEY, local_date.isoformat())
-    return {"ran": True, "due": len(entries)}
+    return {"ran": True, "due": len(entries), "drafted": drafted}
 
 
 STEPS: list[tuple[str, Step]] = [("sync", sync_step), ("digest", digest_step)]

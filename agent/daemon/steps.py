@@ -8,9 +8,12 @@ its own transaction(s) in the modules it calls; a failure is one failed step, no
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
 
 from agent import cycle
 from agent.app import App
@@ -62,6 +65,47 @@ def due_provider(app: App, now: datetime) -> list[Any]:
         return list(due_from_rules(app.config, app.me)(session, now))
 
 
+def digest_draft(app: App, entries: Sequence[Any], now: datetime) -> int | None:
+    """The day's digest as a draft to the owner, approved so the push step puts it in their own
+    Drafts folder (it is addressed to them alone, and nothing is ever sent)."""
+    import json
+
+    from agent.drafting.message import new_message_id
+    from agent.drafts.lifecycle import format_recipient
+    from agent.models import Account, Draft
+
+    if not app.config.me.addresses:
+        return None
+    owner = app.config.me.addresses[0]
+    day = now.astimezone(ZoneInfo(app.config.me.time_zone)).date().isoformat()
+    lines = [f"- {entry.name} <{entry.address}>: {entry.kind}" for entry in entries]
+    lines += ["", "Review and approve the drafts with `touchbase serve` or `touchbase drafts`."]
+    with app.sessions.begin() as session:
+        account_id = None
+        for configured in app.config.accounts:
+            if configured.type != "files":  # an account with a Drafts folder of its own
+                account_id = session.scalar(
+                    select(Account.id).where(Account.name == configured.name)
+                )
+                if account_id is not None:
+                    break
+        draft = Draft(
+            kind="digest",
+            status="approved",
+            account_id=account_id,
+            to_addresses=json.dumps([format_recipient(app.config.me.name, owner)]),
+            subject=f"touchbase: {len(entries)} people are due ({day})",
+            body="\n".join(lines),
+            reasons=json.dumps([f"daily digest of {day}"]),
+            message_id=new_message_id(owner),
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(draft)
+        session.flush()
+        return draft.id
+
+
 def install() -> None:
     """Add the steps to agent.cycle.STEPS (once) and the digest's due provider."""
     names = {name for name, _ in cycle.STEPS}
@@ -69,3 +113,4 @@ def install() -> None:
         if name not in names:
             cycle.add_step(name, step)
     cycle.set_due_provider(due_provider)
+    cycle.set_digest_writer(digest_draft)

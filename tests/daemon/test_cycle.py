@@ -209,3 +209,40 @@ def test_the_digest_logs_who_is_due_once_a_day_after_its_time(
     assert [i for i, r in enumerate(ran) if r] == [1, 25]
     assert len(calls) == 2
     assert any(getattr(r, "fields", {}).get("person") == "Ada Lovelace" for r in caplog.records)
+
+
+@dataclass(frozen=True)
+class DueWithAddress:
+    name: str
+    address: str
+    kind: str
+
+
+def test_the_digest_can_be_a_draft_in_the_owners_own_drafts(
+    make_app: Any, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from agent.daemon import steps
+    from agent.drafts.sinks import outbox_folder
+    from agent.models import Draft
+
+    app = make_app([])
+    app.__dict__["config"] = replace(
+        app.config, digest_draft=True, me=replace(app.config.me, addresses=("me@own.example",))
+    )
+    monkeypatch.setattr(cycle, "_due_provider", None)
+    monkeypatch.setattr(cycle, "_digest_writer", None)
+    cycle.set_due_provider(lambda _app, _now: [DueWithAddress("Ada", "ada@x.example", "check-in")])
+    cycle.set_digest_writer(steps.digest_draft)
+    clock.advance(3600)  # past 08:00
+    summary = cycle.digest_step(cycle.CycleContext(app), clock.now)
+    assert summary == {"ran": True, "due": 1, "drafted": True}
+    with app.sessions() as session:
+        (draft,) = session.scalars(select(Draft)).all()
+        assert (draft.kind, draft.status) == ("digest", "approved")
+        assert "me@own.example" in draft.to_addresses and "Ada <ada@x.example>" in draft.body
+    pushed = steps.push_step(cycle.CycleContext(app), clock.now)
+    assert pushed == {"pushed": 1, "failed": 0}
+    assert len(list(outbox_folder(app).glob("*.eml"))) == 1
+    assert steps.push_step(cycle.CycleContext(app), clock.now) == {"pushed": 0, "failed": 0}
