@@ -115,7 +115,8 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Path) -> 
     # Recent enough that the rules find people due, so the cycle makes drafts after the sync.
     end = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
     write_mbox(mbox, MESSAGES, end=end - timedelta(days=40))
-    account = {"name": "archive", "type": "files", "path": str(mbox)}
+    # 500 a page: 40 pages, so that most of the 20 kills land in the middle of the sync.
+    account = {"name": "archive", "type": "files", "path": str(mbox), "page_size": 500}
     config = write_config(tmp_path / "config.toml", [account])
     killed_db, reference_db = tmp_path / "killed.db", tmp_path / "reference.db"
     reference = subprocess.Popen(
@@ -143,8 +144,9 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Path) -> 
     mid_sync = 0
     for kill in range(KILLS):
         with Daemon(args, launcher="agent") as daemon:
-            if kill % 5 == 0:
-                # Anywhere from the first import to the first pages: start-up, migration, lock.
+            if kill % 5 == 0 or last_count >= MESSAGES:
+                # Anywhere from the first import to the first pages: start-up, migration, lock;
+                # and once all is stored, anywhere (an idle daemon says so only once).
                 delay = rng.uniform(0, 1.2)
                 time.sleep(delay)  # fault injection, not a wait for something observable
                 moments.append(f"{delay:.2f}s after start")
