@@ -23,7 +23,7 @@ from agent.config import Me
 from agent.drafts import lifecycle, review
 from agent.drafts.review import SinkFor
 from agent.errors import UserError
-from agent.models import Draft, Person, PersonAddress
+from agent.models import Account, Draft, Person, PersonAddress, SyncRun
 from agent.web import security
 from agent.web.chart import build_chart
 from agent.web.history import events, learned_cadence, next_due
@@ -94,8 +94,32 @@ class Site:
     push_options: dict[str, Any] = field(default_factory=dict)
 
 
+def account_problems(session: Session) -> list[dict[str, str]]:
+    """Accounts whose latest sync failed, with the error and the fix it names (an expired
+    grant says `touchbase auth NAME`). Shown on every page until a sync succeeds again."""
+    problems = []
+    for account in session.scalars(select(Account).order_by(Account.name)):
+        latest = session.scalars(
+            select(SyncRun)
+            .where(SyncRun.account_id == account.id, SyncRun.status != "running")
+            .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
+            .limit(1)
+        ).first()
+        if latest is not None and latest.status != "ok":
+            problems.append(
+                {"account": account.name, "status": latest.status, "error": latest.error or ""}
+            )
+    return problems
+
+
 def create_app(site: Site) -> Flask:
     app = Flask(__name__)
+
+    @app.context_processor
+    def problems() -> dict[str, Any]:
+        with site.sessions() as session:
+            return {"account_problems": account_problems(session)}
+
     secret = site.secret or security.install_secret(site.sessions)
     security.configure(app, secret, site.allowed_hosts)
     app.jinja_env.filters["day"] = lambda d: d.date().isoformat() if d else "-"

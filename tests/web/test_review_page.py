@@ -178,3 +178,23 @@ def test_person_page_charts_the_history_with_cadence_and_next_due(
     page.screenshot(path=str(DOCS / "person.png"), full_page=True)
     page.goto(world.url + "due")
     assert page.locator("table.due tbody tr").count() == 3
+
+
+def test_an_account_that_cannot_sync_is_shown_with_its_fix(make_world: Any) -> None:
+    import urllib.request
+
+    from agent.store import Store
+
+    world = make_world()
+    store = Store(world.sessions)
+    work = store.ensure_account("work<b>", "gmail", NOW)
+    run = store.start_run(work, NOW)
+    store.finish_run(run, "auth", NOW, "grant revoked (what to do: touchbase auth work)")
+    with urllib.request.urlopen(world.server.url, timeout=10) as response:
+        page = response.read().decode()
+    assert "touchbase auth work" in page and "not syncing (auth)" in page
+    assert "work&lt;b&gt;" in page and "work<b>" not in page
+    ok = store.start_run(work, NOW)
+    store.finish_run(ok, "ok", NOW)
+    with urllib.request.urlopen(world.server.url, timeout=10) as response:
+        assert "not syncing" not in response.read().decode()
