@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agent.config import Config, data_dir, default_db_url, load_config
 from agent.db import open_database
+from agent.errors import UserError
 from agent.models import AppState
 from agent.store import Store
 
@@ -55,6 +56,22 @@ class App:
 
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def at(self) -> datetime:
+        """The moment a command evaluates: `--at ISO-8601` (with its UTC offset), else now."""
+        raw = getattr(self.args, "at", None)
+        if not raw:
+            return self.now()
+        try:
+            value = datetime.fromisoformat(raw)
+        except ValueError:
+            raise UserError(
+                f"--at {raw!r} is not an ISO 8601 time",
+                advice="e.g. --at 2001-12-31T12:00:00+00:00",
+            ) from None
+        if value.tzinfo is None:
+            raise UserError(f"--at {raw!r} has no UTC offset", advice="add one, e.g. +00:00")
+        return value.astimezone(UTC)
 
     def me(self) -> tuple[str, ...]:
         """The owner's addresses: the config's and those remembered from `import --me`."""

@@ -7,7 +7,6 @@ import os
 import shlex
 import subprocess
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.table import Table
@@ -162,18 +161,8 @@ def run_snooze(app: App) -> int:
     return 0
 
 
-def parse_at(value: str | None, default: datetime) -> datetime:
-    if not value:
-        return default
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        raise UserError(f"--at {value!r} is not an ISO 8601 time") from None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
 def run_create(app: App) -> int:
-    now = parse_at(app.args.at, app.now())
+    now = app.at()
     result = create_from_rules(app, now)
     with app.sessions() as session:
         created = [draft_json(lifecycle.get_draft(session, i)) for i in result.created]

@@ -58,21 +58,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     person.set_defaults(func=run_person)
 
 
-def moment(app: App) -> datetime:
-    raw = getattr(app.args, "at", None)
-    if not raw:
-        return app.now()
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise UserError(
-            f"--at {raw!r} is not an ISO 8601 time", advice="e.g. --at 2001-12-31T12:00:00+00:00"
-        ) from None
-    if value.tzinfo is None:
-        raise UserError(f"--at {raw!r} has no UTC offset", advice="add one, e.g. +00:00")
-    return value
-
-
 def known_people(session: Any) -> dict[str, tuple[str, list[str]]]:
     """Person key -> (the owner's name for them, every address they own), from the database."""
     known: dict[str, tuple[str, list[str]]] = {}
@@ -115,7 +100,7 @@ def person_row(
 def run_people(app: App) -> int:
     if app.args.action in ("merge", "keep-apart"):
         return change_identity(app)
-    now = moment(app)
+    now = app.at()
     with app.sessions() as session:
         result = evaluate(session, app.config, app.me(), now)
         offered = suggestions(session, result.contacts.values())
@@ -195,7 +180,7 @@ def run_person(app: App) -> int:
     address = normalise(app.args.address)
     if app.args.set:
         apply_settings(app, address, app.args.set)
-    now = moment(app)
+    now = app.at()
     with app.sessions() as session:
         addresses = _addresses_of(session, address)
         policy, contacts = contacts_at(

@@ -14,7 +14,6 @@ from typing import Any
 from rich.table import Table
 
 from agent.app import App
-from agent.commands.people import moment
 from agent.evaluation import evaluate
 from agent.output import console, errors, iso, print_json
 from rules.decide import Plan
@@ -46,7 +45,7 @@ def rows(plan: Plan) -> list[dict[str, Any]]:
 
 
 def run(app: App) -> int:
-    now = moment(app)
+    now = app.at()
     with app.sessions() as session:
         result = evaluate(session, app.config, app.me(), now)
     plan = result.plan
