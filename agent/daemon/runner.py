@@ -87,7 +87,10 @@ class Daemon:
                 return 0 if self.last_ok else 1
             self._plan()
             notify.ready(f"ready: {len(self.app.config.accounts)} accounts")
-            self._cycle_if_due()
+            # A start always runs one whole cycle, even with no account due: a daemon killed
+            # after its sync was recorded but before the later steps (rules, drafts, push) ran
+            # would otherwise leave them undone for a whole interval.
+            self._cycle(force=False)
             while not self.stopping:
                 self._sleep()
                 if self.stopping:

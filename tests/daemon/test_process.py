@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 import signal
 import sqlite3
+from argparse import Namespace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from agent import cycle
+from agent.app import App
 from tests.daemon.fakes import write_mailbox
 from tests.daemon.harness import Daemon, idle, ready, write_config
+from tests.daemon.mailbox import write_mbox
 
 
 def query(db: Path, sql: str) -> list[tuple]:
@@ -141,3 +146,25 @@ def test_a_burst_of_signals_never_wedges_the_loop(tmp_path: Path) -> None:
         d.wait_for(lambda m: "reloaded" in m)
         assert d.stop(timeout=10) == 0
     assert "Traceback" not in d.text
+
+
+def test_a_start_finishes_the_steps_a_kill_cut_off_after_the_sync(tmp_path: Path) -> None:
+    """Killed after the sync was recorded but before the drafts: the account is not due for a
+    whole interval, yet the next start drafts at once (the kill test found this by chance)."""
+    mbox, db = tmp_path / "mail.mbox", tmp_path / "t.db"
+    end = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+    write_mbox(mbox, 400, end=end - timedelta(days=40))
+    config = write_config(
+        tmp_path / "c.toml", [{"name": "archive", "type": "files", "path": str(mbox)}]
+    )
+    app = App(Namespace(config=str(config), db=f"sqlite:///{db}"))
+    synced = cycle.run_cycle(cycle.CycleContext(app), [("sync", cycle.sync_step)])
+    assert synced.summaries["sync"]["synced"] == 1
+    assert cycle.due_accounts(app, app.now()) == []  # nothing due: the state a kill leaves
+    app.sessions.kw["bind"].dispose()
+    assert query(db, "SELECT count(*) FROM drafts") == [(0,)]
+    with Daemon(["--config", str(config), "--db", f"sqlite:///{db}", "daemon"]) as daemon:
+        status = daemon.wait_for(idle)
+        assert "synced=0 " in status  # nothing was synced again
+        assert daemon.stop() == 0
+    assert query(db, "SELECT count(*) FROM drafts")[0][0] > 0
