@@ -42,9 +42,18 @@ def _processor(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any]
 
 
 def bulk_insert(
-    connection: Connection, table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]]
+    connection: Connection,
+    table: Table,
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    skip_conflicts_on: Sequence[str] = (),
 ) -> None:
-    """INSERT `rows` (tuples in the order of `names`) into `table` with one executemany."""
+    """INSERT `rows` (tuples in the order of `names`) into `table` with one executemany.
+
+    `skip_conflicts_on` names a unique key: a row that collides with a stored one on it is left
+    out (ON CONFLICT DO NOTHING, which SQLite and PostgreSQL both speak).
+    """
     if not rows:
         return
     dialect = connection.dialect
@@ -55,6 +64,8 @@ def bulk_insert(
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
         f"VALUES ({', '.join([mark] * len(names))})"
     )
+    if skip_conflicts_on:
+        sql += f" ON CONFLICT ({', '.join(quote(n) for n in skip_conflicts_on)}) DO NOTHING"
     active = [(i, p) for i, p in enumerate(processors) if p is not None]
     if active:
         last: dict[int, tuple[Any, Any]] = {}

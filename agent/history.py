@@ -35,14 +35,17 @@ _UTC = "+00:00"  # SQLite's naive UTC text made aware in the parse: 7x cheaper t
 def encode_parties(parties: Iterable[Any]) -> str | None:
     """connectors.base.Participant values as `interactions.parties`; None if a field holds a
     separator (then the reader uses the participants table for that row)."""
-    out = []
-    for p in parties:
-        response = p.response.value if p.response else ""
-        fields = (p.address, p.role.value, p.name or "", response)
-        if any(_PARTY in f or _FIELD in f for f in fields):
-            return None
-        out.append(_FIELD.join((*fields, f"{p.resource:d}{p.optional:d}{p.is_self:d}")))
-    return _PARTY.join(out)
+    out = [
+        f"{p.address}{_FIELD}{p.role.value}{_FIELD}{p.name or ''}{_FIELD}"
+        f"{p.response.value if p.response else ''}{_FIELD}{p.resource:d}{p.optional:d}{p.is_self:d}"
+        for p in parties
+    ]
+    text = _PARTY.join(out)
+    # One count over the whole text instead of a look into every field: a separator inside a
+    # field shows up as one too many.
+    if text.count(_FIELD) != 4 * len(out) or text.count(_PARTY) != max(len(out) - 1, 0):
+        return None
+    return text
 
 
 def load_interactions(

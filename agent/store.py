@@ -210,33 +210,15 @@ def _store_interactions(
         unique[record.source_id] = record  # a later copy in the same page is the fresher one
     if not unique:
         return 0, 0, total
-    # The account is synced by one worker at a time (lock or lease), so checking first and then
-    # inserting cannot race with another writer of the same account.
-    seen = _existing(
-        connection,
-        Interaction.source_id,
-        account_id,
-        list(unique),
-        Interaction.id,
-        Interaction.digest,
-    )
-    new = [r for key, r in unique.items() if key not in seen]
-    changed: list[tuple[int, Record]] = []
-    for key, (row_id, old_digest) in seen.items():
-        if digest(unique[key]) != old_digest:
-            changed.append((row_id, unique[key]))
-    if new:
-        rows = [_row(account_id, r, now) for r in new]
-        bulk_insert(connection, INTERACTIONS, ROW_COLUMNS, rows)
-        ids = _existing(
-            connection,
-            Interaction.source_id,
-            account_id,
-            [r.source_id for r in new],
-            Interaction.id,
-        )
-        participants = _participant_rows((ids[r.source_id][0], r) for r in new)
-        bulk_insert(connection, PARTICIPANTS, PARTY_COLUMNS, participants)
+    # Mail never changes once written (no digest): insert it all, let the unique key drop what
+    # is stored already, and learn the new rows' ids from one range scan. Meetings may have
+    # changed, so they are looked up first and updated in place when their digest differs.
+    mail = [r for r in unique.values() if r.kind is not Kind.MEETING]
+    meetings = [r for r in unique.values() if r.kind is Kind.MEETING]
+    stored = _insert_new(connection, account_id, mail, now) if mail else 0
+    new_meetings, changed = _sort_meetings(connection, account_id, meetings)
+    if new_meetings:
+        stored += _insert_new(connection, account_id, new_meetings, now)
     for row_id, record in changed:
         values = dict(zip(ROW_COLUMNS, _row(account_id, record, now), strict=True))
         del values["stored_at"], values["account_id"], values["source_id"]
@@ -244,7 +226,56 @@ def _store_interactions(
         connection.execute(delete(Participant).where(Participant.interaction_id == row_id))
         participants = _participant_rows([(row_id, record)])
         bulk_insert(connection, PARTICIPANTS, PARTY_COLUMNS, participants)
-    return len(new), len(changed), total - len(new) - len(changed)
+    return stored, len(changed), total - stored - len(changed)
+
+
+def _sort_meetings(
+    connection: Connection, account_id: int, meetings: list[Record]
+) -> tuple[list[Record], list[tuple[int, Record]]]:
+    """The meetings not stored yet, and the stored ones whose digest changed (with their ids)."""
+    if not meetings:
+        return [], []
+    by_key = {r.source_id: r for r in meetings}
+    seen = _existing(
+        connection, Interaction.source_id, account_id, list(by_key), Interaction.id,
+        Interaction.digest,
+    )  # fmt: skip
+    new = [r for key, r in by_key.items() if key not in seen]
+    changed = [
+        (row_id, by_key[key])
+        for key, (row_id, old_digest) in seen.items()
+        if digest(by_key[key]) != old_digest
+    ]
+    return new, changed
+
+
+def _insert_new(
+    connection: Connection, account_id: int, records: list[Record], now: datetime
+) -> int:
+    """Insert the records not stored yet, with their participants; return how many were new.
+
+    The rows inserted are the account's rows above the highest id before the insert: the
+    account has one writer at a time (the instance lock, or the sync lease), and this
+    transaction holds the database's write lock from its first insert on.
+    """
+    before = connection.execute(select(func.max(Interaction.id))).scalar() or 0
+    rows = [_row(account_id, r, now) for r in records]
+    bulk_insert(
+        connection, INTERACTIONS, ROW_COLUMNS, rows, skip_conflicts_on=("account_id", "source_id")
+    )
+    ids = dict(
+        connection.execute(
+            select(Interaction.source_id, Interaction.id).where(
+                Interaction.id > before, Interaction.account_id == account_id
+            )
+        ).all()
+    )
+    if ids:
+        participants = _participant_rows(
+            (ids[r.source_id], r) for r in records if r.source_id in ids
+        )
+        bulk_insert(connection, PARTICIPANTS, PARTY_COLUMNS, participants)
+    return len(ids)
 
 
 def _quarantine(connection: Connection, account_id: int, page: Page, now: datetime) -> int:
