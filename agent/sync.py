@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from agent import pullahead
 from agent.store import Store
 from connectors.base import Source
 from connectors.errors import AuthError, ConnectorError, TransientError
@@ -56,8 +57,9 @@ def sync_account(
     """Drain `source` from the stored cursor; store page by page. Never raises ConnectorError."""
     result = SyncResult(account=name)
     run_id = store.start_run(account_id, clock())
+    pulled = pullahead.pages(source, store.cursor(account_id))
     try:
-        for page in source.pull(store.cursor(account_id)):
+        for page in pulled:
             saved = store.save_page(account_id, run_id, page, clock())
             result.pages += 1
             result.stored += saved.stored
@@ -83,6 +85,7 @@ def sync_account(
         result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
         result.advice = "this is a bug in touchbase; the log has the details"
     finally:
+        pulled.close()  # a worker still reading ahead is stopped now, not when collected
         source.close()
         error = result.error
         if error and result.advice:

@@ -123,6 +123,10 @@ def _identity(st: os.stat_result) -> list[int]:
 class FileSource:
     """A Source over a path: a file (mbox, .ics, one message) or a folder tree of them."""
 
+    # Reads local files and keeps no state the caller needs back, so agent/pullahead.py may
+    # parse the next page in a worker process while the last one is stored.
+    pulls_in_worker = True
+
     def __init__(
         self,
         path: str | os.PathLike[str],

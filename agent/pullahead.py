@@ -1,0 +1,134 @@
+"""Pulling a source's next page in a forked worker process while this process stores the last.
+
+Parsing a large export and storing it both hold the GIL (a reading thread measured no faster),
+so on a machine with two cores the one way to overlap them is a second process. A source opts
+in with `pulls_in_worker = True`: it reads local files and keeps nothing the parent needs back
+(no connection, no token cache). Every other source is pulled in this process, as before.
+
+What stays true (DESIGN.md contract 1):
+- Pages arrive in order, each with its cursor, and only this process stores them, one
+  transaction per page; a kill anywhere leaves the database as before.
+- The worker runs at most one page ahead: a page is one pickle on a pipe, and writing it blocks
+  until this process reads it.
+- The worker holds nothing of its parent's: right after the fork it closes every inherited
+  descriptor but its end of the pipe and stdio, so it never keeps the instance lock (an
+  flock) or a database connection alive. It dies with its parent: once the parent is gone its
+  next write fails (EPIPE) and it exits; a parent that stops early kills it.
+- An error in the worker is raised here as the same exception (the connectors/errors.py kinds
+  keep their advice and retry_after), so agent/sync.py sorts it as before; anything that does
+  not pickle arrives as a RuntimeError with its type and text, its traceback logged by the worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import signal
+import sys
+from collections.abc import Generator
+from typing import Any, BinaryIO
+
+from connectors.base import Page, Source
+
+log = logging.getLogger(__name__)
+
+
+def pages(source: Source, cursor: str | None) -> Generator[Page, None, None]:
+    """`source.pull(cursor)`, from a worker process when the source allows it."""
+    if not getattr(source, "pulls_in_worker", False) or not hasattr(os, "fork"):
+        yield from source.pull(cursor)
+        return
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker; never returns
+        _work(source, cursor, read_fd, write_fd)
+    os.close(write_fd)
+    reaped = finished = False
+    try:
+        with os.fdopen(read_fd, "rb") as stream:
+            while True:
+                try:
+                    kind, value = pickle.load(stream)
+                except (EOFError, pickle.UnpicklingError):
+                    _, status = os.waitpid(pid, 0)
+                    reaped = True
+                    raise RuntimeError(
+                        "the worker process reading the files ended without finishing "
+                        f"(exit status {os.waitstatus_to_exitcode(status)})"
+                    ) from None
+                if kind == "page":
+                    yield value
+                elif kind == "done":
+                    finished = True
+                    return
+                else:
+                    raise value
+    finally:
+        if not reaped:
+            if not finished:  # stopped early: SIGTERM, an error storing or in the worker
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            os.waitpid(pid, 0)
+
+
+def _work(source: Source, cursor: str | None, read_fd: int, write_fd: int) -> None:
+    code = 0
+    try:
+        os.close(read_fd)
+        # Leave the parent's descriptors to the parent: the instance lock's flock and the
+        # database's sockets would otherwise outlive a killed parent for as long as this runs.
+        os.closerange(3, write_fd)
+        os.closerange(write_fd + 1, os.sysconf("SC_OPEN_MAX"))
+        # Signals are the parent's business: it finishes its page and then kills this worker.
+        signal.set_wakeup_fd(-1)
+        for signum in (signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _plain_logging()
+        with os.fdopen(write_fd, "wb") as stream:
+            try:
+                for page in source.pull(cursor):
+                    _send(stream, ("page", page))
+                _send(stream, ("done", None))
+            except BrokenPipeError:
+                raise
+            except BaseException as exc:
+                _send(stream, ("error", _portable(exc)))
+    except BrokenPipeError:  # the parent is gone: nobody is left to store what is read
+        code = 1
+    except BaseException:  # nothing may escape a forked child into the parent's code
+        code = 2
+    finally:
+        os._exit(code)
+
+
+def _send(stream: BinaryIO, item: tuple[str, Any]) -> None:
+    pickle.dump(item, stream, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.flush()
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """`exc` if it survives a pickle round trip, else a RuntimeError saying what it was."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        log.error("pulling failed in the worker process", exc_info=exc)
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    if not isinstance(exc, Exception) or type(exc).__module__.split(".")[0] != "connectors":
+        log.error("pulling failed in the worker process", exc_info=exc)
+    return exc
+
+
+def _plain_logging() -> None:
+    """Log to stderr with the parent's format, through a fresh handler: a handler's lock that
+    another thread held at the fork (a progress bar's console) would never be released here."""
+    root = logging.getLogger()
+    formatter = root.handlers[0].formatter if root.handlers else None
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    fresh = logging.StreamHandler(sys.stderr)
+    fresh.setFormatter(formatter)
+    root.addHandler(fresh)

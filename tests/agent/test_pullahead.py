@@ -1,0 +1,171 @@
+"""agent/pullahead.py: a file source parsed in a forked worker while the parent stores.
+
+The database must not tell whether a worker was used; a worker's error must arrive as the same
+kind with its advice; a parent that stops early or dies must not leave a worker behind (it
+would hold the instance lock and the database's descriptors).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from agent import pullahead
+from agent.db import open_database, sqlite_url
+from agent.store import Store
+from agent.sync import sync_account
+from connectors.base import Page
+from connectors.errors import AuthError, TransientError
+from connectors.files import FileSource
+from tests.agent.dbdump import content
+from tests.conftest import REPO
+from tests.daemon.mailbox import write_mbox
+
+
+def _import(db: Path, mbox: Path, *, worker: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(FileSource, "pulls_in_worker", worker)
+    store = Store(open_database(sqlite_url(db)))
+    account = store.ensure_account("archive", "files", datetime(2024, 1, 1, tzinfo=UTC))
+    clock = lambda: datetime(2024, 1, 2, tzinfo=UTC)  # noqa: E731
+    result = sync_account(store, account, "archive", FileSource(mbox, page_size=300), clock=clock)
+    assert result.status == "ok" and result.stored > 0, result
+
+
+def test_the_worker_stores_exactly_what_an_in_process_pull_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mbox = tmp_path / "mail.mbox"
+    write_mbox(mbox, 2_000)
+    _import(tmp_path / "worker.db", mbox, worker=True, monkeypatch=monkeypatch)
+    _import(tmp_path / "inline.db", mbox, worker=False, monkeypatch=monkeypatch)
+    worker, inline = (content(sqlite_url(tmp_path / f"{n}.db")) for n in ("worker", "inline"))
+    assert len(worker["interactions"]) == 2_000
+    assert worker == inline
+
+
+class Failing:
+    """Two pages, then the error given; records whether it ran in another process."""
+
+    pulls_in_worker = True
+
+    def __init__(self, error: BaseException, marker: Path) -> None:
+        self.error = error
+        self.marker = marker
+
+    def pull(self, cursor: str | None) -> Iterator[Page]:
+        self.marker.write_text(str(os.getpid()))
+        yield Page(cursor="1")
+        yield Page(cursor="2")
+        raise self.error
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        AuthError("the password was refused", advice="run touchbase auth work"),
+        TransientError("connection dropped", retry_after=30.0, advice="it will be retried"),
+    ],
+)
+def test_a_worker_error_arrives_as_the_same_kind_with_its_advice(
+    tmp_path: Path, error: Exception
+) -> None:
+    source = Failing(error, tmp_path / "pid")
+    got = []
+    with pytest.raises(type(error)) as raised:
+        for page in pullahead.pages(source, None):  # type: ignore[arg-type]
+            got.append(page.cursor)
+    assert got == ["1", "2"]
+    assert str(raised.value) == str(error)
+    assert raised.value.advice == error.advice  # type: ignore[attr-defined]
+    assert getattr(raised.value, "retry_after", None) == getattr(error, "retry_after", None)
+    assert int((tmp_path / "pid").read_text()) != os.getpid()  # it did run in a worker
+
+
+def test_an_unpicklable_bug_arrives_as_a_runtime_error_naming_it(tmp_path: Path) -> None:
+    class Odd(Exception):
+        def __init__(self, a: int, b: int) -> None:  # pickles, but cannot be rebuilt
+            super().__init__(f"{a}/{b}")
+
+    source = Failing(Odd(1, 2), tmp_path / "pid")
+    with pytest.raises(RuntimeError, match="Odd: 1/2"):
+        list(pullahead.pages(source, None))  # type: ignore[arg-type]
+
+
+class Endless:
+    """Pages forever; the worker's pid written where the test can find it."""
+
+    pulls_in_worker = True
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def pull(self, cursor: str | None) -> Iterator[Page]:
+        self.marker.write_text(str(os.getpid()))
+        n = 0
+        while True:
+            n += 1
+            yield Page(cursor=str(n))
+
+    def close(self) -> None:
+        pass
+
+
+def _gone(pid: int) -> bool:
+    """Exited: no such process, or a zombie waiting for a reaper (PID 1 in a container may
+    never reap an orphan)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return state in ("Z", "X")
+
+
+def test_stopping_early_kills_the_worker(tmp_path: Path) -> None:
+    pulled = pullahead.pages(Endless(tmp_path / "pid"), None)  # type: ignore[arg-type]
+    assert [next(pulled).cursor for _ in range(3)] == ["1", "2", "3"]
+    worker = int((tmp_path / "pid").read_text())
+    pulled.close()
+    assert _gone(worker)  # killed and reaped: not even a zombie is left
+
+
+def test_a_killed_parent_leaves_no_worker_holding_the_lock(tmp_path: Path) -> None:
+    """The parent takes an flock (as the daemon's instance lock does), starts pulling through a
+    worker and is SIGKILLed: the lock is free at once, and the worker exits by itself."""
+    lock, marker = tmp_path / "db.lock", tmp_path / "pid"
+    script = f"""
+import fcntl, sys, time
+sys.path.insert(0, {str(REPO)!r})
+from agent import pullahead
+from tests.agent.test_pullahead import Endless
+from pathlib import Path
+held = open({str(lock)!r}, "w")
+fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+pulled = pullahead.pages(Endless(Path({str(marker)!r})), None)
+next(pulled)
+print("pulling", flush=True)
+time.sleep(60)
+"""
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None and parent.stdout.readline().strip() == "pulling"
+    worker = int(marker.read_text())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(timeout=10)
+    parent.stdout.close()
+    with open(lock, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if the worker still held it
+    deadline = time.monotonic() + 10
+    while not _gone(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling for an exit, no fixed wait
+    assert _gone(worker), "the worker outlived its parent"
