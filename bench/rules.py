@@ -19,6 +19,7 @@ import json
 import random
 import resource
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -137,6 +138,12 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
 
 
+BARE_COLUMNS = (
+    "SELECT id, account_id, kind, occurred_at, ended_at, subject, message_id, in_reply_to, "
+    '"references", thread_id, folder, flags, parties FROM interactions'
+)  # what agent.history.iter_interactions selects
+
+
 def measure(db: Path, people: int, count: int) -> dict[str, float]:
     """In a fresh process: the agent's full evaluation (agent.evaluation.evaluate: load through
     agent.history, fold, assess, decide), then a sync touching 100 people and the agent's
@@ -158,6 +165,18 @@ def measure(db: Path, people: int, count: int) -> dict[str, float]:
     with sessions() as session:
         loaded = sum(1 for _ in iter_interactions(session))
     load_cpu = time.process_time() - cpu
+
+    # The floor: the loader's own query read with the bare sqlite3 module, rows dropped; once
+    # in (occurred_at, id) order as the streamed fold needs, once in table order.
+    bare = {}
+    for label, order in (("ordered", " ORDER BY occurred_at, id"), ("unordered", "")):
+        raw = sqlite3.connect(db)
+        cpu = time.process_time()
+        rows = raw.execute(BARE_COLUMNS + order)
+        while rows.fetchmany(20_000):
+            pass
+        bare[label] = time.process_time() - cpu
+        raw.close()
 
     # A sync touched 100 people: store their new interactions, re-evaluate only them.
     rnd = random.Random(1)
@@ -189,6 +208,8 @@ def measure(db: Path, people: int, count: int) -> dict[str, float]:
         "total_s": round(done - started, 2),
         "total_cpu_s": round(full_cpu, 2),
         "load_cpu_s": round(load_cpu, 2),
+        "bare_read_ordered_cpu_s": round(bare["ordered"], 2),
+        "bare_read_unordered_cpu_s": round(bare["unordered"], 2),
         "fold_assess_decide_cpu_s": round(full_cpu - load_cpu, 2),
         "calibration_us": calibration,
         "peak_mb": round(full_peak, 1),
@@ -243,6 +264,10 @@ def main() -> None:
     result = json.loads(child.stdout.strip().splitlines()[-1])
     work.unlink()
     print(f"people {result['people']:,}, interactions {result['interactions']:,}")
+    print(
+        f"bare sqlite3 read, no work CPU {result['bare_read_ordered_cpu_s']:.2f} s in time order, "
+        f"{result['bare_read_unordered_cpu_s']:.2f} s in table order (the floor)"
+    )
     print(f"load (agent.history)        CPU {result['load_cpu_s']:.2f} s")
     print(f"fold + assess + decide      CPU {result['fold_assess_decide_cpu_s']:.2f} s")
     print(
