@@ -30,8 +30,7 @@ info_log_path = {root}/dovecot.log
 instance_name = touchbase-test-{port}
 listen = 127.0.0.1
 protocols = imap
-ssl = no
-disable_plaintext_auth = no
+{ssl}
 auth_mechanisms = plain login
 default_login_user = {user}
 default_internal_user = {user}
@@ -75,7 +74,9 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
+    ssl = yes
   }}
 }}
 service anvil {{
@@ -89,6 +90,16 @@ service imap-urlauth-login {{
   chroot =
 }}
 """
+
+_NO_TLS = """ssl = no
+disable_plaintext_auth = no"""
+# TLS as a provider runs it: imaps on its own port, STARTTLS on the plain one, and no password
+# accepted before the connection is encrypted.
+_TLS = """ssl = required
+ssl_cert = <{cert}
+ssl_key = <{key}
+ssl_min_protocol = TLSv1.2
+disable_plaintext_auth = yes"""
 
 _unique = itertools.count(1)
 PASSWORD = "secret"  # every user's password on these throw-away servers
@@ -111,9 +122,18 @@ def free_port() -> int:
 class Dovecot:
     """One private Dovecot. `start()` it, `add_user()` per test, `stop()` at the end."""
 
-    def __init__(self, root: Path | None = None, port: int | None = None) -> None:
+    def __init__(
+        self,
+        root: Path | None = None,
+        port: int | None = None,
+        *,
+        tls: tuple[bytes, bytes] | None = None,
+    ) -> None:
+        """`tls`: (certificate chain PEM, private key PEM) to serve imaps on `tls_port` and
+        STARTTLS on `port`, refusing a login before either; without it, plaintext only."""
         self.root = Path(root or tempfile.mkdtemp(prefix="touchbase-dovecot-", dir="/tmp"))
         self.port = port or free_port()
+        self.tls_port = free_port() if tls else 0
         self.host = "127.0.0.1"
         self.proc: subprocess.Popen[bytes] | None = None
         self._as_root = os.geteuid() == 0
@@ -123,10 +143,21 @@ class Dovecot:
         self._group = "nogroup" if self._as_root else grp.getgrgid(entry.pw_gid).gr_name
         for sub in ("run", "state", "mail"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
+        ssl = _NO_TLS
+        if tls is not None:
+            cert, key = self.root / "cert.pem", self.root / "key.pem"
+            cert.write_bytes(tls[0])
+            key.write_bytes(tls[1])
+            key.chmod(0o600)
+            self._chown(cert)
+            self._chown(key)
+            ssl = _TLS.format(cert=cert, key=key)
         (self.root / "dovecot.conf").write_text(
             _CONFIG.format(
                 root=self.root,
                 port=self.port,
+                tls_port=self.tls_port,
+                ssl=ssl,
                 user=self._user,
                 group=self._group,
                 password=PASSWORD,
