@@ -80,8 +80,7 @@ def _work(source: Source, cursor: str | None, read_fd: int, write_fd: int) -> No
         os.close(read_fd)
         # Leave the parent's descriptors to the parent: the instance lock's flock and the
         # database's sockets would otherwise outlive a killed parent for as long as this runs.
-        os.closerange(3, write_fd)
-        os.closerange(write_fd + 1, os.sysconf("SC_OPEN_MAX"))
+        _close_inherited(keep=write_fd)
         # Signals are the parent's business: it finishes its page and then kills this worker.
         signal.set_wakeup_fd(-1)
         for signum in (signal.SIGINT, signal.SIGHUP):
@@ -103,6 +102,21 @@ def _work(source: Source, cursor: str | None, read_fd: int, write_fd: int) -> No
         code = 2
     finally:
         os._exit(code)
+
+
+def _close_inherited(keep: int) -> None:
+    """Close every descriptor above stdio but `keep`: those /proc lists where it exists (the
+    open-files limit may be a billion in a container, too many to walk), else up to 64k."""
+    try:
+        open_fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        open_fds = list(range(3, min(os.sysconf("SC_OPEN_MAX"), 65_536)))
+    for fd in open_fds:
+        if fd > 2 and fd != keep:
+            try:
+                os.close(fd)
+            except OSError:  # the listing's own descriptor, already gone
+                pass
 
 
 def _send(stream: BinaryIO, item: tuple[str, Any]) -> None:
