@@ -25,7 +25,6 @@ import logging
 import os
 import pickle
 import signal
-import sys
 from collections.abc import Generator
 from typing import Any, BinaryIO
 
@@ -39,8 +38,20 @@ def pages(source: Source, cursor: str | None) -> Generator[Page, None, None]:
     if not getattr(source, "pulls_in_worker", False) or not hasattr(os, "fork"):
         yield from source.pull(cursor)
         return
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
+    try:
+        read_fd, write_fd = os.pipe()
+    except OSError as exc:  # out of descriptors: slower, but the pull still happens
+        log.warning("pulling in this process: no pipe for a worker (%s)", exc.strerror)
+        yield from source.pull(cursor)
+        return
+    try:
+        pid = os.fork()
+    except OSError as exc:  # out of processes or memory: likewise
+        os.close(read_fd)
+        os.close(write_fd)
+        log.warning("pulling in this process: no worker process (%s)", exc.strerror)
+        yield from source.pull(cursor)
+        return
     if pid == 0:  # the worker; never returns
         _work(source, cursor, read_fd, write_fd)
     os.close(write_fd)
@@ -137,12 +148,18 @@ def _portable(exc: BaseException) -> BaseException:
 
 
 def _plain_logging() -> None:
-    """Log to stderr with the parent's format, through a fresh handler: a handler's lock that
-    another thread held at the fork (a progress bar's console) would never be released here."""
+    """Log to fd 2 with the parent's format and filters (the redaction of addresses among
+    them), through a fresh handler on a fresh stream: a lock that another thread held at the
+    fork (a progress bar's console, sys.stderr's buffer) would never be released here."""
     root = logging.getLogger()
-    formatter = root.handlers[0].formatter if root.handlers else None
+    first = root.handlers[0] if root.handlers else None
     for handler in list(root.handlers):
         root.removeHandler(handler)
-    fresh = logging.StreamHandler(sys.stderr)
-    fresh.setFormatter(formatter)
+    # Open for the rest of the worker's life (os._exit closes nothing): no context manager.
+    stream = open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
+    fresh = logging.StreamHandler(stream)
+    if first is not None:
+        fresh.setFormatter(first.formatter)
+        for kept in first.filters:
+            fresh.addFilter(kept)
     root.addHandler(fresh)

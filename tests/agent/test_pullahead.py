@@ -169,3 +169,52 @@ time.sleep(60)
     while not _gone(worker) and time.monotonic() < deadline:
         time.sleep(0.05)  # polling for an exit, no fixed wait
     assert _gone(worker), "the worker outlived its parent"
+
+
+class Chatty:
+    """Logs an address from inside the worker, then yields one page."""
+
+    pulls_in_worker = True
+
+    def pull(self, cursor: str | None) -> Iterator[Page]:
+        import logging
+
+        logging.getLogger("connectors.files").warning("odd header from bob@example.org")
+        yield Page(cursor="1")
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_workers_log_lines_are_redacted_like_the_parents() -> None:
+    script = f"""
+import sys
+sys.path.insert(0, {str(REPO)!r})
+from agent import logs, pullahead
+from tests.agent.test_pullahead import Chatty
+logs.setup()
+print([p.cursor for p in pullahead.pages(Chatty(), None)])
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['1']"
+    assert "odd header" in done.stderr and "level=warning" in done.stderr  # the parent's format
+    assert "bob@example.org" not in done.stderr  # and its redaction
+
+
+def test_without_a_worker_process_the_pull_happens_in_this_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def no_fork() -> int:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    source = Failing(AuthError("refused"), tmp_path / "pid")
+    got = []
+    with pytest.raises(AuthError):
+        for page in pullahead.pages(source, None):  # type: ignore[arg-type]
+            got.append(page.cursor)
+    assert got == ["1", "2"]
+    assert int((tmp_path / "pid").read_text()) == os.getpid()
