@@ -35,9 +35,11 @@ _UTC = "+00:00"  # SQLite's naive UTC text made aware in the parse: 7x cheaper t
 def encode_parties(parties: Iterable[Any]) -> str | None:
     """connectors.base.Participant values as `interactions.parties`; None if a field holds a
     separator (then the reader uses the participants table for that row)."""
+    # Role and Response are StrEnums: formatted, a member is its value (no `.value` lookup,
+    # which is a descriptor call per party).
     out = [
-        f"{p.address}{_FIELD}{p.role.value}{_FIELD}{p.name or ''}{_FIELD}"
-        f"{p.response.value if p.response else ''}{_FIELD}{p.resource:d}{p.optional:d}{p.is_self:d}"
+        f"{p.address}{_FIELD}{p.role}{_FIELD}{p.name or ''}{_FIELD}"
+        f"{p.response or ''}{_FIELD}{p.resource:d}{p.optional:d}{p.is_self:d}"
         for p in parties
     ]
     text = _PARTY.join(out)

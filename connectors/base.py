@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 
 class Kind(StrEnum):
@@ -79,6 +79,12 @@ class Participant:
     optional: bool = False
     is_self: bool = False  # the provider says this is the account owner (Google "self")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pages cross a pipe between the import's two processes (agent/pullahead.py); the
+        # default for slotted dataclasses looks up the fields again for every object, 3x slower.
+        values = (self.address, self.role, self.name, self.response, self.resource, self.optional)
+        return (Participant, (*values, self.is_self))
+
 
 @dataclass(frozen=True, slots=True)
 class Interaction:
@@ -101,6 +107,12 @@ class Interaction:
     thread_id: str | None = None
     folder: str | None = None
     flags: frozenset[Flag] = frozenset()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # See Participant.__reduce__. Field order as declared above.
+        head = (self.source_id, self.kind, self.occurred_at, self.participants, self.subject)
+        tail = (self.message_id, self.in_reply_to, self.references, self.thread_id, self.folder)
+        return (Interaction, (*head, self.ended_at, *tail, self.flags))
 
     def addresses(self, *roles: Role) -> list[str]:
         """The addresses with any of `roles` (all roles when none is given), in order."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -218,3 +219,36 @@ def test_without_a_worker_process_the_pull_happens_in_this_one(
             got.append(page.cursor)
     assert got == ["1", "2"]
     assert int((tmp_path / "pid").read_text()) == os.getpid()
+
+
+def test_records_cross_the_pipe_whole() -> None:
+    """Participant and Interaction pickle through a hand-written __reduce__ (3x faster than the
+    slotted-dataclass default): every field must survive, including one added later."""
+    from dataclasses import fields
+
+    from connectors.base import Flag, Interaction, Kind, Participant, Response, Role
+
+    person = Participant(
+        "ann@example.org", Role.ATTENDEE, "Ann", Response.DECLINED, True, True, True
+    )
+    record = Interaction(
+        source_id="meeting:1",
+        kind=Kind.MEETING,
+        occurred_at=datetime(2024, 5, 6, 9, tzinfo=UTC),
+        participants=(person,),
+        subject="Review",
+        ended_at=datetime(2024, 5, 6, 10, tzinfo=UTC),
+        message_id="<m@x>",
+        in_reply_to="<r@x>",
+        references=("<a@x>", "<r@x>"),
+        thread_id="t1",
+        folder="calendar",
+        flags=frozenset({Flag.CANCELLED}),
+    )
+    defaults = {f.name for f in fields(Interaction) if getattr(record, f.name) == f.default}
+    assert defaults == set(), f"set these fields in the test too: {defaults}"
+    assert all(
+        getattr(person, f.name) != f.default for f in fields(Participant) if f.name != "address"
+    )
+    again = pickle.loads(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+    assert again == record and again.participants[0] == person
