@@ -192,13 +192,13 @@ def main() -> None:
         runs = f"runs {bare1:.2f}, {bare2:.2f}, {bare3:.2f}"
         print(f"bare imaplib fetch      {bare:.2f}s ({got} messages; {runs})")
         print(f"touchbase fetch+parse   {full:.2f}s ({found} interactions, {bad} quarantined)")
-        print(f"ratio fetch+parse/bare  {ratio:.2f}x (target <= 3x, aim 2x)")
+        print(f"ratio fetch+parse/bare  {ratio:.2f}x (the connector alone)")
         cpu_bare, cpu_tb = CPU["bare"], CPU["touchbase"]
         print(f"client CPU bare / tb    {cpu_bare:.2f}s / {cpu_tb:.2f}s (server CPU not counted)")
         print(
             f"touchbase sync + SQLite {stored_s:.2f}s ({stored} stored, {quarantined} quarantined)"
         )
-        print(f"ratio with store/bare   {stored_ratio:.2f}x")
+        print(f"ratio with store/bare   {stored_ratio:.2f}x (issue 5's target: <= 3x, aim 2x)")
         print(f"no-change sync          {nochange * 1000:.1f} ms (target < 200 ms)")
         print(f"peak RSS                {rss:.0f} MB (target < 300 MB)")
         result = {
@@ -214,7 +214,8 @@ def main() -> None:
             "no_change_s": round(nochange, 4),
             "peak_rss_mb": round(rss, 1),
             "load_avg_1m": round(os.getloadavg()[0], 2),
-            "ok": ratio <= 3 and nochange < 0.2 and rss < 300,
+            # Issue 5's targets: the full sync (fetch + parse + store) against the bare fetch.
+            "ok": stored_ratio <= 3 and nochange < 0.2 and rss < 300,
         }
         print(json.dumps(result))
     finally:
