@@ -55,3 +55,35 @@ def test_a_kill_in_the_middle_of_a_migration_leaves_nothing_half_made(tmp_path: 
     tables = set(inspect(engine).get_table_names())
     assert {"accounts", "interactions", "participants", "alembic_version"} <= tables
     engine.dispose()
+
+
+def test_a_downgrade_that_rebuilds_interactions_keeps_their_participants(tmp_path: Path) -> None:
+    """SQLite rebuilds a table to drop a column (alembic batch mode: copy, DROP, rename); with
+    foreign keys on, the DROP cascaded into every participant row."""
+    from datetime import UTC, datetime
+
+    from alembic import command
+    from sqlalchemy import func, select
+
+    from agent.db import alembic_config
+    from agent.models import Participant
+    from agent.store import Store
+    from connectors.base import Interaction, Kind, Page, Role
+    from connectors.base import Participant as P
+
+    sessions = open_database(sqlite_url(tmp_path / "t.db"))
+    store = Store(sessions)
+    now = datetime(2024, 5, 6, tzinfo=UTC)
+    account = store.ensure_account("a", "files", now)
+    record = Interaction(
+        "m1", Kind.MAIL, now, (P("me@x.org", Role.FROM), P("ann@y.org", Role.TO)), subject="Hi"
+    )
+    store.save_page(account, store.start_run(account, now), Page([record], cursor="1"), now)
+    engine = sessions.kw["bind"]
+    command.downgrade(alembic_config(engine), "0002")  # drops interactions.parties: a rebuild
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Participant)) == 2
+    command.upgrade(alembic_config(engine), "head")
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Participant)) == 2
+    engine.dispose()
