@@ -60,16 +60,7 @@ def make_engine(url: str) -> Engine:
         ) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
     return engine
-
-
-def _sqlite_begin(connection: Any) -> None:
-    """Begin every transaction ourselves (SQLAlchemy's recipe for pysqlite): the sqlite3 module
-    left to itself starts one only before an INSERT/UPDATE/DELETE, so a migration's CREATE TABLE
-    committed on its own, and a kill between two of them left a half-made schema that no start
-    could migrate again (the daemon kill test hit exactly that)."""
-    connection.exec_driver_sql("BEGIN")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -89,8 +80,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-    # The driver's own transaction handling off; _sqlite_begin emits BEGIN instead.
-    dbapi_connection.isolation_level = None
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -21,8 +21,18 @@ with engine.connect() as connection:
         # would cascade into every row referencing the table (all participants, when a
         # downgrade rebuilds interactions). The pragma only acts outside a transaction.
         driver.execute("PRAGMA foreign_keys=OFF")
+        # The sqlite3 module opens a transaction only before INSERT/UPDATE/DELETE, so each
+        # CREATE TABLE committed on its own and a kill between two left a half-made schema no
+        # start could migrate again. Here the driver keeps out and the migration is one
+        # transaction of our own. (Everywhere else the module's way stays: reads outside a
+        # transaction never turn a later write into a "database is locked".)
+        driver.isolation_level = None
     try:
         with connection.begin():
+            if sqlite:
+                # IMMEDIATE: a second process starting at the same moment waits here (busy
+                # timeout) and then finds the schema current, instead of failing half-way.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             context.configure(
                 connection=connection,
                 target_metadata=Base.metadata,
@@ -34,4 +44,5 @@ with engine.connect() as connection:
                 context.run_migrations()
     finally:
         if sqlite:
+            driver.isolation_level = ""  # the module's default again, for the pool
             driver.execute("PRAGMA foreign_keys=ON")

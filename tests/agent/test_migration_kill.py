@@ -87,3 +87,22 @@ def test_a_downgrade_that_rebuilds_interactions_keeps_their_participants(tmp_pat
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Participant)) == 2
     engine.dispose()
+
+
+def test_two_processes_migrating_a_new_database_at_once_both_start(tmp_path: Path) -> None:
+    """The daemon and the review page started together on a new database: the second waits
+    for the first's migration (BEGIN IMMEDIATE) and finds the schema current."""
+    script = f"import sys; sys.path.insert(0, {str(REPO)!r}); from agent.db import open_database; "
+    for attempt in range(3):
+        url = sqlite_url(tmp_path / f"t{attempt}.db")
+        starts = [
+            subprocess.Popen(
+                [sys.executable, "-c", script + f"open_database({url!r})"],
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        for start in starts:
+            _, err = start.communicate(timeout=60)
+            assert start.returncode == 0, err
