@@ -17,6 +17,7 @@ What stays true (DESIGN.md contract 1):
 - An error in the worker is raised here as the same exception (the connectors/errors.py kinds
   keep their advice and retry_after), so agent/sync.py sorts it as before; anything that does
   not pickle arrives as a RuntimeError with its type and text, its traceback logged by the worker.
+  A worker that dies without a word (the OOM killer) is a TransientError: the run resumes.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from collections.abc import Generator
 from typing import Any, BinaryIO
 
 from connectors.base import Page, Source
+from connectors.errors import TransientError
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +66,12 @@ def pages(source: Source, cursor: str | None) -> Generator[Page, None, None]:
                 except (EOFError, pickle.UnpicklingError):
                     _, status = os.waitpid(pid, 0)
                     reaped = True
-                    raise RuntimeError(
-                        "the worker process reading the files ended without finishing "
-                        f"(exit status {os.waitstatus_to_exitcode(status)})"
+                    code = os.waitstatus_to_exitcode(status)
+                    how = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+                    raise TransientError(
+                        f"the process reading the files ended before finishing ({how})",
+                        advice="run it again: it resumes after the last stored page (a kill by "
+                        "signal 9 is often the system running out of memory)",
                     ) from None
                 if kind == "page":
                     yield value

@@ -252,3 +252,27 @@ def test_records_cross_the_pipe_whole() -> None:
     )
     again = pickle.loads(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
     assert again == record and again.participants[0] == person
+
+
+class Doomed:
+    """Yields a page, then its process dies without a word (as under the OOM killer)."""
+
+    pulls_in_worker = True
+
+    def pull(self, cursor: str | None) -> Iterator[Page]:
+        yield Page(cursor="1")
+        os.kill(os.getpid(), signal.SIGKILL)
+        yield Page(cursor="never")
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_worker_killed_outright_is_a_transient_error_that_says_to_run_again() -> None:
+    got = []
+    with pytest.raises(TransientError) as raised:
+        for page in pullahead.pages(Doomed(), None):  # type: ignore[arg-type]
+            got.append(page.cursor)
+    assert got == ["1"]  # what came before the death is kept
+    assert "killed by signal 9" in str(raised.value)
+    assert "run it again" in raised.value.advice
