@@ -32,10 +32,19 @@ class Server:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}/"
 
+    closing: bool = False
+
     def run(self) -> None:
-        self.wsgi.run()
+        try:
+            self.wsgi.run()
+        except OSError:
+            # close() from another thread shuts the socket under the loop's select(), which
+            # then fails with EBADF: the stop that was asked for, not an error.
+            if not self.closing:
+                raise
 
     def close(self) -> None:
+        self.closing = True
         self.wsgi.close()
 
 
