@@ -9,13 +9,13 @@ caller: it is logged with its traceback and recorded on the run.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from agent import pullahead
 from agent.store import Store
-from connectors.base import Source
+from connectors.base import Page, Source
 from connectors.errors import AuthError, ConnectorError, TransientError
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,9 @@ def sync_account(
     """Drain `source` from the stored cursor; store page by page. Never raises ConnectorError."""
     result = SyncResult(account=name)
     run_id = store.start_run(account_id, clock())
-    pulled = pullahead.pages(source, store.cursor(account_id))
+    pulled: Generator[Page, None, None] | None = None
     try:
+        pulled = pullahead.pages(source, store.cursor(account_id))
         for page in pulled:
             saved = store.save_page(account_id, run_id, page, clock())
             result.pages += 1
@@ -85,7 +86,8 @@ def sync_account(
         result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
         result.advice = "this is a bug in touchbase; the log has the details"
     finally:
-        pulled.close()  # a worker still reading ahead is stopped now, not when collected
+        if pulled is not None:
+            pulled.close()  # a worker still reading ahead is stopped now, not when collected
         source.close()
         error = result.error
         if error and result.advice:
