@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from agent import pullahead
 from agent.db import open_database, sqlite_url
@@ -276,3 +278,27 @@ def test_a_worker_killed_outright_is_a_transient_error_that_says_to_run_again() 
     assert got == ["1"]  # what came before the death is kept
     assert "killed by signal 9" in str(raised.value)
     assert "run it again" in raised.value.advice
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(page_size=st.integers(min_value=1, max_value=70), resume_after=st.integers(0, 5))
+def test_worker_pages_equal_in_process_pages_for_any_page_size(
+    tmp_path: Path, page_size: int, resume_after: int
+) -> None:
+    """Same pages, same cursors, same quarantine, in the same order; and resuming from the
+    cursor of any page gives the same rest either way."""
+    mbox = tmp_path / "mail.mbox"
+    if not mbox.exists():
+        write_mbox(mbox, 60)
+    source = FileSource(mbox, page_size=page_size, now=datetime(2030, 1, 1, tzinfo=UTC))
+
+    def shape(pages: list[Page]) -> list[tuple[object, ...]]:
+        return [(p.interactions, p.cursor, p.quarantined, p.removed, p.resync) for p in pages]
+
+    inline = list(source.pull(None))
+    worker = list(pullahead.pages(source, None))
+    assert shape(worker) == shape(inline)
+    cursor = inline[min(resume_after, len(inline) - 1)].cursor
+    assert shape(list(pullahead.pages(source, cursor))) == shape(list(source.pull(cursor)))
