@@ -105,11 +105,9 @@ def bare_fetch(server: Dovecot, user: str) -> tuple[float, int]:
     return time.perf_counter() - started, got
 
 
-def touchbase_sync(
-    server: Dovecot, user: str, cursor: str | None
-) -> tuple[float, int, int, str | None]:
-    """Fetch and parse only: the connector's own cost."""
-    settings = {
+def _settings(server: Dovecot, user: str) -> dict[str, object]:
+    """The bench account's table, as a config file would give it."""
+    return {
         "host": server.host,
         "port": server.port,
         "username": user,
@@ -117,8 +115,14 @@ def touchbase_sync(
         "page_size": CHUNK,
         "timeout": 60,
     }
+
+
+def touchbase_sync(
+    server: Dovecot, user: str, cursor: str | None
+) -> tuple[float, int, int, str | None]:
+    """Fetch and parse only: the connector's own cost."""
     started, cpu = time.perf_counter(), time.process_time()
-    account = open_account(settings, AccountContext(name="bench", secrets=Secrets()))
+    account = open_account(_settings(server, user), AccountContext(name="bench", secrets=Secrets()))
     found = bad = 0
     for page in account.pull(cursor):
         found += len(page.interactions)
@@ -137,16 +141,8 @@ def stored_sync(server: Dovecot, user: str, folder: Path) -> tuple[float, int, i
 
     store = Store(open_database(sqlite_url(folder / "touchbase.db")))
     account_id = store.ensure_account("bench", "imap", datetime.now(UTC))
-    settings = {
-        "host": server.host,
-        "port": server.port,
-        "username": user,
-        "security": "plain",
-        "page_size": CHUNK,
-        "timeout": 60,
-    }
     started = time.perf_counter()
-    source = open_account(settings, AccountContext(name="bench", secrets=Secrets()))
+    source = open_account(_settings(server, user), AccountContext(name="bench", secrets=Secrets()))
     result = sync_account(store, account_id, "bench", source)
     assert result.status == "ok", result
     return time.perf_counter() - started, result.stored, result.quarantined
