@@ -21,7 +21,13 @@ $(TEST_STAMP): $(STAMP)
 demo: $(STAMP)
 	$(BIN)/touchbase demo
 
+# mypy reads the installed namespace (touchbase.agent...) through links to the three folders,
+# since it cannot follow setuptools' editable-install finder.
+TYPECHECK := $(VENV)/typecheck/touchbase
+
 lint: $(TEST_STAMP)
+	mkdir -p $(TYPECHECK)
+	for d in agent connectors rules; do ln -sfn "$(CURDIR)/$$d" $(TYPECHECK)/$$d; done
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

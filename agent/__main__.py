@@ -1,5 +1,5 @@
-"""`python -m agent` is the touchbase command."""
+"""`python -m touchbase.agent` is the touchbase command."""
 
-from agent.cli import run
+from touchbase.agent.cli.main import run
 
 run()

@@ -13,11 +13,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent.config import Config, data_dir, default_db_url, load_config
-from agent.db import open_database
-from agent.errors import UserError
-from agent.models import AppState
-from agent.store import Store
+from touchbase.agent.errors import UserError
+from touchbase.agent.pipeline.config import Config, data_dir, default_db_url, load_config
+from touchbase.agent.pipeline.db import open_database
+from touchbase.agent.pipeline.models import AppState
+from touchbase.agent.pipeline.store import Store
 
 EXTRA_ME_KEY = "me.extra_addresses"  # owner addresses given with `import --me`, remembered
 

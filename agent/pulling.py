@@ -1,6 +1,7 @@
 """Pulling a list of accounts for the CLI: progress on a terminal, a summary (or JSON) after.
 
-`touchbase import` and `touchbase sync` both end here; the daemon calls agent.sync directly.
+`touchbase import` and `touchbase sync` both end here; the daemon calls agent.pipeline.sync
+directly.
 """
 
 from __future__ import annotations
@@ -9,13 +10,13 @@ from dataclasses import asdict
 
 from rich.markup import escape
 
-from agent.accounts import open_connector
-from agent.app import App
-from agent.config import AccountConfig
-from agent.errors import UserError
-from agent.output import console, errors, print_json, progress
-from agent.sync import SyncResult, sync_account
-from connectors.errors import AuthError, ConnectorError
+from touchbase.agent.app import App
+from touchbase.agent.cli.output import console, errors, print_json, progress
+from touchbase.agent.errors import UserError
+from touchbase.agent.pipeline.accounts import open_connector
+from touchbase.agent.pipeline.config import AccountConfig
+from touchbase.agent.pipeline.sync import SyncResult, sync_account
+from touchbase.connectors.errors import AuthError, ConnectorError
 
 
 def pull_accounts(

@@ -23,11 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from connectors import gmail
-from connectors.google_batch import GMAIL_UNITS_PER_MINUTE, UNITS
-from connectors.headers import FIELDS
 from tests.fakes.google import FakeGoogle
 from tests.fakes.google.client import settings, signed_in
+from touchbase.connectors.google import gmail
+from touchbase.connectors.google.batch import GMAIL_UNITS_PER_MINUTE, UNITS
+from touchbase.connectors.headers import FIELDS
 
 TARGET = 45  # messages per HTTP request, at least (issue 6)
 

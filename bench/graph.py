@@ -22,10 +22,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from connectors.base import AccountContext
-from connectors.graph import open_account
 from tests.fakes.graph import FakeGraph
 from tests.fakes.graph.world import NOW, MemorySecrets
+from touchbase.connectors.base import AccountContext
+from touchbase.connectors.graph.account import open_account
 
 
 def serve(messages: int, latency: float, conn: Connection) -> None:

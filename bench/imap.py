@@ -31,10 +31,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from connectors.base import AccountContext
-from connectors.headers import FIELDS
-from connectors.imap import open_account
 from tests.servers.dovecot import PASSWORD, Dovecot
+from touchbase.connectors.base import AccountContext
+from touchbase.connectors.headers import FIELDS
+from touchbase.connectors.imap.account import open_account
 
 log = logging.getLogger("bench.imap")
 CHUNK = 5000
@@ -135,9 +135,9 @@ def touchbase_sync(
 
 def stored_sync(server: Dovecot, user: str, folder: Path) -> tuple[float, int, int]:
     """The whole of `touchbase sync` for the account: pull, parse, store in SQLite page by page."""
-    from agent.db import open_database, sqlite_url
-    from agent.store import Store
-    from agent.sync import sync_account
+    from touchbase.agent.pipeline.db import open_database, sqlite_url
+    from touchbase.agent.pipeline.store import Store
+    from touchbase.agent.pipeline.sync import sync_account
 
     store = Store(open_database(sqlite_url(folder / "touchbase.db")))
     account_id = store.ensure_account("bench", "imap", datetime.now(UTC))

@@ -4,8 +4,8 @@ Usage: python bench/import.py [--messages N] [--keep DIR]
 
 (a) baseline: `mailbox.mbox` + `email.parser.BytesHeaderParser`, reading the header fields
     touchbase reads, nothing stored;
-(b) touchbase: `connectors.files.FileSource` pages stored into a fresh SQLite database by
-    `agent.sync.sync_account` (the code path `touchbase import` uses).
+(b) touchbase: `connectors.files.source.FileSource` pages stored into a fresh SQLite database by
+    `touchbase.agent.pipeline.sync.sync_account` (the code path `touchbase import` uses).
 Each runs in its own child process so its peak RSS is its own (touchbase's includes the worker
 process that parses the next page while the last is stored: the sum of both peaks). CPU time
 is printed beside wall time. Targets: (b) <= 1.5x (a) wall time, peak RSS < 300 MB. The last
@@ -144,10 +144,10 @@ def child_baseline(path: Path) -> dict[str, float]:
 
 
 def child_touchbase(path: Path, db: Path) -> dict[str, float]:
-    from agent.db import open_database, sqlite_url
-    from agent.store import Store
-    from agent.sync import sync_account
-    from connectors.files import FileSource
+    from touchbase.agent.pipeline.db import open_database, sqlite_url
+    from touchbase.agent.pipeline.store import Store
+    from touchbase.agent.pipeline.sync import sync_account
+    from touchbase.connectors.files.source import FileSource
 
     began = time.perf_counter()
     store = Store(open_database(sqlite_url(db)))

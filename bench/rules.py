@@ -4,9 +4,10 @@
 
 Builds the database once through the real store (cached in /tmp, keyed by the sizes and the
 schema), then, in a fresh process so the peak memory is the evaluation's own, runs exactly the
-agent's path: agent.evaluation.evaluate (agent.history streams every interaction from SQLite in
-(occurred_at, id) order, rules fold, assess and decide). Then a sync that touched 100 people:
-their new interactions are stored and agent.evaluation.reevaluate refolds only those people.
+agent's path: agent.pipeline.evaluation.evaluate (agent.pipeline.history streams every
+interaction from SQLite in (occurred_at, id) order, rules fold, assess and decide). Then a sync
+that touched 100 people: their new interactions are stored and
+agent.pipeline.evaluation.reevaluate refolds only those people.
 CPU time is reported beside wall time, since the machine is shared; so is a calibration.
 Prints figures; the LAST LINE is JSON. Targets (issue 3): under 10 s and 500 MB, and the refold a
 small fraction of that.
@@ -29,12 +30,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agent.config import Config, Me
-from agent.db import open_database
-from agent.evaluation import evaluate, reevaluate
-from agent.history import iter_interactions
-from agent.store import Store
-from connectors.base import Flag, Interaction, Kind, Page, Participant, Response, Role
+from touchbase.agent.pipeline.config import Config, Me
+from touchbase.agent.pipeline.db import open_database
+from touchbase.agent.pipeline.evaluation import evaluate, reevaluate
+from touchbase.agent.pipeline.history import iter_interactions
+from touchbase.agent.pipeline.store import Store
+from touchbase.connectors.base import (
+    Flag,
+    InteractionRecord,
+    Kind,
+    Page,
+    Participant,
+    Response,
+    Role,
+)
 
 ME = "me@bench.example"
 
@@ -49,7 +58,7 @@ def person(i: int) -> str:
     return f"person{i}@org{i % 500}.example"
 
 
-def generate(people: int, count: int, seed: int = 7, start_id: int = 0) -> list[Interaction]:
+def generate(people: int, count: int, seed: int = 7, start_id: int = 0) -> list[InteractionRecord]:
     """Mail and meetings with a skewed activity (a few close contacts, a long tail), threads
     with replies, Cc, bulk senders and meetings of two to eight people."""
     rnd = random.Random(seed)
@@ -83,7 +92,7 @@ def generate(people: int, count: int, seed: int = 7, start_id: int = 0) -> list[
                 Participant(person(rnd.randrange(people)), Role.ATTENDEE) for _ in range(size - 1)
             ]
             records.append(
-                Interaction(
+                InteractionRecord(
                     source_id=str(n),
                     kind=Kind.MEETING,
                     occurred_at=when,
@@ -95,7 +104,7 @@ def generate(people: int, count: int, seed: int = 7, start_id: int = 0) -> list[
             )
             continue
         records.append(
-            Interaction(
+            InteractionRecord(
                 source_id=str(n),
                 kind=Kind.MAIL,
                 occurred_at=when,
@@ -141,13 +150,13 @@ def peak_mb() -> float:
 BARE_COLUMNS = (
     "SELECT id, account_id, kind, occurred_at, ended_at, subject, message_id, in_reply_to, "
     '"references", thread_id, folder, flags, parties FROM interactions'
-)  # what agent.history.iter_interactions selects
+)  # what touchbase.agent.pipeline.history.iter_interactions selects
 
 
 def measure(db: Path, people: int, count: int) -> dict[str, float]:
-    """In a fresh process: the agent's full evaluation (agent.evaluation.evaluate: load through
-    agent.history, fold, assess, decide), then a sync touching 100 people and the agent's
-    re-evaluation of just them (agent.evaluation.reevaluate)."""
+    """In a fresh process: the agent's full evaluation (agent.pipeline.evaluation.evaluate:
+    load through agent.pipeline.history, fold, assess, decide), then a sync touching 100 people
+    and the agent's re-evaluation of just them (agent.pipeline.evaluation.reevaluate)."""
     base = peak_mb()
     calibration = calibration_us()
     sessions = open_database(f"sqlite:///{db}")
@@ -160,7 +169,7 @@ def measure(db: Path, people: int, count: int) -> dict[str, float]:
     full_cpu = time.process_time() - cpu
     full_peak = peak_mb()
 
-    # Where the time goes: the load alone (agent.history), and the fold without the load.
+    # Where the time goes: the load alone (agent.pipeline.history), and the fold without the load.
     cpu = time.process_time()
     with sessions() as session:
         loaded = sum(1 for _ in iter_interactions(session))
@@ -185,7 +194,7 @@ def measure(db: Path, people: int, count: int) -> dict[str, float]:
     account = store.ensure_account("bench", "files", NOW)
     run = store.start_run(account, NOW)
     fresh = [
-        Interaction(
+        InteractionRecord(
             source_id=f"sync-{i}",
             kind=Kind.MAIL,
             occurred_at=NOW - timedelta(hours=1 + i),
@@ -268,7 +277,7 @@ def main() -> None:
         f"bare sqlite3 read, no work CPU {result['bare_read_ordered_cpu_s']:.2f} s in time order, "
         f"{result['bare_read_unordered_cpu_s']:.2f} s in table order (the floor)"
     )
-    print(f"load (agent.history)        CPU {result['load_cpu_s']:.2f} s")
+    print(f"load (touchbase.agent.pipeline.history)        CPU {result['load_cpu_s']:.2f} s")
     print(f"fold + assess + decide      CPU {result['fold_assess_decide_cpu_s']:.2f} s")
     print(
         f"evaluate     {result['total_s']:.2f} s, CPU {result['total_cpu_s']:.2f} s (target < 10 s)"

@@ -87,7 +87,7 @@ class Participant:
 
 
 @dataclass(frozen=True, slots=True)
-class Interaction:
+class InteractionRecord:
     """One message or meeting, metadata only. Never carries a body.
 
     `occurred_at` is timezone-aware UTC: the Date header (or the server's arrival time when the
@@ -112,7 +112,7 @@ class Interaction:
         # See Participant.__reduce__. Field order as declared above.
         head = (self.source_id, self.kind, self.occurred_at, self.participants, self.subject)
         tail = (self.message_id, self.in_reply_to, self.references, self.thread_id, self.folder)
-        return (Interaction, (*head, self.ended_at, *tail, self.flags))
+        return (InteractionRecord, (*head, self.ended_at, *tail, self.flags))
 
     def addresses(self, *roles: Role) -> list[str]:
         """The addresses with any of `roles` (all roles when none is given), in order."""
@@ -136,7 +136,7 @@ class Page:
     record that it happened (DESIGN.md contract 2).
     """
 
-    interactions: list[Interaction] = field(default_factory=list)
+    interactions: list[InteractionRecord] = field(default_factory=list)
     cursor: str | None = None
     quarantined: list[Quarantined] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -151,7 +151,7 @@ class Source(Protocol):
     page carries the cursor that is valid once it and every page before it are stored. Pulling
     again from the last cursor when nothing changed yields no interaction (it may yield an empty
     page with a fresher cursor). An expired cursor is handled inside `pull` (a full resync, the
-    first page marked `resync`); it raises only the errors in `connectors.errors`.
+    first page marked `resync`); it raises only the errors in `touchbase.connectors.errors`.
     """
 
     def pull(self, cursor: str | None) -> Iterator[Page]: ...

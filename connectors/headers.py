@@ -1,4 +1,4 @@
-"""RFC 5322 header fields to an Interaction: tolerant of the mail people really have.
+"""RFC 5322 header fields to an InteractionRecord: tolerant of the mail people really have.
 
 Every mail connector ends here (files, IMAP, Gmail's metadata headers), so messy mail is handled
 once: undecodable 8-bit bytes, RFC 2047 encoded words (broken ones too), group syntax such as
@@ -20,8 +20,8 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from connectors.base import Flag, Interaction, Kind, Participant, Role
-from connectors.errors import BadRecord
+from touchbase.connectors.base import Flag, InteractionRecord, Kind, Participant, Role
+from touchbase.connectors.errors import BadRecord
 
 # The header fields touchbase reads, and the only ones any connector asks a server for.
 FIELDS = (
@@ -284,8 +284,8 @@ def interaction_from_headers(
     fallback_date: datetime | None = None,
     thread_id: str | None = None,
     keep_subject: bool = True,
-) -> Interaction:
-    """Build a mail Interaction from header fields, or raise BadRecord saying why not.
+) -> InteractionRecord:
+    """Build a mail InteractionRecord from header fields, or raise BadRecord saying why not.
 
     `fallback_date` (the server's INTERNALDATE, a file's mtime) stands in for a missing or
     unreadable Date. Repeated fields keep their first value, except address fields, which add up.
@@ -312,7 +312,7 @@ def interaction_from_headers(
     subject = decode_words(first["subject"]) if "subject" in first else None
     ids = message_ids(first.get("message-id"))
     replies = message_ids(first.get("in-reply-to"))
-    return Interaction(
+    return InteractionRecord(
         source_id=source_id,
         kind=Kind.MAIL,
         occurred_at=occurred,
@@ -334,7 +334,7 @@ def interaction_from_bytes(
     folder: str | None,
     fallback_date: datetime | None = None,
     thread_id: str | None = None,
-) -> Interaction:
+) -> InteractionRecord:
     """interaction_from_headers over a raw header block (a whole message works; body ignored)."""
     return interaction_from_headers(
         parse_header_block(raw),

@@ -12,21 +12,21 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from connectors.base import DraftMessage, Interaction, Page, Quarantined
-from connectors.errors import CursorExpired, TransientError
+from touchbase.connectors.base import DraftMessage, InteractionRecord, Page, Quarantined
+from touchbase.connectors.errors import CursorExpired, TransientError
 
 
 @dataclass
 class MemorySource:
     """A Source over a list. `log` may grow between pulls; `generation` expires cursors."""
 
-    log: list[Interaction | Quarantined] = field(default_factory=list)
+    log: list[InteractionRecord | Quarantined] = field(default_factory=list)
     page_size: int = 3
     generation: int = 1
     fail_after_pages: int | None = None  # raise TransientError after yielding this many pages
     resyncs: int = 0
 
-    def add(self, *records: Interaction | Quarantined) -> None:
+    def add(self, *records: InteractionRecord | Quarantined) -> None:
         self.log.extend(records)
 
     def pull(self, cursor: str | None) -> Iterator[Page]:
@@ -44,7 +44,7 @@ class MemorySource:
             chunk = self.log[offset : offset + self.page_size]
             end = offset + len(chunk)
             yield Page(
-                interactions=[r for r in chunk if isinstance(r, Interaction)],
+                interactions=[r for r in chunk if isinstance(r, InteractionRecord)],
                 quarantined=[r for r in chunk if isinstance(r, Quarantined)],
                 cursor=json.dumps({"generation": self.generation, "position": end}),
                 resync=resync and yielded == 0,

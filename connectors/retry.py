@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from connectors.errors import TransientError
+from touchbase.connectors.errors import TransientError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
 
-from rules.contacts_acc import Acc, Awaiting, MeetingRef, Trace
-from rules.people import OWNER, Identities, Resolver, Who
-from rules.policy import Policy
-from rules.threads import copy_keys, subject_info, thread_keys_of
-from rules.types import (
+from touchbase.rules.contacts_acc import Acc, Awaiting, MeetingRef, Trace
+from touchbase.rules.people import OWNER, Identities, Resolver, Who
+from touchbase.rules.policy import Policy
+from touchbase.rules.threads import copy_keys, subject_info, thread_keys_of
+from touchbase.rules.types import (
     ALL_DAY,
     ATTENDEE,
     ATTENDEES_OMITTED,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from rules.people import Who
-from rules.types import Interaction
+from touchbase.rules.people import Who
+from touchbase.rules.types import Interaction
 
 
 class Trace(NamedTuple):

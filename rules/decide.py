@@ -16,9 +16,9 @@ from types import MappingProxyType
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from rules.contacts import Contact
-from rules.contacts_acc import Awaiting
-from rules.dates import (
+from touchbase.rules.contacts import Contact
+from touchbase.rules.contacts_acc import Awaiting
+from touchbase.rules.dates import (
     KnownDate,
     add_business_days,
     local_midnight,
@@ -27,8 +27,8 @@ from rules.dates import (
     show_minute,
     show_span,
 )
-from rules.policy import Policy
-from rules.standing import Standing, assess
+from touchbase.rules.policy import Policy
+from touchbase.rules.standing import Standing, assess
 
 THANK_YOU, FOLLOW_UP, CONGRATULATE, CHECK_IN = "thank-you", "follow-up", "congratulate", "check-in"
 NUDGES = frozenset({FOLLOW_UP, CHECK_IN})  # what an out-of-office reply pauses

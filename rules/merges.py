@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from rules.contacts import Contact
+from touchbase.rules.contacts import Contact
 
 _SPACE = re.compile(r"\s+")
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import NamedTuple
 
-from rules.addresses import domain_of, is_automated, normalise
-from rules.policy import Policy
+from touchbase.rules.addresses import domain_of, is_automated, normalise
+from touchbase.rules.policy import Policy
 
 # Why an address is not a person (rule names, as they appear in traces).
 IGNORED_ADDRESS = "ignored-address"

@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from rules.addresses import normalise, resolve_aliases, squeeze
+from touchbase.rules.addresses import normalise, resolve_aliases, squeeze
 
 
 class PolicyError(ValueError):
@@ -246,7 +246,7 @@ def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, An
 @cache
 def default_text() -> str:
     """The shipped default.toml (the only file rules/ reads: its own package data)."""
-    return resources.files("rules").joinpath("default.toml").read_text(encoding="utf-8")
+    return resources.files("touchbase.rules").joinpath("default.toml").read_text(encoding="utf-8")
 
 
 def default_table() -> dict[str, Any]:

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from statistics import median
 
-from rules.contacts import Contact
-from rules.policy import Policy, Tier
+from touchbase.rules.contacts import Contact
+from touchbase.rules.policy import Policy, Tier
 
 # Strength weights: recency matters most (a relationship is as warm as its last contact),
 # then how often, then whether it goes both ways, then whether it spans mail and meetings.

@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from rules.types import BCC, CC, TO, Interaction
+from touchbase.rules.types import BCC, CC, TO, Interaction
 
 # Reply and forward prefixes in the languages mail clients commonly write them (RFC 5322 3.6.5
 # suggests "Re: "; Outlook localises it: AW, SV, VS, Antw, RIF, TR...), possibly repeated and

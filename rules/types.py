@@ -13,11 +13,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final, NamedTuple
 
-# Kinds (connectors.base.Kind).
+# Kinds (touchbase.connectors.base.Kind).
 MAIL: Final = "mail"
 MEETING: Final = "meeting"
 
-# Roles (connectors.base.Role).
+# Roles (touchbase.connectors.base.Role).
 FROM: Final = "from"
 TO: Final = "to"
 CC: Final = "cc"
@@ -25,13 +25,13 @@ BCC: Final = "bcc"
 ORGANIZER: Final = "organizer"
 ATTENDEE: Final = "attendee"
 
-# Responses (connectors.base.Response).
+# Responses (touchbase.connectors.base.Response).
 ACCEPTED: Final = "accepted"
 DECLINED: Final = "declined"
 TENTATIVE: Final = "tentative"
 NEEDS_ACTION: Final = "needs-action"
 
-# Flags (connectors.base.Flag).
+# Flags (touchbase.connectors.base.Flag).
 BULK: Final = "bulk"
 AUTOMATED: Final = "automated"
 AUTO_REPLY: Final = "auto-reply"
@@ -54,7 +54,7 @@ class Party(NamedTuple):
 
 
 class Interaction(NamedTuple):
-    """One message or meeting as the rules see it (connectors.base.Interaction plus store keys).
+    """One message or meeting as the rules see it (a connector's InteractionRecord plus store keys).
 
     `id` is the store's row id (unique, and the tie-breaker that makes the fold independent of
     input order); `account` the account's name. `occurred_at` and `ended_at` are aware UTC.

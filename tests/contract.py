@@ -17,7 +17,7 @@ from typing import Protocol
 
 import pytest
 
-from connectors.base import DraftMessage, DraftSink, Interaction, Page, Role, Source
+from touchbase.connectors.base import DraftMessage, DraftSink, InteractionRecord, Page, Role, Source
 
 _counter = itertools.count(1)
 
@@ -104,11 +104,11 @@ def drain(source: Source, cursor: str | None) -> tuple[list[Page], str | None]:
     return pages, cursor
 
 
-def interactions(pages: list[Page]) -> list[Interaction]:
+def interactions(pages: list[Page]) -> list[InteractionRecord]:
     return [i for page in pages for i in page.interactions]
 
 
-def by_message_id(items: list[Interaction]) -> dict[str | None, Interaction]:
+def by_message_id(items: list[InteractionRecord]) -> dict[str | None, InteractionRecord]:
     return {i.message_id: i for i in items}
 
 

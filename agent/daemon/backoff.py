@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent.models import Account
+from touchbase.agent.pipeline.models import Account
 
 BASE = 60.0  # seconds: a dropped connection usually heals within a minute
 CAP = 3600.0  # an hour: a broken password should not flood the journal, nor wait for days

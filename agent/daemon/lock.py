@@ -17,7 +17,7 @@ from typing import IO
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
 
-from agent.errors import UserError
+from touchbase.agent.errors import UserError
 
 # pg_try_advisory_lock(int, int): a fixed class id ("tb" in ASCII) and object id 1, so the lock is
 # easy to find in pg_locks (classid, objid) and never collides with a 64-bit key of another app.

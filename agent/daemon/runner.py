@@ -27,13 +27,12 @@ from typing import Any
 
 import schedule
 
-from agent import cycle
-from agent.app import App
-from agent.config import config_path, load_config
-from agent.daemon import notify, steps
-from agent.daemon.lock import InstanceLock
-from agent.errors import ConfigError
-from agent.logs import event
+from touchbase.agent.app import App
+from touchbase.agent.daemon import cycle, notify, steps
+from touchbase.agent.daemon.lock import InstanceLock
+from touchbase.agent.errors import ConfigError
+from touchbase.agent.logs import event
+from touchbase.agent.pipeline.config import config_path, load_config
 
 log = logging.getLogger(__name__)
 MAX_TICK = 60.0  # seconds: how late a backed-off account's retry may be noticed

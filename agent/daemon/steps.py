@@ -15,15 +15,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from agent import cycle
-from agent.app import App
-from agent.errors import UserError
+from touchbase.agent.app import App
+from touchbase.agent.daemon import cycle
+from touchbase.agent.errors import UserError
 
 
 def sent_step(context: cycle.CycleContext, now: datetime) -> Mapping[str, Any]:
     """Drafts that showed up in Sent become sent; ones overtaken by a real message expire."""
-    from agent.drafts.lifecycle import wake_snoozed
-    from agent.drafts.sent import expire_overtaken, notice_sent
+    from touchbase.agent.pipeline.drafts.lifecycle import wake_snoozed
+    from touchbase.agent.pipeline.drafts.sent import expire_overtaken, notice_sent
 
     app = context.app
     with app.sessions.begin() as session:
@@ -35,7 +35,7 @@ def sent_step(context: cycle.CycleContext, now: datetime) -> Mapping[str, Any]:
 
 def drafts_step(context: cycle.CycleContext, now: datetime) -> Mapping[str, Any]:
     """The rules' plan at `now` becomes pending drafts (one open draft per person, paced)."""
-    from agent.drafts.from_rules import create_from_rules
+    from touchbase.agent.pipeline.drafts.from_rules import create_from_rules
 
     try:
         result = create_from_rules(context.app, now)
@@ -46,8 +46,8 @@ def drafts_step(context: cycle.CycleContext, now: datetime) -> Mapping[str, Any]
 
 def push_step(context: cycle.CycleContext, now: datetime) -> Mapping[str, Any]:
     """Approved drafts go to the provider's Drafts folder (looked up first: never doubled)."""
-    from agent.drafts.push import push_approved
-    from agent.drafts.sinks import sink_for
+    from touchbase.agent.pipeline.drafts.push import push_approved
+    from touchbase.agent.pipeline.drafts.sinks import sink_for
 
     app = context.app
     results = push_approved(app.sessions, lambda draft: sink_for(app, draft), app.config.me, now)
@@ -59,7 +59,7 @@ def push_step(context: cycle.CycleContext, now: datetime) -> Mapping[str, Any]:
 
 def due_provider(app: App, now: datetime) -> list[Any]:
     """Who is due, from the same evaluation as `touchbase plan` and the review page."""
-    from agent.web.rules_view import due_from_rules
+    from touchbase.agent.web.rules_view import due_from_rules
 
     with app.sessions() as session:
         return list(due_from_rules(app.config, app.me)(session, now))
@@ -70,9 +70,9 @@ def digest_draft(app: App, entries: Sequence[Any], now: datetime) -> int | None:
     Drafts folder (it is addressed to them alone, and nothing is ever sent)."""
     import json
 
-    from agent.drafting.message import new_message_id
-    from agent.drafts.lifecycle import format_recipient
-    from agent.models import Account, Draft
+    from touchbase.agent.pipeline.compose.message import new_message_id
+    from touchbase.agent.pipeline.drafts.lifecycle import format_recipient
+    from touchbase.agent.pipeline.models import Account, Draft
 
     if not app.config.me.addresses:
         return None
@@ -107,7 +107,7 @@ def digest_draft(app: App, entries: Sequence[Any], now: datetime) -> int | None:
 
 
 def install() -> None:
-    """Add the steps to agent.cycle.STEPS (once) and the digest's due provider."""
+    """Add the steps to touchbase.agent.daemon.cycle.STEPS (once) and the digest's due provider."""
     names = {name for name, _ in cycle.STEPS}
     for name, step in (("sent", sent_step), ("drafts", drafts_step), ("push", push_step)):
         if name not in names:

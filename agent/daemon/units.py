@@ -25,7 +25,9 @@ NAMES = (
 class Install:
     """What differs between installations."""
 
-    command: Sequence[str] = DEFAULT_COMMAND  # the touchbase executable (and -m agent, if so)
+    command: Sequence[str] = (
+        DEFAULT_COMMAND  # the touchbase executable (or python -m touchbase.agent)
+    )
     options: Sequence[str] = ()  # global options, e.g. ("--config", "/path/config.toml")
     writable: Sequence[str] = DEFAULT_WRITABLE  # folders touchbase writes (data, SQLite)
 

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from agent.web.history import CHANNELS, Event
+from touchbase.agent.web.history import CHANNELS, Event
 
 WIDTH, HEIGHT = 720, 220
 LEFT, RIGHT, TOP, BOTTOM = 36, 12, 12, 40

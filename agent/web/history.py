@@ -15,7 +15,7 @@ from statistics import median
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent.models import Interaction, Participant
+from touchbase.agent.pipeline.models import InteractionRow, ParticipantRow
 
 SENT, RECEIVED, MEETING = "sent", "received", "meeting"
 CHANNELS = (SENT, RECEIVED, MEETING)
@@ -42,18 +42,20 @@ def events(
     """The person's interactions, newest first, drafts and tombstones left out."""
     if not addresses:
         return []
-    involved = select(Participant.interaction_id).where(Participant.address.in_(list(addresses)))
+    involved = select(ParticipantRow.interaction_id).where(
+        ParticipantRow.address.in_(list(addresses))
+    )
     query = (
-        select(Interaction)
+        select(InteractionRow)
         .where(
-            Interaction.id.in_(involved),
-            Interaction.removed_at.is_(None),
-            ~Interaction.flags.contains("draft"),
+            InteractionRow.id.in_(involved),
+            InteractionRow.removed_at.is_(None),
+            ~InteractionRow.flags.contains("draft"),
         )
-        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        .order_by(InteractionRow.occurred_at.desc(), InteractionRow.id.desc())
     )
     if since is not None:
-        query = query.where(Interaction.occurred_at >= since)
+        query = query.where(InteractionRow.occurred_at >= since)
     if limit is not None:
         query = query.limit(limit)
     rows = list(session.scalars(query))
@@ -62,8 +64,8 @@ def events(
     senders: dict[int, set[str]] = {}
     roles: dict[int, str] = {}
     for interaction_id, address, role in session.execute(
-        select(Participant.interaction_id, Participant.address, Participant.role).where(
-            Participant.interaction_id.in_([r.id for r in rows])
+        select(ParticipantRow.interaction_id, ParticipantRow.address, ParticipantRow.role).where(
+            ParticipantRow.interaction_id.in_([r.id for r in rows])
         )
     ):
         if role in ("from", "organizer"):

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent.config import Config
-from agent.evaluation import contacts_at, evaluate
-from agent.models import PersonAddress
-from agent.web.site import DueProvider, DueRow, StandingProvider, StandingView
-from rules.standing import assess
+from touchbase.agent.pipeline.config import Config
+from touchbase.agent.pipeline.evaluation import contacts_at, evaluate
+from touchbase.agent.pipeline.models import PersonAddress
+from touchbase.agent.web.site import DueProvider, DueRow, StandingProvider, StandingView
+from touchbase.rules.standing import assess
 
 
 def _person_ids(session: Session) -> dict[str, int]:

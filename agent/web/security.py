@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, abort, request, session
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent.models import AppState
+from touchbase.agent.pipeline.models import AppState
 
 SECRET_KEY = "web.secret"
 CSRF_FIELD = "csrf"

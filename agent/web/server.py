@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask
 from waitress.server import create_server
 
-from agent.web.security import install_secret, loopback_hosts
-from agent.web.site import Site, create_app
+from touchbase.agent.web.security import install_secret, loopback_hosts
+from touchbase.agent.web.site import Site, create_app
 
 if TYPE_CHECKING:
-    from agent.app import App
+    from touchbase.agent.app import App
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,8 @@ class _Deferred:
 
 def site_for_app(app: App) -> Site:
     """The real site: the app's database, owner, clock, sinks and (when wired) the rules."""
-    from agent.drafts.sinks import sink_for
-    from agent.web.rules_view import due_from_rules, standing_from_rules
+    from touchbase.agent.pipeline.drafts.sinks import sink_for
+    from touchbase.agent.web.rules_view import due_from_rules, standing_from_rules
 
     return Site(
         sessions=app.sessions,

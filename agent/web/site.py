@@ -19,14 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Response
 
-from agent.config import Me
-from agent.drafts import lifecycle, review
-from agent.drafts.review import SinkFor
-from agent.errors import UserError
-from agent.models import Account, Draft, Person, PersonAddress, SyncRun
-from agent.web import security
-from agent.web.chart import build_chart
-from agent.web.history import events, learned_cadence, next_due
+from touchbase.agent.errors import UserError
+from touchbase.agent.pipeline.config import Me
+from touchbase.agent.pipeline.drafts import lifecycle, review
+from touchbase.agent.pipeline.drafts.review import SinkFor
+from touchbase.agent.pipeline.models import Account, Draft, Person, PersonAddress, SyncRun
+from touchbase.agent.web import security
+from touchbase.agent.web.chart import build_chart
+from touchbase.agent.web.history import events, learned_cadence, next_due
 
 log = logging.getLogger(__name__)
 

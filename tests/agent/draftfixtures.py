@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent.config import Me
-from agent.drafting.render import Drafter
-from agent.drafting.request import DraftKind, DraftRequest, LastConversation
-from agent.drafts.create import Pacing, create_drafts
-from agent.store import Store
-from connectors.base import Interaction, Kind, Page, Participant, Role
+from touchbase.agent.pipeline.compose.render import Drafter
+from touchbase.agent.pipeline.compose.request import DraftKind, DraftRequest, LastConversation
+from touchbase.agent.pipeline.config import Me
+from touchbase.agent.pipeline.drafts.create import Pacing, create_drafts
+from touchbase.agent.pipeline.store import Store
+from touchbase.connectors.base import InteractionRecord, Kind, Page, Participant, Role
 
 NOW = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
 ME = Me(
@@ -33,8 +33,8 @@ def mail(
     message_id: str | None = None,
     flags: frozenset = frozenset(),
     folder: str | None = None,
-) -> Interaction:
-    return Interaction(
+) -> InteractionRecord:
+    return InteractionRecord(
         source_id=f"m{n}",
         kind=Kind.MAIL,
         occurred_at=at,
@@ -49,8 +49,8 @@ def mail(
     )
 
 
-def meeting(n: int, at: datetime, *, with_: str, title: str = "Planning") -> Interaction:
-    return Interaction(
+def meeting(n: int, at: datetime, *, with_: str, title: str = "Planning") -> InteractionRecord:
+    return InteractionRecord(
         source_id=f"e{n}",
         kind=Kind.MEETING,
         occurred_at=at,
@@ -64,7 +64,7 @@ def meeting(n: int, at: datetime, *, with_: str, title: str = "Planning") -> Int
 
 
 def store_interactions(
-    sessions: sessionmaker[Session], records: list[Interaction], account: str = "mem"
+    sessions: sessionmaker[Session], records: list[InteractionRecord], account: str = "mem"
 ) -> int:
     store = Store(sessions)
     account_id = store.ensure_account(account, "memory", NOW)
@@ -73,9 +73,9 @@ def store_interactions(
     return account_id
 
 
-def history(address: str, months: int = 14) -> list[Interaction]:
+def history(address: str, months: int = 14) -> list[InteractionRecord]:
     """A believable history with `address`: monthly mail both ways and a few meetings."""
-    records: list[Interaction] = []
+    records: list[InteractionRecord] = []
     for i in range(months):
         at = NOW - timedelta(days=30 * (months - i) + 40)
         records.append(mail(1000 + i, at, sender=ME.addresses[0], to=[address], subject=f"Q{i}"))

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import main
 from tests.connectors.test_gmail import headers_of
 from tests.connectors.test_gmail_auth import ConsentingBrowser
 from tests.contract import make_spec
 from tests.fakes.google import FakeGoogle
 from tests.fakes.google.client import client_file
+from touchbase.agent.cli.main import main
 
 
 @pytest.fixture

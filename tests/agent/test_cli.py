@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import EXIT_USER_ERROR, main
 from tests.conftest import REPO
+from touchbase.agent.cli.main import EXIT_USER_ERROR, main
 
 
 def test_init_writes_a_starter_that_loads_and_refuses_to_overwrite(
@@ -53,7 +53,11 @@ def test_bad_input_gets_advice_and_no_traceback(
 ) -> None:
     env = {**os.environ, "TOUCHBASE_DB": f"sqlite:///{tmp_path}/t.db"}
     done = subprocess.run(
-        [sys.executable, "-m", "agent", *args], capture_output=True, text=True, cwd=REPO, env=env
+        [sys.executable, "-m", "touchbase.agent", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
     )
     assert done.returncode == EXIT_USER_ERROR
     assert expected in done.stderr

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import ConfigError, SecretRef, load_config, parse_config, parse_duration
+from touchbase.agent.pipeline.config import (
+    ConfigError,
+    SecretRef,
+    load_config,
+    parse_config,
+    parse_duration,
+)
 
 
 def test_a_full_file_loads_into_typed_values(tmp_path: Path) -> None:

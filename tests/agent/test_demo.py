@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import main
+from touchbase.agent.cli.main import main
 
 
 def test_demo_imports_the_sample_and_plans_drafts(
@@ -38,7 +38,16 @@ def test_demo_ends_serving_the_review_page_with_its_drafts(tmp_path: Path) -> No
     from tests.conftest import REPO
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "agent", "demo", "--folder", str(tmp_path / "demo"), "--port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "touchbase.agent",
+            "demo",
+            "--folder",
+            str(tmp_path / "demo"),
+            "--port",
+            "0",
+        ],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

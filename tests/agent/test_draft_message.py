@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agent.drafting.message import (
+from touchbase.agent.pipeline.compose.message import (
     Envelope,
     InvalidAddress,
     Recipient,

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import Me
-from agent.drafting.render import Drafter
-from agent.drafting.request import DraftKind, LastConversation
-from agent.drafting.words import clean_subject, first_name, since_words
-from agent.errors import UserError
 from tests.agent.draftfixtures import ME, NOW, request
+from touchbase.agent.errors import UserError
+from touchbase.agent.pipeline.compose.render import Drafter
+from touchbase.agent.pipeline.compose.request import DraftKind, LastConversation
+from touchbase.agent.pipeline.compose.words import clean_subject, first_name, since_words
+from touchbase.agent.pipeline.config import Me
 
 
 @pytest.mark.parametrize(

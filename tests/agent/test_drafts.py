@@ -10,19 +10,19 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent.db import open_database
-from agent.drafting.render import Drafter
-from agent.drafting.request import DraftKind, LastConversation
-from agent.drafts import lifecycle, review
-from agent.drafts.create import Pacing, create_drafts
-from agent.drafts.push import push, push_approved
-from agent.drafts.sent import expire_not_due
-from agent.errors import UserError
-from agent.models import Draft, Outbox
-from connectors.base import Flag
-from connectors.errors import AuthError
-from connectors.memory import MemorySink
 from tests.agent.draftfixtures import ME, NOW, mail, make_drafts, request, store_interactions
+from touchbase.agent.errors import UserError
+from touchbase.agent.pipeline.compose.render import Drafter
+from touchbase.agent.pipeline.compose.request import DraftKind, LastConversation
+from touchbase.agent.pipeline.db import open_database
+from touchbase.agent.pipeline.drafts import lifecycle, review
+from touchbase.agent.pipeline.drafts.create import Pacing, create_drafts
+from touchbase.agent.pipeline.drafts.push import push, push_approved
+from touchbase.agent.pipeline.drafts.sent import expire_not_due
+from touchbase.agent.pipeline.models import Draft, Outbox
+from touchbase.connectors.base import Flag
+from touchbase.connectors.errors import AuthError
+from touchbase.connectors.memory import MemorySink
 
 SEND_NAMES = ("send", "send_draft", "send_mail", "sendMail", "messages_send")
 

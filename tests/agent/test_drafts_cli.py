@@ -10,9 +10,9 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-from agent.cli import EXIT_USER_ERROR, main
-from agent.db import open_database
 from tests.agent.draftfixtures import make_drafts, request
+from touchbase.agent.cli.main import EXIT_USER_ERROR, main
+from touchbase.agent.pipeline.db import open_database
 
 
 @pytest.fixture

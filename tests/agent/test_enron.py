@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import main
 from tests.conftest import corpus
+from touchbase.agent.cli.main import main
 
 OWNERS = {
     "allen-p": ["phillip.allen@enron.com", "k..allen@enron.com"],

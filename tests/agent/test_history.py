@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from agent.config import Config, Me
-from agent.db import open_database
-from agent.evaluation import evaluate, reevaluate
-from agent.history import load_interactions
-from agent.store import Store
-from connectors.base import Flag, Kind, Page, Response, Role
-from connectors.base import Interaction as Record
-from connectors.base import Participant as P
-from rules.types import Party
+from touchbase.agent.pipeline.config import Config, Me
+from touchbase.agent.pipeline.db import open_database
+from touchbase.agent.pipeline.evaluation import evaluate, reevaluate
+from touchbase.agent.pipeline.history import load_interactions
+from touchbase.agent.pipeline.store import Store
+from touchbase.connectors.base import Flag, Kind, Page, Response, Role
+from touchbase.connectors.base import InteractionRecord as Record
+from touchbase.connectors.base import Participant as P
+from touchbase.rules.types import Party
 
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
 ME = "me@x.org"

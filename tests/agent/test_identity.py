@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import EXIT_USER_ERROR, main
+from touchbase.agent.cli.main import EXIT_USER_ERROR, main
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

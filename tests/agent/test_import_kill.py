@@ -22,7 +22,7 @@ def run_import(db: Path, mailbox: Path) -> subprocess.Popen[bytes]:
         [
             sys.executable,
             "-m",
-            "agent",
+            "touchbase.agent",
             "--db",
             f"sqlite:///{db}",
             "import",

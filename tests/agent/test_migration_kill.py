@@ -15,14 +15,14 @@ from pathlib import Path
 
 from sqlalchemy import inspect
 
-from agent.db import open_database, sqlite_url
 from tests.conftest import REPO
+from touchbase.agent.pipeline.db import open_database, sqlite_url
 
 DIE_AFTER_FIRST_TABLE = """
 import os, sys
 sys.path.insert(0, {repo!r})
 from sqlalchemy import event
-from agent import db
+from touchbase.agent.pipeline import db
 
 made = db.make_engine
 
@@ -65,34 +65,34 @@ def test_a_downgrade_that_rebuilds_interactions_keeps_their_participants(tmp_pat
     from alembic import command
     from sqlalchemy import func, select
 
-    from agent.db import alembic_config
-    from agent.models import Participant
-    from agent.store import Store
-    from connectors.base import Interaction, Kind, Page, Role
-    from connectors.base import Participant as P
+    from touchbase.agent.pipeline.db import alembic_config
+    from touchbase.agent.pipeline.models import ParticipantRow
+    from touchbase.agent.pipeline.store import Store
+    from touchbase.connectors.base import InteractionRecord, Kind, Page, Role
+    from touchbase.connectors.base import Participant as P
 
     sessions = open_database(sqlite_url(tmp_path / "t.db"))
     store = Store(sessions)
     now = datetime(2024, 5, 6, tzinfo=UTC)
     account = store.ensure_account("a", "files", now)
-    record = Interaction(
+    record = InteractionRecord(
         "m1", Kind.MAIL, now, (P("me@x.org", Role.FROM), P("ann@y.org", Role.TO)), subject="Hi"
     )
     store.save_page(account, store.start_run(account, now), Page([record], cursor="1"), now)
     engine = sessions.kw["bind"]
     command.downgrade(alembic_config(engine), "0002")  # drops interactions.parties: a rebuild
     with sessions() as session:
-        assert session.scalar(select(func.count()).select_from(Participant)) == 2
+        assert session.scalar(select(func.count()).select_from(ParticipantRow)) == 2
     command.upgrade(alembic_config(engine), "head")
     with sessions() as session:
-        assert session.scalar(select(func.count()).select_from(Participant)) == 2
+        assert session.scalar(select(func.count()).select_from(ParticipantRow)) == 2
     engine.dispose()
 
 
 def test_two_processes_migrating_a_new_database_at_once_both_start(tmp_path: Path) -> None:
     """The daemon and the review page started together on a new database: the second waits
     for the first's migration (BEGIN IMMEDIATE) and finds the schema current."""
-    script = f"import sys; sys.path.insert(0, {str(REPO)!r}); from agent.db import open_database; "
+    script = "from touchbase.agent.pipeline.db import open_database; "
     for attempt in range(3):
         url = sqlite_url(tmp_path / f"t{attempt}.db")
         starts = [

@@ -22,16 +22,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agent import pullahead
-from agent.db import open_database, sqlite_url
-from agent.store import Store
-from agent.sync import sync_account
-from connectors.base import Page
-from connectors.errors import AuthError, TransientError
-from connectors.files import FileSource
 from tests.agent.dbdump import content
 from tests.conftest import REPO
 from tests.daemon.mailbox import write_mbox
+from touchbase.agent.pipeline import pullahead
+from touchbase.agent.pipeline.db import open_database, sqlite_url
+from touchbase.agent.pipeline.store import Store
+from touchbase.agent.pipeline.sync import sync_account
+from touchbase.connectors.base import Page
+from touchbase.connectors.errors import AuthError, TransientError
+from touchbase.connectors.files.source import FileSource
 
 
 def _import(db: Path, mbox: Path, *, worker: bool, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -150,7 +150,7 @@ def test_a_killed_parent_leaves_no_worker_holding_the_lock(tmp_path: Path) -> No
     script = f"""
 import fcntl, sys, time
 sys.path.insert(0, {str(REPO)!r})
-from agent import pullahead
+from touchbase.agent.pipeline import pullahead
 from tests.agent.test_pullahead import Endless
 from pathlib import Path
 held = open({str(lock)!r}, "w")
@@ -182,7 +182,9 @@ class Chatty:
     def pull(self, cursor: str | None) -> Iterator[Page]:
         import logging
 
-        logging.getLogger("connectors.files").warning("odd header from bob@example.org")
+        logging.getLogger("touchbase.connectors.files.source").warning(
+            "odd header from bob@example.org"
+        )
         yield Page(cursor="1")
 
     def close(self) -> None:
@@ -193,7 +195,8 @@ def test_the_workers_log_lines_are_redacted_like_the_parents() -> None:
     script = f"""
 import sys
 sys.path.insert(0, {str(REPO)!r})
-from agent import logs, pullahead
+from touchbase.agent import logs
+from touchbase.agent.pipeline import pullahead
 from tests.agent.test_pullahead import Chatty
 logs.setup()
 print([p.cursor for p in pullahead.pages(Chatty(), None)])
@@ -224,16 +227,16 @@ def test_without_a_worker_process_the_pull_happens_in_this_one(
 
 
 def test_records_cross_the_pipe_whole() -> None:
-    """Participant and Interaction pickle through a hand-written __reduce__ (3x faster than the
-    slotted-dataclass default): every field must survive, including one added later."""
+    """Participant and InteractionRecord pickle through a hand-written __reduce__ (3x faster than
+    the slotted-dataclass default): every field must survive, including one added later."""
     from dataclasses import fields
 
-    from connectors.base import Flag, Interaction, Kind, Participant, Response, Role
+    from touchbase.connectors.base import Flag, InteractionRecord, Kind, Participant, Response, Role
 
     person = Participant(
         "ann@example.org", Role.ATTENDEE, "Ann", Response.DECLINED, True, True, True
     )
-    record = Interaction(
+    record = InteractionRecord(
         source_id="meeting:1",
         kind=Kind.MEETING,
         occurred_at=datetime(2024, 5, 6, 9, tzinfo=UTC),
@@ -247,7 +250,7 @@ def test_records_cross_the_pipe_whole() -> None:
         folder="calendar",
         flags=frozenset({Flag.CANCELLED}),
     )
-    defaults = {f.name for f in fields(Interaction) if getattr(record, f.name) == f.default}
+    defaults = {f.name for f in fields(InteractionRecord) if getattr(record, f.name) == f.default}
     assert defaults == set(), f"set these fields in the test too: {defaults}"
     assert all(
         getattr(person, f.name) != f.default for f in fields(Participant) if f.name != "address"

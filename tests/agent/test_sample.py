@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from agent.sample import OWNER, SampleInfo, write_sample
-from connectors.base import Flag, Interaction, Kind, Response, Role
-from connectors.files import FileSource
 from tests.contract import drain, interactions
+from touchbase.agent.demo.mailbox import OWNER, SampleInfo, write_sample
+from touchbase.connectors.base import Flag, InteractionRecord, Kind, Response, Role
+from touchbase.connectors.files.source import FileSource
 
 NOW = datetime(2025, 6, 11, 15, 0, tzinfo=UTC)  # a Wednesday
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[SampleInfo, list[Interaction]]:
+def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[SampleInfo, list[InteractionRecord]]:
     folder = tmp_path_factory.mktemp("sample")
     info = write_sample(folder, now=NOW)
     pages, _ = drain(FileSource(folder, now=NOW), None)
@@ -26,11 +26,13 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[SampleInfo, list[I
     return info, interactions(pages)
 
 
-def _with(items: list[Interaction], address: str) -> list[Interaction]:
+def _with(items: list[InteractionRecord], address: str) -> list[InteractionRecord]:
     return sorted((i for i in items if address in i.addresses()), key=lambda i: i.occurred_at)
 
 
-def test_a_year_of_mail_in_inbox_and_sent(sample: tuple[SampleInfo, list[Interaction]]) -> None:
+def test_a_year_of_mail_in_inbox_and_sent(
+    sample: tuple[SampleInfo, list[InteractionRecord]],
+) -> None:
     info, items = sample
     mail = [i for i in items if i.kind is Kind.MAIL]
     assert len(mail) == info.messages and 1300 <= len(mail) <= 1700
@@ -43,7 +45,7 @@ def test_a_year_of_mail_in_inbox_and_sent(sample: tuple[SampleInfo, list[Interac
 
 
 def test_newsletters_notifications_and_an_out_of_office_are_flagged(
-    sample: tuple[SampleInfo, list[Interaction]],
+    sample: tuple[SampleInfo, list[InteractionRecord]],
 ) -> None:
     _, items = sample
     assert sum(Flag.BULK in i.flags for i in items) >= 100
@@ -51,7 +53,7 @@ def test_newsletters_notifications_and_an_out_of_office_are_flagged(
     assert sum(Flag.AUTO_REPLY in i.flags for i in items) == 1
 
 
-def test_the_people_the_demo_surfaces(sample: tuple[SampleInfo, list[Interaction]]) -> None:
+def test_the_people_the_demo_surfaces(sample: tuple[SampleInfo, list[InteractionRecord]]) -> None:
     info, items = sample
     quiet = _with(items, info.quiet)
     assert timedelta(days=140) < NOW - quiet[-1].occurred_at < timedelta(days=165)
@@ -65,7 +67,7 @@ def test_the_people_the_demo_surfaces(sample: tuple[SampleInfo, list[Interaction
 
 
 def test_the_calendar_has_the_meeting_shapes_real_ones_have(
-    sample: tuple[SampleInfo, list[Interaction]],
+    sample: tuple[SampleInfo, list[InteractionRecord]],
 ) -> None:
     _, items = sample
     meetings = [i for i in items if i.kind is Kind.MEETING]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import SecretRef
-from agent.errors import UserError
-from agent.secrets import AccountSecrets
+from touchbase.agent.errors import UserError
+from touchbase.agent.pipeline.config import SecretRef
+from touchbase.agent.pipeline.secrets import AccountSecrets
 
 
 @pytest.fixture(autouse=True)

@@ -6,15 +6,21 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from agent.db import open_database
-from agent.models import Cursor, Interaction, Participant, QuarantinedRecord, SyncRun
-from agent.store import Store
-from agent.sync import sync_account
-from connectors.base import Flag, Kind, Page, Quarantined, Role
-from connectors.base import Interaction as Record
-from connectors.base import Participant as P
-from connectors.errors import AuthError
-from connectors.memory import MemorySource
+from touchbase.agent.pipeline.db import open_database
+from touchbase.agent.pipeline.models import (
+    Cursor,
+    InteractionRow,
+    ParticipantRow,
+    QuarantinedRecord,
+    SyncRun,
+)
+from touchbase.agent.pipeline.store import Store
+from touchbase.agent.pipeline.sync import sync_account
+from touchbase.connectors.base import Flag, Kind, Page, Quarantined, Role
+from touchbase.connectors.base import InteractionRecord as Record
+from touchbase.connectors.base import Participant as P
+from touchbase.connectors.errors import AuthError
+from touchbase.connectors.memory import MemorySource
 
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
 
@@ -35,8 +41,8 @@ def record(n: int) -> Record:
 def counts(store: Store) -> tuple[int, int, int]:
     with store.sessions() as s:
         return (
-            s.scalar(select(func.count()).select_from(Interaction)) or 0,
-            s.scalar(select(func.count()).select_from(Participant)) or 0,
+            s.scalar(select(func.count()).select_from(InteractionRow)) or 0,
+            s.scalar(select(func.count()).select_from(ParticipantRow)) or 0,
             s.scalar(select(func.count()).select_from(QuarantinedRecord)) or 0,
         )
 
@@ -57,7 +63,7 @@ def test_a_page_twice_stores_once_and_round_trips_aware_times(db_url: str) -> No
     assert counts(store) == (2, 4, 1)
     assert store.cursor(account) == "c1"
     with store.sessions() as s:
-        item = s.scalars(select(Interaction).where(Interaction.source_id == "id-1")).one()
+        item = s.scalars(select(InteractionRow).where(InteractionRow.source_id == "id-1")).one()
         assert item.occurred_at == NOW - timedelta(days=1)
         assert item.occurred_at.tzinfo is not None
         assert item.flags == "bulk" and item.references == "<a@x> <b@x>"
@@ -149,7 +155,7 @@ def test_a_moved_or_cancelled_meeting_is_updated_in_place(db_url: str) -> None:
     again = store.save_page(account, run, Page(interactions=[moved]), NOW)
     assert (again.stored, again.updated, again.duplicates) == (0, 0, 1)
     with store.sessions() as s:
-        row = s.scalars(select(Interaction)).one()
+        row = s.scalars(select(InteractionRow)).one()
         assert row.occurred_at == NOW + timedelta(days=1) and row.flags == "cancelled"
         assert sorted(p.address for p in row.participants) == ["bob@y.org", "me@x.org"]
     assert counts(store) == (1, 2, 0)
@@ -164,9 +170,13 @@ def test_bulk_written_times_compare_like_orm_written_ones(db_url: str) -> None:
     boundary = NOW - timedelta(days=3)  # record(3) sits exactly on it
     with store.sessions() as s:
         on_or_after = s.scalar(
-            select(func.count()).select_from(Interaction).where(Interaction.occurred_at >= boundary)
+            select(func.count())
+            .select_from(InteractionRow)
+            .where(InteractionRow.occurred_at >= boundary)
         )
         exactly = s.scalar(
-            select(func.count()).select_from(Interaction).where(Interaction.occurred_at == boundary)
+            select(func.count())
+            .select_from(InteractionRow)
+            .where(InteractionRow.occurred_at == boundary)
         )
     assert (on_or_after, exactly) == (3, 1)

@@ -7,8 +7,8 @@ import os
 import shutil
 from pathlib import Path
 
-from connectors.files import FileSource
 from tests.contract import MessageSpec, render_message
+from touchbase.connectors.files.source import FileSource
 
 _unique = itertools.count(1)
 

@@ -9,11 +9,11 @@ from typing import Any
 
 from imapclient import IMAPClient
 
-from connectors.base import AccountContext
-from connectors.imap import ImapAccount, open_account
-from connectors.memory import MemorySecrets
 from tests.contract import MessageSpec, render_message
 from tests.servers.dovecot import PASSWORD, Dovecot
+from touchbase.connectors.base import AccountContext
+from touchbase.connectors.imap.account import ImapAccount, open_account
+from touchbase.connectors.memory import MemorySecrets
 
 DictSecrets = MemorySecrets
 

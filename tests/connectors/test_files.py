@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import AccountContext, Flag, Interaction, Page, Role
-from connectors.errors import ConnectorError
-from connectors.files import FileSource, open_account
-from connectors.filetree import folder_hint
 from tests.connectors.filesworld import MaildirWorld, MboxWorld, render
 from tests.contract import SourceContract, drain, interactions, make_spec
+from touchbase.connectors.base import AccountContext, Flag, InteractionRecord, Page, Role
+from touchbase.connectors.errors import ConnectorError
+from touchbase.connectors.files.source import FileSource, open_account
+from touchbase.connectors.files.tree import folder_hint
 
 
 class _NoSecrets:
@@ -232,4 +232,4 @@ def test_mbox_dates_fall_back_to_the_from_line(tmp_path: Path) -> None:
     path.write_bytes(b"From someone Sat Feb  5 09:19:10 2022\nFrom: a@x.org\nTo: b@y.org\n\nhi\n")
     (item,) = interactions(drain(FileSource(path), None)[0])
     assert item.occurred_at == datetime(2022, 2, 5, 9, 19, 10, tzinfo=UTC)
-    assert isinstance(item, Interaction) and os.path.exists(path)
+    assert isinstance(item, InteractionRecord) and os.path.exists(path)

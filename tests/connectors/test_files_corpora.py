@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connectors.base import Kind
-from connectors.files import FileSource
-from connectors.headers import decode_words, parse_addresses, parse_header_block
 from tests.conftest import corpus
 from tests.contract import drain, interactions
+from touchbase.connectors.base import Kind
+from touchbase.connectors.files.source import FileSource
+from touchbase.connectors.headers import decode_words, parse_addresses, parse_header_block
 
 
 def test_the_whole_messy_corpus_imports_and_every_unusable_file_is_quarantined() -> None:
@@ -85,7 +85,7 @@ def test_every_calendar_in_the_ics_corpus_imports_without_an_exception() -> None
 
 
 def test_the_fast_address_path_agrees_with_getaddresses_on_every_corpus_header() -> None:
-    """connectors.headers splits plain lists itself; it must match the stdlib's answer."""
+    """touchbase.connectors.headers splits plain lists itself; it must match the stdlib's answer."""
     values = set()
     for root in (corpus("messy"), corpus("enron", "maildir", "allen-p")):
         for folder, _, files in os.walk(root):

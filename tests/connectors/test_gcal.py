@@ -10,9 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from connectors import gcal
-from connectors.base import Flag, Kind, Response, Role
-from connectors.errors import AuthError
 from tests.contract import (
     MessageSpec,
     SourceContract,
@@ -24,6 +21,9 @@ from tests.contract import (
 from tests.fakes.google import FakeGoogle
 from tests.fakes.google.client import FakeTime, settings, signed_in
 from tests.fakes.google.wire import Call, Reply
+from touchbase.connectors.base import Flag, Kind, Response, Role
+from touchbase.connectors.errors import AuthError
+from touchbase.connectors.google import gcal
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 ME = "me@example.org"

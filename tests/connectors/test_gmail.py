@@ -9,10 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from connectors import gmail
-from connectors.base import Flag, Role
-from connectors.errors import AuthError, TransientError
-from connectors.headers import FIELDS
 from tests.contract import (
     DraftSinkContract,
     MessageSpec,
@@ -25,6 +21,10 @@ from tests.contract import (
 from tests.fakes.google import FakeGoogle, Faults
 from tests.fakes.google.client import FakeTime, settings, signed_in
 from tests.fakes.google.wire import Call, Reply
+from touchbase.connectors.base import Flag, Role
+from touchbase.connectors.errors import AuthError, TransientError
+from touchbase.connectors.google import gmail
+from touchbase.connectors.headers import FIELDS
 
 
 def headers_of(spec: MessageSpec) -> list[tuple[str, str]]:

@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 import requests
 
-from connectors import gcal, gmail
-from connectors.base import AccountContext
-from connectors.errors import AuthError, ConnectorError
-from connectors.google_auth import SCOPES
-from connectors.google_settings import parse_settings
 from tests.connectors.test_gmail import headers_of
 from tests.contract import drain, interactions, make_spec
 from tests.fakes.google import FakeGoogle
 from tests.fakes.google.client import DictSecrets, settings
+from touchbase.connectors.base import AccountContext
+from touchbase.connectors.errors import AuthError, ConnectorError
+from touchbase.connectors.google import gcal, gmail
+from touchbase.connectors.google.auth import SCOPES
+from touchbase.connectors.google.settings import parse_settings
 
 
 class ConsentingBrowser:

@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from agent.db import open_database
-from agent.models import Interaction as Row
-from agent.store import Store
-from agent.sync import sync_account
-from connectors.base import Interaction, Page, Source
-from connectors.errors import TransientError
 from tests.connectors.test_gcal import NOW, CalendarWorld
 from tests.connectors.test_gmail import GmailWorld, headers_of
 from tests.contract import make_spec, sample_draft
 from tests.fakes.google import FakeGoogle, Faults
+from touchbase.agent.pipeline.db import open_database
+from touchbase.agent.pipeline.models import InteractionRow as Row
+from touchbase.agent.pipeline.store import Store
+from touchbase.agent.pipeline.sync import sync_account
+from touchbase.connectors.base import InteractionRecord, Page, Source
+from touchbase.connectors.errors import TransientError
 
 
 def faults(seed: int) -> Faults:
@@ -43,7 +43,7 @@ def drain_through_faults(
     raise AssertionError("the sync never got through the faults")
 
 
-def everything(pages: list[Page]) -> set[Interaction]:
+def everything(pages: list[Page]) -> set[InteractionRecord]:
     return {i for page in pages for i in page.interactions}
 
 

@@ -9,12 +9,12 @@ from urllib.parse import unquote
 
 import pytest
 
-from connectors.errors import TransientError
-from connectors.graph_drafts import KEY_PROPERTY
-from connectors.graph_http import GraphClient
 from tests.contract import sample_draft
 from tests.fakes.graph import FakeGraph
 from tests.fakes.graph.world import GraphWorld
+from touchbase.connectors.errors import TransientError
+from touchbase.connectors.graph.drafts import KEY_PROPERTY
+from touchbase.connectors.graph.http import GraphClient
 
 
 @pytest.fixture

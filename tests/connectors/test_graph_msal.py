@@ -11,14 +11,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from connectors.base import AccountContext
-from connectors.errors import AuthError
-from connectors.graph import open_account
-from connectors.msal_auth import CACHE_SECRET, MsalAuth
 from tests.contract import drain
 from tests.fakes.graph import FakeGraph
 from tests.fakes.graph.identity import DEVICE_GRANT
 from tests.fakes.graph.world import MemorySecrets
+from touchbase.connectors.base import AccountContext
+from touchbase.connectors.errors import AuthError
+from touchbase.connectors.graph.account import open_account
+from touchbase.connectors.graph.msal_auth import CACHE_SECRET, MsalAuth
 
 
 @pytest.fixture

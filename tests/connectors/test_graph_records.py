@@ -10,14 +10,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from connectors.base import Flag, Kind, Response, Role
-from connectors.errors import BadRecord
-from connectors.graph_calendar import event_to_interaction, parse_event_time
-from connectors.graph_mail import message_to_interaction
 from tests.conftest import REPO
 from tests.contract import drain, interactions
 from tests.fakes.graph import FakeGraph
 from tests.fakes.graph.world import NOW, GraphWorld
+from touchbase.connectors.base import Flag, Kind, Response, Role
+from touchbase.connectors.errors import BadRecord
+from touchbase.connectors.graph.calendar import event_to_interaction, parse_event_time
+from touchbase.connectors.graph.mail import message_to_interaction
 
 REFERENCE = REPO.parent / "shared" / "reference" / "msgraph"
 

@@ -7,10 +7,15 @@ from typing import Any
 
 import pytest
 
-from connectors.base import AccountContext, DraftSink, Source
-from connectors.errors import ConnectorError
-from connectors.graph import GraphAccount, GraphSettings, open_account, parse_settings
 from tests.fakes.graph.world import MemorySecrets
+from touchbase.connectors.base import AccountContext, DraftSink, Source
+from touchbase.connectors.errors import ConnectorError
+from touchbase.connectors.graph.account import (
+    GraphAccount,
+    GraphSettings,
+    open_account,
+    parse_settings,
+)
 
 
 def test_defaults_point_at_microsoft() -> None:
@@ -55,8 +60,8 @@ def test_open_account_gives_a_source_and_a_sink_without_touching_the_network() -
 
 
 def test_the_agent_registry_opens_an_outlook_account(tmp_path: Path) -> None:
-    from agent.accounts import open_connector
-    from agent.config import AccountConfig, Config
+    from touchbase.agent.pipeline.accounts import open_connector
+    from touchbase.agent.pipeline.config import AccountConfig, Config
 
     account = open_connector(
         AccountConfig("work", "outlook", {"client_id": "abc", "calendar": False}),

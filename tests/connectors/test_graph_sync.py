@@ -10,11 +10,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from connectors.errors import AuthError, ConnectorError, TransientError
-from connectors.graph_http import GraphClient
 from tests.contract import drain, interactions, make_spec
 from tests.fakes.graph import FakeGraph
 from tests.fakes.graph.world import GraphWorld, Store
+from touchbase.connectors.errors import AuthError, ConnectorError, TransientError
+from touchbase.connectors.graph.http import GraphClient
 
 T0 = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
 

@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from connectors.base import Flag, Role
-from connectors.errors import BadRecord
-from connectors.headers import (
+from tests.conftest import corpus
+from touchbase.connectors.base import Flag, Role
+from touchbase.connectors.errors import BadRecord
+from touchbase.connectors.headers import (
     interaction_from_bytes,
     parse_addresses,
     parse_date,
     parse_header_block,
 )
-from tests.conftest import corpus
 
 
 def test_folded_fields_are_unfolded_and_the_body_is_ignored() -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import main
 from tests.connectors.imap_world import ImapWorld
 from tests.contract import make_spec
 from tests.servers.dovecot import Dovecot
+from touchbase.agent.cli.main import main
 
 
 def test_sync_status_and_an_approved_draft_lands_in_drafts_once(

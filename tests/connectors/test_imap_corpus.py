@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from connectors.errors import BadRecord
-from connectors.headers import interaction_from_bytes, message_ids, parse_header_block
 from tests.conftest import corpus
 from tests.connectors.imap_world import ImapWorld
 from tests.contract import drain, interactions
 from tests.servers.dovecot import Dovecot
+from touchbase.connectors.errors import BadRecord
+from touchbase.connectors.headers import interaction_from_bytes, message_ids, parse_header_block
 
 pytestmark = pytest.mark.servers
 ARRIVED = datetime(2020, 6, 1, 12, 0, tzinfo=UTC)  # the INTERNALDATE of every corpus message

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from connectors.base import Page, Source
-from connectors.errors import AuthError, TransientError
 from tests.connectors.imap_world import ImapWorld, raw_message
 from tests.contract import interactions, make_spec
 from tests.servers.dovecot import Dovecot
 from tests.servers.proxy import CutProxy
+from touchbase.connectors.base import Page, Source
+from touchbase.connectors.errors import AuthError, TransientError
 
 pytestmark = pytest.mark.servers
 

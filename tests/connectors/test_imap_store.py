@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from agent.db import open_database, sqlite_url
-from agent.models import Interaction
-from agent.store import Store
-from agent.sync import sync_account
 from tests.connectors.imap_world import ImapWorld, raw_message
 from tests.contract import make_spec
 from tests.servers.dovecot import Dovecot
 from tests.servers.proxy import CutProxy
+from touchbase.agent.pipeline.db import open_database, sqlite_url
+from touchbase.agent.pipeline.models import InteractionRow
+from touchbase.agent.pipeline.store import Store
+from touchbase.agent.pipeline.sync import sync_account
 
 pytestmark = pytest.mark.servers
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
@@ -23,7 +23,7 @@ NOW = datetime(2024, 6, 1, tzinfo=UTC)
 
 def stored(store: Store) -> int:
     with store.sessions() as session:
-        return session.scalar(select(func.count()).select_from(Interaction)) or 0
+        return session.scalar(select(func.count()).select_from(InteractionRow)) or 0
 
 
 def test_cut_resync_and_new_mail_store_every_message_once(dovecot: Dovecot, tmp_path: Path) -> None:

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 import trustme
 
-from connectors.base import AccountContext
-from connectors.errors import ConnectorError, TransientError
-from connectors.imap import open_account
-from connectors.memory import MemorySecrets
 from tests.conftest import need
 from tests.servers.dovecot import PASSWORD, Dovecot, dovecot_binary
+from touchbase.connectors.base import AccountContext
+from touchbase.connectors.errors import ConnectorError, TransientError
+from touchbase.connectors.imap.account import open_account
+from touchbase.connectors.memory import MemorySecrets
 
 
 @pytest.fixture(scope="module")

@@ -11,19 +11,25 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connectors import headers
-from connectors.errors import ConnectorError, TransientError
-from connectors.imap_cursor import BadCursor, FolderState, describe, dump, load
-from connectors.imap_fetch import (
+from tests.conftest import corpus
+from touchbase.connectors import headers
+from touchbase.connectors.errors import ConnectorError, TransientError
+from touchbase.connectors.imap.cursor import BadCursor, FolderState, describe, dump, load
+from touchbase.connectors.imap.fetch import (
     RawReader,
     header_fields,
     parse_internal_date,
     parse_uid_set,
     uid_set,
 )
-from connectors.imap_folders import Listed, drafts_folder, find_special, listed, sync_folders
-from connectors.imap_settings import parse_settings
-from tests.conftest import corpus
+from touchbase.connectors.imap.folders import (
+    Listed,
+    drafts_folder,
+    find_special,
+    listed,
+    sync_folders,
+)
+from touchbase.connectors.imap.settings import parse_settings
 
 BASE = {"host": "imap.example.org", "username": "pat"}
 

@@ -7,16 +7,16 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from connectors.base import Interaction, Kind, Participant, Role
-from connectors.memory import MemorySink, MemorySource
 from tests.contract import DraftSinkContract, MessageSpec, SourceContract
+from touchbase.connectors.base import InteractionRecord, Kind, Participant, Role
+from touchbase.connectors.memory import MemorySink, MemorySource
 
 
-def to_interaction(spec: MessageSpec) -> Interaction:
+def to_interaction(spec: MessageSpec) -> InteractionRecord:
     people = [Participant(spec.sender, Role.FROM)]
     people += [Participant(a, Role.TO) for a in spec.to]
     people += [Participant(a, Role.CC) for a in spec.cc]
-    return Interaction(
+    return InteractionRecord(
         source_id=spec.message_id,
         kind=Kind.MAIL,
         occurred_at=spec.date,

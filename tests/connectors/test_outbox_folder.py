@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors.outbox_folder import OutboxFolderSink
 from tests.contract import DraftSinkContract, sample_draft
+from touchbase.connectors.files.outbox import OutboxFolderSink
 
 
 @dataclass

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from agent import accounts
-from agent.app import App
 from tests.daemon.fakes import TYPES, write_mailbox
 from tests.daemon.harness import write_config
+from touchbase.agent.app import App
+from touchbase.agent.pipeline import accounts
 
 
 class Clock:

@@ -3,7 +3,8 @@
 `jsonl`: one interaction per line, read from a byte offset; the cursor is {"offset", "count"},
 so a test can check that the stored interactions are exactly the ones before the cursor.
 `broken`: every pull raises TransientError (a server that is down), after opening fine.
-Registered into agent.accounts.FACTORIES by tests (in-process) or by tests/daemon/launch.py.
+Registered into agent.pipeline.accounts.FACTORIES by tests (in-process) or by
+tests/daemon/launch.py.
 """
 
 from __future__ import annotations
@@ -15,8 +16,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from connectors.base import AccountContext, Interaction, Kind, Page, Participant, Role
-from connectors.errors import TransientError
+from touchbase.connectors.base import (
+    AccountContext,
+    InteractionRecord,
+    Kind,
+    Page,
+    Participant,
+    Role,
+)
+from touchbase.connectors.errors import TransientError
 
 TYPES = {"jsonl": "tests.daemon.fakes", "broken": "tests.daemon.fakes"}
 
@@ -62,8 +70,8 @@ def open_account(settings: Mapping[str, Any], context: AccountContext) -> Any:
     return BrokenSource()
 
 
-def _record(data: dict[str, Any]) -> Interaction:
-    return Interaction(
+def _record(data: dict[str, Any]) -> InteractionRecord:
+    return InteractionRecord(
         source_id=data["id"],
         kind=Kind.MAIL,
         occurred_at=datetime.fromisoformat(data["at"]),

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from agent.accounts import FACTORIES
-from agent.cli import run
 from tests.daemon.fakes import TYPES
+from touchbase.agent.cli.main import run
+from touchbase.agent.pipeline.accounts import FACTORIES
 
 FACTORIES.update(TYPES)
 run()

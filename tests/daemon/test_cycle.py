@@ -13,11 +13,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from agent import cycle
-from agent.daemon import backoff
-from agent.models import Account, Interaction
 from tests.daemon.conftest import Clock, ClockApp
 from tests.daemon.fakes import write_mailbox
+from touchbase.agent.daemon import backoff, cycle
+from touchbase.agent.pipeline.models import Account, InteractionRow
 
 
 def account(app: ClockApp, name: str) -> Account:
@@ -29,7 +28,7 @@ def account(app: ClockApp, name: str) -> Account:
 
 def stored(app: ClockApp) -> int:
     with app.sessions() as session:
-        return session.scalar(select(func.count()).select_from(Interaction)) or 0
+        return session.scalar(select(func.count()).select_from(InteractionRow)) or 0
 
 
 def test_a_failing_account_backs_off_exponentially_and_never_stops_the_other(
@@ -200,7 +199,7 @@ def test_the_digest_logs_who_is_due_once_a_day_after_its_time(
     }
     monkeypatch.setattr(cycle, "_due_provider", None)
     cycle.set_due_provider(provider)
-    caplog.set_level(logging.INFO, logger="agent.cycle")
+    caplog.set_level(logging.INFO, logger="touchbase.agent.daemon.cycle")
     ran = []
     for _ in range(48):  # two days, hourly, from 07:00 UTC
         ran.append(cycle.digest_step(cycle.CycleContext(app), clock.now)["ran"])
@@ -223,9 +222,9 @@ def test_the_digest_can_be_a_draft_in_the_owners_own_drafts(
 ) -> None:
     from dataclasses import replace
 
-    from agent.daemon import steps
-    from agent.drafts.sinks import outbox_folder
-    from agent.models import Draft
+    from touchbase.agent.daemon import steps
+    from touchbase.agent.pipeline.drafts.sinks import outbox_folder
+    from touchbase.agent.pipeline.models import Draft
 
     app = make_app([])
     app.__dict__["config"] = replace(

@@ -123,7 +123,7 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Path) -> 
         [
             sys.executable,
             "-m",
-            "agent",
+            "touchbase.agent",
             "--config",
             str(config),
             "--db",
@@ -143,7 +143,7 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Path) -> 
     moments = []
     mid_sync = 0
     for kill in range(KILLS):
-        with Daemon(args, launcher="agent") as daemon:
+        with Daemon(args, launcher="touchbase.agent") as daemon:
             if kill % 5 == 0 or last_count >= MESSAGES:
                 # Anywhere from the first import to the first pages: start-up, migration, lock;
                 # and once all is stored, anywhere (an idle daemon says so only once).
@@ -166,7 +166,7 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Path) -> 
         last_cursor, last_count = now_cursor or last_cursor, now_count
         no_open_draft_doubled(killed_db)
     assert mid_sync >= 10, f"most kills should land in the middle of the sync: {moments}"
-    with Daemon(args, launcher="agent") as daemon:
+    with Daemon(args, launcher="touchbase.agent") as daemon:
         daemon.wait_for(idle, timeout=120)
         assert daemon.stop() == 0
     assert reference.wait(timeout=120) == 0, reference.stderr.read() if reference.stderr else ""

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.daemon.lock import AlreadyRunning, InstanceLock, lock_path
-from agent.db import make_engine
 from tests.conftest import REPO, need
 from tests.servers.postgres import PostgresServer, running_postgres
+from touchbase.agent.daemon.lock import AlreadyRunning, InstanceLock, lock_path
+from touchbase.agent.pipeline.db import make_engine
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def test_a_second_sqlite_lock_is_refused_with_the_holder(tmp_path: Path) -> None
         assert f"pid {os.getpid()}" in lock_path(url).read_text()
         # Another process, as a second daemon would be (flock is per open file, not per PID).
         code = (
-            "import sys\nfrom agent.daemon.lock import InstanceLock, AlreadyRunning\n"
+            "import sys\nfrom touchbase.agent.daemon.lock import InstanceLock, AlreadyRunning\n"
             f"try:\n    InstanceLock({url!r}).acquire()\nexcept AlreadyRunning as e:\n"
             "    print(e); sys.exit(3)\n"
         )

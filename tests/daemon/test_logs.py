@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from agent import logs
+from touchbase.agent import logs
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def lines(stream: io.StringIO) -> list[str]:
 
 def test_info_hides_addresses_and_subjects_and_keeps_the_rest(stream: io.StringIO) -> None:
     logs.setup(logging.DEBUG, stream=stream)
-    log = logging.getLogger("connectors.imap")
+    log = logging.getLogger("touchbase.connectors.imap.account")
     logs.event(
         log,
         logging.INFO,
@@ -52,7 +52,7 @@ def test_info_hides_addresses_and_subjects_and_keeps_the_rest(stream: io.StringI
 
 def test_debug_keeps_addresses_for_the_owner_but_never_secrets(stream: io.StringIO) -> None:
     logs.setup(logging.DEBUG, stream=stream)
-    log = logging.getLogger("connectors.gmail")
+    log = logging.getLogger("touchbase.connectors.google.gmail")
     log.debug("fetching for ada@example.org with Authorization: Bearer ya29.SECRETVALUE")
     logs.event(log, logging.DEBUG, "token refreshed", refresh_token="1//SECRET", user="ada")
     log.debug('response {"access_token": "SECRET2", "expires_in": 3599}')
@@ -69,17 +69,23 @@ def test_a_traceback_stays_on_one_line_and_is_redacted(stream: io.StringIO) -> N
     try:
         raise ValueError("bad header for bob@example.net")
     except ValueError:
-        logging.getLogger("agent.sync").exception("account work failed")
+        logging.getLogger("touchbase.agent.pipeline.sync").exception("account work failed")
     assert len(lines(stream)) == 1
     assert "ValueError" in stream.getvalue() and "bob@example.net" not in stream.getvalue()
 
 
 def test_json_lines(stream: io.StringIO) -> None:
     logs.setup(logging.INFO, fmt="json", stream=stream)
-    logs.event(logging.getLogger("agent.cycle"), logging.INFO, "cycle done", cycle=2, ok=True)
+    logs.event(
+        logging.getLogger("touchbase.agent.daemon.cycle"),
+        logging.INFO,
+        "cycle done",
+        cycle=2,
+        ok=True,
+    )
     record = json.loads(lines(stream)[0])
     assert record["event"] == "cycle done" and record["cycle"] == 2 and record["ok"] is True
-    assert record["level"] == "info" and record["logger"] == "agent.cycle"
+    assert record["level"] == "info" and record["logger"] == "touchbase.agent.daemon.cycle"
 
 
 def test_under_journald_lines_carry_a_priority_instead_of_a_timestamp(
@@ -90,8 +96,8 @@ def test_under_journald_lines_carry_a_priority_instead_of_a_timestamp(
         stat = os.fstat(journal.fileno())
         monkeypatch.setenv("JOURNAL_STREAM", f"{stat.st_dev}:{stat.st_ino}")
         logs.setup(logging.INFO, stream=journal)
-        logging.getLogger("agent").warning("account failed")
-        logging.getLogger("agent").info("cycle done")
+        logging.getLogger("touchbase.agent").warning("account failed")
+        logging.getLogger("touchbase.agent").info("cycle done")
         journal.flush()
         first, second = os.read(reader.fileno(), 4096).decode().splitlines()
     assert first.startswith("<4>level=warning") and second.startswith("<6>level=info")

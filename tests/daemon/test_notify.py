@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.daemon import notify
+from touchbase.agent.daemon import notify
 
 
 @pytest.mark.parametrize("abstract", [True, False])

@@ -9,11 +9,11 @@ from argparse import Namespace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from agent import cycle
-from agent.app import App
 from tests.daemon.fakes import write_mailbox
 from tests.daemon.harness import Daemon, idle, ready, write_config
 from tests.daemon.mailbox import write_mbox
+from touchbase.agent.app import App
+from touchbase.agent.daemon import cycle
 
 
 def query(db: Path, sql: str) -> list[tuple]:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import EXIT_USER_ERROR, main
-from agent.daemon.units import NAMES, Install, render
 from tests.conftest import REPO, need
+from touchbase.agent.cli.main import EXIT_USER_ERROR, main
+from touchbase.agent.daemon.units import NAMES, Install, render
 
 SYSTEMD = REPO / "systemd"
 
@@ -70,14 +70,14 @@ def test_the_daemon_unit_has_the_promised_settings() -> None:
 
 def test_paths_with_spaces_and_percent_signs_are_quoted(tmp_path: Path) -> None:
     install = Install(
-        command=("/opt/my tools/python", "-m", "agent"),
+        command=("/opt/my tools/python", "-m", "touchbase.agent"),
         options=("--config", "/home/a/100% sure/config.toml"),
         writable=("/home/a/data dir",),
     )
     text = render(install)["touchbase.service"]
     assert (
-        'ExecStart="/opt/my tools/python" -m agent --config "/home/a/100%% sure/config.toml"'
-        in (text)
+        'ExecStart="/opt/my tools/python" -m touchbase.agent '
+        '--config "/home/a/100%% sure/config.toml"' in (text)
     )
     assert 'ReadWritePaths=-"/home/a/data dir"' in text
 
@@ -94,7 +94,7 @@ def test_service_install_writes_units_that_verify_and_prints_the_commands(
     assert "systemctl --user enable --now touchbase.service" in out
     assert "journalctl --user -u touchbase" in out
     daemon = (units / "touchbase.service").read_text()
-    assert f"{sys.executable} -m agent" in daemon or "bin/touchbase" in daemon
+    assert f"{sys.executable} -m touchbase.agent" in daemon or "bin/touchbase" in daemon
     assert f'--config "{config}"' in daemon and f"--db {db}" in daemon
     assert f"-{tmp_path}/db" in daemon  # SQLite's folder is writable
     done = verify(units, tmp_path / "home")

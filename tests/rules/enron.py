@@ -7,7 +7,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from functools import cache
 from pathlib import Path
 
-from rules.types import BCC, BULK, CC, FROM, MAIL, TO, Interaction, Party
+from touchbase.rules.types import BCC, BULK, CC, FROM, MAIL, TO, Interaction, Party
 
 _ROLES = ((FROM, "From"), (TO, "To"), (CC, "Cc"), (BCC, "Bcc"))
 

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
-from rules.people import Identities
-from rules.policy import Policy, load_policy
-from rules.types import (
+from touchbase.rules.people import Identities
+from touchbase.rules.policy import Policy, load_policy
+from touchbase.rules.types import (
     ATTENDEE,
     BCC,
     CC,

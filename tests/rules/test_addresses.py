@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rules.addresses import is_automated, normalise, resolve_aliases
-from rules.policy import load_policy
+from touchbase.rules.addresses import is_automated, normalise, resolve_aliases
+from touchbase.rules.policy import load_policy
 
 AUTOMATED = load_policy().automated_localparts
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from rules.contacts import Contact, fold
-from rules.people import Identities
-from rules.types import Interaction
 from tests.rules.factory import OWNER, at, mail, meeting, policy, received, sent
+from touchbase.rules.contacts import Contact, fold
+from touchbase.rules.people import Identities
+from touchbase.rules.types import Interaction
 
 NOW = at(days=60)
 BOB = "bob@example.com"

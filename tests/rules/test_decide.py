@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from rules.contacts import fold
-from rules.dates import KnownDate, add_business_days
-from rules.decide import Circumstances, Decision, Held, decide
-from rules.types import Interaction
 from tests.rules.factory import OWNER, at, meeting, policy, received, sent
+from touchbase.rules.contacts import fold
+from touchbase.rules.dates import KnownDate, add_business_days
+from touchbase.rules.decide import Circumstances, Decision, Held, decide
+from touchbase.rules.types import Interaction
 
 BOB = "bob@example.com"
 

@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from rules.contacts import fold
-from rules.decide import decide
-from rules.people import Identities
-from rules.policy import load_policy
 from tests.conftest import corpus
 from tests.rules.enron import mailbox
+from touchbase.rules.contacts import fold
+from touchbase.rules.decide import decide
+from touchbase.rules.people import Identities
+from touchbase.rules.policy import load_policy
 
 OWNERS = {
     "allen-p": ("phillip.allen@enron.com", "k..allen@enron.com"),

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from rules.contacts import fold
-from rules.merges import name_key, suggest_merges
 from tests.rules.factory import OWNER, at, policy, received, sent
+from touchbase.rules.contacts import fold
+from touchbase.rules.merges import name_key, suggest_merges
 
 
 def test_same_display_name_on_a_new_address_is_suggested_not_merged() -> None:

@@ -8,18 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import EXIT_USER_ERROR, main
-from agent.db import open_database
-from agent.models import Draft
-from agent.store import Store
-from connectors.base import Flag, Interaction, Kind, Page, Participant, Role
+from touchbase.agent.cli.main import EXIT_USER_ERROR, main
+from touchbase.agent.pipeline.db import open_database
+from touchbase.agent.pipeline.models import Draft
+from touchbase.agent.pipeline.store import Store
+from touchbase.connectors.base import Flag, InteractionRecord, Kind, Page, Participant, Role
 
 ME = "me@example.com"
 T0 = datetime(2024, 1, 8, 9, 0, tzinfo=UTC)
 
 
-def message(n: int, when: datetime, sender: str, to: str, **kw: object) -> Interaction:
-    return Interaction(
+def message(n: int, when: datetime, sender: str, to: str, **kw: object) -> InteractionRecord:
+    return InteractionRecord(
         source_id=str(n),
         kind=Kind.MAIL,
         occurred_at=when,

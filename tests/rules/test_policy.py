@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from rules.policy import PolicyError, default_text, load_policy, parse_duration, policy_from_toml
+from touchbase.rules.policy import (
+    PolicyError,
+    default_text,
+    load_policy,
+    parse_duration,
+    policy_from_toml,
+)
 
 ERRORS: dict[str, tuple[dict[str, Any], str]] = {
     "an unknown key": ({"max_recipent": 3}, "policy.max_recipent: unknown key; expected one of"),

@@ -7,12 +7,12 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rules.contacts import fold
-from rules.decide import decide
-from rules.policy import Policy
-from rules.standing import assess
-from rules.types import Interaction
 from tests.rules.factory import OWNER, at, mail, meeting, policy
+from touchbase.rules.contacts import fold
+from touchbase.rules.decide import decide
+from touchbase.rules.policy import Policy
+from touchbase.rules.standing import assess
+from touchbase.rules.types import Interaction
 
 PEOPLE = ["ann@example.com", "bob@example.com", "cy@gmail.com", "C.Y@googlemail.com"]
 ME = ["me@example.com", "me@work.example"]

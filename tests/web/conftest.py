@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent.db import open_database
-from agent.models import Person, PersonAddress
-from agent.web.server import Server, make_server
-from agent.web.site import Site
-from connectors.memory import MemorySink
 from tests.agent.draftfixtures import ME, NOW, history, make_drafts, request, store_interactions
 from tests.conftest import need
+from touchbase.agent.pipeline.db import open_database
+from touchbase.agent.pipeline.models import Person, PersonAddress
+from touchbase.agent.web.server import Server, make_server
+from touchbase.agent.web.site import Site
+from touchbase.connectors.memory import MemorySink
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -74,7 +74,7 @@ def seed(sessions: sessionmaker[Session], extra: list[Any] | None = None) -> dic
         *(extra or []),
     ]
     made = make_drafts(sessions, requests)
-    from agent.drafts.lifecycle import addresses, get_draft
+    from touchbase.agent.pipeline.drafts.lifecycle import addresses, get_draft
 
     with sessions() as session:
         return {addresses(get_draft(session, i))[0]: i for i in made}

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 import requests
 
-from agent.cli import build_parser
-from agent.drafts import lifecycle
-from agent.web.server import make_server
-from agent.web.site import Site
 from tests.agent.draftfixtures import ME, NOW, request
 from tests.conftest import REPO
+from touchbase.agent.cli.main import build_parser
+from touchbase.agent.pipeline.drafts import lifecycle
+from touchbase.agent.web.server import make_server
+from touchbase.agent.web.site import Site
 
 DOCS = REPO / "docs"
 
@@ -141,7 +141,7 @@ def _non_loopback_address() -> str | None:
 def test_the_page_is_not_reachable_beyond_loopback_by_default(tmp_path: Path) -> None:
     args = build_parser().parse_args(["serve"])
     assert args.host == "127.0.0.1"
-    from agent.db import open_database
+    from touchbase.agent.pipeline.db import open_database
 
     site = Site(open_database(f"sqlite:///{tmp_path}/t.db"), ME, ME.addresses, lambda: NOW)
     server = make_server(site, args.host, 0)
@@ -183,7 +183,7 @@ def test_person_page_charts_the_history_with_cadence_and_next_due(
 def test_an_account_that_cannot_sync_is_shown_with_its_fix(make_world: Any) -> None:
     import urllib.request
 
-    from agent.store import Store
+    from touchbase.agent.pipeline.store import Store
 
     world = make_world()
     store = Store(world.sessions)

@@ -6,9 +6,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from connectors.base import AccountContext
-from connectors.memory import MemorySecrets
 from tests.fakes.google.server import FakeGoogle
+from touchbase.connectors.base import AccountContext
+from touchbase.connectors.memory import MemorySecrets
 
 DictSecrets = MemorySecrets
 

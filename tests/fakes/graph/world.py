@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.base import AccountContext, Interaction, Source
-from connectors.errors import TransientError
-from connectors.graph import GraphAccount, open_account
 from tests.contract import MessageSpec
 from tests.fakes.graph.server import FakeGraph
+from touchbase.connectors.base import AccountContext, InteractionRecord, Source
+from touchbase.connectors.errors import TransientError
+from touchbase.connectors.graph.account import GraphAccount, open_account
 
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -80,7 +80,7 @@ class GraphWorld:
 class Store:
     """What the agent's store does with pages, in miniature: upsert, tombstone, keep the cursor."""
 
-    items: dict[str, Interaction] = field(default_factory=dict)
+    items: dict[str, InteractionRecord] = field(default_factory=dict)
     cursor: str | None = None
     resyncs: int = 0
     interrupted: int = 0

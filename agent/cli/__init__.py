@@ -1,0 +1,1 @@
+"""The `touchbase` command line: a thin front end over the service."""

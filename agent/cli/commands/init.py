@@ -1,0 +1,40 @@
+"""`touchbase init`: write a commented starter configuration file."""
+
+from __future__ import annotations
+
+import argparse
+from importlib import resources
+from pathlib import Path
+
+from touchbase.agent.app import App
+from touchbase.agent.cli.output import console
+from touchbase.agent.errors import UserError
+from touchbase.agent.pipeline.config import config_path
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("init", help="write a commented starter configuration file")
+    parser.add_argument("--force", action="store_true", help="overwrite an existing file")
+    parser.set_defaults(func=run)
+
+
+def run(app: App) -> int:
+    path = Path(app.args.config).expanduser() if app.args.config else config_path()
+    if path.exists() and not app.args.force:
+        raise UserError(
+            f"{path} already exists",
+            advice="edit it, or run `touchbase init --force` to replace it",
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = (
+        resources.files("touchbase.agent.pipeline")
+        .joinpath("starter.toml")
+        .read_text(encoding="utf-8")
+    )
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)  # it may gain secret *references* and personal addresses
+    console.print(
+        f"wrote {path}\nnext: add your addresses under [me] and an [[account]], "
+        "then run `touchbase sync`"
+    )
+    return 0

@@ -1,0 +1,68 @@
+"""`touchbase plan [--at ISO-8601] [--json]`: what the rules would draft at that moment, and why.
+
+A dry run: it reads the store through agent.pipeline.evaluation (the same path as `people`,
+`person` and drafting) and writes nothing. `--json` prints an array of objects with `person`,
+`address`, `name`, `kind`, `reasons` (sentences citing dates), `due` (ISO 8601), `strength` and
+`reply_to` (the Message-ID a follow-up answers).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from rich.table import Table
+
+from touchbase.agent.app import App
+from touchbase.agent.cli.output import console, errors, iso, print_json
+from touchbase.agent.pipeline.evaluation import evaluate
+from touchbase.rules.decide import Plan
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "plan", help="what would be drafted now, and why (a dry run: writes nothing)"
+    )
+    parser.add_argument("--at", metavar="ISO-8601", help="evaluate at this moment instead of now")
+    parser.add_argument("--json", action="store_true", help="print as a JSON array")
+    parser.set_defaults(func=run)
+
+
+def rows(plan: Plan) -> list[dict[str, Any]]:
+    return [
+        {
+            "person": d.person,
+            "address": d.address,
+            "name": d.name,
+            "kind": d.kind,
+            "reasons": list(d.reasons),
+            "due": iso(d.due),
+            "strength": d.strength,
+            "reply_to": d.reply_to.message_id if d.reply_to else None,
+        }
+        for d in plan.decisions
+    ]
+
+
+def run(app: App) -> int:
+    now = app.at()
+    with app.sessions() as session:
+        result = evaluate(session, app.config, app.me(), now)
+    plan = result.plan
+    if plan.stopped:
+        errors.print(f"stopped: {plan.stopped}", soft_wrap=True)
+    if app.args.json:
+        print_json(rows(plan))
+        return 1 if plan.stopped else 0
+    if not plan.decisions:
+        console.print("nothing to draft" + (f" at {iso(now)}" if app.args.at else " now"))
+    else:
+        table = Table("who", "draft", "due", "why")
+        for d in plan.decisions:
+            due = d.due.astimezone(result.policy.zone).date().isoformat()
+            who = d.name if d.name == d.address else f"{d.name} <{d.address}>"
+            table.add_row(who, d.kind, due, "; ".join(d.reasons))
+        console.print(table)
+    if plan.held:
+        console.print(f"{len(plan.held)} more held back (pacing, snoozes, open drafts)")
+    return 1 if plan.stopped else 0

@@ -1,0 +1,103 @@
+"""The `touchbase` command line: parsing, and turning every failure into advice, not a traceback.
+
+Commands live in agent/commands/, one module each, with `register(subparsers)`. The CLI is a
+stable contract that other tools script against: JSON output (`--json`) keeps its keys.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from rich.markup import escape
+
+from touchbase.agent.cli.output import errors
+from touchbase.agent.errors import UserError
+from touchbase.connectors.errors import ConnectorError
+
+COMMANDS = (
+    "touchbase.agent.cli.commands.init",
+    "touchbase.agent.cli.commands.importing",
+    "touchbase.agent.cli.commands.sync",
+    "touchbase.agent.cli.commands.status",
+    "touchbase.agent.cli.commands.people",
+    "touchbase.agent.cli.commands.demo",
+    "touchbase.agent.cli.commands.auth",
+    "touchbase.agent.cli.commands.contacts",
+    "touchbase.agent.cli.commands.drafts",
+    "touchbase.agent.cli.commands.serve",
+    "touchbase.agent.cli.commands.plan",
+    "touchbase.agent.cli.commands.daemon",
+    "touchbase.agent.cli.commands.service",
+)
+
+EXIT_USER_ERROR = 2
+EXIT_BUG = 70  # EX_SOFTWARE from sysexits.h
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="touchbase",
+        description="Keeps professional relationships warm. Reads mail and meeting metadata, "
+        "drafts the messages you mean to write, never sends anything.",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="configuration file (default: the user config folder's touchbase/config.toml)",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="SQLAlchemy database URL (default: "
+        "TOUCHBASE_DB, the config's [database] url, or SQLite in the data folder)",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(name).register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING - 10 * min(args.verbose, 2),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USER_ERROR
+    from touchbase.agent.app import App
+
+    try:
+        return int(args.func(App(args)) or 0)
+    except (UserError, ConnectorError) as exc:
+        errors.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, soft_wrap=True)
+        if exc.advice:
+            errors.print(f"[bold]what to do:[/] {escape(exc.advice)}", markup=True, soft_wrap=True)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        errors.print("interrupted; everything stored so far is kept, run the command again")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        if args.debug:
+            raise
+        errors.print(
+            f"touchbase hit an unexpected error ({type(exc).__name__}: {exc}). This is a bug; "
+            "run again with --debug to see where, and report it.",
+            soft_wrap=True,
+        )
+        return EXIT_BUG
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Behind the service: configuration, the store, sync, evaluation, drafting and the outbox."""

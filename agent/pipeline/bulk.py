@@ -1,0 +1,88 @@
+"""Bulk inserts straight to the driver's executemany, for the import's hot path.
+
+SQLAlchemy's Core insert compiles and processes parameters per row (measured here: about 70% of
+the time of storing a page). This builds the INSERT once, applies the columns' own bind
+processors (so stored values are exactly what the ORM would write: SQLite's datetime text format,
+booleans), and hands all rows to the DBAPI cursor's executemany in one call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Connection, Dialect, Table
+from sqlalchemy.types import TypeEngine
+
+from touchbase.agent.pipeline.models import UTCDateTime
+
+
+def _sqlite_utc(value: datetime | None) -> str | None:
+    """UTCDateTime's stored form on SQLite, in one step: the text SQLAlchemy writes (naive UTC,
+    microseconds always present), so stored values compare and sort as the ORM expects."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the store; every timestamp must be aware")
+    v = value.astimezone(UTC)
+    return (
+        f"{v.year:04d}-{v.month:02d}-{v.day:02d} "
+        f"{v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}"
+    )
+
+
+def _processor(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    if dialect.name == "sqlite":
+        if isinstance(type_, UTCDateTime):
+            return _sqlite_utc
+        if isinstance(type_, Boolean):
+            return None  # the sqlite3 module stores bools as 0 / 1 itself
+    return type_.dialect_impl(dialect).bind_processor(dialect)
+
+
+def bulk_insert(
+    connection: Connection,
+    table: Table,
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    skip_conflicts_on: Sequence[str] = (),
+) -> None:
+    """INSERT `rows` (tuples in the order of `names`) into `table` with one executemany.
+
+    `skip_conflicts_on` names a unique key: a row that collides with a stored one on it is left
+    out (ON CONFLICT DO NOTHING, which SQLite and PostgreSQL both speak).
+    """
+    if not rows:
+        return
+    dialect = connection.dialect
+    processors = [_processor(table.c[name].type, dialect) for name in names]
+    quote = dialect.identifier_preparer.quote
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+        f"VALUES ({', '.join([mark] * len(names))})"
+    )
+    if skip_conflicts_on:
+        sql += f" ON CONFLICT ({', '.join(quote(n) for n in skip_conflicts_on)}) DO NOTHING"
+    active = [(i, p) for i, p in enumerate(processors) if p is not None]
+    if active:
+        last: dict[int, tuple[Any, Any]] = {}
+        converted: list[tuple[Any, ...]] = []
+        for row in rows:
+            item = list(row)
+            for i, process in active:
+                value = item[i]
+                if value is None:
+                    continue
+                previous = last.get(i)
+                # A page's rows share values such as their stored_at: convert each once.
+                if previous is not None and previous[0] is value:
+                    item[i] = previous[1]
+                else:
+                    item[i] = process(value)
+                    last[i] = (value, item[i])
+            converted.append(tuple(item))
+        rows = converted
+    connection.exec_driver_sql(sql, rows if isinstance(rows, list) else list(rows))

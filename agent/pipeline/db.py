@@ -1,0 +1,120 @@
+"""Opening the database: engine settings per dialect, and migrating it to the current schema.
+
+SQLite (the embedded default) runs in WAL mode with a busy timeout, so the review page can read
+while the daemon writes; PostgreSQL is taken by URL. The app migrates the database itself on start
+with Alembic; a database newer than this code is refused with advice instead of being touched.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from touchbase.agent.errors import UserError
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).with_name("migrations")
+# SQLite waits this long for another writer (the daemon, an import) before "database is locked".
+BUSY_TIMEOUT_MS = 30_000
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`, tuned per dialect. Raises UserError for a URL that cannot work."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise UserError(
+            f"the database URL {url!r} is not a SQLAlchemy URL",
+            advice="use e.g. sqlite:////path/to/touchbase.db or "
+            "postgresql+psycopg://user@host/dbname",
+        ) from exc
+    kwargs: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000}
+    else:
+        kwargs["pool_pre_ping"] = True
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except (NoSuchModuleError, ModuleNotFoundError) as exc:
+        raise UserError(
+            f"no driver for the database URL {parsed.render_as_string(hide_password=True)}",
+            advice="for PostgreSQL install touchbase[postgres] (psycopg 3) and use "
+            "postgresql+psycopg://...",
+        ) from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # NORMAL is durable across application crashes in WAL mode; only power loss can drop the
+    # last transactions, which then simply sync again (a page and its cursor stay together).
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    # Checkpoint the WAL every ~40 MB instead of every 4 MB: each checkpoint syncs the database
+    # file, and at the default an import spent a third of its time in them (BENCHMARKS.md).
+    # The WAL is truncated back to 64 MB after a checkpoint so it never stays large.
+    cursor.execute("PRAGMA wal_autocheckpoint=10000")
+    cursor.execute(f"PRAGMA journal_size_limit={64 * 1024 * 1024}")
+    # 64 MB of page cache (the default is 2 MB) keeps the participant indexes in memory
+    # while a page of records is inserted.
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision; refuse a database from a newer touchbase."""
+    config = alembic_config(engine)
+    script = ScriptDirectory.from_config(config)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_heads()
+    except OperationalError as exc:
+        raise UserError(
+            f"cannot open the database: {exc.orig}",
+            advice="check the --db URL / TOUCHBASE_DB, that the server runs and you may log in",
+        ) from exc
+    known = {rev.revision for rev in script.walk_revisions()}
+    unknown = [rev for rev in current if rev not in known]
+    if unknown:
+        raise UserError(
+            f"the database was written by a newer touchbase (schema {', '.join(unknown)})",
+            advice="upgrade touchbase, or point --db at another database",
+        )
+    if set(current) != set(script.get_heads()):
+        log.info("migrating database schema from %s to %s", current, script.get_heads())
+        command.upgrade(config, "head")
+
+
+def open_database(url: str) -> sessionmaker[Session]:
+    """Engine + migrations + a session factory: what every command starts with."""
+    engine = make_engine(url)
+    migrate(engine)
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,278 @@
+"""The database schema as typed SQLAlchemy models. Alembic migrations (agent/migrations) follow it.
+
+Timestamps are stored as UTC and always come back timezone-aware (UTCDateTime), on SQLite too.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC in, aware UTC out. SQLite keeps no zone, so it is stored naive-UTC and restored."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; every timestamp must be aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, str: String(255)}
+
+
+class Account(Base):
+    """One configured source. `type` names its connector (files, imap, gmail, gcal, graph...)."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(unique=True)
+    type: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+    # Daemon bookkeeping: why the account is failing, since when, and when to try again.
+    failing_since: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None]
+    # Leases let several workers share a PostgreSQL store without a home-made queue.
+    lease_owner: Mapped[str | None] = mapped_column(String(120))
+    lease_until: Mapped[datetime | None]
+
+
+class Cursor(Base):
+    """An account's resume point, written in the same transaction as the page that carried it."""
+
+    __tablename__ = "cursors"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
+class InteractionRow(Base):
+    """One message or meeting, metadata only. Unique on (account, source_id)."""
+
+    __tablename__ = "interactions"
+    __table_args__ = (
+        UniqueConstraint("account_id", "source_id", name="uq_interactions_account_source"),
+        Index("ix_interactions_occurred_at", "occurred_at"),
+        Index("ix_interactions_message_id", "message_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    source_id: Mapped[str] = mapped_column(String(512))
+    kind: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    subject: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(998))  # RFC 5322 line limit
+    in_reply_to: Mapped[str | None] = mapped_column(String(998))
+    references: Mapped[str | None] = mapped_column(Text)  # space-separated <ids>
+    thread_id: Mapped[str | None] = mapped_column(String(255))
+    folder: Mapped[str | None]
+    flags: Mapped[str] = mapped_column(String(255), default="")  # sorted, comma-separated
+    removed_at: Mapped[datetime | None]  # the provider tombstoned it; the contact still happened
+    stored_at: Mapped[datetime]
+    # A hash of everything above that a provider can change (a meeting moved or cancelled): a
+    # record seen again with another digest is updated in place, with the same digest skipped.
+    digest: Mapped[str] = mapped_column(String(40), default="")
+    # The participants again as one text (agent/history.py encode_parties), so loading every
+    # interaction for the rules is one query with no join; NULL: read the participants table.
+    parties: Mapped[str | None] = mapped_column(Text)
+
+    participants: Mapped[list[ParticipantRow]] = relationship(
+        back_populates="interaction", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ParticipantRow(Base):
+    """An address on an interaction with its role (from/to/cc/bcc/organizer/attendee)."""
+
+    __tablename__ = "participants"
+    __table_args__ = (
+        Index("ix_participants_address", "address"),
+        Index("ix_participants_interaction", "interaction_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(String(320))  # RFC 5321 maximum
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(255), default="")
+    response: Mapped[str | None] = mapped_column(String(16))
+    resource: Mapped[bool] = mapped_column(Boolean, default=False)
+    optional: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_self: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    interaction: Mapped[InteractionRow] = relationship(back_populates="participants")
+
+
+class Person(Base):
+    """A human the owner deals with, and the owner's settings for them."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    never_draft: Mapped[bool] = mapped_column(Boolean, default=False)
+    cadence_days: Mapped[int | None] = mapped_column(Integer)
+    snoozed_until: Mapped[datetime | None]
+    birthday: Mapped[date | None] = mapped_column(Date)
+    work_anniversary: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime]
+
+    addresses: Mapped[list[PersonAddress]] = relationship(
+        back_populates="person", cascade="all, delete-orphan"
+    )
+
+
+class PersonAddress(Base):
+    """An address belongs to at most one person (explicit merges and imported contacts)."""
+
+    __tablename__ = "person_addresses"
+
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(40), default="seen")  # seen, contacts, merge
+
+    person: Mapped[Person] = relationship(back_populates="addresses")
+
+
+class MergeSuggestion(Base):
+    """Two addresses that look like one person; merged only when the owner approves."""
+
+    __tablename__ = "merge_suggestions"
+    __table_args__ = (UniqueConstraint("address_a", "address_b", name="uq_merge_pair"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address_a: Mapped[str] = mapped_column(String(320))
+    address_b: Mapped[str] = mapped_column(String(320))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending/merged/declined
+    created_at: Mapped[datetime]
+
+
+class Draft(Base):
+    """A proposed email: pending -> approved -> pushed -> sent, or rejected / snoozed / expired."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (Index("ix_drafts_status", "status"), Index("ix_drafts_person", "person_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    to_addresses: Mapped[str] = mapped_column(Text)  # JSON list of "Name <address>"
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    reasons: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of sentences
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    in_reply_to: Mapped[str | None] = mapped_column(String(998))
+    references: Mapped[str | None] = mapped_column(Text)
+    thread_id: Mapped[str | None] = mapped_column(String(255))
+    reply_to_source_id: Mapped[str | None] = mapped_column(String(512))
+    edited: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_at: Mapped[datetime | None]
+    snoozed_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    pushed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    provider_draft_id: Mapped[str | None] = mapped_column(String(255))
+
+
+class Outbox(Base):
+    """Each push attempt of a draft, keyed so that a push is never duplicated."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending/pushed/failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    provider_id: Mapped[str | None] = mapped_column(String(255))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SyncRun(Base):
+    """One pull of one account: what it stored, skipped and quarantined, and how it ended."""
+
+    __tablename__ = "sync_runs"
+    __table_args__ = (Index("ix_sync_runs_account", "account_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running/ok/failed/auth
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    stored: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    removed: Mapped[int] = mapped_column(Integer, default=0)
+    resyncs: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class QuarantinedRecord(Base):
+    """A record a connector could not use, with the reason; counted and shown, never lost."""
+
+    __tablename__ = "quarantine"
+    __table_args__ = (
+        UniqueConstraint("account_id", "source_id", name="uq_quarantine_account_source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    source_id: Mapped[str] = mapped_column(String(1024))
+    reason: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+
+
+class AppState(Base):
+    """Small install-wide values: the review page's secret, the schema's own notes."""
+
+    __tablename__ = "app_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

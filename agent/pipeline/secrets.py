@@ -1,0 +1,141 @@
+"""Where an account's secrets live: the OS keyring, or files only the owner can read.
+
+A secret the configuration references explicitly (`password = { command = "pass show mail" }`)
+is read from there; anything a connector stores by itself (a refresh token, msal's token cache)
+goes to the keyring when one works here, else to an owner-only file (0600 in a 0700 folder).
+Values never reach a log or an error message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shlex
+import stat
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+from touchbase.agent.errors import UserError
+from touchbase.agent.pipeline.config import SecretRef
+
+log = logging.getLogger(__name__)
+SERVICE = "touchbase"
+COMMAND_TIMEOUT = 30  # a password manager waiting for a PIN should not hang the daemon forever
+
+
+def keyring_usable() -> bool:
+    """True when a real keyring backend is configured (not keyring's 'fail' or 'null' ones)."""
+    if os.environ.get("TOUCHBASE_SECRETS") == "file":
+        return False
+    try:
+        import keyring
+        from keyring.backends import fail
+
+        backend = keyring.get_keyring()
+    except Exception:  # keyring's backends raise assorted errors on headless machines
+        return False
+    name = type(backend).__module__
+    return not isinstance(backend, fail.Keyring) and "null" not in name and backend.priority > 0
+
+
+def read_owner_only(path: Path) -> str:
+    """A secret file's text, refused when anyone but the owner may read it."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise UserError(f"the secret file {path} does not exist") from None
+    if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise UserError(
+            f"the secret file {path} can be read by other users",
+            advice=f"run: chmod 600 {shlex.quote(str(path))}",
+        )
+    return path.read_text(encoding="utf-8").strip()
+
+
+def write_owner_only(path: Path, value: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(value)
+    os.replace(tmp, path)  # atomic: a crash never leaves half a token cache
+
+
+class AccountSecrets:
+    """The Secrets protocol (connectors/base.py) for one account."""
+
+    def __init__(self, account: str, refs: Mapping[str, SecretRef], folder: Path) -> None:
+        self.account = account
+        self.refs = refs
+        self.folder = folder  # the owner-only fallback, <data dir>/secrets/<account>
+
+    def get(self, name: str) -> str | None:
+        ref = self.refs.get(name)
+        if ref is not None:
+            return self._read(ref, name)
+        if keyring_usable():
+            import keyring
+
+            return keyring.get_password(SERVICE, f"{self.account}:{name}")
+        path = self.folder / name
+        return read_owner_only(path) if path.exists() else None
+
+    def set(self, name: str, value: str) -> None:
+        ref = self.refs.get(name)
+        if ref is not None and ref.kind in ("command", "env"):
+            raise UserError(
+                f"account {self.account}: {name} comes from a {ref.kind}, which touchbase cannot "
+                "write to",
+                advice=f"store it there yourself, or point {name} at a keyring entry or a file",
+            )
+        if ref is not None and ref.kind == "file":
+            write_owner_only(Path(ref.where).expanduser(), value)
+            return
+        if ref is not None or keyring_usable():
+            import keyring
+
+            service, user = _keyring_place(ref, self.account, name)
+            keyring.set_password(service, user, value)
+            return
+        write_owner_only(self.folder / name, value)
+
+    def _read(self, ref: SecretRef, name: str) -> str | None:
+        what = f"account {self.account}: {name}"
+        if ref.kind == "env":
+            value = os.environ.get(ref.where)
+            if value is None:
+                raise UserError(f"{what}: the environment variable {ref.where} is not set")
+            return value
+        if ref.kind == "file":
+            return read_owner_only(Path(ref.where).expanduser())
+        if ref.kind == "command":
+            try:
+                done = subprocess.run(
+                    shlex.split(ref.where),
+                    capture_output=True,
+                    text=True,
+                    timeout=COMMAND_TIMEOUT,
+                    check=False,
+                )
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                raise UserError(
+                    f"{what}: the command could not run ({type(exc).__name__})"
+                ) from None
+            if done.returncode != 0:
+                # stderr may echo the secret in a badly written helper: show only the exit code.
+                raise UserError(f"{what}: the command exited with status {done.returncode}")
+            lines = done.stdout.splitlines()
+            return lines[0] if lines else ""
+        import keyring
+
+        service, user = _keyring_place(ref, self.account, name)
+        return keyring.get_password(service, user)
+
+
+def _keyring_place(ref: SecretRef | None, account: str, name: str) -> tuple[str, str]:
+    """keyring = "service/user" names both; a bare word is the service, user = account:name."""
+    if ref is None:
+        return SERVICE, f"{account}:{name}"
+    service, _, user = ref.where.partition("/")
+    return service, user or f"{account}:{name}"

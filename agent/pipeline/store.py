@@ -1,0 +1,349 @@
+"""Writing what connectors pull: a page and its cursor in one transaction, nothing doubled.
+
+This is the heart of "nothing lost, nothing doubled" (DESIGN.md contract 1): `save_page` inserts
+the page's new interactions (unique on account + source id, so a page seen twice stores nothing
+the second time), its quarantined records and tombstones, the sync run's counters and the new
+cursor, all in one transaction. Kill the process anywhere: either all of a page is stored with its
+cursor, or none of it is and the next pull repeats it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from touchbase.agent.pipeline.bulk import bulk_insert
+from touchbase.agent.pipeline.history import encode_parties
+from touchbase.agent.pipeline.models import (
+    Account,
+    Cursor,
+    InteractionRow,
+    ParticipantRow,
+    QuarantinedRecord,
+    SyncRun,
+)
+from touchbase.connectors.base import InteractionRecord as Record
+from touchbase.connectors.base import Kind, Page, Response, Role
+
+INTERACTIONS: Table = InteractionRow.__table__  # type: ignore[assignment]
+PARTICIPANTS: Table = ParticipantRow.__table__  # type: ignore[assignment]
+# SQLite allows 32,766 bound parameters per statement; IN lists stay well below that.
+_IN_CHUNK = 900
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """What storing one page did."""
+
+    stored: int
+    updated: int
+    duplicates: int
+    quarantined: int
+    removed: int
+
+
+class Store:
+    """The sync side of the database. One instance per process; sessions are short."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def ensure_account(self, name: str, type_: str, now: datetime) -> int:
+        """The id of the account called `name`, created on first use."""
+        with self.sessions.begin() as session:
+            account = session.scalar(select(Account).where(Account.name == name))
+            if account is None:
+                account = Account(name=name, type=type_, created_at=now)
+                session.add(account)
+                session.flush()
+            elif account.type != type_:
+                account.type = type_
+            return account.id
+
+    def cursor(self, account_id: int) -> str | None:
+        with self.sessions() as session:
+            return session.scalar(select(Cursor.value).where(Cursor.account_id == account_id))
+
+    def start_run(self, account_id: int, now: datetime) -> int:
+        with self.sessions.begin() as session:
+            run = SyncRun(account_id=account_id, started_at=now, status="running")
+            session.add(run)
+            session.flush()
+            return run.id
+
+    def finish_run(self, run_id: int, status: str, now: datetime, error: str | None = None) -> None:
+        with self.sessions.begin() as session:
+            session.execute(
+                update(SyncRun)
+                .where(SyncRun.id == run_id)
+                .values(status=status, finished_at=now, error=error)
+            )
+
+    def save_page(self, account_id: int, run_id: int, page: Page, now: datetime) -> PageResult:
+        """Store a page and its cursor atomically; return what was new."""
+        with self.sessions.begin() as session:
+            connection = session.connection()
+            stored, updated, duplicates = _store_interactions(
+                connection, account_id, page.interactions, now
+            )
+            quarantined = _quarantine(connection, account_id, page, now)
+            removed = _tombstone(connection, account_id, page.removed, now)
+            if page.cursor is not None:
+                _set_cursor(connection, account_id, page.cursor, now)
+            connection.execute(
+                update(SyncRun)
+                .where(SyncRun.id == run_id)
+                .values(
+                    pages=SyncRun.pages + 1,
+                    stored=SyncRun.stored + stored,
+                    updated=SyncRun.updated + updated,
+                    duplicates=SyncRun.duplicates + duplicates,
+                    quarantined=SyncRun.quarantined + quarantined,
+                    removed=SyncRun.removed + removed,
+                    resyncs=SyncRun.resyncs + (1 if page.resync else 0),
+                )
+            )
+        return PageResult(stored, updated, duplicates, quarantined, removed)
+
+
+def _existing(
+    connection: Connection, column: Any, account_id: int, keys: Sequence[str], *extra: Any
+) -> dict[str, tuple[Any, ...]]:
+    """The rows of this account among `keys`: key -> the `extra` columns' values."""
+    found: dict[str, tuple[Any, ...]] = {}
+    for start in range(0, len(keys), _IN_CHUNK):
+        chunk = keys[start : start + _IN_CHUNK]
+        rows = connection.execute(
+            select(column, *extra).where(column.table.c.account_id == account_id, column.in_(chunk))
+        )
+        found.update((row[0], tuple(row[1:])) for row in rows)
+    return found
+
+
+def digest(record: Record) -> str:
+    """A stable hash of what a provider may change about a record, for meetings.
+
+    A meeting is rescheduled, cancelled, re-attended; a message, once written, is not (a move
+    between folders keeps its source id and is the same interaction). So mail carries no digest
+    and is never rewritten, which keeps the import's hot path free of hashing.
+    """
+    if record.kind is not Kind.MEETING:
+        return ""
+    parts = [
+        record.kind.value,
+        record.occurred_at.isoformat(),
+        record.ended_at.isoformat() if record.ended_at else "",
+        record.subject or "",
+        record.message_id or "",
+        record.in_reply_to or "",
+        " ".join(record.references),
+        record.thread_id or "",
+        record.folder or "",
+        ",".join(sorted(f.value for f in record.flags)),
+    ]
+    parts += [
+        f"{p.address}|{p.role.value}|{p.name}|{p.response or ''}|{p.resource:d}{p.optional:d}"
+        f"{p.is_self:d}"
+        for p in record.participants
+    ]
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+ROW_COLUMNS = (
+    "account_id", "source_id", "kind", "occurred_at", "ended_at", "subject", "message_id",
+    "in_reply_to", "references", "thread_id", "folder", "flags", "removed_at", "stored_at",
+    "digest", "parties",
+)  # fmt: skip
+PARTY_COLUMNS = (
+    "interaction_id", "address", "role", "name", "response", "resource", "optional", "is_self",
+)  # fmt: skip
+_VALUE: dict[Any, str] = {e: e.value for enum in (Kind, Role, Response) for e in enum}
+
+
+def _row(account_id: int, r: Record, now: datetime) -> tuple[Any, ...]:
+    """An interactions row in ROW_COLUMNS order (plain str for enums: drivers differ on them)."""
+    return (
+        account_id,
+        r.source_id,
+        _VALUE[r.kind],
+        r.occurred_at,
+        r.ended_at,
+        r.subject,
+        r.message_id,
+        r.in_reply_to,
+        " ".join(r.references) or None,
+        r.thread_id,
+        r.folder,
+        ",".join(sorted(f.value for f in r.flags)) if r.flags else "",
+        None,
+        now,
+        digest(r),
+        encode_parties(r.participants),
+    )
+
+
+def _participant_rows(pairs: Iterable[tuple[int, Record]]) -> list[tuple[Any, ...]]:
+    value = _VALUE
+    return [
+        (
+            interaction_id,
+            p.address,
+            value[p.role],
+            p.name,
+            value[p.response] if p.response else None,
+            p.resource,
+            p.optional,
+            p.is_self,
+        )
+        for interaction_id, record in pairs
+        for p in record.participants
+    ]
+
+
+def _store_interactions(
+    connection: Connection, account_id: int, records: Iterable[Record], now: datetime
+) -> tuple[int, int, int]:
+    """Insert new records, update changed ones; return (stored, updated, unchanged)."""
+    unique: dict[str, Record] = {}
+    total = 0
+    for record in records:
+        total += 1
+        unique[record.source_id] = record  # a later copy in the same page is the fresher one
+    if not unique:
+        return 0, 0, total
+    # Mail never changes once written (no digest): insert it all, let the unique key drop what
+    # is stored already, and learn the new rows' ids from one range scan. Meetings may have
+    # changed, so they are looked up first and updated in place when their digest differs.
+    mail = [r for r in unique.values() if r.kind is not Kind.MEETING]
+    meetings = [r for r in unique.values() if r.kind is Kind.MEETING]
+    stored = _insert_new(connection, account_id, mail, now) if mail else 0
+    new_meetings, changed = _sort_meetings(connection, account_id, meetings)
+    if new_meetings:
+        stored += _insert_new(connection, account_id, new_meetings, now)
+    for row_id, record in changed:
+        values = dict(zip(ROW_COLUMNS, _row(account_id, record, now), strict=True))
+        del values["stored_at"], values["account_id"], values["source_id"]
+        connection.execute(
+            update(InteractionRow).where(InteractionRow.id == row_id).values(**values)
+        )
+        connection.execute(delete(ParticipantRow).where(ParticipantRow.interaction_id == row_id))
+        participants = _participant_rows([(row_id, record)])
+        bulk_insert(connection, PARTICIPANTS, PARTY_COLUMNS, participants)
+    return stored, len(changed), total - stored - len(changed)
+
+
+def _sort_meetings(
+    connection: Connection, account_id: int, meetings: list[Record]
+) -> tuple[list[Record], list[tuple[int, Record]]]:
+    """The meetings not stored yet, and the stored ones whose digest changed (with their ids)."""
+    if not meetings:
+        return [], []
+    by_key = {r.source_id: r for r in meetings}
+    seen = _existing(
+        connection, InteractionRow.source_id, account_id, list(by_key), InteractionRow.id,
+        InteractionRow.digest,
+    )  # fmt: skip
+    new = [r for key, r in by_key.items() if key not in seen]
+    changed = [
+        (row_id, by_key[key])
+        for key, (row_id, old_digest) in seen.items()
+        if digest(by_key[key]) != old_digest
+    ]
+    return new, changed
+
+
+def _insert_new(
+    connection: Connection, account_id: int, records: list[Record], now: datetime
+) -> int:
+    """Insert the records not stored yet, with their participants; return how many were new.
+
+    The rows inserted are the account's rows above the highest id before the insert: the
+    account has one writer at a time (the instance lock, or the sync lease), and this
+    transaction holds the database's write lock from its first insert on.
+    """
+    before = connection.execute(select(func.max(InteractionRow.id))).scalar() or 0
+    rows = [_row(account_id, r, now) for r in records]
+    bulk_insert(
+        connection, INTERACTIONS, ROW_COLUMNS, rows, skip_conflicts_on=("account_id", "source_id")
+    )
+    ids = dict(
+        connection.execute(
+            select(InteractionRow.source_id, InteractionRow.id).where(
+                InteractionRow.id > before, InteractionRow.account_id == account_id
+            )
+        ).all()
+    )
+    if ids:
+        participants = _participant_rows(
+            (ids[r.source_id], r) for r in records if r.source_id in ids
+        )
+        bulk_insert(connection, PARTICIPANTS, PARTY_COLUMNS, participants)
+    return len(ids)
+
+
+def _quarantine(connection: Connection, account_id: int, page: Page, now: datetime) -> int:
+    if not page.quarantined:
+        return 0
+    reasons = {q.source_id: q.reason for q in page.quarantined}
+    seen = set(_existing(connection, QuarantinedRecord.source_id, account_id, list(reasons)))
+    for source_id in seen:
+        connection.execute(
+            update(QuarantinedRecord)
+            .where(
+                QuarantinedRecord.account_id == account_id,
+                QuarantinedRecord.source_id == source_id,
+            )
+            .values(last_seen=now, reason=reasons[source_id])
+        )
+    new = [
+        {
+            "account_id": account_id,
+            "source_id": key,
+            "reason": reason,
+            "first_seen": now,
+            "last_seen": now,
+        }
+        for key, reason in reasons.items()
+        if key not in seen
+    ]
+    if new:
+        connection.execute(insert(QuarantinedRecord), new)
+    return len(reasons)
+
+
+def _tombstone(
+    connection: Connection, account_id: int, source_ids: list[str], now: datetime
+) -> int:
+    removed = 0
+    for start in range(0, len(source_ids), _IN_CHUNK):
+        result = connection.execute(
+            update(InteractionRow)
+            .where(
+                InteractionRow.account_id == account_id,
+                InteractionRow.source_id.in_(source_ids[start : start + _IN_CHUNK]),
+                InteractionRow.removed_at.is_(None),
+            )
+            .values(removed_at=now)
+        )
+        removed += result.rowcount
+    return removed
+
+
+def _set_cursor(connection: Connection, account_id: int, value: str, now: datetime) -> None:
+    result = connection.execute(
+        update(Cursor).where(Cursor.account_id == account_id).values(value=value, updated_at=now)
+    )
+    if result.rowcount == 0:
+        connection.execute(
+            insert(Cursor).values(account_id=account_id, value=value, updated_at=now)
+        )
+
+
+def count_interactions(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(InteractionRow)) or 0

@@ -1,0 +1,1 @@
+"""Gmail and Google Calendar through google-api-python-client: metadata only, batched."""

@@ -1,0 +1,1 @@
+"""Any IMAP server: header-only sync with exact per-folder cursors, and drafts by APPEND."""

@@ -1,0 +1,109 @@
+"""The layout the design promises: one installed namespace, and imports that point one way.
+
+docs/architecture.md draws the same rules; these tests keep it true.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+TOPS = ("agent", "connectors", "rules")
+
+
+def _modules() -> list[tuple[str, Path]]:
+    """(installed module name, file) for every module of the three folders."""
+    found = []
+    for top in TOPS:
+        for path in sorted((REPO / top).rglob("*.py")):
+            parts = path.relative_to(REPO).with_suffix("").parts
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            found.append(("touchbase." + ".".join(parts), path))
+    return found
+
+
+def _imports(path: Path) -> list[str]:
+    """Every module `path` imports, absolute (relative imports are not used here)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, f"{path}: relative import"
+            names += [node.module or ""]
+    return names
+
+
+def test_every_package_is_installed() -> None:
+    """pyproject lists each package by hand (package-dir maps the folders under touchbase.):
+    a new folder with an __init__.py must be listed, or a wheel would leave it out."""
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(config["tool"]["setuptools"]["packages"])
+    folders = {
+        "touchbase." + ".".join(init.parent.relative_to(REPO).parts)
+        for top in TOPS
+        for init in (REPO / top).rglob("__init__.py")
+    }
+    assert folders - listed == set(), "add these to [tool.setuptools] packages"
+
+
+def test_imports_name_the_namespace_and_point_one_way() -> None:
+    """Code imports touchbase.agent / .connectors / .rules, never the bare folder names (which
+    would load a second copy of a module); rules/ imports neither of the others; connectors/
+    never imports agent/."""
+    wrong = []
+    for module, path in _modules():
+        for name in _imports(path):
+            bare = name.split(".")[0] in TOPS
+            upward = module.startswith("touchbase.rules") and name.startswith(
+                ("touchbase.agent", "touchbase.connectors")
+            )
+            upward |= module.startswith("touchbase.connectors") and name.startswith(
+                "touchbase.agent"
+            )
+            if bare or upward:
+                wrong.append(f"{module} imports {name}")
+    assert wrong == []
+
+
+def test_installing_adds_no_top_level_agent_or_rules(tmp_path: Path) -> None:
+    """Outside the repository (whose folders pytest puts on sys.path), only touchbase exists."""
+    code = (
+        "import importlib.util as u;"
+        "print([n for n in ('agent', 'connectors', 'rules') if u.find_spec(n)],"
+        " u.find_spec('touchbase.rules.decide') is not None)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True
+    )
+    assert out.stdout.split() == ["[]", "True"]
+
+
+def test_the_wheel_carries_the_code_and_every_data_file(tmp_path: Path) -> None:
+    """A real install (not the editable one the tests run from) has the templates, migrations,
+    the starter configuration and the shipped policy: package-data globs are easy to get wrong."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(REPO)],
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
+    )
+    (wheel,) = tmp_path.glob("touchbase-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {
+        "touchbase/" + str(path.relative_to(REPO))
+        for top in TOPS
+        for path in (REPO / top).rglob("*")
+        if path.is_file()
+        and path.suffix in (".py", ".j2", ".html", ".css", ".toml", ".mako")
+        and "__pycache__" not in path.parts
+    }
+    assert shipped - names == set()
+    assert not any(n.split("/")[0] in TOPS for n in names)
