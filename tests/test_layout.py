@@ -6,6 +6,7 @@ docs/architecture.md draws the same rules; these tests keep it true.
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -89,11 +90,16 @@ def test_installing_adds_no_top_level_agent_or_rules(tmp_path: Path) -> None:
 def test_the_wheel_carries_the_code_and_every_data_file(tmp_path: Path) -> None:
     """A real install (not the editable one the tests run from) has the templates, migrations,
     the starter configuration and the shipped policy: package-data globs are easy to get wrong."""
+    source = tmp_path / "src"  # a copy: building in place would leave build/ in the checkout
+    ignore = shutil.ignore_patterns("__pycache__")
+    for top in TOPS:
+        shutil.copytree(REPO / top, source / top, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, source / name)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(REPO)],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(source)],
         check=True,
         capture_output=True,
-        cwd=tmp_path,
     )
     (wheel,) = tmp_path.glob("touchbase-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
