@@ -2,22 +2,28 @@
 
 For each contact the drafting rules are tried in order (thank-you, follow-up, congratulate,
 check-in); the first that matches proposes a draft. Holds then keep a proposal back (not a
-person, never-draft, an open draft, snoozed, an out-of-office reply, a meeting already
-scheduled), and pacing caps what is left (per run, per day). Before anything, the safety
-valve: an account that had history and now has none stops the whole plan.
+person, never-draft, an open draft, a recent rejection, snoozed, an out-of-office reply, a
+meeting already scheduled), and pacing caps what is left (per run, and per day counted from the
+owner's local midnight). Before anything, the safety valve: an account that had history and now
+has none stops the whole plan.
+
+The plan is final (DESIGN.md "plan, then act"): the step that acts renders exactly
+`Plan.decisions`, in their order, and decides nothing again. Everything a draft needs is on the
+Decision as data (the thread to answer, the meeting, the occasion, a usable topic), so nothing
+downstream has to search reason sentences.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from touchbase.rules.contacts import Contact
-from touchbase.rules.contacts_acc import Awaiting
+from touchbase.rules.contacts_acc import Awaiting, MeetingRef
 from touchbase.rules.dates import (
     KnownDate,
     add_business_days,
@@ -29,6 +35,7 @@ from touchbase.rules.dates import (
 )
 from touchbase.rules.policy import Policy
 from touchbase.rules.standing import Standing, assess
+from touchbase.rules.topics import usable_topic
 
 THANK_YOU, FOLLOW_UP, CONGRATULATE, CHECK_IN = "thank-you", "follow-up", "congratulate", "check-in"
 NUDGES = frozenset({FOLLOW_UP, CHECK_IN})  # what an out-of-office reply pauses
@@ -44,9 +51,13 @@ class Circumstances:
 
     `account_history`: account -> (interactions it had before its latest full sync, interactions
     it has now). An account that had some and now has none trips the safety valve.
+    `open_drafts` and `rejected` hold person keys and addresses (a draft to an address nobody
+    merged is keyed by it); `rejected` maps each to the latest time the owner rejected a draft.
+    `drafts_today` counts drafts created since the owner's local midnight.
     """
 
     open_drafts: frozenset[str] = frozenset()
+    rejected: Mapping[str, datetime] = field(default_factory=_empty)  # type: ignore[arg-type]
     snoozed: Mapping[str, datetime] = field(default_factory=_empty)  # type: ignore[arg-type]
     known_dates: Mapping[str, tuple[KnownDate, ...]] = field(default_factory=_empty)  # type: ignore[arg-type]
     drafts_today: int = 0
@@ -61,11 +72,34 @@ class ReplyTo(NamedTuple):
     thread_id: str | None
     account: str
     subject: str | None
+    at: datetime | None = None  # when the owner wrote it ("my note of 21 Dec")
+
+
+class Occasion(NamedTuple):
+    """What a congratulation is for: a known date's kind, the day, and how many years."""
+
+    kind: str  # "birthday", "work-anniversary", or the owner's own word
+    on: date
+    years: int | None = None
+
+
+class Topic(NamedTuple):
+    """A conversation a draft may name: text that reads as a topic (rules.topics), and when."""
+
+    text: str
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """Draft this for this person: `due` is when it became due (never after `now`)."""
+    """Draft this for this person: `due` is when it became due (never after `now`).
+
+    `address` is the one to write to (the one they use now). `name` is the best name known,
+    `name_guessed` when it only comes from an address like first.last@. `topic` is a
+    conversation worth naming, or None: then the draft must not need one. `suggest_call` says
+    whether offering a call fits the tie. `meeting` is the meeting a thank-you is for,
+    `occasion` what a congratulation is for, `reply_to` the thread a follow-up answers.
+    """
 
     person: str
     address: str
@@ -75,7 +109,13 @@ class Decision:
     reasons: tuple[str, ...]
     strength: float = 0.0  # the relationship's strength: stronger ones go first
     reply_to: ReplyTo | None = None
-    last_subject: str | None = None  # the last conversation, for a personal line
+    topic: Topic | None = None
+    name_guessed: bool = False
+    tier: str = ""
+    last_contact: datetime | None = None
+    meeting: MeetingRef | None = None
+    occasion: Occasion | None = None
+    suggest_call: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,11 +146,20 @@ class _Case(NamedTuple):
     circumstances: Circumstances
 
 
-_Proposal = tuple[datetime, tuple[str, ...], ReplyTo | None]
-_Rule = Callable[[_Case], _Proposal | None]
+class _Found(NamedTuple):
+    """What a drafting rule found: when it became due, why, and the data its draft needs."""
+
+    due: datetime
+    reasons: tuple[str, ...]
+    reply_to: ReplyTo | None = None
+    meeting: MeetingRef | None = None
+    occasion: Occasion | None = None
 
 
-def thank_you(case: _Case) -> _Proposal | None:
+_Rule = Callable[[_Case], _Found | None]
+
+
+def thank_you(case: _Case) -> _Found | None:
     """A counted meeting ended within `thank_you_window` and nothing was sent to them since."""
     meeting, contact, now = case.contact.last_meeting, case.contact, case.now
     if (
@@ -121,18 +170,18 @@ def thank_you(case: _Case) -> _Proposal | None:
     if contact.last_sent is not None and contact.last_sent >= meeting.ended_at:
         return None
     title = f' "{meeting.subject}"' if meeting.subject else ""
-    return (
+    return _Found(
         meeting.ended_at,
         (
             f"you met{title}, ended {show_minute(meeting.ended_at, case.zone)}",
             "you have not written to them since",
             f"thank-you window: {show_span(case.policy.thank_you_window)}",
         ),
-        None,
+        meeting=meeting,
     )
 
 
-def follow_up(case: _Case) -> _Proposal | None:
+def follow_up(case: _Case) -> _Found | None:
     """The owner wrote (To, a thread they started), no reply after `follow_up_after` business
     days, fewer than `max_follow_ups` follow-ups already sent in that thread, and the last
     message is younger than `follow_up_expires`."""
@@ -150,19 +199,20 @@ def follow_up(case: _Case) -> _Proposal | None:
         awaiting.thread_id,
         awaiting.account,
         awaiting.subject,
+        awaiting.last_at,
     )
-    return (
+    return _Found(
         due,
         (
             f"you wrote{title} on {show_day(awaiting.last_at, case.zone)}; no reply since",
             f"{policy.follow_up_after} business days passed on {show_day(due, case.zone)}",
             f"follow-ups sent in this thread: {awaiting.follow_ups} of {policy.max_follow_ups}",
         ),
-        reply,
+        reply_to=reply,
     )
 
 
-def congratulate(case: _Case) -> _Proposal | None:
+def congratulate(case: _Case) -> _Found | None:
     """A known date (birthday, work anniversary) falls within `congrats_window` days."""
     known = case.circumstances.known_dates.get(case.contact.person, ())
     today = case.now.astimezone(case.zone).date()
@@ -179,20 +229,21 @@ def congratulate(case: _Case) -> _Proposal | None:
     last_sent = case.contact.last_sent
     if last_sent is not None and last_sent >= start:
         return None  # already in touch around the date
-    years = f" ({day.year - item.year} years)" if item.year and day.year > item.year else ""
+    count = day.year - item.year if item.year and day.year > item.year else None
+    years = f" ({count} years)" if count else ""
     left = (day - today).days
     when = "today" if left == 0 else "tomorrow" if left == 1 else f"in {left} days"
-    return (
+    return _Found(
         start if start < case.now else case.now,
         (
             f"{item.kind} on {day.isoformat()}{years}, {when}",
             f"congratulations window: {show_span(window)}",
         ),
-        None,
+        occasion=Occasion(item.kind, day, count),
     )
 
 
-def check_in(case: _Case) -> _Proposal | None:
+def check_in(case: _Case) -> _Found | None:
     """`last_contact` is older than the cadence (and younger than `dormant_after`)."""
     standing, contact = case.standing, case.contact
     if standing.due is None or standing.due > case.now or contact.last_contact is None:
@@ -206,14 +257,13 @@ def check_in(case: _Case) -> _Proposal | None:
         "learned": f"learned from your rhythm, tier {standing.tier}",
         "tier-max": f"tier {standing.tier}, not enough history to learn a rhythm",
     }[standing.cadence_source]
-    return (
+    return _Found(
         standing.due,
         (
             f"last contact {show_day(contact.last_contact, case.zone)} ({what}{about})",
             f"cadence {show_span(standing.cadence)} ({source}, strength {standing.strength:.2f})",
             f"due since {show_day(standing.due, case.zone)}",
         ),
-        None,
     )
 
 
@@ -225,18 +275,32 @@ RULES: tuple[tuple[str, _Rule], ...] = (
 )
 
 
+def _keyed(table: Mapping[str, datetime] | frozenset[str], contact: Contact) -> list[str]:
+    """The keys of `table` that name this contact: its person key or any of its addresses."""
+    return [k for k in (contact.person, *contact.addresses) if k in table]
+
+
 def _hold(case: _Case, kind: str) -> tuple[str, str] | None:
     """The first hold that applies to a proposal of `kind`: (rule name, reason)."""
     contact, policy, now, zone = case.contact, case.policy, case.now, case.zone
+    circumstances = case.circumstances
     if contact.excluded is not None:
         return "not-a-person", f"{contact.address} is not a person ({contact.excluded})"
     if policy.never_draft & {contact.person, *contact.addresses}:
         return "never-draft", "set to never draft"
-    if contact.person in case.circumstances.open_drafts:
+    if _keyed(circumstances.open_drafts, contact):
         return "open-draft", "a draft for them is already open"
-    until = case.circumstances.snoozed.get(contact.person)
-    if until is not None and until > now:
-        return "snoozed", f"snoozed until {show_day(until, zone)}"
+    rejected = [circumstances.rejected[k] for k in _keyed(circumstances.rejected, contact)]
+    if rejected and now < max(rejected) + policy.rejection_pause:
+        until = max(rejected) + policy.rejection_pause
+        return (
+            "rejected",
+            f"you rejected a draft for them on {show_day(max(rejected), zone)}; "
+            f"not asked again before {show_day(until, zone)}",
+        )
+    snoozed = circumstances.snoozed.get(contact.person)
+    if snoozed is not None and snoozed > now:
+        return "snoozed", f"snoozed until {show_day(snoozed, zone)}"
     ooo = contact.last_auto_reply
     if kind in NUDGES and ooo is not None and now < ooo + policy.out_of_office_pause:
         return "out-of-office", f"out-of-office reply on {show_day(ooo, zone)}"
@@ -250,7 +314,8 @@ def evaluate(
 ) -> Decision | Held | None:
     """One person: the first matching rule's decision, a hold, or None (nothing due)."""
     zone = policy.zone
-    case = _Case(contact, assess(contact, policy, now), policy, now, zone, circumstances)
+    standing = assess(contact, policy, now)
+    case = _Case(contact, standing, policy, now, zone, circumstances)
     for kind, rule in RULES:
         found = rule(case)
         if found is None:
@@ -258,18 +323,25 @@ def evaluate(
         held = _hold(case, kind)
         if held is not None:
             return Held(contact.person, kind, held[0], held[1])
-        due, reasons, reply = found
-        name = contact.name or contact.address
+        topic = None
+        if contact.last_subject and contact.last_contact is not None:
+            text = usable_topic(contact.last_subject)
+            topic = Topic(text, contact.last_contact) if text else None
         return Decision(
-            contact.person,
-            contact.address,
-            name,
-            kind,
-            due,
-            reasons,
-            case.standing.strength,
-            reply,
-            contact.last_subject,
+            person=contact.person,
+            address=contact.address,
+            name=contact.name,
+            kind=kind,
+            due=found.due,
+            reasons=found.reasons,
+            strength=standing.strength,
+            reply_to=found.reply_to,
+            topic=topic,
+            tier=standing.tier,
+            last_contact=contact.last_contact,
+            meeting=found.meeting,
+            occasion=found.occasion,
+            suggest_call=False,
         )
     return None
 

@@ -57,6 +57,7 @@ class Policy:
     max_follow_ups: int
     follow_up_expires: timedelta
     out_of_office_pause: timedelta
+    rejection_pause: timedelta
     congrats_window: timedelta
     dormant_after: timedelta
     learned_factor: float
@@ -216,6 +217,7 @@ _FIELDS: dict[str, Callable[[str, Any], Any]] = {
     "max_follow_ups": _int,
     "follow_up_expires": _duration,
     "out_of_office_pause": _duration,
+    "rejection_pause": _duration,
     "congrats_window": _duration,
     "dormant_after": _duration,
     "learned_factor": _positive,

@@ -8,6 +8,7 @@ drafting and the daemon all come through here, so they always agree.
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -20,9 +21,11 @@ from sqlalchemy.orm import Session
 
 from touchbase.agent.errors import ConfigError
 from touchbase.agent.pipeline.config import Config
+from touchbase.agent.pipeline.drafts.lifecycle import split_recipient
 from touchbase.agent.pipeline.history import iter_interactions
 from touchbase.agent.pipeline.models import Account, Draft, Person, PersonAddress, SyncRun
 from touchbase.agent.pipeline.models import InteractionRow as Row
+from touchbase.rules.addresses import normalise
 from touchbase.rules.contacts import Contact, fold
 from touchbase.rules.dates import KnownDate
 from touchbase.rules.decide import Circumstances, Plan, decide
@@ -66,15 +69,25 @@ def identities(session: Session, me: Collection[str]) -> Identities:
 
 
 def circumstances(session: Session, policy: Policy, now: datetime) -> Circumstances:
-    open_drafts = {
-        person_key(pid)
-        for pid in session.scalars(
-            select(Draft.person_id).where(
-                Draft.status.in_(OPEN_DRAFT_STATES), Draft.person_id.is_not(None)
-            )
+    """What the rules need beyond interactions: open and rejected drafts (by person key and by
+    address, since a draft may go to an address nobody merged), snoozes, known dates, the
+    drafts made since the owner's local midnight, and each account's history."""
+    open_drafts: set[str] = set()
+    rejected: dict[str, datetime] = {}
+    for person_id, to, status, updated in session.execute(
+        select(Draft.person_id, Draft.to_addresses, Draft.status, Draft.updated_at).where(
+            Draft.status.in_((*OPEN_DRAFT_STATES, "rejected")), Draft.kind != "digest"
         )
-        if pid is not None
-    }
+    ):
+        keys = {normalise(split_recipient(r)[1]) for r in json.loads(to or "[]")}
+        if person_id is not None:
+            keys.add(person_key(person_id))
+        if status != "rejected":
+            open_drafts |= keys
+            continue
+        for key in keys:
+            if key not in rejected or updated > rejected[key]:
+                rejected[key] = updated
     snoozed: dict[str, datetime] = {}
     known: dict[str, tuple[KnownDate, ...]] = {}
     for person in session.scalars(
@@ -98,11 +111,16 @@ def circumstances(session: Session, policy: Policy, now: datetime) -> Circumstan
             known[key] = tuple(dates)
     midnight = now.astimezone(policy.zone).replace(hour=0, minute=0, second=0, microsecond=0)
     drafts_today = (
-        session.scalar(select(func.count()).select_from(Draft).where(Draft.created_at >= midnight))
+        session.scalar(
+            select(func.count())
+            .select_from(Draft)
+            .where(Draft.created_at >= midnight, Draft.kind != "digest")
+        )
         or 0
     )
     return Circumstances(
         open_drafts=frozenset(open_drafts),
+        rejected=rejected,
         snoozed=snoozed,
         known_dates=known,
         drafts_today=drafts_today,

@@ -25,7 +25,7 @@ def due_from_rules(config: Config, me: Callable[[], tuple[str, ...]]) -> DueProv
         result = evaluate(session, config, me(), now)
         ids = _person_ids(session)
         rows = [
-            DueRow(d.name, d.address, d.kind, d.due, d.reasons, ids.get(d.address))
+            DueRow(d.name or d.address, d.address, d.kind, d.due, d.reasons, ids.get(d.address))
             for d in result.plan.decisions
         ]
         proposed = {d.person for d in result.plan.decisions}

@@ -161,6 +161,27 @@ CASES = {
         "check-in",
         circumstances=Circumstances(snoozed={BOB: at(190)}),
     ),
+    "pacing: a rejected draft holds that person for rejection_pause": Case(
+        [sent(at(0), BOB)],
+        at(200),
+        None,
+        held="rejected",
+        circumstances=Circumstances(rejected={BOB: at(190)}),
+        reason=None,
+    ),
+    "pacing: after rejection_pause they may be asked again": Case(
+        [sent(at(0), BOB)],
+        at(200),
+        "check-in",
+        circumstances=Circumstances(rejected={BOB: at(180)}),
+    ),
+    "pacing: an open draft to one of their addresses counts as theirs": Case(
+        [sent(at(0), BOB)],
+        at(200),
+        None,
+        held="open-draft",
+        circumstances=Circumstances(open_drafts=frozenset({"p7", BOB})),
+    ),
     "pacing: never draft": Case(
         [sent(at(0), BOB)], at(200), None, held="never-draft", overrides={"never_draft": [BOB]}
     ),

@@ -94,7 +94,7 @@ def run(app: App) -> int:
                 "drafts": drafts,
                 "plan": [
                     {
-                        "person": d.name,
+                        "person": d.name or d.address,
                         "address": d.address,
                         "kind": d.kind,
                         "reasons": list(d.reasons),
@@ -109,7 +109,8 @@ def run(app: App) -> int:
     console.print(f"\n{len(result.contacts)} people; {len(due)} due for a check-in")
     table = Table("draft", "for", "why", title="What touchbase would draft now")
     for d in result.plan.decisions:
-        table.add_row(d.kind, escape(f"{d.name} <{d.address}>"), escape("; ".join(d.reasons)))
+        who = f"{d.name} <{d.address}>" if d.name else d.address
+        table.add_row(d.kind, escape(who), escape("; ".join(d.reasons)))
     console.print(table)
     if result.plan.stopped:
         console.print(f"[bold red]stopped:[/] {escape(result.plan.stopped)}")

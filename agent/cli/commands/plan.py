@@ -60,7 +60,7 @@ def run(app: App) -> int:
         table = Table("who", "draft", "due", "why")
         for d in plan.decisions:
             due = d.due.astimezone(result.policy.zone).date().isoformat()
-            who = d.name if d.name == d.address else f"{d.name} <{d.address}>"
+            who = f"{d.name} <{d.address}>" if d.name else d.address
             table.add_row(who, d.kind, due, "; ".join(d.reasons))
         console.print(table)
     if plan.held:

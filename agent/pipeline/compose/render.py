@@ -78,9 +78,9 @@ class Drafter:
         name = self.choose(request, sequence)
         topic = ""
         if self.me.keep_subjects:
-            topic = clean_subject(request.meeting_title or request.last.subject)
+            topic = clean_subject(request.meeting_title or request.topic or request.last.subject)
         zone = ZoneInfo(self.me.time_zone)
-        last_at = request.last.at
+        last_at = request.last_contact or request.last.at
         context = {
             "first_name": first_name(request.name, request.addresses),
             "name": header_text(request.name),

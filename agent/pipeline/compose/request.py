@@ -35,17 +35,31 @@ class LastConversation:
 
 @dataclass(frozen=True)
 class DraftRequest:
-    """One decision, as drafting sees it. `reasons` are sentences a person can read."""
+    """One decision, as drafting sees it. `reasons` are sentences a person can read.
+
+    `topic` is a conversation worth naming (already judged usable by rules.topics), or None:
+    then the draft must read well without one. `last` is the thread a follow-up answers.
+    `last_contact` is when they were last in touch (for "it has been ..."), `tier` how deep the
+    relationship is, `suggest_call` whether offering a call fits the tie.
+    """
 
     kind: DraftKind
     addresses: tuple[str, ...]  # the first is written to
     name: str = ""
+    name_guessed: bool = False  # the name only comes from an address like first.last@
     person_id: int | None = None
     reasons: tuple[str, ...] = ()
     due: datetime | None = None
     last: LastConversation = LastConversation()
+    topic: str | None = None
+    topic_at: datetime | None = None
+    last_contact: datetime | None = None
+    tier: str = ""
+    suggest_call: bool = False
     meeting_title: str | None = None
+    meeting_at: datetime | None = None
     occasion: str | None = None  # congratulate: "birthday", "work anniversary"...
+    occasion_years: int | None = None
 
     @property
     def person_key(self) -> str:

@@ -1,9 +1,7 @@
 """The adapter from the rules' decisions (rules/decide.py `Decision`) to DraftRequests.
 
-Kept apart so that drafting depends on the small DraftRequest, not on the rules' internals. A
-decision carries: person (key), address, name, kind, due, reasons, reply_to (interaction_id,
-message_id, thread_id, account, subject) for a follow-up, and last_subject. The thread's
-References and the provider's message id are read from the store by the interaction id.
+Kept apart so that drafting depends on the small DraftRequest, not on the rules' internals. The
+thread's References and the provider's message id are read from the store by the interaction id.
 """
 
 from __future__ import annotations
@@ -20,61 +18,63 @@ from touchbase.agent.pipeline.compose.request import DraftKind, DraftRequest, La
 from touchbase.agent.pipeline.config import Config
 from touchbase.agent.pipeline.drafts.create import CreateResult, Pacing
 from touchbase.agent.pipeline.models import Account, InteractionRow, PersonAddress
+from touchbase.rules.decide import Decision
 
 if TYPE_CHECKING:
     from touchbase.agent.app import App
 
 
-def request_from_decision(session: Session, decision: Any) -> DraftRequest:
-    """One DraftRequest from one rules Decision (duck-typed, so rules/ stays unimported here)."""
+def request_from_decision(session: Session, decision: Decision) -> DraftRequest:
+    """One DraftRequest from one rules Decision; a follow-up's thread (References, the
+    provider's message id) is read from the store by the interaction id."""
     kind = DraftKind(decision.kind)
-    address = str(decision.address).lower()
+    address = decision.address.lower()
     person_id = session.scalar(
         select(PersonAddress.person_id).where(PersonAddress.address == address)
     )
-    last = LastConversation(subject=getattr(decision, "last_subject", None))
-    reply = getattr(decision, "reply_to", None)
+    last = LastConversation()
+    reply = decision.reply_to
     if reply is not None:
         row = session.get(InteractionRow, reply.interaction_id)
-        account = reply.account
+        account: str | None = reply.account
         if row is not None and not account:
             account = session.scalar(select(Account.name).where(Account.id == row.account_id))
         last = LastConversation(
             subject=reply.subject or (row.subject if row else None),
-            at=row.occurred_at if row else None,
+            at=reply.at or (row.occurred_at if row else None),
             message_id=reply.message_id or (row.message_id if row else None),
             references=tuple((row.references or "").split()) if row else (),
             thread_id=reply.thread_id or (row.thread_id if row else None),
             source_id=row.source_id if row else None,
             account=account,
         )
-    meeting = None
-    if kind is DraftKind.THANK_YOU:
-        meeting = getattr(decision, "last_subject", None)
-    occasion = None
-    if kind is DraftKind.CONGRATULATE:
-        occasion = next(
-            (o for o in ("birthday", "work anniversary") if any(o in r for r in decision.reasons)),
-            None,
-        )
+    topic, meeting, occasion = decision.topic, decision.meeting, decision.occasion
     return DraftRequest(
         kind=kind,
         addresses=(address,),
-        name=str(decision.name or ""),
+        name=decision.name,
+        name_guessed=decision.name_guessed,
         person_id=person_id,
-        reasons=tuple(decision.reasons),
+        reasons=decision.reasons,
         due=decision.due,
         last=last,
-        meeting_title=meeting,
-        occasion=occasion,
+        topic=topic.text if topic else None,
+        topic_at=topic.at if topic else None,
+        last_contact=decision.last_contact,
+        tier=decision.tier,
+        suggest_call=decision.suggest_call,
+        meeting_title=meeting.subject if meeting else None,
+        meeting_at=meeting.ended_at if meeting else None,
+        occasion=occasion.kind.replace("-", " ") if occasion else None,
+        occasion_years=occasion.years if occasion else None,
     )
 
 
-def requests_from_decisions(session: Session, decisions: Iterable[Any]) -> list[DraftRequest]:
+def requests_from_decisions(session: Session, decisions: Iterable[Decision]) -> list[DraftRequest]:
     return [request_from_decision(session, d) for d in decisions]
 
 
-def current_decisions(app: App, now: datetime) -> list[Any]:
+def current_decisions(app: App, now: datetime) -> list[Decision]:
     """The rules' decisions at `now` (pipeline.evaluation); UserError when the plan stopped."""
     from touchbase.agent.pipeline.evaluation import evaluate
 
