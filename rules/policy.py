@@ -52,7 +52,15 @@ class Policy:
     max_meeting_size: int
     group_meeting_weight: float
     received_counts: str
+    relationship_min_sent: int
+    relationship_min_received: int
+    relationship_min_meetings: int
+    pinned: frozenset[str]
+    few_recipients: int
+    reply_owed_within: timedelta
     thank_you_window: timedelta
+    thank_you_for: str
+    occasional_gap: timedelta
     follow_up_after: int
     max_follow_ups: int
     follow_up_expires: timedelta
@@ -62,6 +70,8 @@ class Policy:
     dormant_after: timedelta
     learned_factor: float
     learned_min_gaps: int
+    offer_call: str
+    sensitive_topics: frozenset[str]
     max_drafts_per_run: int
     max_drafts_per_day: int
     cadence: Mapping[str, timedelta]
@@ -146,10 +156,15 @@ def _timezone(path: str, value: Any) -> str:
     return value
 
 
-def _received(path: str, value: Any) -> str:
-    if value not in ("never", "replies", "always"):
-        raise _where(path, f'expected one of "never", "replies", "always", got {value!r}')
+def _choice(path: str, value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        listed = ", ".join(f'"{c}"' for c in choices)
+        raise _where(path, f"expected one of {listed}, got {value!r}")
     return str(value)
+
+
+def _received(path: str, value: Any) -> str:
+    return _choice(path, value, ("never", "replies", "always"))
 
 
 def _table(path: str, value: Any) -> Mapping[str, Any]:
@@ -212,7 +227,15 @@ _FIELDS: dict[str, Callable[[str, Any], Any]] = {
     "max_meeting_size": _int,
     "group_meeting_weight": _fraction,
     "received_counts": _received,
+    "relationship_min_sent": _int,
+    "relationship_min_received": _int,
+    "relationship_min_meetings": _int,
+    "pinned": _addresses,
+    "few_recipients": _int,
+    "reply_owed_within": _duration,
     "thank_you_window": _duration,
+    "thank_you_for": lambda p, v: _choice(p, v, ("every", "occasional", "never")),
+    "occasional_gap": _duration,
     "follow_up_after": _int,
     "max_follow_ups": _int,
     "follow_up_expires": _duration,
@@ -222,6 +245,8 @@ _FIELDS: dict[str, Callable[[str, Any], Any]] = {
     "dormant_after": _duration,
     "learned_factor": _positive,
     "learned_min_gaps": _int,
+    "offer_call": lambda p, v: _choice(p, v, ("never", "met", "always")),
+    "sensitive_topics": lambda p, v: frozenset(w.strip().lower() for w in _strings(p, v)),
     "max_drafts_per_run": _int,
     "max_drafts_per_day": _int,
     "cadence": _cadence,
