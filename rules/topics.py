@@ -30,11 +30,14 @@ def clean_topic(subject: str | None) -> str:
         text = stripped
 
 
-def usable_topic(subject: str | None) -> str | None:
-    """The subject as a topic to name in a draft, or None when it does not read as one."""
+def usable_topic(subject: str | None, sensitive: frozenset[str] = frozenset()) -> str | None:
+    """The subject as a topic to name in a draft, or None when it does not read as one (or
+    holds one of the `sensitive` words)."""
     if not subject or is_forward_subject(subject):
         return None
     text = clean_topic(subject)
     if not text or len(text) > MAX_TOPIC:
+        return None
+    if sensitive and any(w in sensitive for w in re.findall(r"[a-z]+", text.lower())):
         return None
     return text
