@@ -1,43 +1,353 @@
 """Subject hygiene: whether a subject line reads as a topic a person would name in a message.
 
-A draft may refer to the last conversation ("about the Bishops Corner draw"), but only with
-words a person would use: no reply or forward markers, no list tags or URGENT-style shouting,
-nothing long, nothing that is a forward, a notice or a joke, and nothing sensitive. When no
-subject passes, `usable_topic` says None and the draft is written so that it needs no topic.
-Pure: text in, text (or None) out.
+A draft may refer to the last conversation ("my note of 21 December about Bishops Corner"), but
+only with words a person would use. `usable_topic` cleans a subject (reply and forward prefixes,
+[list tags], URGENT-style markers, trailing punctuation) and then refuses it when it reads as
+something else than a topic:
+
+- too long (over `MAX_TOPIC` characters: disclaimers, whole sentences, pasted reports);
+- a forward ("Fw:", "[Fwd: ...]", "(fwd)", "FYI"): it passed something on and asked nothing;
+- a notice: out of office, automatic replies, bounces, meeting invitations and answers, "please
+  print", system and IT notices, newsletters and marketing, surveys, reminders, mailing-list
+  patches and bug-tracker mail;
+- dated: a date, a weekday, "for June", "tomorrow", a time of day: the matter has passed by the
+  time a draft names it (and a dated subject is most often a periodic report);
+- a joke or chain mail: "!!", "??", ALL CAPS, "must have", "joke", "funny"...;
+- a greeting or a word with no content ("Hey", "Question", "Test", "Weekly 1:1"), a plan to meet
+  ("Lunch Friday?", "Coffee"), a question or a sentence ("Are you okay", "Call me ASAP");
+- a URL, an address, a file name, a ticket number, an amount of money, garbled text;
+- a sensitive word: the owner's list (policy `sensitive_topics`, whole words, plurals and -ing
+  forms too, phrases of up to three words) and a few subjects that are never a friendly hook
+  (grief, illness, drugs).
+
+None means "do not name a topic": the draft is then written so that it needs none. A wrongly
+refused topic costs a little personal touch; a wrongly quoted one costs the whole draft, so every
+rule errs towards refusing.
+
+Pure and fast (it runs per person per plan): precompiled expressions, set lookups per word, and
+results cached per (subject, word list).
 """
 
 from __future__ import annotations
 
 import re
-
-from touchbase.rules.threads import is_forward_subject
+import unicodedata
+from functools import lru_cache
 
 MAX_TOPIC = 60  # characters: longer subjects are boilerplate, disclaimers or whole sentences
+
+# Reply and forward prefixes in the languages mail clients commonly write (RFC 5322 3.6.5 only
+# suggests "Re:"; Outlook localises it: AW/WG German, SV/VS Nordic, Antw/Doorst Dutch, RIF/R
+# Italian, TR French, ENC/RES Portuguese, RV Spanish, ODP/PD Polish), with a counter ("Re[2]:"),
+# or a [list tag].
 _PREFIX = re.compile(
-    r"^\s*(?:(?:re|fwd?|aw|wg|sv|vs|antw|rif|r|tr|enc|res)\s*(?:\[\d+\])?\s*[:：]|\[[^\]]*\])\s*",
+    r"^\s*(?:(?P<word>re|fwd?|aw|wg|sv|vs|antw|doorst|rif|r|tr|enc|res|rv|odp|pd)\s*"
+    r"(?:\[\d+\]|\(\d+\))?\s*[:：]|\[(?P<tag>[^\]\n]{0,80})\]?)\s*",
     re.IGNORECASE,
 )
+_FORWARD_WORDS = frozenset({"fw", "fwd", "wg", "tr", "enc", "doorst", "rv", "pd"})
+# List tags that mean the mail is list traffic, not a conversation.
+_LIST_TAG = re.compile(
+    r"^\s*(?:fwd?\b|fw:|patch|rfc|announce|ann\b|bug|spam|suspected spam|jira|ticket|commit|"
+    r"svn|git|pr\b|issue|alert|newsletter|digest)",
+    re.IGNORECASE,
+)
+# URGENT-style markers around the topic ("4-URGENT - OWA ...", "... - PLEASE READ"). A marker
+# comes off when it is shouted or set apart by punctuation, so "Important dates" keeps its word.
+_MARKER = (
+    r"(?:urgent|important|very important|asap|high priority|time[- ]sensitive|please read|"
+    r"read me|attn|attention)"
+)
+_MARK_HEAD = re.compile(
+    rf"^(?:\d{{1,2}}\s*[-.)]\s*)?(?P<mark>{_MARKER})\b(?P<sep>[\s]*[:!.\-–—*]+)?\s*",
+    re.IGNORECASE,
+)
+_MARK_TAIL = re.compile(
+    rf"(?P<sep>[\s]*[:\-–—(*]+)?\s*\b(?P<mark>{_MARKER})[)!.*\s]*$", re.IGNORECASE
+)
+_LEAD_JUNK = re.compile(r"^[\s\-–—:;,.*~#>_=+|/\\]+")
+_TAIL_JUNK = re.compile(r"[\s\-–—:;,.!?*~#<_=+|/\\…]+$")
+_WRAPPED = re.compile(r'^(?:"(.*)"|\'(.*)\'|“(.*)”|‘(.*)’|\((.*)\)|<(.*)>)$')
+_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W_]+")
+
+# Things a topic never contains.
+_FORWARD_SUFFIX = re.compile(r"\((?:fwd?|forward(?:ed)?)\)\s*$|\bforwarded message\b", re.I)
+_LINKISH = re.compile(
+    r"https?:|www\.|@|\b[\w-]+\.(?:com|net|org|gov|edu|io|co|de|uk)\b|"
+    r"\.(?:xlsx?|docx?|pdf|pptx?|zip|txt|csv|jpe?g|png|gif|html?|exe|msg|eml|wav|mp3|mp4|bat|"
+    r"py|js|vbs|scr|cmd|rtf|xml|json|log|tiff?|bmp|mov|avi|wmv|ics|vcf)\b|__|"
+    r"(?:^|\s)/\w+/|\\\\|=\?",
+    re.IGNORECASE,
+)
+_SHOUT = re.compile(r"[!?]{2,}|!\?|\?!")
+_ID_OR_MONEY = re.compile(
+    r"\d{5,}|#|\b\d+\.\d{2}\b|[$€£¥]\s?\d|\d\s?%|\d\s?(?:usd|eur|gbp)\b|\d{1,3}(?:,\d{3})+", re.I
+)
+_REPEATED = re.compile(r"(\w)\1{3,}")  # "Waasszup", "Burrrrrr": banter, not a topic
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_DATED = re.compile(
+    r"\b\d{1,2}/\d{1,3}(?:/\d{2,4})?\b|\b\d{1,2}-\d{1,2}-\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|"
+    r"\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|\b\d{1,2}(?:st|nd|rd|th)\b|"
+    r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm)\b|\b\d{1,2}:\d{2}\b|\bat \d{3,4}\b|"
+    rf"^{_MONTH}\b|\b{_MONTH}\.?\s*(?:'|’)?\d|\b\d{{1,2}}\s+{_MONTH}\b|"
+    rf"\b(?:for|in|of|through|thru|until|till|by|since|from|during|before|after)\s+{_MONTH}\b|"
+    r"\b(?:january|feb|february|apr|april|jun|jul|july|aug|sept?|september|oct|october|nov|"
+    r"november|dec|december)\b|"
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tues|weds|thurs)s?\b|"
+    r"\b(?:today|tonight|tomorrow|yesterday)\b|"
+    r"\b(?:this|next|last)\s+(?:morning|afternoon|evening|night|week|weekend|month|year|"
+    r"quarter)\b|"
+    r"\bweek of\b|\bweekend\b",
+    re.IGNORECASE,
+)
+_NOTICE = re.compile(
+    r"^(?:accepted|declined|tentative|tentatively accepted|canceled|cancelled|updated|"
+    r"invitation|updated invitation|new time proposed|meeting (?:request|forward notification)|"
+    r"read|not read|delivered|undeliverable|automatic reply|auto[- ]?reply|out of office|"
+    r"reminder|notice|notification|alert|action required|action requested|delivery status "
+    r"notification|returned mail|bug\s?#?\d*|revised|final|draft|new|update|memo|"
+    r"request submitted|fyi|mtg)\b\s*[:\-–]|"
+    r"^(?:updated|revised|new notice|final)\b|"
+    r"\bout of (?:the )?office\b|\bauto(?:matic)?[- ]?(?:reply|response|answer)\b|"
+    r"\bdelivery (?:status|failure|notification|has failed|failed)\b|\breturned mail\b|"
+    r"\bmail delivery\b|\bfailure notice\b|\bread receipt\b|"
+    r"\bplease (?:print|read|review|respond|reply|complete|confirm|note|sign|approve|"
+    r"update|submit|see|forward|call)\b|\bprint (?:this|these|it)\b|"
+    r"\baction (?:required|requested|needed|item)\b|\b(?:out|off) (?:sick|today)\b|"
+    r"\bon (?:vacation|holiday|leave)\b|\baway from\b|"
+    r"\bscheduled maintenance\b|\bsystem (?:notice|message|outage|upgrade|maintenance)\b|"
+    r"\bnotice of\b|\bnew notice\b|\byour (?:account|order|subscription|approval|request)\b|"
+    r"\baccess request\b|\bsave the date\b|\byou(?:'re| are) invited\b|\blast chance\b|"
+    r"\bfree shipping\b|\blimited time\b|\bspecial offer\b|\bact now\b|\bclick here\b|"
+    r"\bsign up\b|\bregister now\b|\bnow available\b|\bpress release\b|\ball (?:employees|"
+    r"users|staff|personnel|traders)\b|\bto all\b|\bstatus report\b|\bexpense report\b|"
+    r"\bmust (?:have|see|read|watch)\b|\bpass (?:it|this) on\b|\bforward (?:this|to)\b|"
+    r"\bcheck (?:this|it) out\b|\byou have to see\b|\btoo funny\b|\bgood one\b|"
+    r"\bintelligence test\b|\btop \d+\b|\bgoing away\b|\bhappy hour\b|\bpassed away\b|"
+    r"\bgoing to be out\b|\bwill be out\b|\bchain (?:letter|mail)\b|\blose weight\b|"
+    r"(?<!third )(?<!3rd )\bparty\b|\bcoming soon\b|\bcalling all\b|\bmessage from\b|"
+    r"\b(?:time|room|venue|date) change\b|\bchange of (?:time|room|venue|date)\b|"
+    r"\b(?:technical|tech|it|systems?|customer|desktop) support\b|\bhelp ?desk\b|"
+    r"\bearly bird\b|\bsign[- ]?off\b|\blast day\b",
+    re.IGNORECASE,
+)
+# Single words that mark a notice, a forward, a joke, spam, a plan to meet (the plan has passed
+# by the time a draft would name it), or a subject that is never a friendly hook.
+_NEVER_WORDS = frozenset(
+    {
+        # notices and automation
+        "autoreply", "undeliverable", "undelivered", "notification", "notifications",
+        "notice", "notices", "reminder", "reminders", "alert", "alerts", "announcement",
+        "announcements", "announcing", "introducing", "newsletter", "newsletters", "digest",
+        "bulletin", "webinar", "unsubscribe", "subscribe", "subscription", "survey", "surveys",
+        "questionnaire", "poll", "rsvp", "invitation", "invitations", "invite", "invites",
+        "outage", "outages", "maintenance", "upgrade", "upgrades", "migration", "downtime",
+        "virus", "mailbox", "quota", "helpdesk", "password", "passwords", "login", "logon",
+        "ooo", "fyi", "fw", "fwd", "delayed", "postponed", "rescheduled", "cancelled",
+        "canceled", "cancellation", "weekly", "daily", "monthly", "quarterly", "biweekly",
+        "automated", "noreply", "unread", "spam", "patch", "commit", "revision",
+        "approval", "approve", "approved", "timesheet", "timesheets", "expense", "expenses",
+        "vacation", "holidays", "absence", "deadline", "overdue", "registration", "confirmation",
+        "receipt", "shipped", "shipping", "order", "memo", "emergency", "workshop", "seminar",
+        "course", "class", "training", "webcast", "postcard", "ecard", "scheduled", "test",
+        "tests", "testing", "apology", "apologies",
+        # news headlines forwarded on: "X Named CFO", "Y Downgraded by Z", "W Says ..."
+        "announces", "announced", "named", "resigns", "resigned", "downgraded", "upgraded",
+        "downgrades", "reinstates", "acquires", "acquired", "merges", "launches", "launched",
+        "unveils", "introduce", "introduces", "hires", "appoints", "appointed", "says",
+        "plunges", "soars", "slumps", "sues", "sued", "presents",
+        # jokes, chain mail, spam
+        "joke", "jokes", "funny", "humor", "humour", "hilarious", "lol", "lmao", "rofl",
+        "cartoon", "cartoons", "prank", "riddle", "quiz", "poem", "poam", "luv",
+        "free", "win", "winner", "prize", "lottery", "discount", "bargain", "viagra", "casino",
+        "xxx", "porn", "sex", "sexy", "nude", "dating",
+        # plans to meet: past by the time a draft names them
+        "coffee", "lunch", "dinner", "drinks", "beer", "beers", "breakfast", "brunch", "bbq",
+        "barbecue", "shower", "golf", "tournament", "outing", "housewarming",
+        # never a friendly hook, whatever the owner's list says
+        "condolence", "condolences", "sympathy", "funeral", "obituary", "memorial", "cancer",
+        "chemo", "chemotherapy", "hospital", "surgery", "diagnosis", "divorce", "death",
+        "died", "dies", "dying", "rip", "drug", "drugs", "arrest", "arrested", "subpoena",
+        "fraud", "investigation", "police", "resume", "resumes", "cv", "interview", "doctor",
+        "dentist", "clinic", "therapy", "illness", "injury", "injured", "pregnant", "pregnancy",
+        "baby", "probate", "inheritance", "bereavement",
+    }
+)  # fmt: skip
+# Words that carry no topic: a subject made only of these names nothing ("Hey", "Quick
+# question", "Weekly 1:1", "Call me ASAP please", "Contacts").
+_EMPTY_WORDS = frozenset(
+    {
+        "hi", "hey", "hello", "hiya", "howdy", "yo", "hola", "greetings", "sup", "boo", "ciao",
+        "test", "testing", "tests", "question", "questions", "quick", "q", "help", "thanks",
+        "thank", "thx", "ty", "congrats", "congratulations", "info", "information", "update",
+        "updates", "stuff", "misc", "things", "thing", "call", "calls", "me", "please", "pls",
+        "asap", "now", "meeting", "meetings", "mtg", "meet", "sync", "catch", "catchup", "up",
+        "checking", "check", "in", "touch", "base", "follow", "followup", "following", "ping",
+        "note", "notes", "request", "requests", "re", "your", "my", "our", "the", "a", "an",
+        "this", "that", "it", "of", "for", "to", "and", "on", "with", "from", "about", "at",
+        "one", "chat", "talk", "contact", "contacts", "list", "address", "addresses", "email",
+        "emails", "e", "mail", "phone", "number", "numbers", "no", "subject", "untitled",
+        "none", "hmm", "ok", "okay", "yes", "nope", "sorry", "oops", "welcome", "bye",
+        "goodbye", "news", "new", "again", "s", "t", "you", "u", "all", "some", "more", "just",
+        "time", "today", "here", "there", "hallo", "hej", "salut", "bonjour", "attached",
+        "attachment", "file", "files", "document", "documents", "doc", "docs", "link", "links",
+        "photo", "photos", "picture", "pictures", "pics", "pic", "fyi", "reply", "response",
+        "answer", "answers", "agenda", "minutes", "status", "schedule", "important", "urgent",
+        "1on1", "standup", "huddle", "checkin", "miss", "missed", "hope", "well", "fax",
+        "pager", "good", "morning", "afternoon", "evening", "saying",
+    }
+)  # fmt: skip
+# A subject that starts with one of these is a question or a sentence, not a topic ("Are you
+# okay", "Why the RIAA owes us all an apology", "Call me ASAP please", "Here's the file").
+# Words that address the reader or speak for the writer: a sentence, an ad or a note, never a
+# topic to name back to someone ("Hallmark cards you'll NEVER see", "Confirm your delivery").
+_PERSONAL = frozenset({"you", "your", "yours", "ya", "u", "i", "we", "us", "me", "my", "our"})
+_SENTENCE_START = frozenset(
+    {
+        "are", "is", "am", "was", "were", "do", "does", "did", "can", "could", "would", "will",
+        "should", "shall", "have", "has", "had", "how", "what", "why", "when", "where", "who",
+        "which", "please", "pls", "i", "im", "we", "you", "your", "youre", "yours", "my", "me",
+        "lets", "let", "call", "meet", "check", "see", "read", "print", "remember", "dont",
+        "don", "here", "heres", "this", "that", "it", "its", "thought", "thoughts", "just",
+        "sorry", "thanks", "thank", "happy", "congrats", "congratulations", "welcome", "hi",
+        "hey", "hello", "dear", "guess", "look", "fw", "fwd", "fyi", "re", "send", "sent",
+        "get", "got", "need", "want", "move", "stop", "help", "take", "join", "come", "bring",
+        "they", "he", "she", "his", "her", "their", "them", "out", "hope",
+    }
+)  # fmt: skip
+
+
+def _squeeze(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def _strip_once(text: str) -> tuple[str, bool]:
+    """One pass of cleaning; also says whether a forward or list-traffic marker was seen."""
+    flagged = False
+    text = _LEAD_JUNK.sub("", text)
+    match = _PREFIX.match(text)
+    if match:
+        word, tag = match["word"], match["tag"]
+        if word and word.lower() in _FORWARD_WORDS:
+            flagged = True
+        if tag is not None and _LIST_TAG.match(tag):
+            flagged = True
+        text = text[match.end() :]
+    for marker in (_MARK_HEAD, _MARK_TAIL):
+        found = marker.search(text)
+        if found and (found["sep"] or found["mark"].isupper()):
+            text = text[: found.start()] + text[found.end() :]
+    text = _TAIL_JUNK.sub("", text)
+    wrapped = _WRAPPED.match(text)
+    if wrapped:
+        text = next(g for g in wrapped.groups() if g is not None)
+    return text.strip(), flagged
+
+
+def _clean(subject: str) -> tuple[str, bool]:
+    """The subject without prefixes, tags, markers and edge punctuation, and whether it was a
+    forward or list traffic. Repeats until nothing more comes off, so cleaning is idempotent."""
+    text = _squeeze(subject)
+    flagged = False
+    for _ in range(12):  # a subject has a handful of prefixes; bound the loop anyway
+        stripped, seen = _strip_once(text)
+        flagged |= seen
+        if stripped == text:
+            break
+        text = stripped
+    return text, flagged
 
 
 def clean_topic(subject: str | None) -> str:
-    """The subject without reply/forward prefixes and [tags], white space squeezed."""
-    text = " ".join((subject or "").split())
-    while True:
-        stripped = _PREFIX.sub("", text, count=1)
-        if stripped == text:
-            return text.strip()
-        text = stripped
+    """The subject without reply/forward prefixes, [tags] and URGENT-style markers, white space
+    squeezed. Says nothing about whether it is usable: see `usable_topic`."""
+    return _clean(subject or "")[0]
 
 
+@lru_cache(maxsize=64)
+def _sensitive_index(sensitive: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The owner's list as single words and phrases (words joined by one space), built once per
+    list: a frozenset caches its hash, so finding the index again is one dict lookup."""
+    words, phrases = set(), set()
+    for entry in sensitive:
+        tokens = _WORD.findall(entry.lower())
+        if len(tokens) == 1:
+            words.add(tokens[0])
+        elif tokens:
+            phrases.add(" ".join(tokens))
+    return frozenset(words), frozenset(phrases)
+
+
+def _forms(token: str) -> tuple[str, ...]:
+    """A word and the forms it may stand for: "reviews" -> review, "invoicing" -> invoice."""
+    forms = [token]
+    if len(token) > 3:
+        if token.endswith(("s", "d")):
+            forms.append(token[:-1])
+        if token.endswith(("es", "ed", "ly")):
+            forms.append(token[:-2])
+        if token.endswith("ing"):
+            forms += [token[:-3], token[:-3] + "e"]
+    return tuple(forms)
+
+
+def _is_sensitive(tokens: list[str], sensitive: frozenset[str]) -> bool:
+    words, phrases = _sensitive_index(sensitive)
+    for i, token in enumerate(tokens):
+        for form in _forms(token):
+            if form in words or form in _NEVER_WORDS:
+                return True
+        if phrases:
+            for n in (2, 3):
+                if i + n <= len(tokens) and " ".join(tokens[i : i + n]) in phrases:
+                    return True
+    return False
+
+
+def _shouting(text: str) -> bool:
+    letters = sum(ch.isalpha() for ch in text)
+    words = _WORD.findall(text)
+    if text.isupper() and letters >= 8 and len(words) >= 2:
+        return True
+    loud = [w for w in words if len(w) >= 4 and w.isupper()]
+    return len(loud) >= 2 and len(loud) * 2 > len(words)
+
+
+def _garbled(text: str) -> bool:
+    return "\ufffd" in text or any(unicodedata.category(ch)[0] == "C" for ch in text)
+
+
+@lru_cache(maxsize=1 << 14)
 def usable_topic(subject: str | None, sensitive: frozenset[str] = frozenset()) -> str | None:
-    """The subject as a topic to name in a draft, or None when it does not read as one (or
-    holds one of the `sensitive` words)."""
-    if not subject or is_forward_subject(subject):
+    """The subject as a topic to name in a draft ("Bishops Corner draw"), or None when it does
+    not read as one. `sensitive`: the owner's words that are never quoted (policy
+    `sensitive_topics`), matched as whole words, their plurals and -ing forms, or phrases."""
+    if not subject or "=?" in subject:  # an RFC 2047 word left undecoded
         return None
-    text = clean_topic(subject)
-    if not text or len(text) > MAX_TOPIC:
+    text, flagged = _clean(subject)
+    if flagged or not text or len(text) > MAX_TOPIC or _garbled(text):
         return None
-    if sensitive and any(w in sensitive for w in re.findall(r"[a-z]+", text.lower())):
+    if _FORWARD_SUFFIX.search(text) or _LINKISH.search(text) or _SHOUT.search(subject):
         return None
+    if _ID_OR_MONEY.search(text) or _DATED.search(text) or _NOTICE.search(text):
+        return None
+    tokens = _WORD.findall(text.lower())
+    if not any(len(t) >= 2 and not t.isdigit() for t in tokens):
+        return None
+    if all(t in _EMPTY_WORDS or t.isdigit() for t in tokens):
+        return None
+    if tokens[0] in _SENTENCE_START or not _PERSONAL.isdisjoint(tokens):
+        return None
+    if _REPEATED.search(text):
+        return None
+    if subject.rstrip().endswith("?") and len(tokens) >= 3:
+        return None  # a question is not a topic ("Stressed about cash?")
+    if _shouting(text) or _is_sensitive(tokens, sensitive):
+        return None
+    if text.count('"') % 2 or text.count("(") != text.count(")"):
+        return None  # cut off mid-quote: a truncated subject
     return text
