@@ -36,7 +36,7 @@ test: lint
 	$(BIN)/python -m pytest
 
 bench: $(TEST_STAMP)
-	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+	for b in bench/*.py; do case $$b in bench/_*) continue;; esac; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
