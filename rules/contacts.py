@@ -19,7 +19,7 @@ only the people it touched: pass every interaction of those people and `only=` t
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from operator import attrgetter
 
@@ -43,6 +43,7 @@ from touchbase.rules.types import (
     MEETING,
     TO,
     Interaction,
+    Party,
 )
 
 # Rule names: the word a trace gives for an interaction that did not count for a person.
@@ -57,6 +58,7 @@ BCC_ONLY = "bcc-only"
 TOO_MANY_RECIPIENTS = "too-many-recipients"
 RECEIVED_NOT_COUNTED = "received-not-counted"  # policy received_counts = "never"
 COLD_INBOUND = "cold-inbound"  # not a reply in a thread the owner started
+NOT_TO_YOU = "not-to-you"  # received, but not addressed to the owner (a list) or to a crowd
 NO_SENDER = "no-sender"
 CANCELLED_MEETING = "cancelled"
 NOT_ENDED = "not-ended"
@@ -72,9 +74,10 @@ class Contact:
     """One person as the rules see them. Times are aware UTC; None means never."""
 
     person: str
-    address: str  # the address used most (the one to write to)
+    address: str  # the one to write to: the address they last wrote from, else the most used
     addresses: tuple[str, ...]
-    name: str
+    name: str  # their own display name, else others' name for them, else a guess
+    name_guessed: bool  # the name only comes from an address like first.last@
     excluded: str | None  # why this is not a person at all (automated-address, ignored-...)
     last_sent: datetime | None
     first_sent: datetime | None
@@ -86,11 +89,27 @@ class Contact:
     first_contact: datetime | None
     last_contact: datetime | None  # the latest interaction that COUNTED
     last_contact_kind: str | None  # "sent", "received" or "meeting"
-    last_subject: str | None  # of the last counted interaction, to reference the conversation
+    last_subject: str | None  # of the last counted interaction
+    topic_subject: str | None  # of the last conversation just between them (direct, small)
+    topic_at: datetime | None
     counted_at: tuple[datetime, ...]  # every counted interaction, oldest first
     counted_weight: tuple[float, ...]  # 1.0 for To / 1:1, less for Cc / groups
+    # Depth, apart from recency: distinct days the owner wrote to them (To or Cc, not a crowd)
+    # and they wrote to the owner (the owner in To or Cc, not a crowd); small meetings and 1:1s
+    # that happened; calendar months with counted contact.
+    exchanges_out: int
+    exchanges_in: int
+    small_meetings: int
+    one_on_one: int
+    months_in_touch: int
+    last_direct_in: datetime | None  # their latest direct mail to the owner (reply owed?)
+    # Their latest mail with the owner on it, a group's too, or the owner's to them: while
+    # recent, they work together and a check-in is not owed (group mail alone is no tie).
+    last_seen: datetime | None
+    delegate: bool  # they sent mail found in the owner's Sent folder: an assistant, a delegate
     last_meeting: MeetingRef | None  # the last counted meeting
-    awaiting: Awaiting | None  # the owner's latest thread to them that has no reply yet
+    prev_meeting_end: datetime | None  # the counted meeting before it (a thank-you's "first")
+    awaiting: Awaiting | None  # the owner's latest thread to them that nobody answered
     last_auto_reply: datetime | None
     next_meeting_end: datetime | None  # a meeting with them not ended at `now`: refold after it
     trace: tuple[Trace, ...] = ()
@@ -165,21 +184,27 @@ class _Fold:
         self.seen_now: set[object] = set()
         self.moment: datetime | None = None
         self.started: dict[int, bool] = {}  # hash(thread key) -> did the owner start it
+        # hash(thread key) -> the latest time someone other than the owner wrote in it: a
+        # thread anyone answered (a reply-all included) is not awaiting a follow-up.
+        self.answered: dict[int, datetime] = {}
         self.dropped: list[tuple[Interaction, str]] = []  # whole drops, traced at the end
+        self.names = identities.names
 
-    def acc(self, who: Who, name: str) -> Acc | None:
+    def acc(self, who: Who, name: str, own: bool = False) -> Acc | None:
+        """The person's totals, with this address and display name seen (`own`: on their own
+        mail, as its sender)."""
         person = who.person
         found = self.people.get(person)
         if found is None:
             if self.only is not None and person not in self.only:
                 return None
             found = self.people[person] = Acc(person, self.tracing)
-        # Acc.saw, inlined: this runs for every person of every interaction.
+        # Inlined: this runs for every person of every interaction.
         addresses = found.addresses
         address = who.address
         addresses[address] = addresses.get(address, 0) + 1
         if name:
-            found.name = name
+            found.named(name, own)
         excluded = who.excluded
         if excluded is None:
             found.included = True
@@ -232,6 +257,8 @@ class _Fold:
             elif role == FROM and sender is None:
                 sender = p
         sent = sender is not None and (sender.is_self or resolve[sender.address] is OWNER)
+        if not sent and sender is not None and item.folder == "sent":
+            self._delegate(resolve[sender.address], sender.name)
         info = subject_info(item.subject)
         # Copies (threads.copy_keys, inlined here because this runs once per message).
         if len(to) > 1:
@@ -260,13 +287,26 @@ class _Fold:
         owner_thread = thread_hash is not None and started[thread_hash]
         if sent:
             awaitable = owner_thread and not info.forward
-            self.sent(item, whole, thread if awaitable else None)
+            self.sent(item, whole, (thread, starts) if awaitable and thread else None)
         elif sender is None:
             self.drop(item, NO_SENDER)
         else:
-            self.received(item, resolve[sender.address], sender.name, whole, owner_thread)
+            if thread_hash is not None and whole is None:
+                held = self.answered.get(thread_hash)
+                if held is None or at > held:
+                    self.answered[thread_hash] = at
+            self.received(item, resolve[sender.address], sender, whole, owner_thread)
 
-    def sent(self, item: Interaction, whole: str | None, owner_thread: str | None) -> None:
+    def _delegate(self, who: Who, name: str) -> None:
+        """Someone whose mail is in the owner's Sent folder writes from the owner's mailbox:
+        an assistant or a delegate, who works beside the owner (never nagged about)."""
+        acc = self.acc(who, name, own=True) if who is not OWNER else None
+        if acc is not None:
+            acc.delegate = True
+
+    def sent(
+        self, item: Interaction, whole: str | None, owner_thread: tuple[str, str | None] | None
+    ) -> None:
         resolve = self.resolve
         best: dict[str, tuple[int, Who, str]] = {}  # person -> (role rank, who, name)
         for p in item.participants:
@@ -279,45 +319,76 @@ class _Fold:
             held = best.get(who.person)
             if held is None or rank < held[0]:
                 best[who.person] = (rank, who, p.name)
-        crowd = len(best) > self.policy.max_recipients
+        policy = self.policy
+        crowd = len(best) > policy.max_recipients
+        few = len(best) <= policy.few_recipients
         at = item.occurred_at
+        # The owner answering one person (a reply To them alone) shows they wrote, even when
+        # their message is not in this mailbox (deleted, or read elsewhere).
+        answering = owner_thread is None and len(best) == 1 and _is_reply(item)
         for rank, who, name in best.values():
             acc = self.acc(who, name)
             if acc is None:
                 continue
-            acc.fact_sent(at)
+            acc.fact_sent(at, rank < 2 and not crowd and whole is None and who.excluded is None)
+            if rank < 2 and whole is None:
+                acc.seen(at)
             rule = who.excluded or whole
             if rule is None:
                 rule = BCC_ONLY if rank == 2 else TOO_MANY_RECIPIENTS if crowd else None
             if rule is not None:
                 acc.note(item, "sent", rule)
                 continue
-            weight = 1.0 if rank == 0 else self.policy.cc_weight
+            weight = 1.0 if rank == 0 else policy.cc_weight
             acc.count(item, "sent", at, weight)
-            if rank == 0 and owner_thread is not None:
-                acc.wrote(item, owner_thread)
+            if answering and rank == 0:
+                acc.days_in.add(at.date())
+            if rank == 0 and few:
+                acc.conversed(item, at)
+                if owner_thread is not None:
+                    acc.wrote(item, *owner_thread)
 
     def received(
-        self, item: Interaction, who: Who, name: str, whole: str | None, owner_thread: bool
+        self, item: Interaction, who: Who, sender: Party, whole: str | None, owner_thread: bool
     ) -> None:
         if who is OWNER:
             return
-        acc = self.acc(who, name)
+        acc = self.acc(who, sender.name, own=True)
         if acc is None:
             return
         at = item.occurred_at
+        acc.wrote_from(who.address, at)
         if whole == OUT_OF_OFFICE:
             acc.out_of_office(at)
             return acc.note(item, "received", whole)
         if whole is not None or who.excluded is not None:
             return acc.note(item, "received", who.excluded or whole or "")
-        acc.fact_received(at)
+        # To the owner (To or Cc), and not to a crowd: mail written to them, not a broadcast.
+        resolve = self.resolve
+        to_owner = False
+        others = 0
+        for p in item.participants:
+            role = p.role
+            if role == FROM:
+                continue
+            if resolve[p.address] is OWNER or p.is_self:
+                to_owner = True
+            elif role != BCC:  # (some exports repeat every Cc as a Bcc)
+                others += 1
+        direct = to_owner and others < self.policy.max_recipients
+        acc.fact_received(at, direct)
+        if to_owner:
+            acc.seen(at)
         counts = self.policy.received_counts
         if counts == "never":
             return acc.note(item, "received", RECEIVED_NOT_COUNTED)
         if counts == "replies" and not owner_thread:
             return acc.note(item, "received", COLD_INBOUND)
+        if not direct:
+            return acc.note(item, "received", NOT_TO_YOU)
         acc.count(item, "received", at, 1.0)
+        if others < self.policy.few_recipients:
+            acc.conversed(item, at)
 
     # -- meetings -----------------------------------------------------------------------------
 
@@ -349,18 +420,21 @@ class _Fold:
             return self.drop(item, OWNER_DECLINED)
         if ALL_DAY in item.flags and not invited:
             return self.drop(item, ALL_DAY_BLOCK)
+        size = len(people) + 1
+        large = ATTENDEES_OMITTED in item.flags or size > self.policy.max_meeting_size
         if end > self.now:
-            self._upcoming(people, end)
+            if not large:  # a meeting too big to count holds nothing back either
+                self._upcoming(item, people, end)
             return self.drop(item, NOT_ENDED)
         if self.is_copy(item, *copy_keys(item, True)):
             return self.drop(item, DUPLICATE)
-        size = len(people) + 1
-        large = ATTENDEES_OMITTED in item.flags or size > self.policy.max_meeting_size
         weight = 1.0 if size == 2 else self.policy.group_meeting_weight
+        keys = _series_keys(item)
         for who, name, declined in people.values():
             acc = self.acc(who, name)
             if acc is None:
                 continue
+            acc.saw_meeting(keys)
             if declined:
                 acc.note(item, "meeting", PERSON_DECLINED)
                 continue
@@ -370,12 +444,20 @@ class _Fold:
                 acc.note(item, "meeting", rule)
                 continue
             acc.count(item, "meeting", end, weight)
-            acc.met(item, end)
+            acc.met(item, end, size, keys)
+            if size <= self.policy.few_recipients + 1:
+                acc.conversed(item, end)
 
-    def _upcoming(self, people: dict[str, tuple[Who, str, bool]], end: datetime) -> None:
+    def _upcoming(
+        self, item: Interaction, people: dict[str, tuple[Who, str, bool]], end: datetime
+    ) -> None:
+        keys = _series_keys(item)
         for who, name, _declined in people.values():
             acc = self.acc(who, name)
-            if acc is not None and (acc.next_meeting_end is None or end < acc.next_meeting_end):
+            if acc is None:
+                continue
+            acc.saw_meeting(keys)
+            if acc.next_meeting_end is None or end < acc.next_meeting_end:
                 acc.next_meeting_end = end
 
     # -- the end ------------------------------------------------------------------------------
@@ -383,7 +465,14 @@ class _Fold:
     def finish(self) -> dict[str, Contact]:
         if self.tracing:
             self._trace_dropped()
-        return {key: acc.freeze(Contact) for key, acc in sorted(self.people.items())}
+        contacts = {}
+        for key, acc in sorted(self.people.items()):
+            contact = acc.freeze(Contact, self.answered)
+            named = self.names.get(key)
+            if named:  # a name the owner set, or a contacts file gave, wins
+                contact = replace(contact, name=named, name_guessed=False)
+            contacts[key] = contact
+        return contacts
 
     def _trace_dropped(self) -> None:
         for item, rule in self.dropped:
@@ -396,3 +485,19 @@ class _Fold:
 
 
 _RANK = {TO: 0, CC: 1, BCC: 2}
+
+
+def _is_reply(item: Interaction) -> bool:
+    return bool(item.in_reply_to or item.references or subject_info(item.subject).reply)
+
+
+def _series_keys(item: Interaction) -> tuple[str, ...]:
+    """What makes two meetings occurrences of one series: the calendar UID they share (every
+    occurrence of a recurring event has it) or the same title."""
+    keys = []
+    if item.message_id:
+        keys.append(f"u:{item.message_id}")
+    title = subject_info(item.subject).stripped
+    if title:
+        keys.append(f"s:{title}")
+    return tuple(keys)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from touchbase.rules.people import Who
+from touchbase.rules.names import best_name
 from touchbase.rules.types import Interaction
 
 
@@ -20,64 +20,89 @@ class Trace(NamedTuple):
 
 
 class MeetingRef(NamedTuple):
-    """A counted meeting: which one, when it ended, what it was called."""
+    """A counted meeting: which one, when it ended, what it was called, and whether it is one
+    occurrence of a series they keep having (the same calendar UID or title more than once)."""
 
     interaction_id: int
     ended_at: datetime
     subject: str | None
+    recurring: bool = False
 
 
 class Awaiting(NamedTuple):
-    """A thread the owner started, wrote to the person in (To), and got no reply in yet."""
+    """A thread the owner started, wrote to the person in directly (To, a few people), and in
+    which nobody has answered since: the only kind of thread a follow-up may chase."""
 
     thread: str
     subject: str | None
-    first_at: datetime  # the owner's first message in it since the last reply
+    first_at: datetime  # the owner's first message in it
     last_at: datetime  # the owner's latest message in it
     follow_ups: int  # the owner's messages after the first: follow-ups already sent
     interaction_id: int  # the latest one, to reply to
     message_id: str | None
     thread_id: str | None
     account: str
+    topic_key: str | None = None  # the subject's thread key: replies without headers join it
 
 
 def _trace_order(entry: Trace) -> tuple[datetime, int]:
     return entry.occurred_at, entry.interaction_id
 
 
+def _meeting_key(item: Interaction, subject: str) -> str:
+    return f"u:{item.message_id}" if item.message_id else f"s:{subject}"
+
+
 class Acc:
     """Mutable totals for one person; `freeze` turns them into a Contact."""
 
     __slots__ = (
+        "address_at",
         "addresses",
         "awaiting",
         "counted_at",
         "counted_weight",
+        "days_in",
+        "days_out",
+        "delegate",
         "excluded",
         "first_contact",
         "first_sent",
         "included",
         "last_auto_reply",
         "last_contact",
+        "last_direct_in",
         "last_kind",
         "last_meeting",
+        "last_meeting_keys",
         "last_met",
         "last_received",
+        "last_seen",
         "last_sent",
         "last_subject",
         "meeting_count",
-        "name",
+        "meeting_series",
+        "months",
+        "names_given",
+        "names_own",
         "next_meeting_end",
+        "one_on_one",
         "person",
+        "prev_meeting_end",
         "received_count",
         "sent_count",
+        "small_meetings",
+        "topic_at",
+        "topic_subject",
         "trace",
     )
 
     def __init__(self, person: str, tracing: bool) -> None:
         self.person = person
         self.addresses: dict[str, int] = {}
-        self.name = ""
+        self.address_at: dict[str, datetime] = {}  # address -> the last time they wrote from it
+        self.names_own: dict[str, int] = {}  # display names on their own mail
+        self.names_given: dict[str, int] = {}  # display names others use for them
         self.excluded: str | None = None
         self.included = False
         self.last_sent: datetime | None = None
@@ -91,44 +116,70 @@ class Acc:
         self.last_contact: datetime | None = None
         self.last_kind: str | None = None
         self.last_subject: str | None = None
+        # The last conversation just between them and the owner (direct mail, a small
+        # meeting): the only subject a draft may refer to.
+        self.topic_subject: str | None = None
+        self.topic_at: datetime | None = None
         self.counted_at: list[datetime] = []
         self.counted_weight: list[float] = []
+        # Depth: distinct days of direct mail each way, small meetings, months in touch.
+        self.days_out: set[date] = set()
+        self.days_in: set[date] = set()
+        self.small_meetings = 0
+        self.one_on_one = 0
+        self.months: set[tuple[int, int]] = set()
+        self.last_direct_in: datetime | None = None  # their latest direct mail to the owner
+        # Their latest mail with the owner on it, to a group too: still working together.
+        self.last_seen: datetime | None = None
+        self.delegate = False  # they sent mail found in the owner's Sent folder
         self.last_meeting: MeetingRef | None = None
+        self.last_meeting_keys: tuple[str, ...] = ()
+        self.prev_meeting_end: datetime | None = None  # the counted meeting before the last
+        self.meeting_series: dict[str, int] = {}  # meeting key (UID or title) -> occurrences
         self.awaiting: Awaiting | None = None
         self.last_auto_reply: datetime | None = None
         self.next_meeting_end: datetime | None = None
         self.trace: list[Trace] | None = [] if tracing else None
 
-    def saw(self, who: Who, name: str) -> None:
-        addresses = self.addresses
-        addresses[who.address] = addresses.get(who.address, 0) + 1
-        if name:
-            self.name = name
-        if who.excluded is None:
-            self.included = True
-        elif self.excluded is None:
-            self.excluded = who.excluded
-
     def _first(self, at: datetime) -> None:
         if self.first_contact is None or at < self.first_contact:
             self.first_contact = at
 
-    def fact_sent(self, at: datetime) -> None:
+    def named(self, name: str, own: bool) -> None:
+        table = self.names_own if own else self.names_given
+        table[name] = table.get(name, 0) + 1
+
+    def wrote_from(self, address: str, at: datetime) -> None:
+        held = self.address_at.get(address)
+        if held is None or at > held:
+            self.address_at[address] = at
+
+    def seen(self, at: datetime) -> None:
+        if self.last_seen is None or at > self.last_seen:
+            self.last_seen = at
+
+    def fact_sent(self, at: datetime, direct: bool) -> None:
         self.sent_count += 1
         if self.last_sent is None or at > self.last_sent:
             self.last_sent = at
         if self.first_sent is None or at < self.first_sent:
             self.first_sent = at
+        if direct:
+            self.days_out.add(at.date())
         self._first(at)
 
-    def fact_received(self, at: datetime) -> None:
+    def fact_received(self, at: datetime, direct: bool) -> None:
         self.received_count += 1
         if self.last_received is None or at > self.last_received:
             self.last_received = at
+        if direct:
+            self.days_in.add(at.date())
+            if self.last_direct_in is None or at > self.last_direct_in:
+                self.last_direct_in = at
         self._first(at)
         awaiting = self.awaiting
-        if awaiting is not None and at > awaiting.last_at:
-            self.awaiting = None  # they answered (in this thread or any other)
+        if awaiting is not None and at > awaiting.first_at:
+            self.awaiting = None  # they wrote since (in this thread or any other)
 
     def fact_met(self, start: datetime, end: datetime) -> None:
         self.meeting_count += 1
@@ -139,6 +190,7 @@ class Acc:
     def count(self, item: Interaction, kind: str, at: datetime, weight: float) -> None:
         self.counted_at.append(at)
         self.counted_weight.append(weight)
+        self.months.add((at.year, at.month))
         if self.last_contact is None or at >= self.last_contact:
             self.last_contact = at
             self.last_kind = kind
@@ -146,16 +198,26 @@ class Acc:
         if self.trace is not None:
             self.trace.append(Trace(item.id, item.occurred_at, kind, "counted", weight))
 
+    def conversed(self, item: Interaction, at: datetime) -> None:
+        """A conversation just with them (direct mail, a small meeting): its subject is one a
+        draft may name."""
+        if self.topic_at is None or at >= self.topic_at:
+            self.topic_subject, self.topic_at = item.subject, at
+
     def note(self, item: Interaction, kind: str, rule: str) -> None:
         if self.trace is not None:
             self.trace.append(Trace(item.id, item.occurred_at, kind, rule))
 
-    def wrote(self, item: Interaction, thread: str) -> None:
+    def wrote(self, item: Interaction, thread: str, topic_key: str | None) -> None:
+        """The owner wrote to them directly in a thread the owner started."""
         at = item.occurred_at
         awaiting = self.awaiting
-        if awaiting is not None and awaiting.thread == thread:
+        if awaiting is not None and thread in (awaiting.thread, awaiting.topic_key):
             follow_ups = awaiting.follow_ups + 1
             first = awaiting.first_at
+            thread, topic_key = awaiting.thread, awaiting.topic_key
+        elif topic_key is None:
+            return  # the owner answering in a thread that was answered: not a new question
         else:
             follow_ups, first = 0, at
         self.awaiting = Awaiting(
@@ -168,30 +230,65 @@ class Acc:
             item.message_id,
             item.thread_id,
             item.account,
+            topic_key,
         )
 
-    def met(self, item: Interaction, end: datetime) -> None:
+    def saw_meeting(self, keys: tuple[str, ...]) -> None:
+        """A meeting with them (past or upcoming): counted per UID and per title, so a series
+        they keep having is known as one."""
+        series = self.meeting_series
+        for key in keys:
+            series[key] = series.get(key, 0) + 1
+
+    def met(self, item: Interaction, end: datetime, size: int, keys: tuple[str, ...]) -> None:
+        self.small_meetings += 1
+        if size == 2:
+            self.one_on_one += 1
         if self.last_meeting is None or end >= self.last_meeting.ended_at:
+            if self.last_meeting is not None:
+                self.prev_meeting_end = self.last_meeting.ended_at
             self.last_meeting = MeetingRef(item.id, end, item.subject)
+            self.last_meeting_keys = keys
         awaiting = self.awaiting
-        if awaiting is not None and end > awaiting.last_at:
+        if awaiting is not None and end > awaiting.first_at:
             self.awaiting = None  # they talked: the thread is no longer unanswered
 
     def out_of_office(self, at: datetime) -> None:
         if self.last_auto_reply is None or at > self.last_auto_reply:
             self.last_auto_reply = at
 
-    def freeze(self, cls: Any) -> Any:
-        """Build `cls` (contacts.Contact) from the totals; passed in to avoid an import cycle."""
+    def in_use(self) -> str:
+        """The address to write to: the one they last wrote from, else the one used most."""
+        if self.address_at:
+            return max(sorted(self.address_at), key=self.address_at.__getitem__)
         addresses = self.addresses
-        main = max(sorted(addresses), key=addresses.__getitem__) if addresses else self.person
+        return max(sorted(addresses), key=addresses.__getitem__) if addresses else self.person
+
+    def freeze(self, cls: Any, answered: dict[int, datetime]) -> Any:
+        """Build `cls` (contacts.Contact) from the totals; passed in to avoid an import cycle.
+        `answered`: thread key hash -> the latest time someone other than the owner wrote in it."""
         order = sorted(range(len(self.counted_at)), key=self.counted_at.__getitem__)
         trace = () if self.trace is None else tuple(sorted(self.trace, key=_trace_order))
+        name, guessed = best_name(self.names_own, self.names_given, self.addresses)
+        awaiting = self.awaiting
+        if awaiting is not None:
+            for key in (awaiting.thread, awaiting.topic_key):
+                when = None if key is None else answered.get(hash(key))
+                if when is not None and when > awaiting.first_at:
+                    awaiting = None  # someone answered in the thread (a reply-all counts)
+                    break
+        meeting = self.last_meeting
+        if meeting is not None:
+            repeats = max(
+                (self.meeting_series.get(k, 0) for k in self.last_meeting_keys), default=0
+            )
+            meeting = meeting._replace(recurring=repeats > 1)
         return cls(
             person=self.person,
-            address=main,
-            addresses=tuple(sorted(addresses)),
-            name=self.name,
+            address=self.in_use(),
+            addresses=tuple(sorted(self.addresses)),
+            name=name,
+            name_guessed=guessed,
             excluded=None if self.included else self.excluded,
             last_sent=self.last_sent,
             first_sent=self.first_sent,
@@ -204,11 +301,25 @@ class Acc:
             last_contact=self.last_contact,
             last_contact_kind=self.last_kind,
             last_subject=self.last_subject,
+            topic_subject=self.topic_subject,
+            topic_at=self.topic_at,
             counted_at=tuple(self.counted_at[i] for i in order),
             counted_weight=tuple(self.counted_weight[i] for i in order),
-            last_meeting=self.last_meeting,
-            awaiting=self.awaiting,
+            exchanges_out=len(self.days_out),
+            exchanges_in=len(self.days_in),
+            small_meetings=self.small_meetings,
+            one_on_one=self.one_on_one,
+            months_in_touch=len(self.months),
+            last_direct_in=self.last_direct_in,
+            last_seen=self.last_seen,
+            delegate=self.delegate,
+            last_meeting=meeting,
+            prev_meeting_end=self.prev_meeting_end,
+            awaiting=awaiting,
             last_auto_reply=self.last_auto_reply,
             next_meeting_end=self.next_meeting_end,
             trace=trace,
         )
+
+
+__all__ = ["Acc", "Awaiting", "MeetingRef", "Trace", "_meeting_key"]

@@ -1,4 +1,11 @@
-"""Merge suggestions: the same display name on different people, offered, never applied."""
+"""Merge suggestions: people who look like one person, offered with the evidence, never applied.
+
+Two people look like one when they carry the same full display name; when two addresses at one
+domain spell the same name (jane.doe@ and j..doe@, as an old and a new address often do); or
+when a distinctive local part turns up at another domain (gthorse@keyad.com, then
+gthorse@about-cis.com: someone who changed jobs or providers). The owner decides: `touchbase
+people merge A B`. Until then, a check-in to one is held while the other is in touch.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +13,20 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from touchbase.rules.addresses import domain_of
 from touchbase.rules.contacts import Contact
 
 _SPACE = re.compile(r"\s+")
+_PIECES = re.compile(r"[._-]+")
+# Local parts that many different people or roles use: never evidence of one person.
+GENERIC_LOCALS = frozenset(
+    {
+        "info", "sales", "admin", "support", "office", "contact", "hello", "mail", "email",
+        "team", "help", "service", "billing", "accounts", "marketing", "jobs", "careers",
+        "webmaster", "postmaster", "enquiries", "inquiries", "reception", "finance", "legal",
+    }
+)  # fmt: skip
+MIN_LOCAL = 6  # a shorter local part (jsmith) is too common to say anything across domains
 
 
 class MergeSuggestion(NamedTuple):
@@ -35,18 +53,80 @@ def name_key(name: str) -> str | None:
     return " ".join(words) if len(words) >= 2 else None
 
 
-def suggest_merges(contacts: Iterable[Contact]) -> list[MergeSuggestion]:
-    """Pairs of people (oldest key first) whose display names are the same."""
-    by_name: dict[str, list[Contact]] = {}
+def likely_same_key(contact: Contact) -> list[str]:
+    """Keys two people share when they look like one person. "i:" (an initial: j..doe@) pairs
+    only with "f:" (the full first name: jane.doe@) at the same domain; the rest pair alike."""
+    keys: list[str] = []
+    named = name_key(contact.name) if contact.name else None
+    if named and not contact.name_guessed:
+        keys.append(f"n:{named}")
+    for address in contact.addresses:
+        local, _, domain = address.rpartition("@")
+        pieces = [p for p in _PIECES.split(local) if p]
+        if len(pieces) >= 2 and pieces[-1].isalpha() and len(pieces[-1]) > 1:
+            first, last = pieces[0], pieces[-1]
+            if first.isalpha():
+                form = "i" if len(first) == 1 else "f"
+                keys.append(f"{form}:{first[0]} {last}@{domain}")
+                if form == "f":
+                    keys.append(f"n:{first} {last}@{domain}")
+        if (
+            len(local) >= MIN_LOCAL
+            and local not in GENERIC_LOCALS
+            and any(c.isalpha() for c in local)
+        ):
+            keys.append(f"l:{local}")
+    return keys
+
+
+def _pairs(contacts: Iterable[Contact]) -> dict[tuple[str, str], tuple[Contact, Contact, str]]:
+    """(person a, person b) -> the two contacts and the key they share."""
+    groups: dict[str, list[Contact]] = {}
     for contact in contacts:
-        key = name_key(contact.name) if contact.excluded is None else None
-        if key is not None:
-            by_name.setdefault(key, []).append(contact)
-    found = []
-    for key, group in sorted(by_name.items()):
-        ordered = sorted(group, key=lambda c: (c.first_contact is None, c.first_contact, c.person))
-        first = ordered[0]
-        for other in ordered[1:]:
-            reason = f'both are called "{key}" ({first.address}, {other.address})'
-            found.append(MergeSuggestion(first.person, other.person, reason))
+        for key in dict.fromkeys(likely_same_key(contact)):
+            groups.setdefault(key, []).append(contact)
+    found: dict[tuple[str, str], tuple[Contact, Contact, str]] = {}
+    for key, group in sorted(groups.items()):
+        if key.startswith("i:"):
+            partners = groups.get("f:" + key[2:], [])
+        elif key.startswith("f:"):
+            continue  # paired from the "i:" side
+        else:
+            partners = group
+        for a in group:
+            for b in partners:
+                if a.person == b.person:
+                    continue
+                if key.startswith("l:") and domain_of(a.address) == domain_of(b.address):
+                    continue  # the same local part at one domain is one address already
+                pair = tuple(sorted((a.person, b.person)))
+                found.setdefault(pair, (a, b, key))  # type: ignore[arg-type]
     return found
+
+
+def twins_of(contacts: Iterable[Contact]) -> dict[str, list[Contact]]:
+    """Person key -> the other people who look like them."""
+    twins: dict[str, list[Contact]] = {}
+    for a, b, _key in _pairs(contacts).values():
+        twins.setdefault(a.person, []).append(b)
+        twins.setdefault(b.person, []).append(a)
+    return twins
+
+
+def _reason(a: Contact, b: Contact, key: str) -> str:
+    if key.startswith("l:"):
+        return f"the same mailbox name at two domains ({a.address}, {b.address})"
+    if key.startswith("i:"):
+        return f"two spellings of one name at one domain ({a.address}, {b.address})"
+    return f'both are called "{key[2:].split("@")[0]}" ({a.address}, {b.address})'
+
+
+def suggest_merges(contacts: Iterable[Contact]) -> list[MergeSuggestion]:
+    """Pairs of people (the older acquaintance first) who look like one person, with why."""
+    found = []
+    for a, b, key in _pairs(c for c in contacts if c.excluded is None).values():
+        first, other = sorted(
+            (a, b), key=lambda c: (c.first_contact is None, c.first_contact, c.person)
+        )
+        found.append(MergeSuggestion(first.person, other.person, _reason(first, other, key)))
+    return sorted(found)

@@ -22,18 +22,29 @@ class Identities:
 
     `me`: the owner's addresses (from every account). `people`: address -> person key, from
     explicit merges (`touchbase people merge`) and an imported contacts file; an address not in
-    it is its own person, keyed by its normal form.
+    it is its own person, keyed by its normal form. `names`: person key -> the name the owner
+    set or a contacts file gave, which wins over any name seen in mail.
     """
 
     me: frozenset[str] = frozenset()
     people: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
-    def of(cls, me: object, people: Mapping[str, str] | None = None) -> Identities:
+    def of(
+        cls,
+        me: object,
+        people: Mapping[str, str] | None = None,
+        names: Mapping[str, str] | None = None,
+    ) -> Identities:
         """Normalise what a caller hands over (any iterable of owner addresses)."""
         owner = frozenset(normalise(a) for a in me if a.strip())  # type: ignore[attr-defined]
         table = {normalise(a): key for a, key in (people or {}).items()}
-        return cls(me=owner, people=MappingProxyType(table))
+        return cls(
+            me=owner,
+            people=MappingProxyType(table),
+            names=MappingProxyType({k: v for k, v in (names or {}).items() if v}),
+        )
 
 
 class Who(NamedTuple):

@@ -1,9 +1,14 @@
-"""Where a contact stands at `now`: strength, tier, cadence (and where it came from), due date."""
+"""Where a contact stands at `now`: is it a relationship, how deep (strength, tier), its cadence
+(and where that came from), when a check-in is due, and whether the owner owes them a reply.
+
+Depth and recency are kept apart: the strength and the tier come from depth alone (two-way
+exchanges, meetings, how long and how regularly they have been in touch), so one exchange last
+week does not make someone a close tie; recency only decides when a check-in is due.
+"""
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -12,19 +17,27 @@ from statistics import median
 from touchbase.rules.contacts import Contact
 from touchbase.rules.policy import Policy, Tier
 
-# Strength weights: recency matters most (a relationship is as warm as its last contact),
-# then how often, then whether it goes both ways, then whether it spans mail and meetings.
-RECENCY, FREQUENCY, RECIPROCITY, CHANNELS = 0.4, 0.3, 0.2, 0.1
-RECENCY_HALF_LIFE_DAYS = 180.0  # half the recency credit after six months of silence
-FREQUENCY_WINDOW = timedelta(days=365)
-FREQUENCY_FULL = 24.0  # twice a month over the last year earns full frequency credit
+# Depth weights: exchanges going both ways matter most, then how regularly you are in touch
+# (calendar months with contact), then meetings, then how long you have known each other.
+EXCHANGES, REGULARITY, MEETINGS, SPAN = 0.45, 0.2, 0.2, 0.15
+EXCHANGES_FULL = 24.0  # two-way exchanges (the lesser direction, on distinct days) for full credit
+MEETINGS_FULL = 12.0  # small meetings (1:1s count twice) for full credit
+REGULAR_MONTHS = 12.0  # months with contact for full credit
+SPAN_MONTHS = 24.0  # two years of knowing each other for full credit
 LEARNED, PERSON, TIER, TIER_MAX = "learned", "person", "tier", "tier-max"
+# Why someone is a relationship (rule names, as `people --json` and the trace show them).
+PINNED, EXCHANGED, MET = "pinned", "exchanges", "meetings"
 
 
 @dataclass(frozen=True, slots=True)
 class Standing:
-    """A contact assessed at one moment. `due` is None when nothing is owed (never counted,
-    or dormant: the last contact is older than `dormant_after`)."""
+    """A contact assessed at one moment.
+
+    `relationship` says why check-ins are owed to them (pinned, exchanges, meetings), or None:
+    then they are tracked and shown, never nagged about, and `due` is None. `due` is also None
+    when nothing is owed (never counted, or dormant: the last contact is older than
+    `dormant_after`). `reply_owed` is the time of their direct mail the owner has not answered.
+    """
 
     strength: float
     tier: str
@@ -32,27 +45,71 @@ class Standing:
     cadence_source: str  # "person", "tier", "learned" or "tier-max" (too little history)
     due: datetime | None
     dormant: bool
+    relationship: str | None = None
+    reply_owed: datetime | None = None
 
 
-def strength(contact: Contact, now: datetime) -> float:
-    """0..1 from recency, frequency (weighted counted contacts in the last year), reciprocity
-    (sent against received, meetings going both ways) and channel mix (mail and meetings)."""
-    if contact.last_contact is None:
-        recency = 0.0
-    else:
-        age = max((now - contact.last_contact).total_seconds() / 86400, 0.0)
-        recency = 0.5 ** (age / RECENCY_HALF_LIFE_DAYS)
-    start = bisect_right(contact.counted_at, now - FREQUENCY_WINDOW)
-    end = bisect_right(contact.counted_at, now)
-    weight = sum(contact.counted_weight[start:end])
-    frequency = min(1.0, math.log1p(weight) / math.log1p(FREQUENCY_FULL))
-    out = contact.sent_count + contact.meeting_count
-    back = contact.received_count + contact.meeting_count
-    reciprocity = min(out, back) / max(out, back) if out and back else 0.0
-    mail = bool(contact.sent_count or contact.received_count)
-    channels = (mail + bool(contact.meeting_count)) / 2
-    score = RECENCY * recency + FREQUENCY * frequency + RECIPROCITY * reciprocity
-    return round(score + CHANNELS * channels, 3)
+def strength(contact: Contact) -> float:
+    """0..1 from depth alone: two-way exchanges, small meetings (1:1s weigh double), the
+    number of months in touch and how long they have known each other. Never recency."""
+    both = min(contact.exchanges_out, contact.exchanges_in)
+    exchanges = min(1.0, math.log1p(both) / math.log1p(EXCHANGES_FULL))
+    met = contact.small_meetings + contact.one_on_one
+    meetings = min(1.0, math.log1p(met) / math.log1p(MEETINGS_FULL))
+    regularity = min(1.0, contact.months_in_touch / REGULAR_MONTHS)
+    span = 0.0
+    if contact.first_contact is not None and contact.last_contact is not None:
+        months = (contact.last_contact - contact.first_contact).days / 30.44
+        span = min(1.0, max(months, 0.0) / SPAN_MONTHS)
+    score = EXCHANGES * exchanges + REGULARITY * regularity + MEETINGS * meetings
+    return round(score + SPAN * span, 3)
+
+
+def relationship(contact: Contact, policy: Policy) -> str | None:
+    """Why check-ins are owed to this person, or None. A relationship is a person the owner
+    pinned (or gave a cadence of their own), or one with enough two-way exchanges (distinct
+    days each way, none of them to a crowd), or with enough small meetings."""
+    keys = {contact.person, *contact.addresses}
+    if policy.pinned & keys or any(k in policy.cadence for k in keys):
+        return PINNED
+    if contact.delegate:
+        return None  # an assistant or delegate: works beside the owner, never nagged about
+    if (
+        contact.exchanges_out >= policy.relationship_min_sent
+        and contact.exchanges_in >= policy.relationship_min_received
+    ):
+        return EXCHANGED
+    if policy.relationship_min_meetings and contact.small_meetings >= max(
+        policy.relationship_min_meetings, 1
+    ):
+        return MET
+    return None
+
+
+def reply_owed(contact: Contact, policy: Policy, now: datetime) -> datetime | None:
+    """Their latest direct mail, when it came after anything the owner sent them or met them
+    about, and within `reply_owed_within`: the owner owes them an answer, not a check-in."""
+    last_in = contact.last_direct_in
+    if last_in is None or last_in > now or now - last_in > policy.reply_owed_within:
+        return None
+    for later in (contact.last_sent, contact.last_met):
+        if later is not None and later >= last_in:
+            return None
+    return last_in
+
+
+LAPSE_FLOOR = timedelta(days=365)
+
+
+def is_dormant(contact: Contact, last: datetime, policy: Policy, now: datetime) -> bool:
+    """Past `dormant_after` no check-ins are owed; nor once a silence of over a year outlasts
+    the whole time the two were in touch (a tie that lived a few weeks, two years ago, is
+    over; one that lived for years and went quiet last season is not)."""
+    silence = now - last
+    if silence > policy.dormant_after:
+        return True
+    lived = last - (contact.first_contact or last)
+    return silence > LAPSE_FLOOR and silence > lived
 
 
 def tier_for(score: float, policy: Policy) -> Tier:
@@ -78,9 +135,10 @@ def person_cadence(contact: Contact, policy: Policy) -> timedelta | None:
 
 
 def assess(contact: Contact, policy: Policy, now: datetime) -> Standing:
-    """Strength, tier and cadence: the person's own setting, else the tier's, else learned
-    from their rhythm and clamped to the tier's bounds (the tier's maximum until learnable)."""
-    score = strength(contact, now)
+    """Relationship, strength, tier and cadence: the person's own setting, else the tier's,
+    else learned from their rhythm and clamped to the tier's bounds (the tier's maximum until
+    learnable); a check-in is due only to a relationship."""
+    score = strength(contact)
     tier = tier_for(score, policy)
     cadence = person_cadence(contact, policy)
     source = PERSON
@@ -92,7 +150,11 @@ def assess(contact: Contact, policy: Policy, now: datetime) -> Standing:
             cadence, source = tier.max_cadence, TIER_MAX
         else:
             cadence, source = min(max(learned, tier.min_cadence), tier.max_cadence), LEARNED
+    why = relationship(contact, policy)
     last = contact.last_contact
-    dormant = last is not None and now - last > policy.dormant_after
-    due = None if last is None or dormant else last + cadence
-    return Standing(score, tier.name, cadence, source, due, dormant)
+    dormant = last is not None and is_dormant(contact, last, policy, now)
+    # Mail with them on a group keeps the clock from running: they still work together.
+    seen = max(last, contact.last_seen) if last and contact.last_seen else last
+    due = None if seen is None or dormant or why is None else seen + cadence
+    owed = reply_owed(contact, policy, now)
+    return Standing(score, tier.name, cadence, source, due, dormant, why, owed)

@@ -23,7 +23,10 @@ def message(n: int, when: datetime, sender: str, to: str, **kw: object) -> Inter
         source_id=str(n),
         kind=Kind.MAIL,
         occurred_at=when,
-        participants=(Participant(sender, Role.FROM), Participant(to, Role.TO, name="Bob B")),
+        participants=(
+            Participant(sender, Role.FROM),
+            Participant(to, Role.TO, name="Bob B" if to == "bob@example.com" else ""),
+        ),
         message_id=f"<{n}@x>",
         **kw,  # type: ignore[arg-type]
     )
@@ -38,7 +41,11 @@ def db(tmp_path: Path) -> str:
     page = Page(
         [
             message(1, T0, ME, "bob@example.com", subject="proposal"),
+            # Ann is a relationship: two exchanges each way, long ago.
             message(2, T0 - timedelta(days=300), ME, "ann@example.com"),
+            message(5, T0 - timedelta(days=299), "ann@example.com", ME),
+            message(6, T0 - timedelta(days=200), ME, "ann@example.com"),
+            message(7, T0 - timedelta(days=199), "ann@example.com", ME),
             message(3, T0, "noreply@shop.example", ME, flags=frozenset({Flag.AUTOMATED})),
             message(4, T0 - timedelta(days=1), ME, "noreply@shop.example"),
         ],

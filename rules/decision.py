@@ -1,0 +1,125 @@
+"""What the rules hand to the agent: decisions, holds and the plan, as plain values.
+
+Everything a draft needs is on the Decision as data (the thread to answer, the meeting, the
+occasion, a usable topic), so nothing downstream has to search reason sentences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import MappingProxyType
+from typing import NamedTuple
+
+from touchbase.rules.contacts_acc import MeetingRef
+from touchbase.rules.dates import KnownDate
+
+
+def _empty() -> Mapping[str, object]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Circumstances:
+    """What the agent knows beyond interactions, as plain data (keys are person keys).
+
+    `account_history`: account -> (interactions it had before its latest full sync, interactions
+    it has now). An account that had some and now has none trips the safety valve.
+    `open_drafts` and `rejected` hold person keys and addresses (a draft to an address nobody
+    merged is keyed by it); `rejected` maps each to the latest time the owner rejected a draft.
+    `drafts_today` counts drafts created since the owner's local midnight.
+    """
+
+    open_drafts: frozenset[str] = frozenset()
+    rejected: Mapping[str, datetime] = field(default_factory=_empty)  # type: ignore[arg-type]
+    snoozed: Mapping[str, datetime] = field(default_factory=_empty)  # type: ignore[arg-type]
+    known_dates: Mapping[str, tuple[KnownDate, ...]] = field(default_factory=_empty)  # type: ignore[arg-type]
+    drafts_today: int = 0
+    account_history: Mapping[str, tuple[int, int]] = field(default_factory=_empty)  # type: ignore[arg-type]
+
+
+class ReplyTo(NamedTuple):
+    """The message a follow-up answers, so the draft lands in the same thread."""
+
+    interaction_id: int
+    message_id: str | None
+    thread_id: str | None
+    account: str
+    subject: str | None
+    at: datetime | None = None  # when the owner wrote it ("my note of 21 Dec")
+
+
+class Occasion(NamedTuple):
+    """What a congratulation is for: a known date's kind, the day, and how many years."""
+
+    kind: str  # "birthday", "work-anniversary", or the owner's own word
+    on: date
+    years: int | None = None
+
+
+class Topic(NamedTuple):
+    """A conversation a draft may name: text that reads as a topic (rules.topics), and when."""
+
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Draft this for this person: `due` is when it became due (never after `now`).
+
+    `address` is the one to write to (the one they use now). `name` is the best name known,
+    `name_guessed` when it only comes from an address like first.last@. `topic` is a
+    conversation worth naming, or None: then the draft must not need one. `suggest_call` says
+    whether offering a call fits the tie. `meeting` is the meeting a thank-you is for,
+    `occasion` what a congratulation is for, `reply_to` the thread a follow-up answers.
+    """
+
+    person: str
+    address: str
+    name: str
+    kind: str
+    due: datetime
+    reasons: tuple[str, ...]
+    strength: float = 0.0  # the relationship's strength: stronger ones go first
+    reply_to: ReplyTo | None = None
+    topic: Topic | None = None
+    name_guessed: bool = False
+    tier: str = ""
+    last_contact: datetime | None = None
+    meeting: MeetingRef | None = None
+    occasion: Occasion | None = None
+    suggest_call: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A decision kept back, and the named rule that kept it; `due` is when the draft it holds
+    became due (a thank-you's is within its window, a check-in's its cadence)."""
+
+    person: str
+    kind: str
+    rule: str
+    reason: str
+    due: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What to draft now, what waits and why; `stopped` says why nothing may be drafted."""
+
+    decisions: tuple[Decision, ...]
+    held: tuple[Held, ...]
+    stopped: str | None = None
+
+
+__all__ = [
+    "Circumstances",
+    "Decision",
+    "Held",
+    "Occasion",
+    "Plan",
+    "ReplyTo",
+    "Topic",
+]

@@ -1,0 +1,219 @@
+"""The drafting rules, one per kind of draft, tried in this order for each person: thank-you,
+follow-up, congratulate, check-in. Each says whether its kind of draft is owed now, with
+reasons a person can read and the data the draft needs; rules/decide.py holds and paces them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from touchbase.rules.contacts import Contact
+from touchbase.rules.contacts_acc import Awaiting, MeetingRef
+from touchbase.rules.dates import (
+    add_business_days,
+    local_midnight,
+    next_occurrence,
+    show_day,
+    show_minute,
+    show_span,
+)
+from touchbase.rules.decision import Circumstances, Occasion, ReplyTo
+from touchbase.rules.matters import asks, matter_passed, mentions
+from touchbase.rules.policy import Policy
+from touchbase.rules.standing import Standing
+from touchbase.rules.threads import is_forward_subject
+from touchbase.rules.topics import usable_topic
+
+THANK_YOU, FOLLOW_UP, CONGRATULATE, CHECK_IN = "thank-you", "follow-up", "congratulate", "check-in"
+NUDGES = frozenset({FOLLOW_UP, CHECK_IN})  # what an out-of-office reply pauses
+
+
+class Case(NamedTuple):
+    """One person at one moment: what every rule reads."""
+
+    contact: Contact
+    standing: Standing
+    policy: Policy
+    now: datetime
+    zone: ZoneInfo
+    circumstances: Circumstances
+
+
+class Found(NamedTuple):
+    """What a drafting rule found: when it became due, why, and the data its draft needs."""
+
+    due: datetime
+    reasons: tuple[str, ...]
+    reply_to: ReplyTo | None = None
+    meeting: MeetingRef | None = None
+    occasion: Occasion | None = None
+
+
+Rule = Callable[[Case], Found | None]
+
+
+def occasional(meeting: MeetingRef, contact: Contact, policy: Policy) -> str | None:
+    """Why this meeting is not one a thank-you follows (policy `thank_you_for`), or None."""
+    if policy.thank_you_for == "never":
+        return "thank-yous are off (thank_you_for = never)"
+    if policy.thank_you_for == "every":
+        return None
+    if meeting.recurring:
+        return "it is one of a series you keep having"
+    previous = contact.prev_meeting_end
+    if previous is not None and meeting.ended_at - previous < policy.occasional_gap:
+        return f"you also met on {previous.date().isoformat()}: you meet often"
+    return None
+
+
+def thank_you(case: Case) -> Found | None:
+    """A counted meeting ended within `thank_you_window`, it was a first or an occasional one
+    (not one of a series, not a routine), and nothing was sent to them since."""
+    meeting, contact, now = case.contact.last_meeting, case.contact, case.now
+    if (
+        meeting is None
+        or not meeting.ended_at <= now <= meeting.ended_at + case.policy.thank_you_window
+    ):
+        return None
+    if contact.last_sent is not None and contact.last_sent >= meeting.ended_at:
+        return None
+    if occasional(meeting, contact, case.policy) is not None:
+        return None
+    title = f' "{meeting.subject}"' if meeting.subject else ""
+    first = "your first meeting" if contact.prev_meeting_end is None else "an occasional meeting"
+    return Found(
+        meeting.ended_at,
+        (
+            f"you met{title}, ended {show_minute(meeting.ended_at, case.zone)} ({first})",
+            "you have not written to them since",
+            f"thank-you window: {show_span(case.policy.thank_you_window)}",
+        ),
+        meeting=meeting,
+    )
+
+
+def follow_up(case: Case) -> Found | None:
+    """The owner started a thread To them (and at most `few_recipients` people) that asked
+    something, nobody has answered in it or written to the owner since, `follow_up_after`
+    business days passed, fewer than `max_follow_ups` follow-ups were sent, the owner's last
+    message is younger than `follow_up_expires`, and the matter it is about has not passed."""
+    awaiting: Awaiting | None = case.contact.awaiting
+    policy = case.policy
+    if awaiting is None or awaiting.follow_ups >= policy.max_follow_ups:
+        return None
+    due = add_business_days(awaiting.last_at, policy.follow_up_after, case.zone)
+    if due > case.now or case.now - awaiting.last_at > policy.follow_up_expires:
+        return None
+    subject = awaiting.subject
+    if (
+        not asks(subject)
+        or is_forward_subject(subject)
+        or mentions(subject, policy.sensitive_topics)
+        or matter_passed(subject, awaiting.first_at, case.now) is not None
+    ):
+        return None  # an FYI, a hand-off, a forward, a sensitive or a past matter: leave it
+    topic = usable_topic(subject, policy.sensitive_topics)
+    about = f' "{topic}"' if topic else ""
+    reply = ReplyTo(
+        awaiting.interaction_id,
+        awaiting.message_id,
+        awaiting.thread_id,
+        awaiting.account,
+        awaiting.subject,
+        awaiting.last_at,
+    )
+    return Found(
+        due,
+        (
+            f"you wrote{about} on {show_day(awaiting.last_at, case.zone)} and asked; nobody "
+            "has answered since",
+            f"{policy.follow_up_after} business days passed on {show_day(due, case.zone)}",
+            f"follow-ups sent in this thread: {awaiting.follow_ups} of {policy.max_follow_ups}",
+        ),
+        reply_to=reply,
+    )
+
+
+def congratulate(case: Case) -> Found | None:
+    """A known date (birthday, work anniversary) falls within `congrats_window` days."""
+    known = case.circumstances.known_dates.get(case.contact.person, ())
+    today = case.now.astimezone(case.zone).date()
+    window = case.policy.congrats_window
+    found = []
+    for item in known:
+        day = next_occurrence(item, today)
+        if day - today <= window:
+            found.append((day, item))
+    if not found:
+        return None
+    day, item = min(found)
+    start = local_midnight(day, case.zone) - window
+    last_sent = case.contact.last_sent
+    if last_sent is not None and last_sent >= start:
+        return None  # already in touch around the date
+    count = day.year - item.year if item.year and day.year > item.year else None
+    years = f" ({count} years)" if count else ""
+    left = (day - today).days
+    when = "today" if left == 0 else "tomorrow" if left == 1 else f"in {left} days"
+    return Found(
+        start if start < case.now else case.now,
+        (
+            f"{item.kind} on {day.isoformat()}{years}, {when}",
+            f"congratulations window: {show_span(window)}",
+        ),
+        occasion=Occasion(item.kind, day, count),
+    )
+
+
+_HOW = {"sent": "you wrote to them", "received": "they wrote to you", "meeting": "you met"}
+_SOURCE = {
+    "person": "set for this person",
+    "tier": "tier {tier}",
+    "learned": "learned from your rhythm, tier {tier}",
+    "tier-max": "tier {tier}, not enough history to learn a rhythm",
+}
+_WHY = {
+    "pinned": "you pinned them",
+    "exchanges": "{out} days you wrote, {back} they wrote back",
+    "meetings": "{met} meetings together",
+}
+
+
+def check_in(case: Case) -> Found | None:
+    """A relationship whose `last_contact` is older than its cadence (and younger than
+    `dormant_after`); everyone else is tracked, never nagged about."""
+    standing, contact = case.standing, case.contact
+    if standing.due is None or standing.due > case.now or contact.last_contact is None:
+        return None
+    what = _HOW.get(contact.last_contact_kind or "", "contact")
+    source = _SOURCE[standing.cadence_source].format(tier=standing.tier)
+    why = _WHY[standing.relationship or "pinned"].format(
+        out=contact.exchanges_out, back=contact.exchanges_in, met=contact.small_meetings
+    )
+    seen = contact.last_seen
+    group = (
+        (f"their last mail to a group with you: {show_day(seen, case.zone)}",)
+        if seen is not None and seen > contact.last_contact
+        else ()
+    )
+    return Found(
+        standing.due,
+        (
+            f"last contact {show_day(contact.last_contact, case.zone)} ({what})",
+            *group,
+            f"a relationship: {why}",
+            f"cadence {show_span(standing.cadence)} ({source}, strength {standing.strength:.2f})",
+            f"due since {show_day(standing.due, case.zone)}",
+        ),
+    )
+
+
+RULES: tuple[tuple[str, Rule], ...] = (
+    (THANK_YOU, thank_you),
+    (FOLLOW_UP, follow_up),
+    (CONGRATULATE, congratulate),
+    (CHECK_IN, check_in),
+)
