@@ -64,8 +64,15 @@ def policy_for(config: Config, session: Session | None = None) -> Policy:
 
 
 def identities(session: Session, me: Collection[str]) -> Identities:
+    """Who is who: the owner's addresses, merged people, and the names the owner set (or a
+    contacts file gave), which win over names seen in mail."""
     rows = session.execute(select(PersonAddress.address, PersonAddress.person_id))
-    return Identities.of(me, {address: person_key(pid) for address, pid in rows})
+    names = session.execute(select(Person.id, Person.name).where(Person.name != ""))
+    return Identities.of(
+        me,
+        {address: person_key(pid) for address, pid in rows},
+        {person_key(pid): name for pid, name in names},
+    )
 
 
 def circumstances(session: Session, policy: Policy, now: datetime) -> Circumstances:
