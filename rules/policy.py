@@ -1,28 +1,47 @@
 """Policy: the `[policy]` TOML table, merged over default.toml, validated into frozen values.
 
-Every mistake is reported by key with what is expected, e.g.
-`policy.tiers.inner.cadence: expected a duration like "36h", "30d" or "2y", got "monthly"`.
+The keys are declared in `POLICY` with the settings schema every table of the file uses
+(rules/schema.py), so every mistake is reported by its path with what is expected, e.g.
+`policy.tiers.inner.cadence must be "learned" or a duration like "36h", "30d" or "2y", not
+"monthly"`. default.toml holds the defaults (a test keeps its keys and POLICY's the same).
 Reading files is the caller's business: pass a parsed table or TOML text. The one exception is
 `default_text()`, which reads the shipped default.toml from this package.
 """
 
 from __future__ import annotations
 
-import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from touchbase.rules.addresses import normalise, resolve_aliases, squeeze
+from touchbase.rules.schema import (
+    REQUIRED,
+    Choice,
+    Duration,
+    Either,
+    Entry,
+    MapOf,
+    Number,
+    SchemaError,
+    Section,
+    Strings,
+    Table,
+    Text,
+    Whole,
+    ZoneName,
+    parse_duration,
+    toml,
+)
 
 
-class PolicyError(ValueError):
+class PolicyError(SchemaError):
     """The policy table has an unknown key, a wrong type or a bad value; the message says which."""
 
 
@@ -82,182 +101,173 @@ class Policy:
         return ZoneInfo(self.timezone)
 
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhdwy])")
-_DURATION_HINT = 'a duration like "36h", "30d" or "2y"'
+def _addresses(values: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(normalise(v) for v in values)
 
 
-def parse_duration(text: str) -> timedelta:
-    """'36h' -> 36 hours; '1d12h' too. Units s, m (minutes), h, d, w, y (365 days)."""
-    compact = text.strip().lower().replace(" ", "")
-    if not compact or _DURATION.sub("", compact):
-        raise ValueError(f"not {_DURATION_HINT}: {text!r}")
-    seconds = sum(float(n) * _UNITS[u] for n, u in _DURATION.findall(compact))
-    return timedelta(seconds=seconds)
+def _domains(values: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(v.lower().lstrip("@") for v in values)
 
 
-def _where(path: str, message: str) -> PolicyError:
-    return PolicyError(f"{path}: {message}")
-
-
-def _got(value: Any) -> str:
-    return f"got {value!r} ({type(value).__name__})"
-
-
-def _int(path: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise _where(path, f"expected a whole number >= 0, {_got(value)}")
-    return value
-
-
-def _fraction(path: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise _where(path, f"expected a number from 0 to 1, {_got(value)}")
-    return float(value)
-
-
-def _positive(path: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise _where(path, f"expected a number > 0, {_got(value)}")
-    return float(value)
-
-
-def _duration(path: str, value: Any) -> timedelta:
-    if not isinstance(value, str):
-        raise _where(path, f"expected {_DURATION_HINT}, {_got(value)}")
-    try:
-        return parse_duration(value)
-    except ValueError:
-        raise _where(path, f"expected {_DURATION_HINT}, got {value!r}") from None
-
-
-def _strings(path: str, value: Any) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise _where(path, f"expected a list of strings, {_got(value)}")
-    return value
-
-
-def _addresses(path: str, value: Any) -> frozenset[str]:
-    return frozenset(normalise(v) for v in _strings(path, value))
-
-
-def _domains(path: str, value: Any) -> frozenset[str]:
-    return frozenset(v.strip().lower().lstrip("@") for v in _strings(path, value))
-
-
-def _timezone(path: str, value: Any) -> str:
-    if not isinstance(value, str):
-        raise _where(path, f"expected an IANA time zone name like 'Europe/Paris', {_got(value)}")
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        hint = f"expected an IANA time zone name like 'Europe/Paris', got {value!r}"
-        raise _where(path, hint) from None
-    return value
-
-
-def _choice(path: str, value: Any, choices: tuple[str, ...]) -> str:
-    if value not in choices:
-        listed = ", ".join(f'"{c}"' for c in choices)
-        raise _where(path, f"expected one of {listed}, got {value!r}")
-    return str(value)
-
-
-def _received(path: str, value: Any) -> str:
-    return _choice(path, value, ("never", "replies", "always"))
-
-
-def _table(path: str, value: Any) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise _where(path, f"expected a table, {_got(value)}")
-    return value
-
-
-def _aliases(path: str, value: Any) -> Mapping[str, str]:
-    table = _table(path, value)
-    for key, target in table.items():
-        if not isinstance(target, str):
-            raise _where(f"{path}.{key}", f"expected an address, {_got(target)}")
+def _aliases(table: Mapping[str, str]) -> Mapping[str, str]:
     return MappingProxyType(resolve_aliases(table))
 
 
-def _cadence(path: str, value: Any) -> Mapping[str, timedelta]:
-    table = _table(path, value)
-    return MappingProxyType({normalise(k): _duration(f"{path}.{k}", v) for k, v in table.items()})
+def _cadence(table: Mapping[str, timedelta]) -> Mapping[str, timedelta]:
+    return MappingProxyType({normalise(k): v for k, v in table.items()})
 
 
 LEARN = "learned"  # a tier's cadence learned from each person's rhythm
-_TIER_KEYS = ("min_strength", "cadence", "min_cadence", "max_cadence")
+
+TIER = Table(
+    "a tier",
+    (
+        Entry("min_strength", Number(0, 1), REQUIRED, "the lowest strength score (0..1) in it"),
+        Entry(
+            "cadence",
+            Either(Choice(LEARN), Duration()),
+            LEARN,
+            'the check-in cadence of everyone in it, or "learned" from each person\'s rhythm',
+        ),
+        Entry("min_cadence", Duration(), REQUIRED, "a learned cadence is at least this"),
+        Entry(
+            "max_cadence",
+            Duration(),
+            REQUIRED,
+            "a learned cadence is at most this (and is this while there is too little history)",
+        ),
+    ),
+)
+_COUNT = Whole(0)
+_SHARE = Number(0, 1)
+
+# Every key of [policy], in the order of default.toml, which holds the defaults and says more.
+POLICY = Table(
+    "[policy]",
+    (
+        Entry("timezone", ZoneName(), REQUIRED, "the owner's time zone (default: [me] time_zone)"),
+        Entry(
+            "aliases",
+            MapOf(Text(hint="an address")),
+            REQUIRED,
+            "addresses that are the same person: alias -> canonical address",
+            convert=_aliases,
+        ),
+        Entry("ignore_addresses", Strings(), REQUIRED, "never people", convert=_addresses),
+        Entry(
+            "ignore_domains", Strings(), REQUIRED, "nobody at these is a person", convert=_domains
+        ),
+        Entry("never_draft", Strings(), REQUIRED, "tracked, never drafted for", convert=_addresses),
+        Entry(
+            "automated_localparts",
+            Strings(),
+            REQUIRED,
+            "local parts that mean a machine wrote or reads the mail (separators ignored)",
+            convert=lambda v: frozenset(squeeze(s) for s in v),
+        ),
+        Entry("max_recipients", _COUNT, REQUIRED, "a message to more people resets no cadence"),
+        Entry("cc_weight", _SHARE, REQUIRED, "how much Cc counts (To counts 1)"),
+        Entry(
+            "max_meeting_size", _COUNT, REQUIRED, "larger meetings (owner included) do not count"
+        ),
+        Entry("group_meeting_weight", _SHARE, REQUIRED, "how much a small group meeting counts"),
+        Entry(
+            "received_counts",
+            Choice("never", "replies", "always"),
+            REQUIRED,
+            "whether received mail resets the check-in cadence",
+        ),
+        Entry("relationship_min_sent", _COUNT, REQUIRED, "days the owner wrote to them, at least"),
+        Entry(
+            "relationship_min_received", _COUNT, REQUIRED, "days they wrote to the owner, at least"
+        ),
+        Entry("relationship_min_meetings", _COUNT, REQUIRED, "or this many small meetings"),
+        Entry("pinned", Strings(), REQUIRED, "always relationships", convert=_addresses),
+        Entry("few_recipients", _COUNT, REQUIRED, "a message to at most this many is direct"),
+        Entry("reply_owed_within", Duration(), REQUIRED, "an unanswered direct message is owed"),
+        Entry("thank_you_window", Duration(), REQUIRED, "after a meeting, for a thank-you"),
+        Entry(
+            "thank_you_for",
+            Choice("every", "occasional", "never"),
+            REQUIRED,
+            "which meetings earn a thank-you",
+        ),
+        Entry("occasional_gap", Duration(), REQUIRED, "a meeting after this long is occasional"),
+        Entry("follow_up_after", _COUNT, REQUIRED, "business days without a reply"),
+        Entry("max_follow_ups", _COUNT, REQUIRED, "follow-ups per thread"),
+        Entry("follow_up_expires", Duration(), REQUIRED, "older threads are left to check-ins"),
+        Entry(
+            "out_of_office_pause", Duration(), REQUIRED, "an out-of-office reply pauses this long"
+        ),
+        Entry(
+            "rejection_pause", Duration(), REQUIRED, "a rejected draft holds its person this long"
+        ),
+        Entry("congrats_window", Duration(), REQUIRED, "a birthday or anniversary within this"),
+        Entry(
+            "dormant_after", Duration(), REQUIRED, "no check-ins after this long without contact"
+        ),
+        Entry(
+            "learned_factor",
+            Number(0, above=True),
+            REQUIRED,
+            "a learned cadence is this times the median gap",
+        ),
+        Entry("learned_min_gaps", _COUNT, REQUIRED, "gaps needed before a rhythm is learned"),
+        Entry(
+            "offer_call",
+            Choice("never", "met", "always"),
+            REQUIRED,
+            "when a draft may offer a call",
+        ),
+        Entry(
+            "sensitive_topics",
+            Strings(),
+            REQUIRED,
+            "subjects with these words are never quoted",
+            convert=lambda v: frozenset(w.lower() for w in v),
+        ),
+        Entry("max_drafts_per_run", _COUNT, REQUIRED, "drafts one run may create"),
+        Entry("max_drafts_per_day", _COUNT, REQUIRED, "drafts one day may create"),
+        Entry(
+            "cadence",
+            MapOf(Duration()),
+            REQUIRED,
+            'per-person cadence by address: "alice@example.com" = "45d"',
+            convert=_cadence,
+        ),
+        Entry(
+            "tiers",
+            MapOf(Section(TIER)),
+            REQUIRED,
+            "bands of strength with their cadence: [policy.tiers.NAME]",
+        ),
+    ),
+)
 
 
-def _tiers(path: str, value: Any) -> tuple[Tier, ...]:
+def _tiers(tables: Mapping[str, Mapping[str, Any]]) -> tuple[Tier, ...]:
     tiers = []
-    for name, raw in _table(path, value).items():
-        where = f"{path}.{name}"
-        table = _table(where, raw)
-        _no_unknown(where, table, _TIER_KEYS)
-        for key in _TIER_KEYS:
-            if key not in table and key != "cadence":
-                raise _where(f"{where}.{key}", "missing; every tier needs it")
-        cadence = table.get("cadence", LEARN)
+    for name, table in tables.items():
+        cadence = table["cadence"]
         tier = Tier(
             name=name,
-            min_strength=_fraction(f"{where}.min_strength", table["min_strength"]),
-            cadence=None if cadence == LEARN else _duration(f"{where}.cadence", cadence),
-            min_cadence=_duration(f"{where}.min_cadence", table["min_cadence"]),
-            max_cadence=_duration(f"{where}.max_cadence", table["max_cadence"]),
+            min_strength=table["min_strength"],
+            cadence=None if cadence == LEARN else cadence,
+            min_cadence=table["min_cadence"],
+            max_cadence=table["max_cadence"],
         )
         if tier.min_cadence > tier.max_cadence:
-            raise _where(where, "expected min_cadence <= max_cadence")
+            raise PolicyError(
+                f"policy.tiers.{name}: min_cadence must not be longer than max_cadence",
+                advice=f'swap them, or write min_cadence = "{table["max_cadence"].days}d" or less',
+            )
         tiers.append(tier)
     if not any(t.min_strength == 0 for t in tiers):
-        raise _where(path, "expected a tier with min_strength = 0, so everyone has a tier")
+        raise PolicyError(
+            "policy.tiers must have a tier with min_strength = 0, so everyone has a tier",
+            advice="set min_strength = 0.0 in the weakest tier",
+        )
     return tuple(sorted(tiers, key=lambda t: (-t.min_strength, t.name)))
-
-
-_FIELDS: dict[str, Callable[[str, Any], Any]] = {
-    "timezone": _timezone,
-    "aliases": _aliases,
-    "ignore_addresses": _addresses,
-    "ignore_domains": _domains,
-    "never_draft": _addresses,
-    "automated_localparts": lambda p, v: frozenset(squeeze(s) for s in _strings(p, v)),
-    "max_recipients": _int,
-    "cc_weight": _fraction,
-    "max_meeting_size": _int,
-    "group_meeting_weight": _fraction,
-    "received_counts": _received,
-    "relationship_min_sent": _int,
-    "relationship_min_received": _int,
-    "relationship_min_meetings": _int,
-    "pinned": _addresses,
-    "few_recipients": _int,
-    "reply_owed_within": _duration,
-    "thank_you_window": _duration,
-    "thank_you_for": lambda p, v: _choice(p, v, ("every", "occasional", "never")),
-    "occasional_gap": _duration,
-    "follow_up_after": _int,
-    "max_follow_ups": _int,
-    "follow_up_expires": _duration,
-    "out_of_office_pause": _duration,
-    "rejection_pause": _duration,
-    "congrats_window": _duration,
-    "dormant_after": _duration,
-    "learned_factor": _positive,
-    "learned_min_gaps": _int,
-    "offer_call": lambda p, v: _choice(p, v, ("never", "met", "always")),
-    "sensitive_topics": lambda p, v: frozenset(w.strip().lower() for w in _strings(p, v)),
-    "max_drafts_per_run": _int,
-    "max_drafts_per_day": _int,
-    "cadence": _cadence,
-    "tiers": _tiers,
-}
-
-
-def _no_unknown(path: str, table: Mapping[str, Any], known: Any) -> None:
-    for key in table:
-        if key not in known:
-            raise _where(f"{path}.{key}", f"unknown key; expected one of {', '.join(known)}")
 
 
 def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -282,10 +292,13 @@ def default_table() -> dict[str, Any]:
 
 def load_policy(table: Mapping[str, Any] | None = None) -> Policy:
     """The default policy with `table` (the contents of a `[policy]` table) merged over it."""
-    override = _table("policy", table or {})
-    _no_unknown("policy", override, _FIELDS)
-    merged = _merge(default_table(), override)
-    values = {key: check(f"policy.{key}", merged[key]) for key, check in _FIELDS.items()}
+    if table is not None and not isinstance(table, Mapping):
+        raise PolicyError(f"policy must be a table, not {toml(table)}", advice="write [policy]")
+    try:
+        values = POLICY.parse(_merge(default_table(), table or {}), "policy.")
+    except SchemaError as exc:
+        raise PolicyError(str(exc), advice=exc.advice) from None
+    values["tiers"] = _tiers(values["tiers"])
     return Policy(**values)
 
 

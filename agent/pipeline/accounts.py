@@ -1,11 +1,13 @@
 """Account types and their connector factories, and opening one configured account.
 
 Each connector module exposes `open_account(settings, context)` (connectors/base.py). Adding an
-account type is one line here.
+account type is one line here and one in config.ACCOUNT_TYPES, its settings' table (a test keeps
+the two lists equal).
 """
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from pathlib import Path
 from types import ModuleType
@@ -28,8 +30,10 @@ FACTORIES: dict[str, str] = {
 def connector_module(account: AccountConfig) -> ModuleType:
     module_name = FACTORIES.get(account.type)
     if module_name is None:
+        guess = difflib.get_close_matches(account.type, list(FACTORIES), n=1, cutoff=0.6)
+        hint = f"; did you mean {guess[0]!r}?" if guess else ""
         raise ConfigError(
-            f"account {account.name!r}: unknown type {account.type!r}",
+            f"account {account.name!r}: unknown type {account.type!r}{hint}",
             advice=f"use one of: {', '.join(sorted(FACTORIES))}",
         )
     return importlib.import_module(module_name)

@@ -37,6 +37,7 @@ from touchbase.connectors.errors import BadRecord, ConnectorError
 from touchbase.connectors.files import tree as filetree
 from touchbase.connectors.files.ics import read_calendar
 from touchbase.connectors.files.mbox import MboxMessage, looks_like_mbox, read_messages
+from touchbase.connectors.files.settings import HORIZON, LOOKAHEAD, PAGE_SIZE, parse_settings
 from touchbase.connectors.headers import (
     FIELDS,
     interaction_from_headers,
@@ -48,12 +49,6 @@ from touchbase.connectors.headers import (
 log = logging.getLogger(__name__)
 
 VERSION = 1
-# Records per page (one transaction each). Each page costs a commit, a cursor write and a
-# duplicate check whatever its size: measured on a 30k-message mbox, 500 per page stored in
-# 4.2 s, 2,000 in 3.1 s, 5,000 in 2.1 s. 2,000 keeps a killed import's lost work small.
-PAGE_SIZE = 2000
-HORIZON = timedelta(days=5 * 365)
-LOOKAHEAD = timedelta(days=14)
 MAX_CALENDAR = 64 << 20  # a larger .ics is not a calendar export anyone made by hand
 _FINGERPRINT = 4096  # bytes of an mbox's start that identify it
 _RACY_NS = 2_000_000_000  # a folder changed this recently may change again within its mtime tick
@@ -410,41 +405,22 @@ class FileSource:
         state["ics"][rel] = {"id": ident, "w": end.isoformat()}
 
 
-def _duration(settings: Mapping[str, Any], name: str, default: timedelta) -> timedelta:
-    value = settings.get(name)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ConnectorError(
-            f"{name} must be a number of days, not {value!r}",
-            advice=f"Set {name} to a whole number of days, e.g. {default.days}.",
-        )
-    return timedelta(days=value)
-
-
 def open_account(settings: Mapping[str, Any], context: AccountContext) -> FileSource:
     """The factory the agent's registry calls for `type = "files"` accounts.
 
-    settings: `path` (a file or folder), optional `horizon_days` (how far back calendars are
-    expanded, default 5 years), `lookahead_days` (how far ahead, default 14) and `page_size`.
+    settings (connectors/files/settings.py): `path` (a file or folder), optional `horizon_days`
+    (how far back calendars are expanded, default 5 years), `lookahead_days` (how far ahead,
+    default 14) and `page_size`.
     """
-    path = settings.get("path")
-    if not isinstance(path, str | os.PathLike) or not os.fspath(path):
-        raise ConnectorError(
-            "a files account needs a path",
-            advice='Add path = "/path/to/mail" (an mbox, a Maildir, a folder or an .ics file).',
-        )
-    expanded = os.path.expanduser(os.fspath(path))
+    parsed = parse_settings(settings, account=context.name)
+    expanded = os.path.expanduser(parsed.path)
     if not os.path.exists(expanded):
         raise ConnectorError(
             f"{expanded} does not exist", advice="Check the account's path and try again."
         )
-    page_size = settings.get("page_size", PAGE_SIZE)
-    if not isinstance(page_size, int) or isinstance(page_size, bool) or page_size < 1:
-        raise ConnectorError("page_size must be a positive whole number", advice="e.g. 500")
     return FileSource(
         expanded,
-        horizon=_duration(settings, "horizon_days", HORIZON),
-        lookahead=_duration(settings, "lookahead_days", LOOKAHEAD),
-        page_size=page_size,
+        horizon=parsed.horizon,
+        lookahead=parsed.lookahead,
+        page_size=parsed.page_size,
     )

@@ -1,4 +1,4 @@
-"""Settings of Google accounts (types `gmail`, `gcal`), checked with messages that say what to fix.
+"""Settings of Google accounts (types `gmail`, `gcal`), declared in the settings schema.
 
 An account's TOML table (the agent passes it to `open_account`):
 
@@ -23,22 +23,31 @@ An account's TOML table (the agent passes it to `open_account`):
 Cloud Console (APIs & Services > Credentials) with the Gmail and Calendar APIs enabled.
 `api_root` overrides Google's API root URL (tests point it at a local fake; the OAuth endpoints
 come from the client file).
-The refresh token is not a setting: `touchbase auth ACCOUNT` stores it through the account's
-secrets under the name "refresh_token".
+The refresh token is a secret, not a value: `touchbase auth ACCOUNT` stores it through the
+account's secrets under the name "refresh_token" (the keyring, unless `refresh_token = { ... }`
+references another place). The keys are declared in GMAIL and GCAL (rules/schema.py).
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from typing import Any
 
 from touchbase.connectors.errors import ConnectorError
-
-log = logging.getLogger(__name__)
-
-AGENT_KEYS = frozenset({"type", "name", "enabled", "secrets", "addresses", "me", "schedule"})
+from touchbase.rules.schema import (
+    REQUIRED,
+    Entry,
+    Number,
+    SchemaError,
+    Secret,
+    Strings,
+    Table,
+    Text,
+    Url,
+    Whole,
+    account_table,
+)
 
 
 @dataclass(frozen=True)
@@ -56,90 +65,56 @@ class GoogleSettings:
     page_size: int = 250
 
 
-def _text(value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("must be a non-empty string")
-    return value.strip()
-
-
-def _number(low: float, high: float) -> Callable[[object], float]:
-    def check(value: object) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError("must be a number")
-        if not low <= value <= high:
-            raise ValueError(f"must be between {low:g} and {high:g}")
-        return float(value)
-
-    return check
-
-
-def _integer(low: int, high: int) -> Callable[[object], int]:
-    def check(value: object) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError("must be a whole number")
-        if not low <= value <= high:
-            raise ValueError(f"must be between {low} and {high}")
-        return value
-
-    return check
-
-
-def _labels(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list | tuple) or not value:
-        raise ValueError('must be a list of Gmail label ids, such as ["SENT", "INBOX"]')
-    return tuple(_text(v) for v in value)
-
-
-def _url(value: object) -> str:
-    text = _text(value)
-    if not text.startswith(("https://", "http://127.0.0.1", "http://localhost")):
-        raise ValueError("must be an https:// URL (or a loopback http:// URL for tests)")
-    return text
-
-
-COMMON: dict[str, Callable[[object], Any]] = {
-    "client_file": _text,
-    "api_root": _url,
-    "timeout": _number(1, 600),
-}
-BY_TYPE: dict[str, dict[str, Callable[[object], Any]]] = {
-    "gmail": {
-        "labels": _labels,
-        "batch_size": _integer(1, 50),
-        "quota_units_per_minute": _number(1, 10_000_000),
-    },
-    "gcal": {
-        "calendar_id": _text,
-        "past_days": _integer(0, 36_500),
-        "page_size": _integer(1, 2500),
-    },
-}
+COMMON = (
+    Entry(
+        "client_file",
+        Text(example="~/.config/touchbase/google-client.json"),
+        REQUIRED,
+        "the JSON of a Google OAuth client of type Desktop app (Google Cloud Console > "
+        "APIs & Services > Credentials)",
+    ),
+    Entry(
+        "api_root",
+        Url(loopback_http=True),
+        None,
+        "instead of Google's API root URL (tests point it at a local fake)",
+    ),
+    Entry("timeout", Number(1, 600), 30, "seconds per HTTP request"),
+    Entry("refresh_token", Secret(), None, "kept by `touchbase auth`; set it to keep it elsewhere"),
+)
+GMAIL = account_table(
+    "gmail",
+    *COMMON,
+    Entry(
+        "labels",
+        Strings(what="Gmail label ids", filled=True, example=("SENT", "INBOX")),
+        ["SENT", "INBOX"],
+        "Gmail labels to read, in order (system label ids)",
+    ),
+    Entry("batch_size", Whole(1, 50), 50, "metadata gets per batch request (as Google advises)"),
+    Entry(
+        "quota_units_per_minute",
+        Number(1, 10_000_000),
+        15_000,
+        "pace to Gmail's per-user quota",
+    ),
+)
+GCAL = account_table(
+    "gcal",
+    *COMMON,
+    Entry("calendar_id", Text(example="primary"), "primary", "the calendar to read"),
+    Entry("past_days", Whole(0, 36_500), 730, "how far back the first sync reads, in days"),
+    Entry("page_size", Whole(1, 2500), 250, "events per page"),
+)
+TABLES: dict[str, Table] = {"gmail": GMAIL, "gcal": GCAL}
+_FIELDS = frozenset(f.name for f in fields(GoogleSettings))
 
 
 def parse_settings(raw: Mapping[str, object], *, account: str, kind: str) -> GoogleSettings:
     """Validate `raw` for an account of type `kind` ("gmail" or "gcal")."""
-    table = COMMON | BY_TYPE[kind]
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
-        check = table.get(key)
-        if check is None:
-            if key not in AGENT_KEYS:
-                log.warning("account %s: ignoring unknown %s setting %r", account, kind, key)
-            continue
-        try:
-            values[key] = check(value)
-        except ValueError as exc:
-            raise ConnectorError(
-                f"account {account}: setting {key} {exc}",
-                advice=f"fix `{key}` in the [[account]] named {account} in your config",
-            ) from exc
-    if "client_file" not in values:
-        raise ConnectorError(
-            f"account {account}: no client_file",
-            advice=(
-                f'add client_file = "PATH" to the [[account]] named {account}: the JSON of a '
-                "Google OAuth client of type Desktop app (Google Cloud Console > APIs & Services "
-                "> Credentials)"
-            ),
-        )
-    return GoogleSettings(**values)
+    try:
+        values = TABLES[kind].parse(raw, f"account {account!r}: ", account=account)
+    except SchemaError as exc:
+        raise ConnectorError(str(exc), advice=exc.advice) from None
+    settings: dict[str, Any] = {k: v for k, v in values.items() if k in _FIELDS and v is not None}
+    return GoogleSettings(**settings)

@@ -1,4 +1,4 @@
-"""An IMAP account's settings: its TOML table checked once, with messages that say the fix."""
+"""An IMAP account's settings, declared in the settings schema and checked with advice."""
 
 from __future__ import annotations
 
@@ -8,6 +8,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from touchbase.connectors.errors import ConnectorError
+from touchbase.rules.schema import (
+    REQUIRED,
+    Choice,
+    Entry,
+    Flag,
+    Number,
+    SchemaError,
+    Secret,
+    Strings,
+    Text,
+    Whole,
+    account_table,
+)
 
 SECURITY = ("tls", "starttls", "plain")
 AUTH = ("password", "xoauth2")
@@ -15,29 +28,35 @@ DEFAULT_PORTS = {"tls": 993, "starttls": 143, "plain": 143}
 # Dovecot refuses command lines over 64 KiB (imap_max_line_length); 5,000 UIDs written as a
 # set stay far below that even when no two are adjacent.
 MAX_PAGE = 5000
-KNOWN = frozenset(
-    {
-        "type",
-        "host",
-        "port",
-        "username",
+
+TABLE = account_table(
+    "imap",
+    Entry("host", Text(example="imap.example.com"), REQUIRED, "the IMAP server's host name"),
+    Entry("port", Whole(1, 65535), None, "default 993 with tls, 143 otherwise", example=993),
+    Entry("username", Text(example="you@example.com"), REQUIRED, "the login name"),
+    Entry("password", Secret(), None, 'with auth = "password"; `touchbase auth` can store it'),
+    Entry("access_token", Secret(), None, 'an OAuth access token, with auth = "xoauth2"'),
+    Entry(
         "security",
-        "allow_plaintext",
-        "auth",
-        "timeout",
-        "ca_file",
-        "sent_folder",
-        "drafts_folder",
-        "received_folders",
-        "page_size",
-        "keep_subjects",
-    }
+        Choice(*SECURITY),
+        "tls",
+        '"plain" only to loopback or with allow_plaintext = true',
+    ),
+    Entry("allow_plaintext", Flag(), False, 'true: the network is trusted for security = "plain"'),
+    Entry("auth", Choice(*AUTH), "password", "LOGIN with a password, or XOAUTH2 with a token"),
+    Entry("timeout", Number(1, 600), 30, "seconds for connect and for every read"),
+    Entry("ca_file", Text(example="/path/ca.pem"), None, "a PEM bundle to trust, not the system's"),
+    Entry("sent_folder", Text(example="Sent"), None, "instead of SPECIAL-USE and name detection"),
+    Entry("drafts_folder", Text(example="Drafts"), None, "instead of SPECIAL-USE and names"),
+    Entry("received_folders", Strings(what="folder names"), ["INBOX"], "folders of received mail"),
+    Entry("page_size", Whole(1, MAX_PAGE), 2000, "messages per page (one transaction each)"),
+    Entry("keep_subjects", Flag(), True, "false: subjects are dropped from interactions"),
 )
 
 
 @dataclass(frozen=True, slots=True)
 class ImapSettings:
-    """See connectors/imap.py for what each key means."""
+    """See connectors/imap/account.py for what each key means."""
 
     host: str
     username: str
@@ -62,88 +81,32 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _bad(key: str, problem: str, advice: str) -> ConnectorError:
-    return ConnectorError(f"IMAP setting {key!r} {problem}", advice=advice)
-
-
-def _text(table: Mapping[str, Any], key: str, *, required: bool = False) -> str | None:
-    value = table.get(key)
-    if value is None:
-        if required:
-            raise _bad(key, "is missing", f'add {key} = "..." to the account\'s settings')
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise _bad(key, f"must be a non-empty string, not {value!r}", f'write {key} = "..."')
-    return value.strip()
-
-
-def _choice(table: Mapping[str, Any], key: str, choices: tuple[str, ...], default: str) -> str:
-    value = table.get(key, default)
-    if value not in choices:
-        listed = ", ".join(f'"{c}"' for c in choices)
-        raise _bad(key, f"is {value!r}", f"use one of {listed}")
-    return str(value)
-
-
-def _number(table: Mapping[str, Any], key: str, low: float, high: float) -> float | None:
-    value = table.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise _bad(key, f"is {value!r}", f"use a number from {low:g} to {high:g}")
-    return float(value)
-
-
-def _flag(table: Mapping[str, Any], key: str, default: bool) -> bool:
-    value = table.get(key, default)
-    if not isinstance(value, bool):
-        raise _bad(key, f"is {value!r}", f"write {key} = true or {key} = false")
-    return value
-
-
-def parse_settings(table: Mapping[str, Any]) -> ImapSettings:
+def parse_settings(table: Mapping[str, Any], *, account: str = "") -> ImapSettings:
     """Validate an account's TOML table; raise ConnectorError naming the key and the fix."""
-    unknown = sorted(set(table) - KNOWN)
-    if unknown:
-        raise _bad(
-            unknown[0], "is not an IMAP setting", "known settings: " + ", ".join(sorted(KNOWN))
-        )
-    host = _text(table, "host", required=True)
-    username = _text(table, "username", required=True)
-    assert host is not None and username is not None
-    security = _choice(table, "security", SECURITY, "tls")
-    allow_plaintext = _flag(table, "allow_plaintext", False)
-    if security == "plain" and not (is_loopback(host) or allow_plaintext):
-        raise _bad(
-            "security",
-            f'is "plain" for {host}, which would send the password unencrypted',
-            'use security = "tls" (port 993) or "starttls" (port 143); if the network is '
+    at = f"account {account!r}: " if account else ""
+    try:
+        values = TABLE.parse(table, at, account=account)
+    except SchemaError as exc:
+        raise ConnectorError(str(exc), advice=exc.advice) from None
+    host, security = values["host"], values["security"]
+    if security == "plain" and not (is_loopback(host) or values["allow_plaintext"]):
+        raise ConnectorError(
+            f'{at}security is "plain" for {host}, which would send the password unencrypted',
+            advice='use security = "tls" (port 993) or "starttls" (port 143); if the network is '
             "trusted, add allow_plaintext = true",
         )
-    port = _number(table, "port", 1, 65535)
-    if port is not None and port != int(port):
-        raise _bad("port", f"is {port!r}", "use a whole number such as 993")
-    received = table.get("received_folders", ["INBOX"])
-    if not isinstance(received, list | tuple) or not all(
-        isinstance(f, str) and f for f in received
-    ):
-        raise _bad(
-            "received_folders", f"is {received!r}", 'use a list of folder names, e.g. ["INBOX"]'
-        )
-    page_size = _number(table, "page_size", 1, MAX_PAGE)
-    if page_size is not None and page_size != int(page_size):
-        raise _bad("page_size", f"is {page_size!r}", f"use a whole number up to {MAX_PAGE}")
+    port = values["port"]
     return ImapSettings(
         host=host,
-        username=username,
-        port=int(port) if port is not None else DEFAULT_PORTS[security],
+        username=values["username"],
+        port=port if port is not None else DEFAULT_PORTS[security],
         security=security,
-        auth=_choice(table, "auth", AUTH, "password"),
-        timeout=_number(table, "timeout", 1, 600) or 30.0,
-        ca_file=_text(table, "ca_file"),
-        sent_folder=_text(table, "sent_folder"),
-        drafts_folder=_text(table, "drafts_folder"),
-        received_folders=tuple(dict.fromkeys(received)),
-        page_size=int(page_size) if page_size is not None else 2000,
-        keep_subjects=_flag(table, "keep_subjects", True),
+        auth=values["auth"],
+        timeout=values["timeout"],
+        ca_file=values["ca_file"],
+        sent_folder=values["sent_folder"],
+        drafts_folder=values["drafts_folder"],
+        received_folders=tuple(dict.fromkeys(values["received_folders"])),
+        page_size=values["page_size"],
+        keep_subjects=values["keep_subjects"],
     )

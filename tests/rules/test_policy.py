@@ -17,27 +17,45 @@ from touchbase.rules.policy import (
 )
 
 ERRORS: dict[str, tuple[dict[str, Any], str]] = {
-    "an unknown key": ({"max_recipent": 3}, "policy.max_recipent: unknown key; expected one of"),
-    "a wrong type": ({"max_recipients": "ten"}, "policy.max_recipients: expected a whole number"),
-    "a negative count": ({"max_drafts_per_run": -1}, "policy.max_drafts_per_run: expected"),
-    "a bool is not a number": ({"max_meeting_size": True}, "policy.max_meeting_size"),
-    "a bad duration": ({"dormant_after": "2 years"}, "policy.dormant_after: expected a duration"),
+    "an unknown key": (
+        {"max_recipent": 3},
+        "policy.max_recipent: unknown key in [policy]; did you mean 'max_recipients'?",
+    ),
+    "a wrong type": ({"max_recipients": "ten"}, "policy.max_recipients must be a whole number"),
+    "a negative count": ({"max_drafts_per_run": -1}, "policy.max_drafts_per_run must be at least"),
+    "a bool is not a number": ({"max_meeting_size": True}, "policy.max_meeting_size must be"),
+    "a bad duration": ({"dormant_after": "2 years"}, "policy.dormant_after must be a duration"),
     "a number where a duration belongs": ({"thank_you_window": 36}, "policy.thank_you_window"),
     "a bad nested duration": (
         {"tiers": {"inner": {"cadence": "monthly"}}},
-        "policy.tiers.inner.cadence: expected a duration",
+        'policy.tiers.inner.cadence must be "learned" or a duration',
     ),
-    "an unknown key in a tier": ({"tiers": {"inner": {"cadense": "30d"}}}, "tiers.inner.cadense"),
-    "a new tier missing a bound": ({"tiers": {"close": {"min_strength": 0.9}}}, "tiers.close."),
+    "an unknown key in a tier": (
+        {"tiers": {"inner": {"cadense": "30d"}}},
+        "policy.tiers.inner.cadense: unknown key in [policy.tiers.inner]; did you mean 'cadence'?",
+    ),
+    "a new tier missing a bound": (
+        {"tiers": {"close": {"min_strength": 0.9}}},
+        "policy.tiers.close has no min_cadence",
+    ),
+    "a tier whose bounds cross": (
+        {"tiers": {"inner": {"min_cadence": "90d"}}},
+        "policy.tiers.inner: min_cadence must not be longer than max_cadence",
+    ),
+    "no tier for the weakest": (
+        {"tiers": {"wider": {"min_strength": 0.1}}},
+        "policy.tiers must have a tier with min_strength = 0",
+    ),
     "a per-person cadence that is not a duration": (
         {"cadence": {"a@b.example": 30}},
-        "policy.cadence.a@b.example: expected a duration",
+        "policy.cadence.a@b.example must be a duration",
     ),
-    "a fraction out of range": ({"cc_weight": 2}, "policy.cc_weight: expected a number from 0"),
-    "an unknown time zone": ({"timezone": "Mars/Base"}, "policy.timezone: expected an IANA"),
+    "a fraction out of range": ({"cc_weight": 2}, "policy.cc_weight must be between 0 and 1"),
+    "an unknown time zone": ({"timezone": "Mars/Base"}, "policy.timezone must be an IANA"),
     "a received_counts outside the choices": ({"received_counts": "yes"}, '"never", "replies"'),
-    "a list of non-strings": ({"ignore_domains": [1]}, "policy.ignore_domains: expected a list"),
-    "a policy that is not a table": ({"aliases": "x"}, "policy.aliases: expected a table"),
+    "a list of non-strings": ({"ignore_domains": [1]}, "policy.ignore_domains[0] must be"),
+    "a string for a list": ({"pinned": "a@b.example"}, "policy.pinned must be a list"),
+    "a policy that is not a table": ({"aliases": "x"}, "policy.aliases must be a table"),
 }
 
 
@@ -48,6 +66,7 @@ def test_policy_errors_name_the_key_and_what_is_expected(
     with pytest.raises(PolicyError) as raised:
         load_policy(table)
     assert message in str(raised.value)
+    assert raised.value.advice  # every message says what to write instead
 
 
 def test_every_shipped_default_is_overridable_and_defaults_match_the_issue() -> None:
