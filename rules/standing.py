@@ -58,8 +58,8 @@ def strength(contact: Contact) -> float:
     meetings = min(1.0, math.log1p(met) / math.log1p(MEETINGS_FULL))
     regularity = min(1.0, contact.months_in_touch / REGULAR_MONTHS)
     span = 0.0
-    if contact.first_contact is not None and contact.last_contact is not None:
-        months = (contact.last_contact - contact.first_contact).days / 30.44
+    if contact.counted_at:  # from the first to the last contact that counted (not crowd mail)
+        months = (contact.counted_at[-1] - contact.counted_at[0]).days / 30.44
         span = min(1.0, max(months, 0.0) / SPAN_MONTHS)
     score = EXCHANGES * exchanges + REGULARITY * regularity + MEETINGS * meetings
     return round(score + SPAN * span, 3)
@@ -108,7 +108,7 @@ def is_dormant(contact: Contact, last: datetime, policy: Policy, now: datetime) 
     silence = now - last
     if silence > policy.dormant_after:
         return True
-    lived = last - (contact.first_contact or last)
+    lived = last - (contact.counted_at[0] if contact.counted_at else last)
     return silence > LAPSE_FLOOR and silence > lived
 
 

@@ -286,6 +286,24 @@ CASES = {
         overrides=ALWAYS,
         person_name="Bob Smith",
     ),
+    "check-in: never to a delegate who sends mail from the owner's Sent folder": Case(
+        tie(mail(at(-5), BOB, ["carl@example.com"], folder="sent")), at(200), None
+    ),
+    "check-in: not while they still write to a group with you": Case(
+        tie(mail(at(190), BOB, [ME, *[f"p{i}@example.com" for i in range(14)]])),
+        at(200),
+        None,
+        overrides=ALWAYS,
+    ),
+    "check-in: a tie whose silence (over a year) outlasts its whole life is over": Case(
+        tie(), at(300), None
+    ),
+    "check-in: the owner's replies To one person show they wrote, though their mail is gone": Case(
+        [sent(at(-120 + i * 10), BOB, subject=f"Re: deal {i}") for i in range(4)],
+        at(200),
+        "check-in",
+        reason="4 days you wrote, 4 they wrote back",
+    ),
     "pacing: one open draft per person": Case(
         tie(), at(200), None, held="open-draft",
         circumstances=Circumstances(open_drafts=frozenset({BOB})),

@@ -115,3 +115,35 @@ def test_a_person_contacted_within_their_cadence_never_gets_a_check_in(
         standing = assess(contact, pol, now)
         assert contact.last_contact is not None
         assert now - contact.last_contact >= standing.cadence - timedelta(0)
+
+
+@FAST
+@given(histories, POLICIES, st.integers(0, 400))
+def test_mail_to_a_crowd_never_makes_anyone_a_relationship_or_due(
+    history: list[Interaction], pol: Policy, day: int
+) -> None:
+    """Crowd mail from the owner to everyone changes no one's depth, relationship or due."""
+    now = at(days=day)
+    crowd = [*PEOPLE, *[f"p{i}@example.com" for i in range(pol.max_recipients)]]
+    blasts = numbered([mail(at(days=d), ME[0], crowd, subject="all hands") for d in (1, 3)], 9000)
+    before = fold(history, OWNER, pol, now)
+    after = fold([*history, *blasts], OWNER, pol, now)
+    for person, contact in before.items():
+        then, later = assess(contact, pol, now), assess(after[person], pol, now)
+        assert (then.relationship, then.strength) == (later.relationship, later.strength)
+        assert (contact.exchanges_out, contact.exchanges_in) == (
+            after[person].exchanges_out,
+            after[person].exchanges_in,
+        )
+
+
+@FAST
+@given(histories, POLICIES, st.integers(0, 400))
+def test_check_ins_go_only_to_relationships(
+    history: list[Interaction], pol: Policy, day: int
+) -> None:
+    now = at(days=day)
+    contacts = fold(history, OWNER, pol, now)
+    for decision in decide(contacts.values(), pol, now).decisions:
+        if decision.kind == "check-in":
+            assert assess(contacts[decision.person], pol, now).relationship is not None
