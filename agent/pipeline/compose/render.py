@@ -6,9 +6,31 @@ in `templates/` beside the configuration file: if any exist for a kind they repl
 phrasings of that kind. Templates are rendered in Jinja2's sandbox with undefined variables as
 errors, so a typo in an owner's template fails loudly instead of writing "Hi ," to someone.
 
-Variables: first_name, name, topic (the cleaned subject or meeting title; empty when the owner
-keeps no subjects), since ("about three months"), last_date (in the owner's time zone),
-occasion, kind, reasons, signature, me_name.
+What the words may claim: only what the metadata shows. "It has been a while" only when the last
+contact was `lapse` ago or more; a topic only when `topic` is set (a subject that reads as one,
+rules.topics); a call only when `offer_call`; never coffee, never what was said or how it went.
+
+Variables (strings are "" when unknown; every value is one line of plain text):
+
+- `greeting`: "Hi Mike," (or "Hi," when no name is known for sure); `first_name`: "Mike";
+  `name`: the full name as known; `name_guessed`: the name only comes from first.last@.
+- `kind`: check-in, thank-you, follow-up, congratulate; `reasons`: the rules' sentences.
+- `tier`: the relationship's tier ("inner", "active", "wider"); `close`: an inner tie;
+  `occasional`: an occasional one (neither: in between, or not known).
+- `topic`: what the conversation was about, as it reads after "about" ("the Bishops Corner
+  draw", "Centanna Storage"): for a follow-up the thread's subject, for a thank-you the
+  meeting's title, else the last conversation's; "" when none reads as a topic or the owner
+  keeps no subjects. `topic_text`: the same without an article ("Bishops Corner draw").
+- `lapse`: the last contact was six weeks ago or more; `long_lapse`: five months or more.
+- `since`: how long since the last contact ("about three months"); `since_month`: the month it
+  was in ("October", "October 2022"); `last_date`: its day ("21 December 2023").
+- `note_date`: the day of the owner's note a follow-up answers ("21 December").
+- `when_met`: when the meeting a thank-you is for ended ("today", "yesterday", "on Tuesday").
+- `offer_call`: offering a call fits this tie (the rules' `suggest_call`).
+- `occasion`: "birthday", "work anniversary"...; `birthday`: it is one (an age is never
+  given); `years`, `years_words`: years a non-birthday occasion marks ("five years").
+- `signature`: the owner's signature, else "Best," (follow-ups: "Thanks,") and their first name;
+  `me_name`, `me_first_name`: the owner's name.
 """
 
 from __future__ import annotations
@@ -17,7 +39,9 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined, TemplateError
@@ -26,10 +50,43 @@ from jinja2.sandbox import SandboxedEnvironment
 from touchbase.agent.errors import UserError
 from touchbase.agent.pipeline.compose.message import header_text
 from touchbase.agent.pipeline.compose.request import DraftKind, DraftRequest
-from touchbase.agent.pipeline.compose.words import clean_subject, first_name, since_words
+from touchbase.agent.pipeline.compose.words import (
+    clean_subject,
+    day_words,
+    first_name,
+    month_words,
+    since_words,
+    topic_phrase,
+    when_words,
+    years_words,
+)
 from touchbase.agent.pipeline.config import Me
+from touchbase.rules.topics import usable_topic
 
 _NAME = re.compile(r"^(?P<kind>[a-z-]+)\.(?P<n>\d+)\.txt\.j2$")
+LAPSE_DAYS = 42  # six weeks: less than that is not "a while" for any tie
+LONG_LAPSE_DAYS = 150
+# Tier names (policy [policy.tiers]) that mean a close or an occasional tie; the shipped ones
+# are inner / active / wider, the others are names owners commonly give their own tiers.
+CLOSE_TIERS = frozenset({"inner", "close", "core", "family", "friends"})
+OCCASIONAL_TIERS = frozenset({"wider", "outer", "occasional", "distant", "acquaintances"})
+_SUBJECTS = {
+    DraftKind.CHECK_IN: "Checking in",
+    DraftKind.THANK_YOU: "Thank you",
+    DraftKind.FOLLOW_UP: "Following up",
+    DraftKind.CONGRATULATE: "Congratulations",
+}
+_RUNS = re.compile(r"(?<=\S) {2,}")
+_SPACE_BEFORE = re.compile(r"(?<=\w) +(?=[,.;:!?](?:\s|$))")
+_BLANKS = re.compile(r"\n{3,}")
+
+
+@cache
+def shipped_sensitive_topics() -> frozenset[str]:
+    """The shipped policy's `sensitive_topics`, for a Drafter not given the owner's."""
+    from touchbase.rules.policy import load_policy
+
+    return load_policy().sensitive_topics
 
 
 @dataclass(frozen=True)
@@ -42,10 +99,18 @@ class Rendered:
 
 
 class Drafter:
-    """Renders DraftRequests for one owner; build one per run."""
+    """Renders DraftRequests for one owner; build one per run.
 
-    def __init__(self, me: Me, overrides: Path | None = None) -> None:
+    `sensitive`: words never quoted from a subject (the owner's policy `sensitive_topics`; the
+    shipped list when not given). Topics are judged again here, with it, so a subject that the
+    rules did not judge (a thread's, a meeting's) is held to the same standard.
+    """
+
+    def __init__(
+        self, me: Me, overrides: Path | None = None, sensitive: frozenset[str] | None = None
+    ) -> None:
         self.me = me
+        self.sensitive = shipped_sensitive_topics() if sensitive is None else sensitive
         loaders: list[FileSystemLoader | PackageLoader] = []
         owner: set[str] = set()
         if overrides is not None and overrides.is_dir():
@@ -76,25 +141,8 @@ class Drafter:
 
     def render(self, request: DraftRequest, now: datetime, sequence: int = 0) -> Rendered:
         name = self.choose(request, sequence)
-        topic = ""
-        if self.me.keep_subjects:
-            topic = clean_subject(request.meeting_title or request.topic or request.last.subject)
-        zone = ZoneInfo(self.me.time_zone)
-        last_at = request.last_contact or request.last.at
-        context = {
-            "first_name": first_name(request.name, request.addresses),
-            "name": header_text(request.name),
-            "topic": topic,
-            "since": since_words(last_at, now),
-            "last_date": _day(last_at.astimezone(zone)) if last_at else "",
-            "occasion": header_text(request.occasion),
-            "kind": request.kind.value,
-            "reasons": list(request.reasons),
-            "signature": self.me.signature or self.me.name,
-            "me_name": self.me.name,
-        }
         try:
-            text = self.env.get_template(name).render(context)
+            text = self.env.get_template(name).render(self.context(request, now))
         except TemplateError as exc:
             raise UserError(
                 f"the draft template {name} failed: {exc}",
@@ -102,10 +150,87 @@ class Drafter:
                 "shipped one",
             ) from exc
         subject, body = _split(text, name)
-        if request.kind is DraftKind.FOLLOW_UP and request.last.subject:
+        thread = clean_subject(request.last.subject) if self.me.keep_subjects else ""
+        if request.kind is DraftKind.FOLLOW_UP and any(ch.isalnum() for ch in thread):
             # A follow-up answers in its thread: "Re: " and the original subject (RFC 5322 3.6.5).
-            subject = "Re: " + clean_subject(request.last.subject)
-        return Rendered(header_text(subject) or "Hello", body.strip("\n") + "\n", name)
+            subject = "Re: " + thread
+        subject = header_text(subject)
+        if not subject or subject.lower().rstrip(": ") in ("re", "fw", "fwd"):
+            subject = _SUBJECTS[request.kind]
+        return Rendered(subject, _tidy(body), name)
+
+    def context(self, request: DraftRequest, now: datetime) -> dict[str, Any]:
+        """The template variables for `request` at `now` (documented in the module docstring)."""
+        zone = ZoneInfo(self.me.time_zone)
+        first = first_name(request.name, request.addresses)
+        me_first = first_name(self.me.name)
+        last = request.last_contact
+        gap = (now - last).days if last is not None else None
+        tier = request.tier.lower()
+        occasion = header_text(request.occasion, 60).lower()
+        birthday = occasion == "birthday"
+        years = None if birthday else request.occasion_years
+        sign_off = "Thanks," if request.kind is DraftKind.FOLLOW_UP else "Best,"
+        signature = self.me.signature or (
+            f"{sign_off}\n{me_first or header_text(self.me.name)}"
+            if (me_first or self.me.name.strip())
+            else ""
+        )
+        topic = self._topic(request)
+        return {
+            "greeting": f"Hi {first}," if first else "Hi,",
+            "first_name": first,
+            "name": header_text(request.name),
+            "name_guessed": request.name_guessed,
+            "kind": request.kind.value,
+            "reasons": list(request.reasons),
+            "tier": tier,
+            "close": tier in CLOSE_TIERS,
+            "occasional": tier in OCCASIONAL_TIERS,
+            "topic": topic_phrase(topic) if topic else "",
+            "topic_text": topic,
+            "lapse": gap is not None and gap >= LAPSE_DAYS,
+            "long_lapse": gap is not None and gap >= LONG_LAPSE_DAYS,
+            "since": since_words(last, now) if last is not None else "",
+            "since_month": month_words(last, now, zone),
+            "last_date": _day(last.astimezone(zone)) if last is not None else "",
+            "note_date": day_words(request.last.at, now, zone),
+            "when_met": when_words(request.meeting_at, now, zone),
+            "offer_call": request.suggest_call,
+            "occasion": occasion,
+            "birthday": birthday,
+            "years": years if years and years > 0 else None,
+            "years_words": years_words(years),
+            "signature": signature,
+            "me_name": header_text(self.me.name),
+            "me_first_name": me_first,
+        }
+
+    def _topic(self, request: DraftRequest) -> str:
+        """The topic a draft may name, judged again with the owner's sensitive words."""
+        if not self.me.keep_subjects:
+            return ""
+        if request.kind is DraftKind.FOLLOW_UP:
+            subject = request.last.subject
+            if not subject and request.topic_at is not None and request.topic_at == request.last.at:
+                subject = request.topic  # the rules' topic is that very note
+        elif request.kind is DraftKind.THANK_YOU:
+            subject = request.meeting_title
+        else:
+            subject = request.topic
+        return header_text(usable_topic(subject, self.sensitive) or "")
+
+
+def _tidy(body: str) -> str:
+    """The body as a person would type it: no runs of spaces inside a line, no space before a
+    comma or full stop, no trailing spaces (an RFC 3676 "-- " signature line excepted), at most
+    one blank line in a row, one final newline."""
+    lines = []
+    for line in body.split("\n"):
+        if line != "-- ":
+            line = _SPACE_BEFORE.sub("", _RUNS.sub(" ", line)).rstrip()
+        lines.append(line)
+    return _BLANKS.sub("\n\n", "\n".join(lines)).strip("\n") + "\n"
 
 
 def _day(value: datetime) -> str:

@@ -1,10 +1,16 @@
-"""Personal touches in a draft: a first name, a clean subject, "how long it has been" in words."""
+"""Personal touches in a draft: a first name, a clean subject, and dates said as a person says them.
+
+Every function here turns metadata into words a person would write ("Hi Mike,", "since October",
+"my note of 21 December", "yesterday"), and says nothing ("") when it cannot be sure: a draft
+that greets nobody by name is better than one that greets "jsmith".
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from nameparser import HumanName
 
@@ -18,6 +24,32 @@ _PREFIX = re.compile(
 _SPACE = re.compile(r"\s+")
 # Honorifics nameparser may leave in `first` when a name is only "Dr. Smith".
 _TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "herr", "frau"}
+# A display name with one of these words is a team, a service or a company, not a person
+# ("Outlook Migration Team", "Enron Announcements", "IT Support", "Human Resources").
+_NOT_A_PERSON = frozenset(
+    {
+        "team", "support", "service", "services", "desk", "help", "helpdesk", "info", "sales",
+        "marketing", "news", "newsletter", "announcement", "announcements", "notification",
+        "notifications", "alert", "alerts", "committee", "group", "department", "dept",
+        "company", "corp", "corporation", "inc", "llc", "ltd", "gmbh", "center", "centre",
+        "mailer", "daemon", "postmaster", "noreply", "list", "staff", "hr", "admin",
+        "administrator", "office", "customer", "customers", "billing", "accounts", "events",
+        "recruiting", "careers", "jobs", "webmaster", "system", "systems", "operations",
+        "security", "finance", "payroll", "reception", "board", "council", "club",
+        "association", "foundation", "university", "school", "college", "institute", "bank",
+        "resources", "agency", "travel", "calendar", "mail", "email", "online", "digest",
+        "updates", "update", "registration", "reservations", "store", "shop", "bot", "robot",
+        "server", "unsubscribe", "the", "and", "of", "for", "via", "enquiries", "inquiries",
+        "contact", "feedback", "orders", "invoices", "payments", "hello", "hi", "welcome",
+    }
+)  # fmt: skip
+# What follows a name in a display name and is not part of it: "(ABC Corp)", "[EXT]",
+# "<address>", "via LinkedIn", "- Acme", "| Acme", "on behalf of ...".
+_NAME_TAIL = re.compile(
+    r"\s*(?:\(.*?\)|\[.*?\]|<.*?>)|\s+(?:via|on behalf of|from|at)\s+.*$|\s+[-|–—/]\s+.*$",
+    re.IGNORECASE,
+)
+_GIVEN = re.compile(r"^[^\W\d_]{2,}(?:[-'’][^\W\d_]+)*$")
 
 
 def plain(text: str) -> str:
@@ -42,27 +74,91 @@ def clean_subject(subject: str | None) -> str:
         text = stripped
 
 
+def _title(word: str) -> str:
+    """ "jean-luc" -> "Jean-Luc"; "o'neil" -> "O'Neil"."""
+    return re.sub(r"[^\W\d_]+", lambda m: m[0][:1].upper() + m[0][1:].lower(), word)
+
+
+def _locals(addresses: tuple[str, ...]) -> list[str]:
+    return [a.split("@", 1)[0].split("+", 1)[0].lower() for a in addresses if "@" in a]
+
+
+def guess_first_name(addresses: tuple[str, ...]) -> str:
+    """The first name in a `first.last@` (or `first_last@`) address: "mike.grigsby@" -> "Mike";
+    "" for anything else ("k..allen@", "jsmith@", "sales.team@", "john.smith2@")."""
+    for local in _locals(addresses):
+        parts = re.split(r"[._]", local)
+        if not 2 <= len(parts) <= 3 or not all(parts):
+            continue
+        if not all(_GIVEN.match(p) for p in (parts[0], parts[-1])):
+            continue
+        if any(p in _NOT_A_PERSON for p in parts):
+            continue
+        if len(parts) == 3 and not parts[1].isalpha():
+            continue
+        return _title(parts[0])
+    return ""
+
+
 def first_name(name: str | None, addresses: tuple[str, ...] = ()) -> str:
     """The name to greet someone by, or "" when none is known for sure.
 
-    "Dr. Jane Q. Smith" and "Smith, Jane" give "Jane". A display name that is really a user name
-    or an address ("jsmith", "jane.smith@example.com") gives "", so a draft says "Hi," and never
-    "Hi jsmith".
+    "Dr. Jane Q. Smith", "Smith, Jane", "SMITH, JANE", 'Robert "Bob" Smith' (-> Bob) and
+    "Jane Smith (Acme)" all give a given name. A display name that is really a user name, an
+    address or a team ("jsmith", "jane.smith@example.com", "IT Support") gives no name; then, for
+    an address like `first.last@`, the first part is the name ("mike.grigsby@" -> "Mike").
     """
+    found = _given_name(name, addresses)
+    return found or guess_first_name(addresses)
+
+
+def _given_name(name: str | None, addresses: tuple[str, ...]) -> str:
     text = plain(name or "").strip("\"'")
-    if not text or "@" in text or any(ch.isdigit() for ch in text):
+    text = _NAME_TAIL.sub("", text).strip(" \"',")
+    if not text or "@" in text or "/" in text or "=" in text or any(ch.isdigit() for ch in text):
         return ""
-    locals_ = {a.split("@", 1)[0].lower() for a in addresses}
-    if text.lower() in locals_ or (text.islower() and " " not in text and "," not in text):
-        return ""  # a login name shown as a display name
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    if not words or any(w in _NOT_A_PERSON for w in words):
+        return ""
+    locals_ = _locals(addresses)
+    single = " " not in text and "," not in text
+    if single:
+        firsts = {re.split(r"[._]", local)[0] for local in locals_ if re.search(r"[._]", local)}
+        if text.lower() in firsts and _GIVEN.match(text):
+            return _title(text)  # "MIKE" or "mike" for mike.grigsby@
+        if text.lower() in locals_ or text.islower() or text.isupper() or "." in text:
+            return ""  # a login name shown as a display name ("jsmith", "PALLEN", "j.smith")
     parsed = HumanName(text)
     if text.isupper() or text.islower():
         parsed.capitalize(force=True)
-    for candidate in (parsed.first, parsed.middle.split(" ")[0] if parsed.middle else ""):
+    nickname = parsed.nickname.strip("\"' ")
+    for candidate in (
+        nickname,
+        parsed.first,
+        parsed.middle.split(" ")[0] if parsed.middle else "",
+    ):
         word = candidate.strip(".,")
-        if len(word) >= 2 and word.lower() not in _TITLES and word[0].isalpha():
+        if _GIVEN.match(word) and word.lower() not in _TITLES:
             return word
     return ""
+
+
+_DETERMINERS = frozenset(
+    {"the", "a", "an", "our", "your", "my", "their", "his", "her", "its", "this", "that", "these"}
+    | {"those", "some", "any", "each", "every", "all", "no", "another", "other", "more"}
+)
+
+
+def topic_phrase(topic: str) -> str:
+    """A topic as it reads after "about": "Q3 budget" -> "the Q3 budget", "Bishops Corner draw"
+    -> "the Bishops Corner draw"; a name stays bare ("Centanna Storage", "Gift for Melissa")."""
+    words = topic.split()
+    if len(words) < 2 or not (words[-1].isalpha() and words[-1].islower()):
+        return topic  # a name or a title ends in a capital: "about Centanna Storage"
+    first = words[0].lower()
+    if first in _DETERMINERS or first.endswith(("'s", "’s", "s'")):
+        return topic  # "our plan", "Matt's new job"
+    return f"the {topic}"
 
 
 def since_words(then: datetime | None, now: datetime) -> str:
@@ -87,6 +183,53 @@ def since_words(then: datetime | None, now: datetime) -> str:
         return "a year"
     years = round(days / 365.25)
     return f"about {_number(years)} years" if years < 10 else "many years"
+
+
+def month_words(then: datetime | None, now: datetime, zone: ZoneInfo) -> str:
+    """The month `then` fell in, as "since ..." needs it: "October"; with the year when the same
+    month name would also fit a later date ("October 2022" ten months on or more)."""
+    if then is None:
+        return ""
+    local = then.astimezone(zone)
+    if (now - then).days < 300:
+        return f"{local:%B}"
+    return f"{local:%B} {local.year}"
+
+
+def day_words(then: datetime | None, now: datetime, zone: ZoneInfo) -> str:
+    """A date as in "my note of 21 December"; with the year when it is ten months or more ago."""
+    if then is None:
+        return ""
+    local = then.astimezone(zone)
+    text = f"{local.day} {local:%B}"
+    return text if (now - then).days < 300 else f"{text} {local.year}"
+
+
+def when_words(then: datetime | None, now: datetime, zone: ZoneInfo) -> str:
+    """When something happened, relative to `now` in the owner's time zone: "today",
+    "yesterday", "on Tuesday" (this past week), "last week", else "on 3 June"; "" if unknown."""
+    if then is None:
+        return ""
+    local, today = then.astimezone(zone).date(), now.astimezone(zone).date()
+    days = (today - local).days
+    if days < 0:
+        return ""  # not yet: a thank-you is never written for a meeting still to come
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days < 7:
+        return f"on {local:%A}"
+    if days < 14 and local >= today - timedelta(days=today.weekday() + 7):
+        return "last week"
+    return f"on {local.day} {local:%B}"
+
+
+def years_words(years: int | None) -> str:
+    """ "a year", "five years", "25 years"; "" when not known or not positive."""
+    if years is None or years <= 0:
+        return ""
+    return "a year" if years == 1 else f"{_number(years)} years"
 
 
 def _number(n: int) -> str:
