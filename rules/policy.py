@@ -148,7 +148,7 @@ POLICY = Table(
         Entry("timezone", ZoneName(), REQUIRED, "the owner's time zone (default: [me] time_zone)"),
         Entry(
             "aliases",
-            MapOf(Text(hint="an address")),
+            MapOf(Text(hint="an address"), what="addresses"),
             REQUIRED,
             "addresses that are the same person: alias -> canonical address",
             convert=_aliases,
@@ -230,14 +230,14 @@ POLICY = Table(
         Entry("max_drafts_per_day", _COUNT, REQUIRED, "drafts one day may create"),
         Entry(
             "cadence",
-            MapOf(Duration()),
+            MapOf(Duration(), what="durations"),
             REQUIRED,
             'per-person cadence by address: "alice@example.com" = "45d"',
             convert=_cadence,
         ),
         Entry(
             "tiers",
-            MapOf(Section(TIER)),
+            MapOf(Section(TIER), what="tiers"),
             REQUIRED,
             "bands of strength with their cadence: [policy.tiers.NAME]",
         ),

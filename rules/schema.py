@@ -188,10 +188,14 @@ class Flag(Kind):
         return value
 
 
+def _n(number: float) -> str:
+    return str(int(number)) if number == int(number) else f"{number:g}"
+
+
 def _bounds(low: float, high: float | None, above: bool) -> str:
     if high is not None:
-        return f"between {low:g} and {high:g}"
-    return f"above {low:g}" if above else f"at least {low:g}"
+        return f"between {_n(low)} and {_n(high)}"
+    return f"above {_n(low)}" if above else f"at least {_n(low)}"
 
 
 class Whole(Kind):
@@ -218,7 +222,10 @@ class Number(Kind):
 
     def __init__(self, low: float = 0, high: float | None = None, *, above: bool = False) -> None:
         self.low, self.high, self.above = low, high, above
-        self.expects = f"a number {_bounds(low, high, above)}"
+        if high is not None:
+            self.expects = f"a number from {_n(low)} to {_n(high)}"
+        else:
+            self.expects = f"a number {'>' if above else '>='} {_n(low)}"
         self.example = high if high is not None else low + 1
 
     def check(self, value: Any, key: Key) -> Any:
@@ -446,11 +453,11 @@ class Section(Kind):
 class MapOf(Kind):
     """A table whose keys the owner chooses (addresses, tier names), each value a `value`."""
 
-    expects = "a table"
     example = MappingProxyType({})
 
-    def __init__(self, value: Kind) -> None:
+    def __init__(self, value: Kind, *, what: str = "values") -> None:
         self.value = value
+        self.expects = f"a table of {what}"
 
     def check(self, value: Any, key: Key) -> Any:
         if not isinstance(value, Mapping):
