@@ -17,8 +17,8 @@ something else than a topic:
   ("Lunch Friday?", "Coffee"), a question or a sentence ("Are you okay", "Call me ASAP");
 - a URL, an address, a file name, a ticket number, an amount of money, garbled text;
 - a sensitive word: the owner's list (policy `sensitive_topics`, whole words, plurals and -ing
-  forms too, phrases of up to three words) and a few subjects that are never a friendly hook
-  (grief, illness, drugs).
+  forms too, phrases of up to three words) and a floor of subjects that are never a friendly
+  hook whatever the list says (grief, illness, crime, debts and loans, job applicants).
 
 None means "do not name a topic": the draft is then written so that it needs none. A wrongly
 refused topic costs a little personal touch; a wrongly quoted one costs the whole draft, so every
@@ -132,7 +132,7 @@ _NOTICE = re.compile(
     r"(?<!third )(?<!3rd )\bparty\b|\bcoming soon\b|\bcalling all\b|\bmessage from\b|"
     r"\b(?:time|room|venue|date) change\b|\bchange of (?:time|room|venue|date)\b|"
     r"\b(?:technical|tech|it|systems?|customer|desktop) support\b|\bhelp ?desk\b|"
-    r"\bearly bird\b|\bsign[- ]?off\b|\blast day\b",
+    r"\bearly bird\b|\bsign[- ]?off\b|\blast day\b|\bmoving on\b|\bfarewell\b",
     re.IGNORECASE,
 )
 # Single words that mark a notice, a forward, a joke, spam, a plan to meet (the plan has passed
@@ -167,14 +167,17 @@ _NEVER_WORDS = frozenset(
         "xxx", "porn", "sex", "sexy", "nude", "dating",
         # plans to meet: past by the time a draft names them
         "coffee", "lunch", "dinner", "drinks", "beer", "beers", "breakfast", "brunch", "bbq",
-        "barbecue", "shower", "golf", "tournament", "outing", "housewarming",
+        "barbecue", "shower", "golf", "tournament", "outing", "housewarming", "holiday",
         # never a friendly hook, whatever the owner's list says
         "condolence", "condolences", "sympathy", "funeral", "obituary", "memorial", "cancer",
         "chemo", "chemotherapy", "hospital", "surgery", "diagnosis", "divorce", "death",
         "died", "dies", "dying", "rip", "drug", "drugs", "arrest", "arrested", "subpoena",
         "fraud", "investigation", "police", "resume", "resumes", "cv", "interview", "doctor",
         "dentist", "clinic", "therapy", "illness", "injury", "injured", "pregnant", "pregnancy",
-        "baby", "probate", "inheritance", "bereavement",
+        "baby", "probate", "inheritance", "bereavement", "candidate", "candidates",
+        "applicant", "applicants", "recruiting", "recruitment", "hiring", "referral", "loan",
+        "loans", "mortgage", "debt", "debts", "owe", "owed", "owes", "owing", "foreclosure",
+        "foreclose", "lien", "liens", "eviction", "collections", "taxes", "dispute",
     }
 )  # fmt: skip
 # Words that carry no topic: a subject made only of these names nothing ("Hey", "Quick

@@ -428,6 +428,7 @@ def test_topic_phrase_adds_an_article_only_to_a_common_noun() -> None:
     assert topic_phrase("Matt's new job") == "Matt's new job"
     assert topic_phrase("our plan") == "our plan"
     assert topic_phrase("Budget") == "Budget"
+    assert topic_phrase("Pathing arrangements") == "Pathing arrangements"
 
 
 @pytest.mark.parametrize(

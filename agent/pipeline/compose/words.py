@@ -156,8 +156,8 @@ def topic_phrase(topic: str) -> str:
     if len(words) < 2 or not (words[-1].isalpha() and words[-1].islower()):
         return topic  # a name or a title ends in a capital: "about Centanna Storage"
     first = words[0].lower()
-    if first in _DETERMINERS or first.endswith(("'s", "’s", "s'")):
-        return topic  # "our plan", "Matt's new job"
+    if first in _DETERMINERS or first.endswith(("'s", "’s", "s'", "ing")):
+        return topic  # "our plan", "Matt's new job", "Pathing arrangements"
     return f"the {topic}"
 
 
