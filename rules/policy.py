@@ -290,12 +290,18 @@ def default_table() -> dict[str, Any]:
     return dict(tomllib.loads(default_text())["policy"])
 
 
+@cache
+def _shipped() -> Mapping[str, Any]:
+    """default_table() parsed once: load_policy only reads it (_merge copies what it changes)."""
+    return MappingProxyType(default_table())
+
+
 def load_policy(table: Mapping[str, Any] | None = None) -> Policy:
     """The default policy with `table` (the contents of a `[policy]` table) merged over it."""
     if table is not None and not isinstance(table, Mapping):
         raise PolicyError(f"policy must be a table, not {toml(table)}", advice="write [policy]")
     try:
-        values = POLICY.parse(_merge(default_table(), table or {}), "policy.")
+        values = POLICY.parse(_merge(_shipped(), table or {}), "policy.")
     except SchemaError as exc:
         raise PolicyError(str(exc), advice=exc.advice) from None
     values["tiers"] = _tiers(values["tiers"])

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -93,8 +93,7 @@ def _shown(value: Any) -> str:
 # -- kinds: what a value must be ------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Key:
+class Key(NamedTuple):
     """Where a value sits: its name in its table, its full path, and the account it belongs to."""
 
     name: str
@@ -141,14 +140,13 @@ class Text(Kind):
         self.example = example
 
     def check(self, value: Any, key: Key) -> Any:
-        advice = f"write {key} = {toml(self.example)}"
-        if not isinstance(value, str):
-            raise _wrong(key, self.expects, value, advice)
-        text = value.strip() if self.strip else value
-        if not text.strip() and not self.blank:
-            raise _wrong(key, self.expects, value, advice)
-        if self.pattern is not None and not re.match(self.pattern, text):
-            raise _wrong(key, self.expects, value, advice)
+        text = value.strip() if isinstance(value, str) and self.strip else value
+        if (
+            not isinstance(text, str)
+            or (not self.blank and not text.strip())
+            or (self.pattern is not None and not re.match(self.pattern, text))
+        ):
+            raise _wrong(key, self.expects, value, f"write {key} = {toml(self.example)}")
         return text
 
 
@@ -248,23 +246,26 @@ class Duration(Kind):
         self.positive = positive
 
     def check(self, value: Any, key: Key) -> Any:
-        advice = (
-            "write a number and a unit (s, m, h, d, w, y), or several: "
-            f'{key} = "30d" or {key} = "1d12h"'
-        )
+        try:
+            duration = parse_duration(value) if isinstance(value, str) else None
+        except ValueError:
+            duration = None
+        if duration is None:
+            raise _wrong(key, self.expects, value, self._advice(value, key))
+        if self.positive and duration <= timedelta(0):
+            raise _wrong(key, "a duration longer than zero", value, self._advice(value, key))
+        return duration
+
+    @staticmethod
+    def _advice(value: Any, key: Key) -> str:
         if isinstance(value, int | float) and not isinstance(value, bool):
             # A bare number is refused: 36 could mean hours or days, so the unit is written.
             n = f"{value:g}"
-            advice = f'a number needs its unit: {key} = "{n}s", "{n}m", "{n}h" or "{n}d"'
-        if not isinstance(value, str):
-            raise _wrong(key, self.expects, value, advice)
-        try:
-            duration = parse_duration(value)
-        except ValueError:
-            raise _wrong(key, self.expects, value, advice) from None
-        if self.positive and duration <= timedelta(0):
-            raise _wrong(key, "a duration longer than zero", value, advice)
-        return duration
+            return f'a number needs its unit: {key} = "{n}s", "{n}m", "{n}h" or "{n}d"'
+        return (
+            "write a number and a unit (s, m, h, d, w, y), or several: "
+            f'{key} = "30d" or {key} = "1d12h"'
+        )
 
 
 class Choice(Kind):
@@ -379,8 +380,8 @@ class Strings(Kind):
                 f"{key.path} must be a list, not a single string",
                 f"write it as a list: {key} = [{toml(value)}]",
             )
-        advice = f"write a list, e.g. {key} = {toml(self.example)}"
         if not isinstance(value, list | tuple) or (self.filled and not value):
+            advice = f"write a list, e.g. {key} = {toml(self.example)}"
             raise _wrong(key, self.expects, value, advice)
         items = []
         for i, item in enumerate(value):
@@ -642,37 +643,3 @@ def account_table(type_name: str, *entries: Entry) -> Table:
     """
     head = tuple(replace(e, default=None) for e in ACCOUNT.entries)
     return Table(f'an [[account]] of type "{type_name}"', head + entries)
-
-
-__all__ = [
-    "ACCOUNT",
-    "REQUIRED",
-    "SECRET_KINDS",
-    "Address",
-    "AnyTable",
-    "Choice",
-    "Clock",
-    "Duration",
-    "Either",
-    "Entry",
-    "Flag",
-    "Key",
-    "Kind",
-    "MapOf",
-    "Number",
-    "PathText",
-    "SchemaError",
-    "Secret",
-    "SecretRef",
-    "Section",
-    "Strings",
-    "Table",
-    "TableArray",
-    "Text",
-    "Url",
-    "Whole",
-    "ZoneName",
-    "account_table",
-    "parse_duration",
-    "toml",
-]
