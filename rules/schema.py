@@ -538,7 +538,7 @@ class Entry:
 
 @dataclass(frozen=True)
 class Table:
-    """A table's declared entries. `label` names it in messages: "[me]", 'an "imap" [[account]]'."""
+    """A table's declared entries; `label` names it in messages ("[me]", "[policy.tiers.inner]")."""
 
     label: str
     entries: tuple[Entry, ...]
@@ -558,10 +558,6 @@ class Table:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(self._index)
-
-    def extend(self, label: str, *entries: Entry) -> Table:
-        """This table's entries and then `entries`, under a new label."""
-        return Table(label, self.entries + entries)
 
     def parse(
         self, values: Mapping[str, Any], at: str = "", *, label: str = "", account: str = ""
