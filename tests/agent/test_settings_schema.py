@@ -6,6 +6,7 @@ through the doors users meet: loading a file, the rules' load_policy, a connecto
 
 from __future__ import annotations
 
+import ast
 import re
 import tomllib
 from datetime import timedelta
@@ -426,3 +427,17 @@ def test_the_readme_configuration_example_loads() -> None:
     example = section.split("```toml\n", 1)[1].split("```", 1)[0]
     config = parse_config(tomllib.loads(example))
     assert config.account("work").secrets["password"] == SecretRef("keyring", "touchbase/work")
+
+
+def test_connectors_take_only_the_schema_from_rules() -> None:
+    """The schema lives in rules/ so every layer may import it; connectors need nothing else."""
+    found = set()
+    for path in (ROOT / "connectors").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "touchbase.rules"
+            ):
+                found.add(node.module)
+            if isinstance(node, ast.Import):
+                found |= {a.name for a in node.names if a.name.startswith("touchbase.rules")}
+    assert found == {"touchbase.rules.schema"}
