@@ -74,6 +74,100 @@ def test_imports_name_the_namespace_and_point_one_way() -> None:
     assert wrong == []
 
 
+# Front ends: the CLI (with agent/app.py, its per-command context), the review page and the
+# daemon. They reach the pipeline through agent/service only; these few names are values and
+# types they may take directly (docs/architecture.md lists them and says why each is harmless).
+FRONT_ENDS = ("touchbase.agent.cli", "touchbase.agent.web", "touchbase.agent.daemon")
+HARMLESS = {
+    "touchbase.agent.pipeline.config": {
+        "AccountConfig",
+        "Config",
+        "Me",
+        "config_path",
+        "data_dir",
+        "default_db_url",
+        "load_config",
+    },
+    "touchbase.agent.pipeline.models": {"Account", "Draft"},
+    "touchbase.agent.pipeline.drafts.lifecycle": {
+        "OPEN",
+        "addresses",
+        "ids",
+        "reasons",
+        "recipients",
+        "split_recipient",
+    },
+    "touchbase.rules.addresses": {"normalise"},
+    "touchbase.rules.contacts": {"Contact"},
+    "touchbase.rules.decide": {"Plan", "is_due"},
+    "touchbase.rules.standing": {"Standing"},
+    "touchbase.connectors.errors": {"ConnectorError"},
+}
+BEHIND_THE_SERVICE = ("touchbase.agent.pipeline", "touchbase.rules", "touchbase.connectors")
+
+
+def _imported_names(path: Path) -> list[tuple[str, str | None]]:
+    """(module, name) for `from module import name`, (module, None) for `import module`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: list[tuple[str, str | None]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, None) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            found += [(node.module or "", alias.name) for alias in node.names]
+    return found
+
+
+def _front_end(module: str) -> bool:
+    return module == "touchbase.agent.app" or module.startswith(FRONT_ENDS)
+
+
+def test_front_ends_reach_the_pipeline_only_through_the_service() -> None:
+    """agent/cli, agent/web and agent/daemon open no account, evaluate no rule and write no
+    draft themselves: beyond the harmless names above, they import agent/service."""
+    wrong = []
+    for module, path in _modules():
+        if not _front_end(module):
+            continue
+        for name, what in _imported_names(path):
+            full = f"{name}.{what}" if what else name
+            if not full.startswith(BEHIND_THE_SERVICE):
+                continue
+            if what is None or what not in HARMLESS.get(name, set()):
+                wrong.append(f"{module} imports {full}")
+    assert wrong == []
+
+
+def test_the_layers_point_one_way() -> None:
+    """front ends -> service -> pipeline -> connectors and rules. The service and the pipeline
+    never import a front end, the pipeline never imports the service, the daemon and the review
+    page never import each other (the CLI starts both), and the demo sample imports nothing of
+    touchbase but itself."""
+    wrong = []
+    for module, path in _modules():
+        for name in _imports(path):
+            if not name.startswith("touchbase."):
+                continue
+            if module.startswith(("touchbase.agent.service", "touchbase.agent.pipeline")):
+                upward = _front_end(name)
+                upward |= module.startswith("touchbase.agent.pipeline") and name.startswith(
+                    "touchbase.agent.service"
+                )
+            elif module.startswith("touchbase.agent.daemon"):
+                upward = name.startswith(("touchbase.agent.web", "touchbase.agent.cli"))
+                upward |= name == "touchbase.agent.app"
+            elif module.startswith("touchbase.agent.web"):
+                upward = name.startswith(("touchbase.agent.daemon", "touchbase.agent.cli"))
+                upward |= name == "touchbase.agent.app"
+            elif module.startswith("touchbase.agent.demo"):
+                upward = not name.startswith("touchbase.agent.demo")
+            else:
+                continue
+            if upward:
+                wrong.append(f"{module} imports {name}")
+    assert wrong == []
+
+
 def test_installing_adds_no_top_level_agent_or_rules(tmp_path: Path) -> None:
     """Outside the repository (whose folders pytest puts on sys.path), only touchbase exists."""
     code = (

@@ -1,6 +1,6 @@
 """The `touchbase` command line: parsing, and turning every failure into advice, not a traceback.
 
-Commands live in agent/commands/, one module each, with `register(subparsers)`. The CLI is a
+Commands live in agent/cli/commands/, one module each, with `register(subparsers)`. The CLI is a
 stable contract that other tools script against: JSON output (`--json`) keeps its keys.
 """
 
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from rich.markup import escape
 
+from touchbase.agent.app import App
 from touchbase.agent.cli.output import errors
 from touchbase.agent.errors import UserError
 from touchbase.connectors.errors import ConnectorError
@@ -74,8 +75,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USER_ERROR
-    from touchbase.agent.app import App
-
     try:
         return int(args.func(App(args)) or 0)
     except (UserError, ConnectorError) as exc:

@@ -1,11 +1,11 @@
-"""One cycle: sync every account that is due, then the later steps, in order.
+"""One cycle: the steps in order, each on its own; and the two steps that frame every cycle,
+syncing the accounts that are due and the daily digest.
 
-A step is a named function `(context, now) -> summary` in STEPS. The sync step comes first; the
-rules, drafting, pushing and sent-noticing steps are added by their modules with `add_step`; the
-daily digest runs last. One failing step is logged and recorded and the others still run (a bug
-in drafting must not stop syncing); a stop request (SIGTERM) ends the cycle between steps.
-
-The daemon (agent/daemon) runs cycles on a schedule; `touchbase run --once` runs one.
+A `Step` is a name, what it does (`run(context, now) -> summary`) and whether it alone makes a
+cycle worth running (`due(now)`: an account to sync, the digest's hour). The list is explicit:
+agent/daemon/steps.py builds it from the service and hands it to the Daemon (or to
+`touchbase run --once`). One failing step is logged and recorded and the others still run (a
+bug in drafting must not stop syncing); a stop request (SIGTERM) ends the cycle between steps.
 
 A step that may take long (many people, network calls) checks `context.should_stop()` between
 units of work, so SIGTERM is honoured within seconds, and calls `context.progress(text)` now and
@@ -18,17 +18,13 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from touchbase.agent.app import App
 from touchbase.agent.daemon import backoff
-from touchbase.agent.errors import UserError
 from touchbase.agent.logs import event
-from touchbase.agent.pipeline.accounts import open_connector
 from touchbase.agent.pipeline.config import AccountConfig
-from touchbase.agent.pipeline.sync import SyncResult, sync_account
-from touchbase.connectors.errors import ConnectorError
+from touchbase.agent.service import Service, SyncResult
 
 log = logging.getLogger(__name__)
 LAST_DIGEST_KEY = "daemon.last_digest"  # AppState: the owner's local date of the last digest
@@ -36,16 +32,30 @@ LAST_DIGEST_KEY = "daemon.last_digest"  # AppState: the owner's local date of th
 
 @dataclass
 class CycleContext:
-    """What a step may use: the app, whether to stop, and what earlier steps reported."""
+    """What a step may use besides its service: the clock, whether to stop, what earlier
+    steps reported."""
 
-    app: App
+    clock: Callable[[], datetime]
     force: bool = False  # sync every account now, ignoring schedules and backoff
     should_stop: Callable[[], bool] = lambda: False
     progress: Callable[[str], None] = lambda _status: None  # watchdog ping + STATUS line
     summaries: dict[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
-Step = Callable[[CycleContext, datetime], Mapping[str, Any]]
+Run = Callable[[CycleContext, datetime], Mapping[str, Any]]
+
+
+def never(_now: datetime) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Step:
+    """One named step of the cycle; `due` says whether it alone is reason to run a cycle."""
+
+    name: str
+    run: Run
+    due: Callable[[datetime], bool] = never
 
 
 @dataclass(frozen=True)
@@ -62,25 +72,23 @@ class CycleResult:
         return not self.failed_steps and not sync.get("failed")
 
 
-def run_cycle(
-    context: CycleContext, steps: Sequence[tuple[str, Step]] | None = None
-) -> CycleResult:
-    """Run `steps` (default STEPS) in order at the app's current time."""
+def run_cycle(context: CycleContext, steps: Sequence[Step]) -> CycleResult:
+    """Run `steps` in order, each at the clock's time when it starts."""
     failed: list[str] = []
     stopped = False
-    for name, step in STEPS if steps is None else steps:
+    for step in steps:
         if context.should_stop():
             stopped = True
             break
-        context.progress(f"step {name}")
+        context.progress(f"step {step.name}")
         try:
-            summary = step(context, context.app.now())
+            summary = step.run(context, context.clock())
         except Exception as exc:  # one broken step must not stop the others or the daemon
-            log.exception("step %s failed", name)
-            failed.append(name)
+            log.exception("step %s failed", step.name)
+            failed.append(step.name)
             summary = {"error": f"{type(exc).__name__}: {exc}"}
-        context.summaries[name] = summary
-        event(log, logging.INFO, "step done", step=name, **_flat(summary))
+        context.summaries[step.name] = summary
+        event(log, logging.INFO, "step done", step=step.name, **_flat(summary))
     return CycleResult(dict(context.summaries), tuple(failed), stopped or context.should_stop())
 
 
@@ -91,78 +99,59 @@ def _flat(summary: Mapping[str, Any]) -> dict[str, Any]:
 # --- the sync step ---------------------------------------------------------------------------
 
 
-def interval(app: App, account: AccountConfig) -> float:
-    return account.sync_every or app.config.sync_every
+def interval(service: Service, account: AccountConfig) -> float:
+    return account.sync_every or service.config.sync_every
 
 
-def due_accounts(app: App, now: datetime) -> list[tuple[AccountConfig, int]]:
+def due_accounts(service: Service, now: datetime) -> list[tuple[AccountConfig, int]]:
     """The configured accounts due at `now`, with their ids (created on first sight)."""
     due = []
-    for account in app.config.accounts:
-        account_id = app.store.ensure_account(account.name, account.type, now)
-        state = backoff.read(app.sessions, account_id)
-        if backoff.is_due(state, now, interval(app, account)):
+    for account in service.config.accounts:
+        account_id = service.account_id(account)
+        state = backoff.read(service.sessions, account_id)
+        if backoff.is_due(state, now, interval(service, account)):
             due.append((account, account_id))
     return due
 
 
-def sync_step(context: CycleContext, now: datetime) -> Mapping[str, Any]:
-    """Pull each due account; a failing one backs off and the others go on (contract 3)."""
-    app = context.app
-    if context.force:
-        chosen = [(a, app.store.ensure_account(a.name, a.type, now)) for a in app.config.accounts]
-    else:
-        chosen = due_accounts(app, now)
-    summary = {"due": len(chosen), "synced": 0, "failed": 0, "stored": 0, "stopped": False}
-    me = app.me()
-    for account, account_id in chosen:
-        if context.should_stop():
-            summary["stopped"] = True
-            break
-        result = _sync_one(context, account, account_id, me)
-        summary["stored"] += result.stored
-        if result.status == "ok":
-            summary["synced"] += 1
+def sync_step(service: Service) -> Step:
+    """Pull each due account through `service.sync`, as `touchbase sync` does; a failing one
+    backs off and the others go on (DESIGN.md contract 3)."""
+
+    def run(context: CycleContext, now: datetime) -> Mapping[str, Any]:
+        if context.force:
+            chosen = [(a, service.account_id(a)) for a in service.config.accounts]
         else:
-            summary["failed"] += 1
-    summary["stopped"] = summary["stopped"] or context.should_stop()
-    return summary
+            chosen = due_accounts(service, now)
+        summary = {"due": len(chosen), "synced": 0, "failed": 0, "stored": 0, "stopped": False}
+        for account, account_id in chosen:
+            if context.should_stop():
+                summary["stopped"] = True
+                break
+            result = _sync_one(service, context, account, account_id)
+            summary["stored"] += result.stored
+            summary["synced" if result.status == "ok" else "failed"] += 1
+        summary["stopped"] = summary["stopped"] or context.should_stop()
+        return summary
+
+    return Step("sync", run, due=lambda now: bool(due_accounts(service, now)))
 
 
 def _sync_one(
-    context: CycleContext, account: AccountConfig, account_id: int, me: tuple[str, ...]
+    service: Service, context: CycleContext, account: AccountConfig, account_id: int
 ) -> SyncResult:
-    app = context.app
-    started = app.now()
-    try:
-        connector = open_connector(account, app.config, me)
-    except (UserError, ConnectorError) as exc:
-        result = SyncResult(account=account.name, status="failed", error=str(exc))
-    except Exception as exc:  # a connector factory bug fails this account only
-        log.exception("account %s could not be opened", account.name)
-        result = SyncResult(account=account.name, status="failed", error=f"{exc!r}")
-    else:
+    started = context.clock()
 
-        def on_page(partial: SyncResult) -> None:
-            context.progress(
-                f"syncing {account.name}: pages={partial.pages} stored={partial.stored}"
-            )
+    def on_page(partial: SyncResult) -> None:
+        context.progress(f"syncing {account.name}: pages={partial.pages} stored={partial.stored}")
 
-        result = sync_account(
-            app.store,
-            account_id,
-            account.name,
-            connector,
-            clock=app.now,
-            on_page=on_page,
-            should_stop=context.should_stop,
-        )
+    result = service.sync(account, on_page=on_page, should_stop=context.should_stop)
     if result.status == "ok":
         # Stopped part-way (SIGTERM): the stored pages count, but the account stays due so the
         # next start finishes it instead of waiting a whole interval.
         finished = not context.should_stop()
         backoff.record_success(
-            app.sessions, account_id, started, interval(app, account) if finished else None
+            service.sessions, account_id, started, interval(service, account) if finished else None
         )
         event(
             log,
@@ -179,7 +168,7 @@ def _sync_one(
     else:
         error = f"{result.status}: {result.error}" if result.error else result.status
         retry_at = backoff.record_failure(
-            app.sessions, account_id, app.now(), error, result.retry_after
+            service.sessions, account_id, context.clock(), error, result.retry_after
         )
         event(
             log,
@@ -197,71 +186,33 @@ def _sync_one(
 # --- the digest step -------------------------------------------------------------------------
 
 
-class DueEntry(Protocol):
-    """One person due for a message, as a `due` provider reports it."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def kind(self) -> str: ...
-
-
-DueProvider = Callable[[App, datetime], Sequence[DueEntry]]
-DigestWriter = Callable[[App, Sequence[DueEntry], datetime], object]
-_due_provider: DueProvider | None = None
-_digest_writer: DigestWriter | None = None
-
-
-def set_digest_writer(writer: DigestWriter | None) -> None:
-    """Install what turns the digest into a draft to the owner (`[daemon] digest_draft`)."""
-    global _digest_writer
-    _digest_writer = writer
-
-
-def set_due_provider(provider: DueProvider | None) -> None:
-    """Install the function that lists who is due (the rules integration calls this)."""
-    global _due_provider
-    _due_provider = provider
-
-
-def digest_due(app: App, now: datetime) -> bool:
+def digest_due(service: Service, now: datetime) -> bool:
     """True once a day, from the configured digest time on (the owner's time zone)."""
-    zone = ZoneInfo(app.config.me.time_zone)
-    local = now.astimezone(zone)
-    hour, minute = (int(part) for part in app.config.digest_at.split(":"))
+    config = service.config
+    local = now.astimezone(ZoneInfo(config.me.time_zone))
+    hour, minute = (int(part) for part in config.digest_at.split(":"))
     if local.time() < time(hour, minute):
         return False
-    last = app.state(LAST_DIGEST_KEY)
+    last = service.state(LAST_DIGEST_KEY)
     return last is None or date.fromisoformat(last) < local.date()
 
 
-def digest_step(context: CycleContext, now: datetime) -> Mapping[str, Any]:
-    """Log who is due, once a day; a no-op until a `due` provider is installed."""
-    app = context.app
-    if _due_provider is None:
-        return {"ran": False, "reason": "no due provider"}
-    if not digest_due(app, now):
-        return {"ran": False}
-    entries = list(_due_provider(app, now))
-    for entry in entries:
-        # Names, not addresses: the journal is not the place for the owner's address book.
-        event(log, logging.INFO, "due", person=entry.name, kind=entry.kind)
-    drafted = False
-    if app.config.digest_draft and entries and _digest_writer is not None:
-        drafted = _digest_writer(app, entries, now) is not None
-    local_date = now.astimezone(ZoneInfo(app.config.me.time_zone)).date()
-    app.set_state(LAST_DIGEST_KEY, local_date.isoformat())
-    return {"ran": True, "due": len(entries), "drafted": drafted}
+def digest_step(service: Service) -> Step:
+    """Once a day, log who is due (`service.due`: the plan's decisions and holds, the same list
+    as the review page's); with `[daemon] digest_draft`, also a draft to the owner."""
 
+    def run(_context: CycleContext, now: datetime) -> Mapping[str, Any]:
+        if not digest_due(service, now):
+            return {"ran": False}
+        entries = service.due(now)
+        for entry in entries:
+            # Names, not addresses: the journal is not the place for the owner's address book.
+            event(log, logging.INFO, "due", person=entry.name, kind=entry.kind)
+        drafted = False
+        if service.config.digest_draft and entries:
+            drafted = service.digest(entries, now) is not None
+        local_date = now.astimezone(ZoneInfo(service.config.me.time_zone)).date()
+        service.set_state(LAST_DIGEST_KEY, local_date.isoformat())
+        return {"ran": True, "due": len(entries), "drafted": drafted}
 
-STEPS: list[tuple[str, Step]] = [("sync", sync_step), ("digest", digest_step)]
-
-
-def add_step(name: str, step: Step, *, before: str | None = "digest") -> None:
-    """Add a step (rules, drafts, push, sent) before `before` (default: the digest) or last."""
-    if any(existing == name for existing, _ in STEPS):
-        raise ValueError(f"a step called {name!r} is already registered")
-    names = [existing for existing, _ in STEPS]
-    position = names.index(before) if before in names else len(STEPS)
-    STEPS.insert(position, (name, step))
+    return Step("digest", run, due=lambda now: digest_due(service, now))

@@ -27,29 +27,34 @@ from typing import Any
 
 import schedule
 
-from touchbase.agent.app import App
-from touchbase.agent.daemon import cycle, notify, steps
+from touchbase.agent.daemon import cycle, notify
 from touchbase.agent.daemon.lock import InstanceLock
 from touchbase.agent.errors import ConfigError
 from touchbase.agent.logs import event
 from touchbase.agent.pipeline.config import config_path, load_config
+from touchbase.agent.service import Service
 
 log = logging.getLogger(__name__)
 MAX_TICK = 60.0  # seconds: how late a backed-off account's retry may be noticed
 
 
 class Daemon:
-    """`run()` until SIGTERM (or for one cycle with `once=True`); returns the exit status."""
+    """`run()` until SIGTERM (or for one cycle with `once=True`); returns the exit status.
+
+    `steps` is the cycle (agent.daemon.steps.default_steps(service)); `config_path` is the file
+    SIGHUP rereads (the default place when None)."""
 
     def __init__(
         self,
-        app: App,
+        service: Service,
+        steps: Sequence[cycle.Step],
         *,
+        config_path: Path | None = None,
         once: bool = False,
         force: bool = False,
-        steps: Sequence[tuple[str, cycle.Step]] | None = None,
     ) -> None:
-        self.app = app
+        self.service = service
+        self.config_path = config_path
         self.once = once
         self.force = force
         self.steps = steps
@@ -64,10 +69,8 @@ class Daemon:
     # --- lifecycle ----------------------------------------------------------------------------
 
     def run(self) -> int:
-        if self.steps is None:
-            steps.install()
-        engine = self.app.sessions.kw["bind"]  # opening sessions also migrates the schema
-        lock = InstanceLock(self.app.db_url, engine)
+        service = self.service
+        lock = InstanceLock(service.db_url, service.engine)  # the engine migrates the schema
         lock.acquire()
         previous = self._install_signals()
         try:
@@ -76,16 +79,16 @@ class Daemon:
                 logging.INFO,
                 "daemon started" if not self.once else "single cycle started",
                 pid=os.getpid(),
-                accounts=len(self.app.config.accounts),
+                accounts=len(service.config.accounts),
                 lock=lock.where,
             )
-            if not self.app.config.accounts:
+            if not service.config.accounts:
                 log.warning("no accounts are configured; add an [[account]] and reload")
             if self.once:
                 self._cycle(force=self.force)
                 return 0 if self.last_ok else 1
             self._plan()
-            notify.ready(f"ready: {len(self.app.config.accounts)} accounts")
+            notify.ready(f"ready: {len(service.config.accounts)} accounts")
             # A start always runs one whole cycle, even with no account due: a daemon killed
             # after its sync was recorded but before the later steps (rules, drafts, push) ran
             # would otherwise leave them undone for a whole interval.
@@ -161,8 +164,9 @@ class Daemon:
     # --- scheduling ---------------------------------------------------------------------------
 
     def _tick(self) -> int:
-        intervals = [cycle.interval(self.app, a) for a in self.app.config.accounts]
-        return int(max(1.0, min([MAX_TICK, self.app.config.sync_every, *intervals])))
+        config = self.service.config
+        intervals = [cycle.interval(self.service, a) for a in config.accounts]
+        return int(max(1.0, min([MAX_TICK, config.sync_every, *intervals])))
 
     def _plan(self) -> None:
         """(Re)build the job from the configuration: a due check every tick.
@@ -174,15 +178,15 @@ class Daemon:
         self.scheduler.every(self._tick()).seconds.do(self._cycle_if_due).tag("cycle")
 
     def _cycle_if_due(self) -> None:
-        now = self.app.now()
-        if cycle.due_accounts(self.app, now) or cycle.digest_due(self.app, now):
+        now = self.service.now()
+        if any(step.due(now) for step in self.steps):
             self._cycle(force=False)
         else:
             log.debug("nothing due")
 
     def _cycle(self, *, force: bool) -> None:
         context = cycle.CycleContext(
-            self.app, force=force, should_stop=self._should_stop, progress=self._progress
+            self.service.now, force=force, should_stop=self._should_stop, progress=self._progress
         )
         result = cycle.run_cycle(context, self.steps)
         self.cycles += 1
@@ -212,10 +216,8 @@ class Daemon:
     def _reload(self) -> None:
         self.reload_requested = False
         notify.reloading()
-        path_arg = getattr(self.app.args, "config", None)
-        path = Path(path_arg).expanduser() if path_arg else config_path()
         try:
-            new = load_config(path)
+            new = load_config(self.config_path or config_path())
         except ConfigError as exc:
             event(
                 log,
@@ -226,11 +228,10 @@ class Daemon:
             )
             notify.ready(f"reload failed, running the old configuration: {exc}"[:200])
             return
-        old = self.app.config
+        old = self.service.config
         if new.database_url != old.database_url:
             log.warning("the database URL changed; restart the daemon to use the new one")
-        # App.config is a cached_property: replacing the cached value swaps the configuration.
-        self.app.__dict__["config"] = new
+        self.service.reconfigure(new)
         self._plan()
         event(
             log,

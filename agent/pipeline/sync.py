@@ -1,6 +1,7 @@
 """Pulling one account into the store: pages in, cursor forward, errors sorted by kind.
 
-The only place that drives a Source. Each page is stored with its cursor before the next one is
+`pull` opens a configured account and drains it; `sync_account` drains an open Source. The only
+place that drives a Source. Each page is stored with its cursor before the next one is
 asked for, so a kill between pages loses nothing; the error kinds of connectors/errors.py decide
 how the run ends (DESIGN.md contract 3). A connector bug fails this account's run, never the
 caller: it is logged with its traceback and recorded on the run.
@@ -13,7 +14,10 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from touchbase.agent.errors import UserError
 from touchbase.agent.pipeline import pullahead
+from touchbase.agent.pipeline.accounts import open_connector
+from touchbase.agent.pipeline.config import AccountConfig, Config
 from touchbase.agent.pipeline.store import Store
 from touchbase.connectors.base import Page, Source
 from touchbase.connectors.errors import AuthError, ConnectorError, TransientError
@@ -42,6 +46,77 @@ class SyncResult:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+BUG_ADVICE = "this is a bug in touchbase; the log has the details"
+
+
+def pull(
+    store: Store,
+    account: AccountConfig,
+    config: Config,
+    me: tuple[str, ...],
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    on_page: Callable[[SyncResult], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> SyncResult:
+    """Open `account` and drain it into the store. A run is recorded whatever happens: an
+    account that cannot even be opened (a missing password, a revoked grant) gets a failed run
+    with its error and advice, so `touchbase status` and the review page show why."""
+    account_id = store.ensure_account(account.name, account.type, clock())
+    try:
+        source = open_connector(account, config, me)
+    except (UserError, ConnectorError) as exc:
+        return _unopened(store, account_id, account.name, exc, exc.advice, clock)
+    except Exception as exc:  # a connector factory bug fails this account only (contract 3)
+        log.exception("account %s could not be opened", account.name)
+        return _unopened(store, account_id, account.name, exc, BUG_ADVICE, clock)
+    return sync_account(
+        store,
+        account_id,
+        account.name,
+        source,
+        clock=clock,
+        on_page=on_page,
+        should_stop=should_stop,
+    )
+
+
+def _unopened(
+    store: Store,
+    account_id: int,
+    name: str,
+    exc: Exception,
+    advice: str,
+    clock: Callable[[], datetime],
+) -> SyncResult:
+    result = SyncResult(account=name, status=_status(exc), error=_describe(exc), advice=advice)
+    if isinstance(exc, TransientError):
+        result.retry_after = exc.retry_after
+    run_id = store.start_run(account_id, clock())
+    store.finish_run(run_id, result.status, clock(), _detail(result))
+    log.warning("account %s: %s: %s", name, result.status, result.error)
+    return result
+
+
+def _status(exc: Exception) -> str:
+    if isinstance(exc, AuthError):
+        return "auth"
+    return "transient" if isinstance(exc, TransientError) else "failed"
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, UserError | ConnectorError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _detail(result: SyncResult) -> str | None:
+    """What a run records as its error: the error, and what to do about it."""
+    if result.error and result.advice:
+        return f"{result.error} (what to do: {result.advice})"
+    return result.error
 
 
 def sync_account(
@@ -74,25 +149,18 @@ def sync_account(
             if should_stop():  # SIGTERM: the page is committed; stop before asking for more
                 log.info("stopping %s after a stored page, as asked", name)
                 break
-    except AuthError as exc:
-        result.status, result.error, result.advice = "auth", str(exc), exc.advice
-    except TransientError as exc:
-        result.status, result.error, result.advice = "transient", str(exc), exc.advice
-        result.retry_after = exc.retry_after
     except ConnectorError as exc:
-        result.status, result.error, result.advice = "failed", str(exc), exc.advice
+        result.status, result.error, result.advice = _status(exc), str(exc), exc.advice
+        if isinstance(exc, TransientError):
+            result.retry_after = exc.retry_after
     except Exception as exc:  # a connector bug must not take the daemon down (contract 3)
         log.exception("account %s failed with an unexpected error", name)
-        result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
-        result.advice = "this is a bug in touchbase; the log has the details"
+        result.status, result.error, result.advice = "failed", _describe(exc), BUG_ADVICE
     finally:
         if pulled is not None:
             pulled.close()  # a worker still reading ahead is stopped now, not when collected
         source.close()
-        error = result.error
-        if error and result.advice:
-            error = f"{error} (what to do: {result.advice})"
-        store.finish_run(run_id, result.status, clock(), error)
+        store.finish_run(run_id, result.status, clock(), _detail(result))
     if result.status != "ok":
         log.warning("account %s: %s: %s", name, result.status, result.error)
     return result

@@ -10,11 +10,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from touchbase.agent.web.history import CHANNELS, Event
+from touchbase.agent.service import Moment
 
 WIDTH, HEIGHT = 720, 220
 LEFT, RIGHT, TOP, BOTTOM = 36, 12, 12, 40
 COLOURS = {"sent": "#2b6cb0", "received": "#38a169", "meeting": "#d69e2e"}
+CHANNELS = tuple(COLOURS)  # the directions the rules give an interaction, stacked in this order
 
 
 @dataclass(frozen=True)
@@ -56,15 +57,18 @@ def _month_index(at: datetime) -> int:
 
 
 def build_chart(
-    history: list[Event], now: datetime, due: datetime | None, months: int = 24
+    history: list[Moment], now: datetime, due: datetime | None, months: int = 24
 ) -> Chart:
-    """Bars for the last `months` months up to `now`, plus a marker for the next due date."""
+    """Bars for the last `months` months up to `now` (one segment per channel: the moment's
+    kind), plus a marker for the next due date."""
     last = _month_index(now)
     if due is not None:
         last = max(last, min(_month_index(due), _month_index(now) + 6))
     first = last - months + 1
     counts: Counter[tuple[int, str]] = Counter(
-        (_month_index(e.at), e.channel) for e in history if first <= _month_index(e.at) <= last
+        (_month_index(e.at), e.kind)
+        for e in history
+        if e.kind in COLOURS and first <= _month_index(e.at) <= last
     )
     per_month = Counter[int]()
     for (month, _), n in counts.items():

@@ -16,9 +16,8 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, request, session
-from sqlalchemy.orm import Session, sessionmaker
 
-from touchbase.agent.pipeline.models import AppState
+from touchbase.agent.service import Service
 
 SECRET_KEY = "web.secret"
 CSRF_FIELD = "csrf"
@@ -37,14 +36,9 @@ HEADERS = {
 }
 
 
-def install_secret(sessions: sessionmaker[Session]) -> str:
+def install_secret(service: Service) -> str:
     """The install's random secret, made on first use and kept in the database."""
-    with sessions.begin() as db:
-        row = db.get(AppState, SECRET_KEY)
-        if row is None:
-            row = AppState(key=SECRET_KEY, value=secrets.token_urlsafe(32))
-            db.add(row)
-        return row.value
+    return service.remembered(SECRET_KEY, lambda: secrets.token_urlsafe(32))
 
 
 def csrf_token() -> str:

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Flask
 from waitress.server import create_server
 
-from touchbase.agent.web.security import install_secret, loopback_hosts
+from touchbase.agent.web.security import loopback_hosts
 from touchbase.agent.web.site import Site, create_app
-
-if TYPE_CHECKING:
-    from touchbase.agent.app import App
 
 log = logging.getLogger(__name__)
 
@@ -69,20 +66,3 @@ class _Deferred:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         assert self.app is not None
         return self.app(environ, start_response)
-
-
-def site_for_app(app: App) -> Site:
-    """The real site: the app's database, owner, clock, sinks and (when wired) the rules."""
-    from touchbase.agent.pipeline.drafts.sinks import sink_for
-    from touchbase.agent.web.rules_view import due_from_rules, standing_from_rules
-
-    return Site(
-        sessions=app.sessions,
-        me=app.config.me,
-        me_addresses=app.me(),
-        clock=app.now,
-        sink_for=lambda draft: sink_for(app, draft),
-        due=due_from_rules(app.config, app.me),
-        standing=standing_from_rules(app.config, app.me),
-        secret=install_secret(app.sessions),
-    )

@@ -2,125 +2,58 @@
 
 A plain Flask app with server-rendered, autoescaped Jinja2 templates and no script at all: each
 action is a small form that POSTs and redirects back (so a reload never repeats it). Everything
-the page needs from outside (the database, the owner, the clock, where drafts are pushed, who is
-due) comes in through `Site`, so tests build it with fakes and the CLI with the real things.
+comes from the service (agent/service), the same door the CLI and the daemon use, so a person's
+last contact, cadence and due date here are the rules' numbers, as `touchbase person` shows
+them. `Site.at` fixes the moment the page evaluates at (`touchbase serve --at`), so an imported
+archive can be reviewed as of its own time; actions are stamped with the service's clock.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Response
 
 from touchbase.agent.errors import UserError
-from touchbase.agent.pipeline.config import Me
-from touchbase.agent.pipeline.drafts import lifecycle, review
-from touchbase.agent.pipeline.drafts.review import SinkFor
-from touchbase.agent.pipeline.models import Account, Draft, Person, PersonAddress, SyncRun
+from touchbase.agent.pipeline.drafts.lifecycle import reasons, recipients, split_recipient
+from touchbase.agent.pipeline.models import Draft
+from touchbase.agent.service import PersonView, Service, cadence_days
 from touchbase.agent.web import security
 from touchbase.agent.web.chart import build_chart
-from touchbase.agent.web.history import events, learned_cadence, next_due
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class DueRow:
-    """One line of the due list."""
-
-    name: str
-    address: str
-    kind: str
-    due: datetime | None
-    reasons: tuple[str, ...]
-    person_id: int | None = None
-    draft_id: int | None = None
-
-
-DueProvider = Callable[[Session, datetime], list[DueRow]]
-
-
-@dataclass(frozen=True)
-class StandingView:
-    """Where the rules say a person stands: cadence, where it came from, next due."""
-
-    cadence_days: int
-    source: str  # "person", "tier", "learned", "tier-max"
-    due: datetime | None
-
-
-StandingProvider = Callable[[Session, list[str], datetime], StandingView | None]
-
-
-def due_from_drafts(session: Session, now: datetime) -> list[DueRow]:
-    """The due list when no rules are wired in: the open drafts, by due date."""
-    rows = []
-    for draft in session.scalars(
-        select(Draft).where(Draft.status.in_(lifecycle.OPEN)).order_by(Draft.due_at, Draft.id)
-    ):
-        name, address = lifecycle.split_recipient(lifecycle.recipients(draft)[0])
-        rows.append(
-            DueRow(
-                name,
-                address,
-                draft.kind,
-                draft.due_at,
-                tuple(lifecycle.reasons(draft)),
-                draft.person_id,
-                draft.id,
-            )
-        )
-    return rows
+RECENT = 5  # interactions shown on a draft's card
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass
 class Site:
-    sessions: sessionmaker[Session]
-    me: Me
-    me_addresses: tuple[str, ...]
-    clock: Callable[[], datetime]
-    sink_for: SinkFor | None = None
-    due: DueProvider = due_from_drafts
-    standing: StandingProvider | None = None  # the rules' view; a local estimate without it
+    """What the page serves: the service, the moment it evaluates at (None: the service's
+    clock, each request), and the Host names it answers to."""
+
+    service: Service
+    at: datetime | None = None
     secret: str = ""
     allowed_hosts: frozenset[str] | None = None
-    push_options: dict[str, Any] = field(default_factory=dict)
 
-
-def account_problems(session: Session) -> list[dict[str, str]]:
-    """Accounts whose latest sync failed, with the error and the fix it names (an expired
-    grant says `touchbase auth NAME`). Shown on every page until a sync succeeds again."""
-    problems = []
-    for account in session.scalars(select(Account).order_by(Account.name)):
-        latest = session.scalars(
-            select(SyncRun)
-            .where(SyncRun.account_id == account.id, SyncRun.status != "running")
-            .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
-            .limit(1)
-        ).first()
-        if latest is not None and latest.status != "ok":
-            problems.append(
-                {"account": account.name, "status": latest.status, "error": latest.error or ""}
-            )
-    return problems
+    def moment(self) -> datetime:
+        return self.at or self.service.now()
 
 
 def create_app(site: Site) -> Flask:
     app = Flask(__name__)
+    service = site.service
 
     @app.context_processor
     def problems() -> dict[str, Any]:
-        with site.sessions() as session:
-            return {"account_problems": account_problems(session)}
+        return {"account_problems": service.accounts.failing()}
 
-    secret = site.secret or security.install_secret(site.sessions)
+    secret = site.secret or security.install_secret(service)
     security.configure(app, secret, site.allowed_hosts)
     app.jinja_env.filters["day"] = lambda d: d.date().isoformat() if d else "-"
 
@@ -139,23 +72,19 @@ def create_app(site: Site) -> Flask:
 
     @app.get("/")
     def review_page() -> str:
-        now = site.clock()
-        with site.sessions() as session:
-            drafts = list(
-                session.scalars(
-                    select(Draft)
-                    .where(Draft.status.in_(("pending", "approved")))
-                    .order_by(Draft.due_at, Draft.id)
-                )
-            )
-            snoozed = list(
-                session.scalars(
-                    select(Draft).where(Draft.status == "snoozed").order_by(Draft.snoozed_until)
-                )
-            )
-            cards = [_card(session, site, d) for d in drafts]
+        now = site.moment()
+        drafts = sorted(
+            service.review.drafts(("pending", "approved")),
+            key=lambda d: (d.due_at or _EARLIEST, d.id),
+        )
+        snoozed = sorted(
+            service.review.drafts(("snoozed",)), key=lambda d: d.snoozed_until or _EARLIEST
+        )
         return render_template(
-            "review.html", cards=cards, snoozed=[_card(None, site, d) for d in snoozed], now=now
+            "review.html",
+            cards=[_card(site, d, now) for d in drafts],
+            snoozed=[_card(site, d, None) for d in snoozed],
+            now=now,
         )
 
     @app.post("/drafts/<int:draft_id>/save")
@@ -163,16 +92,14 @@ def create_app(site: Site) -> Flask:
         subject, body = request.form.get("subject", ""), request.form.get("body", "")
         return act(
             draft_id,
-            lambda: review.edit(site.sessions, draft_id, site.clock(), subject=subject, body=body),
+            lambda: service.review.edit(draft_id, subject=subject, body=body),
             f"draft {draft_id} saved",
         )
 
     @app.post("/drafts/<int:draft_id>/approve")
     def approve(draft_id: int) -> Response:
         try:
-            results = review.approve(
-                site.sessions, [draft_id], site.sink_for, site.me, site.clock(), **site.push_options
-            )
+            results = service.review.approve([draft_id])
         except UserError as exc:
             flash(str(exc), "error")
             return back(draft_id)
@@ -194,7 +121,7 @@ def create_app(site: Site) -> Flask:
         reason = request.form.get("reason") or None
         return act(
             draft_id,
-            lambda: review.reject(site.sessions, [draft_id], site.clock(), reason),
+            lambda: service.review.reject([draft_id], reason),
             f"draft {draft_id} rejected",
         )
 
@@ -206,96 +133,66 @@ def create_app(site: Site) -> Flask:
             abort(400, "days must be a number")
         return act(
             draft_id,
-            lambda: review.snooze(site.sessions, draft_id, site.clock(), days),
+            lambda: service.review.snooze(draft_id, days),
             f"draft {draft_id} snoozed for {days:g} days",
         )
 
     @app.get("/due")
     def due_page() -> str:
-        now = site.clock()
-        with site.sessions() as session:
-            rows = site.due(session, now)
-        return render_template("due.html", rows=rows, now=now)
+        now = site.moment()
+        return render_template("due.html", rows=service.due(now), now=now)
 
     @app.get("/people/<int:person_id>")
     def person_page(person_id: int) -> str:
-        with site.sessions() as session:
-            person = session.get(Person, person_id)
-            if person is None:
-                abort(404)
-            addresses = list(
-                session.scalars(
-                    select(PersonAddress.address).where(PersonAddress.person_id == person_id)
-                )
-            )
-            return _person(session, site, person.name, addresses, person.cadence_days, person_id)
+        now = site.moment()
+        view = service.person_of(person_id, now)
+        if view is None:
+            abort(404)
+        return _person(view, now)
 
     @app.get("/contact/<path:address>")
     def contact_page(address: str) -> str | Response:
-        address = address.strip().lower()
-        with site.sessions() as session:
-            person_id = session.scalar(
-                select(PersonAddress.person_id).where(PersonAddress.address == address)
-            )
-            if person_id is not None:
-                return redirect(url_for("person_page", person_id=person_id), code=303)
-            return _person(session, site, "", [address], None, None)
+        now = site.moment()
+        view = service.person(address, now)
+        if view.person_id is not None:
+            return redirect(url_for("person_page", person_id=view.person_id), code=303)
+        return _person(view, now)
 
     return app
 
 
-def _card(session: Session | None, site: Site, draft: Draft) -> dict[str, Any]:
-    recipients = [lifecycle.split_recipient(r) for r in lifecycle.recipients(draft)]
-    addresses = [a.lower() for _, a in recipients]
-    history = events(session, addresses, site.me_addresses, limit=5) if session else []
+def _card(site: Site, draft: Draft, now: datetime | None) -> dict[str, Any]:
+    """A draft as a card; with `now`, the person's recent history as the rules saw it."""
+    people = [split_recipient(r) for r in recipients(draft)]
+    addresses = [a.lower() for _, a in people]
+    history = site.service.person(addresses[0], now).history if now and addresses else []
     return {
         "draft": draft,
-        "recipients": recipients,
-        "reasons": lifecycle.reasons(draft),
-        "history": history,
+        "recipients": people,
+        "reasons": reasons(draft),
+        "history": history[:RECENT],
         "person_link": url_for("person_page", person_id=draft.person_id)
         if draft.person_id is not None
         else url_for("contact_page", address=addresses[0] if addresses else "-"),
     }
 
 
-def _person(
-    session: Session,
-    site: Site,
-    name: str,
-    addresses: list[str],
-    cadence_days: int | None,
-    person_id: int | None,
-) -> str:
-    now = site.clock()
-    history = events(session, addresses, site.me_addresses)
-    view = site.standing(session, addresses, now) if site.standing and addresses else None
-    cadence: int | None
-    if view is not None:
-        cadence, learned, due = view.cadence_days, view.source == "learned", view.due
-    else:
-        learned = cadence_days is None
-        cadence = cadence_days or learned_cadence(history)
-        due = next_due(history, cadence)
-    if person_id is not None:
-        query = select(Draft).where(Draft.person_id == person_id)
-    else:  # no person row: the drafts written to this address (a short list; filter here)
-        query = select(Draft).where(Draft.to_addresses.contains(addresses[0]))
-    drafts = [
-        d
-        for d in session.scalars(query.order_by(Draft.created_at.desc()))
-        if person_id is not None or set(addresses) & set(lifecycle.addresses(d))
-    ]
+def _person(view: PersonView, now: datetime) -> str:
+    contact, standing = view.contact, view.standing
+    history = view.history
+    due = standing.due if standing else None
     return render_template(
         "person.html",
-        name=name or (addresses[0] if addresses else "?"),
-        addresses=addresses,
+        name=view.name or (view.addresses[0] if view.addresses else "?"),
+        addresses=view.addresses,
         history=history[:30],
         count=len(history),
-        chart=build_chart(history, now, due),
-        cadence=cadence,
-        learned=learned,
+        last_contact=contact.last_contact if contact else None,
+        last_kind=contact.last_contact_kind if contact else None,
+        chart=build_chart([m for m in history if m.counted], now, due),
+        cadence=cadence_days(standing) if standing else None,
+        cadence_source=standing.cadence_source if standing else None,
         due=due,
-        drafts=drafts,
+        drafts=view.drafts,
         now=now,
     )

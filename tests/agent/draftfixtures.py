@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from touchbase.agent.pipeline.compose.render import Drafter
 from touchbase.agent.pipeline.compose.request import DraftKind, DraftRequest, LastConversation
 from touchbase.agent.pipeline.config import Me
-from touchbase.agent.pipeline.drafts.create import Pacing, create_drafts
+from touchbase.agent.pipeline.drafts.create import create_drafts
 from touchbase.agent.pipeline.store import Store
 from touchbase.connectors.base import InteractionRecord, Kind, Page, Participant, Role
 
@@ -118,7 +118,5 @@ def make_drafts(
     sessions: sessionmaker[Session], requests: list[DraftRequest], now: datetime = NOW
 ) -> list[int]:
     with sessions.begin() as session:
-        result = create_drafts(
-            session, requests, Drafter(ME), now, Pacing(max_per_run=50, max_per_day=None)
-        )
+        result = create_drafts(session, requests, Drafter(ME), now)
     return result.created

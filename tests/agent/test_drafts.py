@@ -1,4 +1,5 @@
-"""Draft lifecycle, pacing, exactly-once push, noticing sends, expiry; on SQLite and PostgreSQL."""
+"""Draft lifecycle, drafts as asked, exactly-once push, noticing sends, expiry; on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from touchbase.agent.pipeline.compose.render import Drafter
 from touchbase.agent.pipeline.compose.request import DraftKind, LastConversation
 from touchbase.agent.pipeline.db import open_database
 from touchbase.agent.pipeline.drafts import lifecycle, review
-from touchbase.agent.pipeline.drafts.create import Pacing, create_drafts
+from touchbase.agent.pipeline.drafts.create import STALE, create_drafts
 from touchbase.agent.pipeline.drafts.push import push, push_approved
 from touchbase.agent.pipeline.drafts.sent import expire_not_due
-from touchbase.agent.pipeline.models import Draft, Outbox
+from touchbase.agent.pipeline.models import Draft, Outbox, PersonAddress
 from touchbase.connectors.base import Flag
 from touchbase.connectors.errors import AuthError
 from touchbase.connectors.memory import MemorySink
@@ -84,24 +85,34 @@ def test_reject_and_snooze_and_wake(sessions: sessionmaker[Session]) -> None:
     assert _draft(sessions, b).status == "pending"
 
 
-def test_pacing_one_open_draft_per_person_and_caps(sessions: sessionmaker[Session]) -> None:
-    people = [request(address=f"p{i}@example.com", name=f"P{i}") for i in range(8)]
-    with sessions.begin() as session:
-        first = create_drafts(session, [*people[:2], people[0]], Drafter(ME), NOW)
-    assert len(first.created) == 2 and first.skipped[0][1].startswith("already has")
-    with sessions.begin() as session:
-        second = create_drafts(session, people, Drafter(ME), NOW, Pacing(max_per_run=3))
-    assert len(second.created) == 3  # p0 and p1 already have one open
-    with sessions.begin() as session:
-        third = create_drafts(session, people, Drafter(ME), NOW, Pacing(max_per_day=6))
-    assert len(third.created) == 1  # 5 made in the last 24 hours, 6 per day
+def test_drafts_are_made_exactly_as_asked_in_the_order_given(
+    sessions: sessionmaker[Session],
+) -> None:
+    """No second pacing here (the rules' plan is final): every request becomes a draft, in
+    order, whatever its due date, and each drafted person gets a Person row."""
+    people = [
+        request(address=f"p{i}@example.com", name=f"P{i}", due=NOW - timedelta(days=i % 3))
+        for i in (5, 1, 7, 0, 3, 2, 6, 4)
+    ]
+    made = make_drafts(sessions, people)
+    assert [lifecycle.addresses(_draft(sessions, i)) for i in made] == [
+        list(r.addresses) for r in people
+    ]
+    with sessions() as session:
+        owners = dict(session.execute(select(PersonAddress.address, PersonAddress.person_id)).all())
+    assert [_draft(sessions, i).person_id for i in made] == [owners[r.addresses[0]] for r in people]
 
 
-def test_a_rejected_person_is_not_asked_again_soon(sessions: sessionmaker[Session]) -> None:
-    (draft_id,) = make_drafts(sessions, [request()])
-    review.reject(sessions, [draft_id], NOW)
-    assert make_drafts(sessions, [request()], NOW + timedelta(days=1)) == []
-    assert len(make_drafts(sessions, [request()], NOW + timedelta(days=15))) == 1
+def test_a_stale_request_never_opens_a_second_draft(sessions: sessionmaker[Session]) -> None:
+    """A plan made before another process drafted for the same person is stale for them."""
+    (first,) = make_drafts(sessions, [request()])
+    with sessions.begin() as session:
+        again = create_drafts(
+            session, [request(), request(address="bob@example.com")], Drafter(ME), NOW
+        )
+    assert len(again.created) == 1 and again.skipped == [("jane@example.com", STALE)]
+    review.reject(sessions, [first], NOW)
+    assert len(make_drafts(sessions, [request()])) == 1  # a rejection is the rules' business
 
 
 def test_invalid_addresses_are_skipped_not_drafted(sessions: sessionmaker[Session]) -> None:

@@ -22,7 +22,7 @@ def db(tmp_path: Path) -> tuple[str, dict[str, int]]:
     ids = make_drafts(sessions, [request(), request(address="bob@example.com", name="Bob")])
     config = tmp_path / "config.toml"
     config.write_text('[me]\nname = "Olivia"\naddresses = ["olivia@owner.example"]\n')
-    return url, {"jane": ids[1], "bob": ids[0], "config": str(config)}  # type: ignore[dict-item]
+    return url, {"jane": ids[0], "bob": ids[1], "config": str(config)}  # type: ignore[dict-item]
 
 
 def _run(db: tuple[str, dict], *args: str) -> int:

@@ -1,9 +1,9 @@
-"""Fixtures for the daemon's in-process tests: an App on a temp database with a settable clock."""
+"""Fixtures for the daemon's in-process tests: a Service on a temp database with a settable
+clock, and the cycle's steps built from it (as the daemon builds them)."""
 
 from __future__ import annotations
 
-from argparse import Namespace
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,8 +11,11 @@ import pytest
 
 from tests.daemon.fakes import TYPES, write_mailbox
 from tests.daemon.harness import write_config
-from touchbase.agent.app import App
+from touchbase.agent.daemon.cycle import CycleContext, CycleResult, Step, run_cycle
+from touchbase.agent.daemon.steps import default_steps
 from touchbase.agent.pipeline import accounts
+from touchbase.agent.pipeline.config import load_config
+from touchbase.agent.service import Service
 
 
 class Clock:
@@ -22,20 +25,19 @@ class Clock:
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
 
+    def __call__(self) -> datetime:
+        return self.now
 
-class ClockApp(App):
-    """The real App, with `now()` from a test clock."""
 
-    def __init__(self, args: Namespace, clock: Clock) -> None:
-        super().__init__(args)
-        self.clock = clock
-
-    def now(self) -> datetime:
-        return self.clock.now
+def cycle(service: Service, steps: list[Step] | None = None, **options: object) -> CycleResult:
+    """One cycle of `steps` (default: the daemon's own list) on the service's clock."""
+    context = CycleContext(service.clock, **options)  # type: ignore[arg-type]
+    return run_cycle(context, default_steps(service) if steps is None else steps)
 
 
 @pytest.fixture(autouse=True)
 def _test_account_types(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The registry of account types is configuration, not a cycle global: tests add theirs.
     monkeypatch.setattr(accounts, "FACTORIES", {**accounts.FACTORIES, **TYPES})
 
 
@@ -45,15 +47,14 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def make_app(tmp_path: Path, clock: Clock) -> Iterator[Callable[..., ClockApp]]:
-    """make_app(accounts, **config) -> an App whose config lists `accounts` (dicts)."""
+def make_service(tmp_path: Path, clock: Clock) -> Callable[..., Service]:
+    """make_service(accounts, sync_every) -> a Service whose config lists `accounts`."""
 
-    def make(account_list: list[dict[str, object]], sync_every: str = "15m") -> ClockApp:
+    def make(account_list: list[dict[str, object]], sync_every: str = "15m") -> Service:
         config = write_config(tmp_path / "config.toml", account_list, sync_every)
-        args = Namespace(config=str(config), db=f"sqlite:///{tmp_path / 'touchbase.db'}")
-        return ClockApp(args, clock)
+        return Service(load_config(config), f"sqlite:///{tmp_path / 'touchbase.db'}", clock)
 
-    yield make
+    return make
 
 
 @pytest.fixture

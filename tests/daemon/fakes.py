@@ -3,6 +3,7 @@
 `jsonl`: one interaction per line, read from a byte offset; the cursor is {"offset", "count"},
 so a test can check that the stored interactions are exactly the ones before the cursor.
 `broken`: every pull raises TransientError (a server that is down), after opening fine.
+`locked`: cannot even be opened: AuthError with advice (a revoked grant).
 Registered into agent.pipeline.accounts.FACTORIES by tests (in-process) or by
 tests/daemon/launch.py.
 """
@@ -24,9 +25,9 @@ from touchbase.connectors.base import (
     Participant,
     Role,
 )
-from touchbase.connectors.errors import TransientError
+from touchbase.connectors.errors import AuthError, TransientError
 
-TYPES = {"jsonl": "tests.daemon.fakes", "broken": "tests.daemon.fakes"}
+TYPES = dict.fromkeys(("jsonl", "broken", "locked"), "tests.daemon.fakes")
 
 
 class JsonlSource:
@@ -65,6 +66,8 @@ class BrokenSource:
 
 
 def open_account(settings: Mapping[str, Any], context: AccountContext) -> Any:
+    if settings.get("locked"):
+        raise AuthError("the grant was revoked", advice=f"run `touchbase auth {context.name}`")
     if "path" in settings:
         return JsonlSource(Path(settings["path"]), int(settings.get("page_size", 200)))
     return BrokenSource()

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import signal
 import sqlite3
-from argparse import Namespace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.daemon.fakes import write_mailbox
 from tests.daemon.harness import Daemon, idle, ready, write_config
 from tests.daemon.mailbox import write_mbox
-from touchbase.agent.app import App
-from touchbase.agent.daemon import cycle
+from touchbase.agent.daemon.cycle import CycleContext, due_accounts, run_cycle, sync_step
+from touchbase.agent.pipeline.config import load_config
+from touchbase.agent.service import Service
 
 
 def query(db: Path, sql: str) -> list[tuple]:
@@ -153,15 +153,15 @@ def test_a_start_finishes_the_steps_a_kill_cut_off_after_the_sync(tmp_path: Path
     whole interval, yet the next start drafts at once (the kill test found this by chance)."""
     mbox, db = tmp_path / "mail.mbox", tmp_path / "t.db"
     end = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
-    write_mbox(mbox, 400, end=end - timedelta(days=40))
+    write_mbox(mbox, 400, end=end - timedelta(days=10))  # recent: follow-ups are due
     config = write_config(
         tmp_path / "c.toml", [{"name": "archive", "type": "files", "path": str(mbox)}]
     )
-    app = App(Namespace(config=str(config), db=f"sqlite:///{db}"))
-    synced = cycle.run_cycle(cycle.CycleContext(app), [("sync", cycle.sync_step)])
+    service = Service(load_config(config), f"sqlite:///{db}")
+    synced = run_cycle(CycleContext(service.clock), [sync_step(service)])
     assert synced.summaries["sync"]["synced"] == 1
-    assert cycle.due_accounts(app, app.now()) == []  # nothing due: the state a kill leaves
-    app.sessions.kw["bind"].dispose()
+    assert due_accounts(service, service.now()) == []  # nothing due: the state a kill leaves
+    service.engine.dispose()
     assert query(db, "SELECT count(*) FROM drafts") == [(0,)]
     with Daemon(["--config", str(config), "--db", f"sqlite:///{db}", "daemon"]) as daemon:
         status = daemon.wait_for(idle)

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.agent.draftfixtures import ME, NOW, history, make_drafts, request, store_interactions
 from tests.conftest import need
-from touchbase.agent.pipeline.db import open_database
+from touchbase.agent.pipeline.config import Config
 from touchbase.agent.pipeline.models import Person, PersonAddress
+from touchbase.agent.service import Service
 from touchbase.agent.web.server import Server, make_server
 from touchbase.agent.web.site import Site
 from touchbase.connectors.memory import MemorySink
@@ -48,7 +49,7 @@ def browser() -> Iterator[Any]:
 class World:
     """A seeded database, a memory sink and the page serving them."""
 
-    sessions: sessionmaker[Session]
+    service: Service
     sink: MemorySink
     server: Server
     ids: dict[str, int]
@@ -56,6 +57,10 @@ class World:
     @property
     def url(self) -> str:
         return self.server.url
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self.service.sessions
 
 
 def seed(sessions: sessionmaker[Session], extra: list[Any] | None = None) -> dict[str, int]:
@@ -85,23 +90,20 @@ def make_world(tmp_path: Path) -> Iterator[Any]:
     running: list[tuple[Server, threading.Thread]] = []
 
     def start(extra: list[Any] | None = None, **site_options: Any) -> World:
-        sessions = open_database(f"sqlite:///{tmp_path / 'touchbase.db'}")
-        ids = seed(sessions, extra)
         sink = MemorySink()
-        site = Site(
-            sessions=sessions,
-            me=ME,
-            me_addresses=ME.addresses,
-            clock=lambda: NOW,
-            sink_for=lambda draft: sink,
-            push_options={"sleep": lambda s: None},
-            **site_options,
+        service = Service(
+            Config(me=ME),
+            f"sqlite:///{tmp_path / 'touchbase.db'}",
+            lambda: NOW,
+            sinks=lambda draft: sink,
+            sleep=lambda s: None,
         )
-        server = make_server(site, "127.0.0.1", 0)
+        ids = seed(service.sessions, extra)
+        server = make_server(Site(service, **site_options), "127.0.0.1", 0)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         running.append((server, thread))
-        return World(sessions, sink, server, ids)
+        return World(service, sink, server, ids)
 
     yield start
     for server, thread in running:

@@ -14,7 +14,6 @@ import sys
 from touchbase.agent.app import App
 from touchbase.agent.cli.output import console
 from touchbase.agent.errors import UserError
-from touchbase.agent.pipeline.accounts import account_context, connector_module
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,33 +28,21 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(app: App) -> int:
-    account = app.config.account(app.args.account)
-    module = connector_module(account)
-    context = account_context(account, app.me())
-    authorize = getattr(module, "authorize", None)
-    if authorize is not None:
-        granted = authorize(dict(account.settings), context)
-        console.print(
-            f"signed in to {account.name}"
-            + (f" ({', '.join(granted)})" if isinstance(granted, tuple | list) and granted else "")
-        )
-        return 0
-    connector = module.open_account(dict(account.settings), context)
-    sign_in = getattr(connector, "sign_in", None)
-    if sign_in is not None:  # Microsoft: device code (or browser) through msal
-        sign_in(lambda message: console.print(message, soft_wrap=True), browser=app.args.browser)
-        console.print(f"signed in to {account.name}")
-        return 0
-    if "password" not in account.secrets and account.type != "imap":
-        raise UserError(f"account {account.name} ({account.type}) needs no sign-in")
+    message = app.service.accounts.authorize(
+        app.args.account,
+        say=lambda text: console.print(text, soft_wrap=True),
+        ask_password=ask_password,
+        browser=app.args.browser,
+    )
+    console.print(message)
+    return 0
+
+
+def ask_password(prompt: str) -> str:
+    """The password, typed without echo; only on a terminal."""
     if not sys.stdin.isatty():
         raise UserError(
             "touchbase auth asks for the password on a terminal",
             advice="run it in a terminal, or point password at { command = ... } or { env = ... }",
         )
-    password = getpass.getpass(f"password for {account.name}: ")
-    if not password:
-        raise UserError("no password given; nothing stored")
-    context.secrets.set("password", password)
-    console.print(f"stored the password for {account.name}")
-    return 0
+    return getpass.getpass(prompt)

@@ -10,8 +10,6 @@ from rich.markup import escape
 from touchbase.agent.app import App
 from touchbase.agent.cli.output import console, print_json
 from touchbase.agent.errors import UserError
-from touchbase.agent.pipeline.contacts_file import read_contacts
-from touchbase.agent.pipeline.identity import apply_contact
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,28 +24,16 @@ def run(app: App) -> int:
     path = Path(app.args.file).expanduser()
     if not path.is_file():
         raise UserError(f"{app.args.file}: no such file")
-    book = read_contacts(path)
-    with app.sessions.begin() as session:
-        for entry in book.entries:
-            apply_contact(
-                session,
-                entry.addresses,
-                {
-                    "name": entry.name,
-                    "birthday": entry.birthday,
-                    "work_anniversary": entry.work_anniversary,
-                },
-                app.now(),
-            )
+    result = app.service.identity.import_contacts(path)
     if app.args.json:
         print_json(
             {
-                "imported": len(book.entries),
-                "problems": [{"where": w, "reason": r} for w, r in book.problems],
+                "imported": result.imported,
+                "problems": [{"where": w, "reason": r} for w, r in result.problems],
             }
         )
         return 0
-    console.print(f"imported {len(book.entries)} contacts from {escape(str(path))}")
-    for where, why in book.problems:
+    console.print(f"imported {result.imported} contacts from {escape(str(path))}")
+    for where, why in result.problems:
         console.print(f"  skipped {escape(where)}: {escape(why)}", soft_wrap=True)
     return 0

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+from pathlib import Path
 
 from touchbase.agent import logs
 from touchbase.agent.app import App
 from touchbase.agent.daemon.runner import Daemon
+from touchbase.agent.daemon.steps import default_steps
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,9 +42,16 @@ def _setup_logging(app: App) -> None:
 
 def run_daemon(app: App) -> int:
     _setup_logging(app)
-    return Daemon(app).run()
+    return daemon(app).run()
 
 
 def run_once(app: App) -> int:
     _setup_logging(app)
-    return Daemon(app, once=True, force=app.args.force).run()
+    return daemon(app, once=True, force=app.args.force).run()
+
+
+def daemon(app: App, *, once: bool = False, force: bool = False) -> Daemon:
+    """The daemon over the command's service, with the cycle's steps built from it."""
+    path = Path(app.args.config).expanduser() if app.args.config else None
+    service = app.service
+    return Daemon(service, default_steps(service), config_path=path, once=once, force=force)

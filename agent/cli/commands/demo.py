@@ -18,13 +18,10 @@ from rich.table import Table
 from touchbase.agent.app import App
 from touchbase.agent.cli.commands.serve import DEFAULT_PORT, serve
 from touchbase.agent.cli.output import console, print_json
+from touchbase.agent.cli.present import draft_json
+from touchbase.agent.cli.syncing import pull_accounts
 from touchbase.agent.demo.mailbox import write_sample
 from touchbase.agent.pipeline.config import AccountConfig, Config, Me, data_dir
-from touchbase.agent.pipeline.drafts.from_rules import create_from_rules
-from touchbase.agent.pipeline.drafts.lifecycle import get_draft
-from touchbase.agent.pipeline.drafts.present import draft_json
-from touchbase.agent.pipeline.evaluation import evaluate
-from touchbase.agent.pulling import pull_accounts
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -81,11 +78,10 @@ def prepare(app: App) -> Path:
 def run(app: App) -> int:
     prepare(app)
     synced = pull_accounts(app, list(app.config.accounts), quiet=app.args.json)
-    with app.sessions() as session:
-        result = evaluate(session, app.config, app.me(), app.now())
-    made = create_from_rules(app, app.now()) if not result.plan.stopped else None
-    with app.sessions() as session:
-        drafts = [draft_json(get_draft(session, i)) for i in (made.created if made else [])]
+    now = app.now()
+    result = app.service.people(now)
+    made = app.service.apply(result.plan, now) if not result.plan.stopped else None
+    drafts = [draft_json(app.service.review.get(i)) for i in (made.created if made else [])]
     if app.args.json:
         print_json(
             {
@@ -105,7 +101,7 @@ def run(app: App) -> int:
             }
         )
         return 0
-    due = [(k, s) for k, s in result.standings.items() if s.due is not None and s.due <= app.now()]
+    due = [(k, s) for k, s in result.standings.items() if s.due is not None and s.due <= now]
     console.print(f"\n{len(result.contacts)} people; {len(due)} due for a check-in")
     table = Table("draft", "for", "why", title="What touchbase would draft now")
     for d in result.plan.decisions:

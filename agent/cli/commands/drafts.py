@@ -10,15 +10,12 @@ import tempfile
 from pathlib import Path
 
 from rich.table import Table
-from sqlalchemy import select
 
 from touchbase.agent.app import App
 from touchbase.agent.cli.output import console, print_json
+from touchbase.agent.cli.present import draft_json
 from touchbase.agent.errors import UserError
-from touchbase.agent.pipeline.drafts import lifecycle, review
-from touchbase.agent.pipeline.drafts.from_rules import create_from_rules
-from touchbase.agent.pipeline.drafts.present import draft_json
-from touchbase.agent.pipeline.drafts.sinks import sink_for
+from touchbase.agent.pipeline.drafts.lifecycle import OPEN, addresses, ids, reasons
 from touchbase.agent.pipeline.models import Draft
 
 
@@ -56,17 +53,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _one(app: App, raw: str) -> Draft:
-    (draft_id,) = lifecycle.ids([raw])
-    with app.sessions() as session:
-        return lifecycle.get_draft(session, draft_id)
+    (draft_id,) = ids([raw])
+    return app.service.review.get(draft_id)
 
 
 def run_list(app: App) -> int:
-    query = select(Draft).order_by(Draft.created_at, Draft.id)
-    if not app.args.all:
-        query = query.where(Draft.status.in_(lifecycle.OPEN))
-    with app.sessions() as session:
-        drafts = list(session.scalars(query))
+    drafts = app.service.review.drafts(None if app.args.all else OPEN)
     if app.args.json:
         print_json([draft_json(d) for d in drafts])
         return 0
@@ -79,9 +71,9 @@ def run_list(app: App) -> int:
             str(draft.id),
             draft.status,
             draft.kind,
-            ", ".join(lifecycle.addresses(draft)),
+            ", ".join(addresses(draft)),
             draft.subject,
-            "; ".join(lifecycle.reasons(draft)),
+            "; ".join(reasons(draft)),
         )
     console.print(table)
     return 0
@@ -119,17 +111,16 @@ def run_edit(app: App) -> int:
     head, _, body = text.partition("\n")
     if not head.lower().startswith("subject:"):
         raise UserError("keep the first line as 'Subject: ...'; nothing changed")
-    changed = review.edit(
-        app.sessions, draft.id, app.now(), subject=head.split(":", 1)[1], body=body.lstrip("\n")
+    changed = app.service.review.edit(
+        draft.id, subject=head.split(":", 1)[1], body=body.lstrip("\n")
     )
     console.print(f"draft {draft.id} {'saved' if changed else 'unchanged'}")
     return 0
 
 
 def run_approve(app: App) -> int:
-    ids = lifecycle.ids(app.args.ids)
-    sinks = None if app.args.no_push else (lambda draft: sink_for(app, draft))
-    results = review.approve(app.sessions, ids, sinks, app.config.me, app.now())
+    chosen = ids(app.args.ids)
+    results = app.service.review.approve(chosen, push=not app.args.no_push)
     failed = [r for r in results if not r.ok]
     for result in results:
         if result.ok:
@@ -143,33 +134,35 @@ def run_approve(app: App) -> int:
                 soft_wrap=True,
             )
     if app.args.no_push:
-        console.print(f"approved {len(ids)} draft(s); the daemon pushes them")
+        console.print(f"approved {len(chosen)} draft(s); the daemon pushes them")
     return 1 if failed else 0
 
 
 def run_reject(app: App) -> int:
-    ids = lifecycle.ids(app.args.ids)
-    review.reject(app.sessions, ids, app.now(), app.args.reason)
-    console.print(f"rejected {len(ids)} draft(s)")
+    chosen = ids(app.args.ids)
+    app.service.review.reject(chosen, app.args.reason)
+    console.print(f"rejected {len(chosen)} draft(s)")
     return 0
 
 
 def run_snooze(app: App) -> int:
-    (draft_id,) = lifecycle.ids([app.args.id])
-    review.snooze(app.sessions, draft_id, app.now(), app.args.days)
+    (draft_id,) = ids([app.args.id])
+    app.service.review.snooze(draft_id, app.args.days)
     console.print(f"draft {draft_id} snoozed for {app.args.days:g} day(s)")
     return 0
 
 
 def run_create(app: App) -> int:
     now = app.at()
-    result = create_from_rules(app, now)
-    with app.sessions() as session:
-        created = [draft_json(lifecycle.get_draft(session, i)) for i in result.created]
+    plan = app.service.plan(now)
+    result = app.service.apply(plan, now)
+    created = [draft_json(app.service.review.get(i)) for i in result.created]
     if app.args.json:
         print_json(created)
         return 0
     console.print(f"{len(created)} new draft(s); `touchbase drafts` lists them")
     for key, why in result.skipped:
         console.print(f"  skipped {key}: {why}", soft_wrap=True)
+    if plan.held:
+        console.print(f"{len(plan.held)} more held back (pacing, open drafts, snoozes, rejections)")
     return 0

@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 
 from touchbase.agent.app import App
+from touchbase.agent.cli.syncing import pull_accounts
 from touchbase.agent.errors import UserError
 from touchbase.agent.pipeline.config import AccountConfig
-from touchbase.agent.pulling import pull_accounts
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,7 +32,7 @@ def run(app: App) -> int:
         if "@" not in address:
             raise UserError(f"--me {address!r} is not an e-mail address")
     if app.args.me:
-        app.remember_me(app.args.me)
+        app.service.remember_me(app.args.me)
     accounts = []
     for raw in app.args.paths:
         path = Path(raw).expanduser().resolve()

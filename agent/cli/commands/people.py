@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import select
 
 from touchbase.agent.app import App
 from touchbase.agent.cli.output import console, iso, print_json
 from touchbase.agent.errors import UserError
-from touchbase.agent.pipeline.evaluation import cadence_days, contacts_at, evaluate, person_key
-from touchbase.agent.pipeline.identity import decline, ensure_person, merge, suggestions
-from touchbase.agent.pipeline.models import InteractionRow as Row
-from touchbase.agent.pipeline.models import Person, PersonAddress
+from touchbase.agent.service import PersonView, cadence_days
 from touchbase.rules.addresses import normalise
-from touchbase.rules.contacts import COUNTED, Contact
+from touchbase.rules.contacts import Contact
 from touchbase.rules.decide import is_due
-from touchbase.rules.standing import Standing, assess
+from touchbase.rules.standing import Standing
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,24 +54,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     person.set_defaults(func=run_person)
 
 
-def known_people(session: Any) -> dict[str, tuple[str, list[str]]]:
-    """Person key -> (the owner's name for them, every address they own), from the database."""
-    known: dict[str, tuple[str, list[str]]] = {}
-    for address, pid, name in session.execute(
-        select(PersonAddress.address, PersonAddress.person_id, Person.name).join(Person)
-    ):
-        entry = known.setdefault(person_key(pid), (name or "", []))
-        entry[1].append(address)
-    return known
-
-
 def person_row(
     contact: Contact,
     standing: Standing | None,
     now: datetime,
-    known: dict[str, tuple[str, list[str]]] | None = None,
+    name: str = "",
+    addresses: list[str] | tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    name, addresses = (known or {}).get(contact.person, ("", []))
     return {
         "person": contact.person,
         "name": name or contact.name,
@@ -101,10 +86,10 @@ def run_people(app: App) -> int:
     if app.args.action in ("merge", "keep-apart"):
         return change_identity(app)
     now = app.at()
-    with app.sessions() as session:
-        result = evaluate(session, app.config, app.me(), now)
-        offered = suggestions(session, result.contacts.values())
-        known = known_people(session)
+    service = app.service
+    result = service.people(now)
+    offered = service.identity.suggestions(result.contacts.values())
+    known = service.identity.names()
     if app.args.action == "suggestions":
         if app.args.json:
             print_json(offered)
@@ -116,7 +101,7 @@ def run_people(app: App) -> int:
             )
         return 0
     rows = [
-        person_row(contact, result.standings.get(key), now, known)
+        person_row(contact, result.standings.get(key), now, *known.get(key, ("", [])))
         for key, contact in result.contacts.items()
     ]
     if app.args.due:
@@ -150,17 +135,13 @@ def run_people(app: App) -> int:
 def change_identity(app: App) -> int:
     if len(app.args.addresses) != 2:
         raise UserError(f"touchbase people {app.args.action} takes two addresses")
-    first, second = (normalise(a) for a in app.args.addresses)
-    if first == second:
-        raise UserError("those are the same address")
-    with app.sessions.begin() as session:
-        if app.args.action == "merge":
-            person = merge(session, first, second, app.now())
-            addresses = sorted(a.address for a in person.addresses)
-            console.print(f"one person now: {escape(', '.join(addresses))}")
-        else:
-            decline(session, first, second, app.now())
-            console.print(f"{escape(first)} and {escape(second)} stay apart")
+    first, second = app.args.addresses
+    if app.args.action == "merge":
+        addresses = app.service.identity.merge(first, second)
+        console.print(f"one person now: {escape(', '.join(addresses))}")
+    else:
+        app.service.identity.keep_apart(first, second)
+        console.print(f"{escape(normalise(first))} and {escape(normalise(second))} stay apart")
     return 0
 
 
@@ -168,50 +149,21 @@ def _day(value: str | None) -> str:
     return value[:10] if value else "-"
 
 
-def find_contact(contacts: dict[str, Contact], address: str) -> Contact | None:
-    wanted = normalise(address)
-    for contact in contacts.values():
-        if wanted in contact.addresses or contact.address == wanted:
-            return contact
-    return None
-
-
 def run_person(app: App) -> int:
     address = normalise(app.args.address)
     if app.args.set:
-        apply_settings(app, address, app.args.set)
+        key = app.service.identity.settle(address, app.args.set)
+        console.print(f"saved for {address} ({key})")
     now = app.at()
-    with app.sessions() as session:
-        addresses = _addresses_of(session, address)
-        policy, contacts = contacts_at(
-            session, app.config, app.me(), now, touching=addresses, trace=True
+    view = app.service.person(address, now)
+    contact, standing = view.contact, view.standing
+    if contact is None:
+        raise UserError(
+            f"no interactions with {address} are stored",
+            advice="check the address, or import / sync the mail that has it",
         )
-        pid = session.scalar(
-            select(PersonAddress.person_id).where(PersonAddress.address == address)
-        )
-        contact = contacts.get(person_key(pid)) if pid else find_contact(contacts, address)
-        if contact is None:
-            raise UserError(
-                f"no interactions with {address} are stored",
-                advice="check the address, or import / sync the mail that has it",
-            )
-        known = known_people(session)
-        ids = [t.interaction_id for t in contact.trace]
-        details = (
-            {r.id: r for r in session.scalars(select(Row).where(Row.id.in_(ids)))} if ids else {}
-        )
-    standing = assess(contact, policy, now) if contact.excluded is None else None
-    timeline: list[dict[str, Any]] = [
-        {
-            "at": iso(t.occurred_at),
-            "kind": t.kind,
-            "counted": t.rule == COUNTED,
-            "rule": t.rule,
-            "subject": details[t.interaction_id].subject if t.interaction_id in details else None,
-        }
-        for t in contact.trace
-    ]
-    row = person_row(contact, standing, now, known)
+    timeline = timeline_rows(view)
+    row = person_row(contact, standing, now, view.name, view.addresses)
     row["excluded"] = contact.excluded
     if app.args.json:
         print_json({**row, "timeline": timeline})
@@ -245,56 +197,14 @@ def run_person(app: App) -> int:
     return 0
 
 
-def _addresses_of(session: Any, address: str) -> list[str]:
-    pid = session.scalar(select(PersonAddress.person_id).where(PersonAddress.address == address))
-    if pid is None:
-        return [address]
-    return list(
-        session.scalars(select(PersonAddress.address).where(PersonAddress.person_id == pid))
-    )
-
-
-def _parse_day(key: str, value: str) -> date:
-    try:
-        if len(value) == 5:  # MM-DD: a yearly date with no known year
-            return date(1, int(value[:2]), int(value[3:]))
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UserError(f"--set {key}={value!r}: expected YYYY-MM-DD or MM-DD") from None
-
-
-def apply_settings(app: App, address: str, settings: list[str]) -> None:
-    with app.sessions.begin() as session:
-        person = ensure_person(session, address, app.now())
-        for item in settings:
-            key, sep, value = item.partition("=")
-            key, value = key.strip().replace("-", "_"), value.strip()
-            if not sep:
-                raise UserError(f"--set {item!r}: expected KEY=VALUE")
-            if key in ("birthday", "work_anniversary"):
-                setattr(person, key, _parse_day(key, value) if value else None)
-            elif key == "cadence":
-                if value and (not value.isdigit() or int(value) < 1):
-                    raise UserError(f"--set cadence={value!r}: expected a number of days")
-                person.cadence_days = int(value) if value else None
-            elif key == "never_draft":
-                if value.lower() not in ("true", "false", "yes", "no", "1", "0", ""):
-                    raise UserError(f"--set never_draft={value!r}: expected true or false")
-                person.never_draft = value.lower() in ("true", "yes", "1")
-            elif key == "name":
-                person.name = value
-            elif key == "snooze_until":
-                person.snoozed_until = (
-                    datetime.combine(
-                        _parse_day(key, value), datetime.min.time(), tzinfo=app.now().tzinfo
-                    )
-                    if value
-                    else None
-                )
-            else:
-                raise UserError(
-                    f"--set {key}: unknown setting",
-                    advice="one of birthday, work_anniversary, cadence, never_draft, name, "
-                    "snooze_until",
-                )
-    console.print(f"saved for {address} ({person_key(person.id)})")
+def timeline_rows(view: PersonView) -> list[dict[str, Any]]:
+    return [
+        {
+            "at": iso(m.at),
+            "kind": m.kind,
+            "counted": m.counted,
+            "rule": m.rule,
+            "subject": m.subject,
+        }
+        for m in view.timeline
+    ]

@@ -1,9 +1,10 @@
 """`touchbase plan [--at ISO-8601] [--json]`: what the rules would draft at that moment, and why.
 
-A dry run: it reads the store through agent.pipeline.evaluation (the same path as `people`,
-`person` and drafting) and writes nothing. `--json` prints an array of objects with `person`,
-`address`, `name`, `kind`, `reasons` (sentences citing dates), `due` (ISO 8601), `strength` and
-`reply_to` (the Message-ID a follow-up answers).
+A dry run: it asks the service for the plan (the same evaluation as `people`, `person`, the
+review page and drafting) and writes nothing; `drafts create --at` applies the same plan.
+`--json` prints an array of objects with `person`, `address`, `name`, `kind`, `reasons`
+(sentences citing dates), `due` (ISO 8601), `strength` and `reply_to` (the Message-ID a
+follow-up answers).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from rich.table import Table
 
 from touchbase.agent.app import App
 from touchbase.agent.cli.output import console, errors, iso, print_json
-from touchbase.agent.pipeline.evaluation import evaluate
 from touchbase.rules.decide import Plan
 
 
@@ -46,9 +46,7 @@ def rows(plan: Plan) -> list[dict[str, Any]]:
 
 def run(app: App) -> int:
     now = app.at()
-    with app.sessions() as session:
-        result = evaluate(session, app.config, app.me(), now)
-    plan = result.plan
+    plan = app.service.plan(now)
     if plan.stopped:
         errors.print(f"stopped: {plan.stopped}", soft_wrap=True)
     if app.args.json:
@@ -59,7 +57,7 @@ def run(app: App) -> int:
     else:
         table = Table("who", "draft", "due", "why")
         for d in plan.decisions:
-            due = d.due.astimezone(result.policy.zone).date().isoformat()
+            due = d.due.astimezone(app.service.zone).date().isoformat()
             who = f"{d.name} <{d.address}>" if d.name else d.address
             table.add_row(who, d.kind, due, "; ".join(d.reasons))
         console.print(table)

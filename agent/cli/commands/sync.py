@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 
 from touchbase.agent.app import App
+from touchbase.agent.cli.syncing import pull_accounts
 from touchbase.agent.daemon.lock import InstanceLock
 from touchbase.agent.errors import UserError
-from touchbase.agent.pulling import pull_accounts
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,6 +28,6 @@ def run(app: App) -> int:
             "or use `touchbase import PATH` for exported files",
         )
     # The daemon syncs the same accounts: two writers of one account would race for its cursor.
-    with InstanceLock(app.db_url, app.sessions.kw["bind"]):
+    with InstanceLock(app.db_url, app.service.engine):
         results = pull_accounts(app, accounts)
     return 0 if all(r.status == "ok" for r in results) else 1

@@ -1,9 +1,17 @@
-"""Turning decisions into pending drafts, with the pacing that keeps touchbase from nagging.
+"""Storing the plan's decisions as pending drafts: exactly those, in the plan's order.
 
-The rules decide who is due; this module is the one place that writes drafts for them. Safety
-valves that hold whatever the rules say (DESIGN.md contract 7): at most one open draft per
-person, at most `max_per_run` new drafts per run and `max_per_day` in any 24 hours, and a person
-the owner rejected a draft for is not asked about again for `after_reject`.
+The rules decide who gets a draft, of which kind and in which order, and pace it all: per run,
+per day (from the owner's local midnight), one open draft per person, a pause after a
+rejection (rules/decide.py). This module decides nothing again (DESIGN.md "plan, then act").
+What it adds is not a decision: the address written to is one valid address; each draft gets
+its own Message-ID once, from which the push's idempotency key derives (so a draft is pushed
+once whatever happens); a follow-up carries its thread's In-Reply-To and References; the draft
+belongs to the account its conversation was seen in; and the person gets a Person row, so the
+draft's person_id is set.
+
+One guard remains, and it only bites a stale plan: a person who got an open draft after the
+plan was made (another process applied a plan meanwhile) is left alone, since a fresh plan
+would hold them (DESIGN.md contract 7, one open draft per person).
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,42 +33,18 @@ from touchbase.agent.pipeline.compose.message import (
 )
 from touchbase.agent.pipeline.compose.render import Drafter
 from touchbase.agent.pipeline.compose.request import DraftKind, DraftRequest
-from touchbase.agent.pipeline.drafts.lifecycle import (
-    OPEN,
-    PENDING,
-    REJECTED,
-    addresses,
-    format_recipient,
-)
-from touchbase.agent.pipeline.models import Account, Draft, PersonAddress
+from touchbase.agent.pipeline.drafts.lifecycle import OPEN, PENDING, addresses, format_recipient
+from touchbase.agent.pipeline.identity import ensure_person
+from touchbase.agent.pipeline.models import Account, Draft
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Pacing:
-    """How many drafts may appear, and how soon after a "no"."""
-
-    max_per_run: int = 5
-    max_per_day: int | None = 10
-    after_reject: timedelta = timedelta(days=14)
+STALE = "a draft for them was opened after this plan was made; plan again"
 
 
 @dataclass
 class CreateResult:
     created: list[int] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (person key, why)
-
-
-def _key(person_id: int | None, address: str) -> str:
-    return f"person:{person_id}" if person_id is not None else f"address:{address.lower()}"
-
-
-def _draft_keys(draft: Draft) -> set[str]:
-    keys = {f"address:{a}" for a in addresses(draft)}
-    if draft.person_id is not None:
-        keys.add(f"person:{draft.person_id}")
-    return keys
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (address, why)
 
 
 def create_drafts(
@@ -68,59 +52,41 @@ def create_drafts(
     requests: Iterable[DraftRequest],
     drafter: Drafter,
     now: datetime,
-    pacing: Pacing = Pacing(),
     *,
     default_account_id: int | None = None,
 ) -> CreateResult:
-    """Pending drafts for `requests` (most urgent first), within the pacing. Caller commits."""
+    """A pending draft for each request, in the order given. The caller commits."""
     result = CreateResult()
     sender = next(iter(drafter.me.addresses), "")
     if not sender:
         log.warning("no owner address configured ([me] addresses); drafts cannot be written")
-    blocked: set[str] = set()
+    open_people: set[int] = set()
+    open_addresses: set[str] = set()
     for draft in session.scalars(select(Draft).where(Draft.status.in_(OPEN))):
-        blocked |= _draft_keys(draft)
-    for draft in session.scalars(
-        select(Draft).where(Draft.status == REJECTED, Draft.updated_at >= now - pacing.after_reject)
-    ):
-        blocked |= _draft_keys(draft)
-    budget = pacing.max_per_run
-    if pacing.max_per_day is not None:
-        since = now - timedelta(days=1)
-        today = session.scalar(
-            select(func.count()).select_from(Draft).where(Draft.created_at > since)
-        )
-        budget = min(budget, pacing.max_per_day - (today or 0))
-    ordered = sorted(requests, key=lambda r: (r.due is None, r.due or now, r.person_key))
-    for request in ordered:
-        key = request.person_key
-        if budget <= 0:
-            result.skipped.append((key, "pacing: enough drafts for now"))
-            continue
+        open_addresses.update(addresses(draft))
+        if draft.person_id is not None:
+            open_people.add(draft.person_id)
+    for request in requests:
+        raw = request.addresses[0] if request.addresses else ""
         try:
-            to = [valid_address(a) for a in request.addresses[:1]]
+            to = valid_address(raw)
         except InvalidAddress:
-            result.skipped.append((key, "no valid address"))
+            result.skipped.append((raw, "no valid address"))
             continue
-        if not to or not sender:
-            result.skipped.append((key, "no address to write to or from"))
+        if not sender:
+            result.skipped.append((to, "no address of yours to write from ([me] addresses)"))
             continue
-        person_id = request.person_id
-        if person_id is None:
-            person_id = session.scalar(
-                select(PersonAddress.person_id).where(PersonAddress.address == to[0])
-            )
-        keys = {_key(person_id, to[0]), f"address:{to[0]}"}
-        if keys & blocked:
-            result.skipped.append((key, "already has an open or recently rejected draft"))
+        person = ensure_person(session, to, now, source="draft")
+        if person.id in open_people or to in open_addresses:
+            result.skipped.append((to, STALE))
             continue
-        draft = _new_draft(session, request, drafter, now, sender, to[0], person_id)
+        draft = _new_draft(session, request, drafter, now, sender, to, person.id)
         draft.account_id = _account_id(session, request) or default_account_id
         session.add(draft)
         session.flush()
         result.created.append(draft.id)
-        blocked |= keys
-        budget -= 1
+        open_people.add(person.id)
+        open_addresses.add(to)
     return result
 
 
@@ -131,16 +97,12 @@ def _new_draft(
     now: datetime,
     sender: str,
     to: str,
-    person_id: int | None,
+    person_id: int,
 ) -> Draft:
-    sequence = (
-        session.scalar(
-            select(func.count())
-            .select_from(Draft)
-            .where(Draft.kind == request.kind.value, Draft.person_id == person_id)
-        )
-        if person_id is not None
-        else 0
+    sequence = session.scalar(
+        select(func.count())
+        .select_from(Draft)
+        .where(Draft.kind == request.kind.value, Draft.person_id == person_id)
     )
     rendered = drafter.render(request, now, sequence or 0)
     threaded = request.kind is DraftKind.FOLLOW_UP and valid_message_id(request.last.message_id)

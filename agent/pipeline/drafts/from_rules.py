@@ -7,21 +7,13 @@ thread's References and the provider's message id are read from the store by the
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from touchbase.agent.errors import UserError
 from touchbase.agent.pipeline.compose.request import DraftKind, DraftRequest, LastConversation
-from touchbase.agent.pipeline.config import Config
-from touchbase.agent.pipeline.drafts.create import CreateResult, Pacing
 from touchbase.agent.pipeline.models import Account, InteractionRow, PersonAddress
 from touchbase.rules.decide import Decision
-
-if TYPE_CHECKING:
-    from touchbase.agent.app import App
 
 
 def request_from_decision(session: Session, decision: Decision) -> DraftRequest:
@@ -71,35 +63,5 @@ def request_from_decision(session: Session, decision: Decision) -> DraftRequest:
 
 
 def requests_from_decisions(session: Session, decisions: Iterable[Decision]) -> list[DraftRequest]:
+    """One request per decision, in the decisions' order."""
     return [request_from_decision(session, d) for d in decisions]
-
-
-def current_decisions(app: App, now: datetime) -> list[Decision]:
-    """The rules' decisions at `now` (pipeline.evaluation); UserError when the plan stopped."""
-    from touchbase.agent.pipeline.evaluation import evaluate
-
-    with app.sessions() as session:
-        plan = evaluate(session, app.config, app.me(), now).plan
-    if plan.stopped:
-        raise UserError(f"no drafts made: {plan.stopped}")
-    return list(plan.decisions)
-
-
-def create_from_rules(app: App, now: datetime) -> CreateResult:
-    """`drafts create`, the demo and the daemon's cycle: the plan at `now` becomes drafts."""
-    from touchbase.agent.pipeline.compose.render import Drafter, templates_dir
-    from touchbase.agent.pipeline.drafts.create import create_drafts
-
-    decisions = current_decisions(app, now)
-    drafter = Drafter(app.config.me, templates_dir(app.config.path))
-    with app.sessions.begin() as session:
-        requests = requests_from_decisions(session, decisions)
-        return create_drafts(session, requests, drafter, now, pacing(app.config))
-
-
-def pacing(config: Config) -> Pacing:
-    """Pacing from `[policy]` max_drafts_per_run / max_drafts_per_day (the rules' keys)."""
-    policy: dict[str, Any] = dict(config.policy)
-    per_run = policy.get("max_drafts_per_run", Pacing.max_per_run)
-    per_day = policy.get("max_drafts_per_day", Pacing.max_per_day)
-    return Pacing(max_per_run=int(per_run), max_per_day=None if per_day is None else int(per_day))

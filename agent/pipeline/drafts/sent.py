@@ -27,6 +27,7 @@ from touchbase.agent.pipeline.drafts.lifecycle import (
     expire,
     mark_sent,
 )
+from touchbase.agent.pipeline.evaluation import person_key
 from touchbase.agent.pipeline.models import Draft, InteractionRow, ParticipantRow
 
 # A rewritten copy must turn up within this long after the push to count as the same message.
@@ -122,19 +123,22 @@ def expire_overtaken(session: Session, me: Collection[str], now: datetime) -> li
     return expired
 
 
-def expire_not_due(session: Session, due: Collection[int | str], now: datetime) -> list[int]:
-    """Expire pending and snoozed drafts whose person no longer has a decision.
+def expire_not_due(session: Session, still: Collection[str], now: datetime) -> list[int]:
+    """Expire pending and snoozed drafts whose person the rules no longer propose anything for.
 
-    `due` holds the person ids (or lower-cased addresses, for people without an id) that the
-    current decisions cover. Call it only after a successful evaluation: an empty `due` from a
-    failed run would expire everything.
+    `still` holds the person keys (`p12`) and addresses the current plan stands behind: its
+    decisions and its holds (a hold means a rule still matched, e.g. "a draft is already
+    open"). Call it only with a plan that was not stopped: an empty `still` from a failed run
+    would expire everything. The owner's approved drafts are theirs and stay.
     """
     expired = []
-    for draft in session.scalars(select(Draft).where(Draft.status.in_((PENDING, SNOOZED)))):
-        keys: set[int | str] = set(addresses(draft))
+    for draft in session.scalars(
+        select(Draft).where(Draft.status.in_((PENDING, SNOOZED)), Draft.kind != "digest")
+    ):
+        keys = set(addresses(draft))
         if draft.person_id is not None:
-            keys.add(draft.person_id)
-        if not keys & set(due):
+            keys.add(person_key(draft.person_id))
+        if not keys & set(still):
             expire(draft, now, "no longer due: the reason for it went away")
             expired.append(draft.id)
     return expired

@@ -9,36 +9,37 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from touchbase.agent.errors import ConfigError
 from touchbase.agent.pipeline.accounts import open_connector
+from touchbase.agent.pipeline.config import Config
 from touchbase.agent.pipeline.models import Account, Draft
 from touchbase.connectors.base import DraftSink
 from touchbase.connectors.files.outbox import OutboxFolderSink
 
-if TYPE_CHECKING:
-    from touchbase.agent.app import App
-
 log = logging.getLogger(__name__)
 
 
-def outbox_folder(app: App) -> Path:
-    return app.data_dir / "outbox"
-
-
-def sink_for(app: App, draft: Draft) -> DraftSink:
+def sink_for(
+    sessions: sessionmaker[Session],
+    config: Config,
+    me: tuple[str, ...],
+    outbox: Path,
+    draft: Draft,
+) -> DraftSink:
     """The sink for `draft`; the outbox folder when its account has no Drafts folder."""
     if draft.account_id is not None:
-        with app.sessions() as session:
+        with sessions() as session:
             account = session.get(Account, draft.account_id)
             name = account.name if account else None
         try:
-            configured = app.config.account(name) if name else None
+            configured = config.account(name) if name else None
         except ConfigError:
             configured = None  # an import or a removed account: no Drafts folder to use
         if configured is not None:
-            connector = open_connector(configured, app.config, app.me())
+            connector = open_connector(configured, config, me)
             if isinstance(connector, DraftSink):
                 return connector
-    return OutboxFolderSink(outbox_folder(app))
+    return OutboxFolderSink(outbox)

@@ -1,4 +1,4 @@
-"""A draft as the CLI's JSON and the review page show it (a stable contract for scripts)."""
+"""A draft as the CLI's JSON shows it (a stable contract for scripts)."""
 
 from __future__ import annotations
 

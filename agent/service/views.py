@@ -1,0 +1,89 @@
+"""What the service hands the front ends about people: the rules' numbers, ready to show.
+
+Built from one evaluation (agent.pipeline.evaluation) and never computed any other way, so the
+CLI, the review page and the daemon's digest show the same last contact, cadence and due date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from touchbase.agent.pipeline.evaluation import Evaluation
+from touchbase.agent.pipeline.models import Draft
+from touchbase.rules.contacts import COUNTED, DRAFTED, NOT_YET, Contact
+from touchbase.rules.standing import Standing
+
+
+@dataclass(frozen=True)
+class Due:
+    """One person who is owed a message (or would be, but for a hold), as the plan says."""
+
+    name: str
+    address: str
+    kind: str
+    due: datetime | None
+    reasons: tuple[str, ...]
+    person_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Moment:
+    """One interaction as it touched a person: `kind` is sent, received, meeting (or mail,
+    dropped before its direction mattered); `rule` is "counted" or the rule that dropped it."""
+
+    at: datetime
+    kind: str
+    rule: str
+    subject: str | None
+
+    @property
+    def counted(self) -> bool:
+        return self.rule == COUNTED
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """One person at a moment: who (the owner's name for them first), the rules' contact and
+    standing (None when no interaction is stored, standing None when not a person), every
+    interaction the rules walked for them, oldest first, and their drafts, newest first."""
+
+    person_id: int | None
+    name: str
+    addresses: tuple[str, ...]
+    contact: Contact | None
+    standing: Standing | None
+    timeline: tuple[Moment, ...]
+    drafts: tuple[Draft, ...]
+
+    @property
+    def history(self) -> list[Moment]:
+        """What had happened by the moment, newest first: not later ones, not unsent drafts."""
+        happened = [m for m in self.timeline if m.rule not in (NOT_YET, DRAFTED)]
+        return happened[::-1]
+
+
+def due_rows(evaluation: Evaluation, person_ids: Mapping[str, int]) -> list[Due]:
+    """The plan's decisions in its order, then the people it holds back, each with its hold."""
+    rows = [
+        Due(d.name or d.address, d.address, d.kind, d.due, d.reasons, person_ids.get(d.address))
+        for d in evaluation.plan.decisions
+    ]
+    proposed = {d.person for d in evaluation.plan.decisions}
+    for held in evaluation.plan.held:
+        contact = evaluation.contacts.get(held.person)
+        if contact is None or held.person in proposed:
+            continue
+        standing = evaluation.standings.get(held.person)
+        rows.append(
+            Due(
+                contact.name or contact.address,
+                contact.address,
+                held.kind,
+                standing.due if standing else None,
+                (f"waits: {held.reason}",),
+                person_ids.get(contact.address),
+            )
+        )
+    return rows
