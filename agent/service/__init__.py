@@ -47,13 +47,13 @@ from touchbase.agent.pipeline.evaluation import (
     evaluate,
     policy_for,
 )
-from touchbase.agent.pipeline.models import AppState, Draft, InteractionRow, Person, PersonAddress
+from touchbase.agent.pipeline.models import AppState, Draft, Person, PersonAddress
 from touchbase.agent.pipeline.store import Store
 from touchbase.agent.pipeline.sync import SyncResult, pull
 from touchbase.agent.service.accounts import Accounts
 from touchbase.agent.service.identity import Identity
 from touchbase.agent.service.review import Review
-from touchbase.agent.service.views import Due, Moment, PersonView, due_rows
+from touchbase.agent.service.views import Due, Moment, PersonView, due_rows, person_view
 from touchbase.connectors.base import DraftSink
 from touchbase.rules.addresses import normalise
 from touchbase.rules.decide import Plan
@@ -240,27 +240,19 @@ class Service:
         self, session: Session, person_id: int | None, address: str | None, at: datetime
     ) -> PersonView:
         row = session.get(Person, person_id) if person_id is not None else None
-        owned = [a.address for a in row.addresses] if row is not None else []
-        addresses = owned or [address or ""]
+        addresses = [a.address for a in row.addresses] if row is not None else [address or ""]
         policy, contacts = contacts_at(
             session, self.config, self.me(), at, touching=addresses, trace=True
         )
         contact = next((c for c in contacts.values() if set(addresses) & set(c.addresses)), None)
-        ids = [t.interaction_id for t in contact.trace] if contact else []
-        subjects = dict(
-            session.execute(
-                select(InteractionRow.id, InteractionRow.subject).where(InteractionRow.id.in_(ids))
-            ).all()
+        return person_view(
+            session,
+            row,
+            addresses,
+            contact,
+            assess(contact, policy, at) if contact and contact.excluded is None else None,
+            self.review.for_person(session, person_id, addresses),
         )
-        moments = tuple(
-            Moment(t.occurred_at, t.kind, t.rule, subjects.get(t.interaction_id))
-            for t in (contact.trace if contact else ())
-        )
-        standing = assess(contact, policy, at) if contact and contact.excluded is None else None
-        drafts = self.review.for_person(session, person_id, addresses)
-        known = sorted({*addresses, *(contact.addresses if contact else ())})
-        name = (row.name if row else "") or (contact.name if contact else "")
-        return PersonView(person_id, name, tuple(known), contact, standing, moments, drafts)
 
     # --- drafts ---------------------------------------------------------------------------
 

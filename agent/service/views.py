@@ -6,14 +6,19 @@ CLI, the review page and the daemon's digest show the same last contact, cadence
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from touchbase.agent.pipeline.evaluation import Evaluation
-from touchbase.agent.pipeline.models import Draft
+from touchbase.agent.pipeline.models import Draft, InteractionRow, Person
 from touchbase.rules.contacts import COUNTED, DRAFTED, NOT_YET, Contact
 from touchbase.rules.standing import Standing
+
+_CHUNK = 5_000  # ids per IN (...): well inside SQLite's limit on bound parameters
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,34 @@ class PersonView:
         """What had happened by the moment, newest first: not later ones, not unsent drafts."""
         happened = [m for m in self.timeline if m.rule not in (NOT_YET, DRAFTED)]
         return happened[::-1]
+
+
+def person_view(
+    session: Session,
+    row: Person | None,
+    addresses: Sequence[str],
+    contact: Contact | None,
+    standing: Standing | None,
+    drafts: tuple[Draft, ...],
+) -> PersonView:
+    """A PersonView: the owner's name for them first, every address known, and each
+    interaction the rules walked with its subject (read by id, a chunk at a time)."""
+    trace = contact.trace if contact else ()
+    subjects: dict[int, str | None] = {}
+    ids = [t.interaction_id for t in trace]
+    for start in range(0, len(ids), _CHUNK):
+        chosen = ids[start : start + _CHUNK]
+        query = select(InteractionRow.id, InteractionRow.subject).where(
+            InteractionRow.id.in_(chosen)
+        )
+        subjects.update((i, subject) for i, subject in session.execute(query))
+    moments = tuple(
+        Moment(t.occurred_at, t.kind, t.rule, subjects.get(t.interaction_id)) for t in trace
+    )
+    known = sorted({*addresses, *(contact.addresses if contact else ())})
+    name = (row.name if row else "") or (contact.name if contact else "")
+    person_id = row.id if row else None
+    return PersonView(person_id, name, tuple(known), contact, standing, moments, drafts)
 
 
 def due_rows(evaluation: Evaluation, person_ids: Mapping[str, int]) -> list[Due]:
