@@ -101,13 +101,17 @@ def reply_owed(contact: Contact, policy: Policy, now: datetime) -> datetime | No
 LAPSE_FLOOR = timedelta(days=365)
 
 
-def is_dormant(contact: Contact, last: datetime, policy: Policy, now: datetime) -> bool:
-    """Past `dormant_after` no check-ins are owed; nor once a silence of over a year outlasts
-    the whole time the two were in touch (a tie that lived a few weeks, two years ago, is
-    over; one that lived for years and went quiet last season is not)."""
+def is_dormant(
+    contact: Contact, last: datetime, policy: Policy, now: datetime, pinned: bool = False
+) -> bool:
+    """Past `dormant_after` no check-ins are owed; nor, unless the owner pinned them, once a
+    silence of over a year outlasts the whole time the two were in touch (a tie that lived a
+    few weeks, two years ago, is over; one that lived for years and went quiet is not)."""
     silence = now - last
     if silence > policy.dormant_after:
         return True
+    if pinned:
+        return False
     lived = last - (contact.counted_at[0] if contact.counted_at else last)
     return silence > LAPSE_FLOOR and silence > lived
 
@@ -152,7 +156,7 @@ def assess(contact: Contact, policy: Policy, now: datetime) -> Standing:
             cadence, source = min(max(learned, tier.min_cadence), tier.max_cadence), LEARNED
     why = relationship(contact, policy)
     last = contact.last_contact
-    dormant = last is not None and is_dormant(contact, last, policy, now)
+    dormant = last is not None and is_dormant(contact, last, policy, now, why == PINNED)
     # Mail with them on a group keeps the clock from running: they still work together.
     seen = max(last, contact.last_seen) if last and contact.last_seen else last
     due = None if seen is None or dormant or why is None else seen + cadence

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.rules.factory import OWNER, at, mail, meeting, policy, received, sent
+from tests.rules.factory import ME, OWNER, at, mail, meeting, policy, received, sent
 from touchbase.rules.contacts import Contact, fold
 from touchbase.rules.people import Identities
 from touchbase.rules.types import Interaction
@@ -155,8 +155,14 @@ CASES = {
     "received mail sets last_received": Case(
         [received(at(1), BOB)], {"last_received": at(1), "received_count": 1}
     ),
-    "received: cold inbound does not reset the cadence (default)": Case(
-        [received(at(1), BOB)], {"last_contact": None, "trace": ["cold-inbound"]}
+    "received: policy switch replies: cold inbound does not reset the cadence": Case(
+        [received(at(1), BOB)],
+        {"last_contact": None, "trace": ["cold-inbound"]},
+        overrides={"received_counts": "replies"},
+    ),
+    "received: mail to the owner among a crowd does not reset the cadence": Case(
+        [mail(at(1), BOB, [ME, *[f"p{i}@example.com" for i in range(12)]])],
+        {"last_contact": None, "last_received": at(1), "trace": ["not-to-you"]},
     ),
     "received: a reply in a thread the owner started does": Case(
         [sent(at(0), BOB, subject="plan", message_id="<start@test>"), reply],
@@ -166,16 +172,17 @@ CASES = {
         [sent(at(0), BOB, subject="plan"), received(at(1), BOB, subject="RE: Plan")],
         {"last_contact": at(1)},
     ),
-    "received: a reply in a thread someone else started does not": Case(
+    "received: policy switch replies: a reply in a thread someone else started does not": Case(
         [
             received(at(0), BOB, subject="plan"),
             sent(at(1), BOB, subject="Re: plan"),
             received(at(2), BOB, subject="Re: plan"),
         ],
         {"last_contact": at(1), "last_received": at(2)},
+        overrides={"received_counts": "replies"},
     ),
-    "received: policy switch always counts cold inbound": Case(
-        [received(at(1), BOB)], {"last_contact": at(1)}, overrides={"received_counts": "always"}
+    "received: mail written to the owner counts (the default, always)": Case(
+        [received(at(1), BOB)], {"last_contact": at(1)}
     ),
     "received: policy switch never counts replies either": Case(
         [sent(at(0), BOB, message_id="<start@test>"), reply],

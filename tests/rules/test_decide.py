@@ -238,8 +238,8 @@ CASES = {
         None,
         overrides=ALWAYS,
     ),
-    "check-in: a person the owner pinned is a relationship": Case(
-        [sent(at(0), BOB)], at(200), "check-in", overrides={"pinned": [BOB]}, reason="pinned"
+    "check-in: a person the owner pinned is a relationship, and never lapses for good": Case(
+        [sent(at(0), BOB)], at(400), "check-in", overrides={"pinned": [BOB]}, reason="pinned"
     ),
     "check-in: a per-person cadence wins (and pins them)": Case(
         [sent(at(0), BOB)],
@@ -249,7 +249,10 @@ CASES = {
         reason="set for this person",
     ),
     "check-in: a small meeting makes a relationship": Case(
-        [meeting(at(0), BOB, "ann@example.com")], at(200), "check-in"
+        [meeting(at(0), BOB, "ann@example.com")],
+        at(200),
+        "check-in",
+        overrides={"tiers": {"wider": {"cadence": "90d"}}},
     ),
     "check-in: not within the cadence": Case(tie(sent(at(0), BOB)), at(20), None),
     "check-in: mail from them counts as contact": Case(

@@ -76,11 +76,17 @@ def test_every_shipped_default_is_overridable_and_defaults_match_the_issue() -> 
     assert policy.thank_you_window == timedelta(hours=36)
     assert policy.dormant_after == timedelta(days=730)
     assert (policy.max_follow_ups, policy.max_drafts_per_run) == (1, 5)
-    assert [(t.name, t.cadence) for t in policy.tiers] == [
-        ("inner", timedelta(days=30)),
-        ("active", timedelta(days=90)),
-        ("wider", timedelta(days=180)),
+    # Every tier learns each person's rhythm, within floors that leave anyone you were in
+    # touch with in the last month or so alone (issue 11).
+    days = timedelta(days=1)
+    assert [
+        (t.name, t.cadence, t.min_cadence / days, t.max_cadence / days) for t in policy.tiers
+    ] == [
+        ("inner", None, 30, 60),
+        ("active", None, 45, 120),
+        ("wider", None, 90, 365),
     ]
+    assert policy.received_counts == "always"
     for key in shipped:
         load_policy({key: shipped[key]})  # each one is accepted as an override
 
