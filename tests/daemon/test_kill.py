@@ -115,8 +115,8 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Path) -> 
     # Recent enough that the rules find people due, so the cycle makes drafts after the sync.
     end = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
     write_mbox(mbox, MESSAGES, end=end - timedelta(days=40))
-    # 500 a page: 40 pages, so that most of the 20 kills land in the middle of the sync.
-    account = {"name": "archive", "type": "files", "path": str(mbox), "page_size": 500}
+    # 250 a page: 80 pages, so that most of the 20 kills land in the middle of the sync.
+    account = {"name": "archive", "type": "files", "path": str(mbox), "page_size": 250}
     config = write_config(tmp_path / "config.toml", [account])
     killed_db, reference_db = tmp_path / "killed.db", tmp_path / "reference.db"
     reference = subprocess.Popen(
@@ -151,12 +151,17 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Path) -> 
                 time.sleep(delay)  # fault injection, not a wait for something observable
                 moments.append(f"{delay:.2f}s after start")
             else:
-                page_status = f"pages={rng.randint(1, 2)} "
+                # Into the next page and its transaction: time one page of this run and kill
+                # within a page's time after the second (pages have become fast; a fixed delay
+                # let a run store ten of them, and the sync ended before most kills).
                 # Once the sync is complete a restart has nothing to page through: kill it idle.
-                daemon.wait_for(lambda m: page_status in m or idle(m))  # noqa: B023
-                delay = rng.uniform(0, 0.3)  # into the next page and its transaction
+                first = daemon.wait_for(lambda m: "pages=1 " in m or idle(m))
+                started = time.monotonic()
+                if not idle(first):
+                    daemon.wait_for(lambda m: "pages=2 " in m or idle(m))
+                delay = rng.uniform(0, time.monotonic() - started)
                 time.sleep(delay)
-                moments.append(f"{delay:.2f}s after {page_status}")
+                moments.append(f"{delay:.2f}s after pages=2")
             daemon.kill()
         now_cursor, now_count = cursor(killed_db), count(killed_db)
         for key, value in last_cursor.items():
