@@ -267,10 +267,12 @@ def test_open_drafts_expire_when_the_owner_wrote_meanwhile_or_nobody_is_due(
             request(),
             request(address="bob@example.com", name="Bob"),
             request(address="cy@example.com", name="Cy"),
+            request(address="dee@example.com", name="Dee"),
         ],
     )
     by = {lifecycle.addresses(_draft(sessions, i))[0]: i for i in made}
     a, b, c = by["jane@example.com"], by["bob@example.com"], by["cy@example.com"]
+    review.edit(sessions, by["dee@example.com"], NOW, body="Dee, my own words.")
     store_interactions(
         sessions,
         [
@@ -284,3 +286,4 @@ def test_open_drafts_expire_when_the_owner_wrote_meanwhile_or_nobody_is_due(
     with sessions.begin() as session:
         assert expire_not_due(session, {"bob@example.com"}, NOW) == [c]
     assert _draft(sessions, b).status == "pending"
+    assert _draft(sessions, by["dee@example.com"]).status == "pending"  # edited: the owner's

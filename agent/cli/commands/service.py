@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -82,7 +83,5 @@ def run_install(app: App) -> int:
 
 
 def _user_unit_dir() -> Path:
-    import os
-
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "systemd" / "user"

@@ -129,11 +129,13 @@ def expire_not_due(session: Session, still: Collection[str], now: datetime) -> l
     `still` holds the person keys (`p12`) and addresses the current plan stands behind: its
     decisions and its holds (a hold means a rule still matched, e.g. "a draft is already
     open"). Call it only with a plan that was not stopped: an empty `still` from a failed run
-    would expire everything. The owner's approved drafts are theirs and stay.
+    would expire everything. Drafts the owner approved or edited are theirs and stay.
     """
     expired = []
     for draft in session.scalars(
-        select(Draft).where(Draft.status.in_((PENDING, SNOOZED)), Draft.kind != "digest")
+        select(Draft).where(
+            Draft.status.in_((PENDING, SNOOZED)), Draft.kind != "digest", ~Draft.edited
+        )
     ):
         keys = set(addresses(draft))
         if draft.person_id is not None:
