@@ -6,6 +6,7 @@ docs/architecture.md draws the same rules; these tests keep it true.
 from __future__ import annotations
 
 import ast
+import functools
 import shutil
 import subprocess
 import sys
@@ -29,11 +30,15 @@ def _modules() -> list[tuple[str, Path]]:
     return found
 
 
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def _imports(path: Path) -> list[str]:
     """Every module `path` imports, absolute (relative imports are not used here)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
     names = []
-    for node in ast.walk(tree):
+    for node in ast.walk(_tree(path)):
         if isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -108,9 +113,8 @@ BEHIND_THE_SERVICE = ("touchbase.agent.pipeline", "touchbase.rules", "touchbase.
 
 def _imported_names(path: Path) -> list[tuple[str, str | None]]:
     """(module, name) for `from module import name`, (module, None) for `import module`."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
     found: list[tuple[str, str | None]] = []
-    for node in ast.walk(tree):
+    for node in ast.walk(_tree(path)):
         if isinstance(node, ast.Import):
             found += [(alias.name, None) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
