@@ -324,6 +324,9 @@ def _garbled(text: str) -> bool:
     return "\ufffd" in text or any(unicodedata.category(ch)[0] == "C" for ch in text)
 
 
+_ONE_ON_ONE = re.compile(r"(?<!\d)1\s*(?::|-|x|on|/)\s*1(?!\d)|\bone[- ]on[- ]one\b", re.I)
+
+
 @lru_cache(maxsize=1 << 14)
 def usable_topic(subject: str | None, sensitive: frozenset[str] = frozenset()) -> str | None:
     """The subject as a topic to name in a draft ("Bishops Corner draw"), or None when it does
@@ -338,6 +341,8 @@ def usable_topic(subject: str | None, sensitive: frozenset[str] = frozenset()) -
         return None
     if _ID_OR_MONEY.search(text) or _DATED.search(text) or _NOTICE.search(text):
         return None
+    if _ONE_ON_ONE.search(text):
+        return None  # "1:1 Lars / Alex": a routine meeting's title names people, not a topic
     tokens = _WORD.findall(text.lower())
     if not any(len(t) >= 2 and not t.isdigit() for t in tokens):
         return None

@@ -170,6 +170,8 @@ def test_a_subject_that_names_a_matter_is_a_topic(subject: str, topic: str | Non
         "Test",
         "Re: Meeting",
         "Weekly 1:1",
+        "1:1 Lars / Alex",
+        "One-on-one: Ana",
         "Call me ASAP please",
         "Contacts",
         "Contact List",
