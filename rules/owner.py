@@ -29,7 +29,7 @@ class Evidence(NamedTuple):
 
     `sent_from`: address -> (messages in Sent folders it sent, a display name it used there).
     `sent_total`: messages in Sent folders. `received_to`: address -> received messages (not
-    from an owner address) that had it in To. `received_total`: those messages. `named`:
+    from an owner address) addressed To it alone. `received_total`: all received messages. `named`:
     address -> a display name it carries anywhere. `written_to`: address -> messages the owner
     sent To it.
     """
@@ -99,7 +99,7 @@ def find_owner_addresses(
     for address, count in evidence.received_to.items():
         if count >= RECEIVED_MIN and count >= RECEIVED_SHARE * evidence.received_total:
             part = _pct(count, evidence.received_total)
-            offer(address, False, f"{part} of the mail you received was addressed to it")
+            offer(address, False, f"{part} of the mail you received was addressed to it alone")
     surname = _surname(owner_name)
     if surname:
         for address, count in evidence.written_to.items():

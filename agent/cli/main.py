@@ -25,6 +25,7 @@ COMMANDS = (
     "touchbase.agent.cli.commands.sync",
     "touchbase.agent.cli.commands.status",
     "touchbase.agent.cli.commands.people",
+    "touchbase.agent.cli.commands.me",
     "touchbase.agent.cli.commands.demo",
     "touchbase.agent.cli.commands.auth",
     "touchbase.agent.cli.commands.contacts",

@@ -13,7 +13,7 @@ from rich.markup import escape
 from touchbase.agent.app import App
 from touchbase.agent.cli.output import console, errors, print_json, progress
 from touchbase.agent.pipeline.config import AccountConfig
-from touchbase.agent.service import SyncResult
+from touchbase.agent.service import OwnerReview, SyncResult
 
 
 def pull_accounts(
@@ -35,7 +35,47 @@ def pull_accounts(
             results.append(app.service.sync(account, on_page=on_page))
     if not quiet:
         report(app, results)
+        if any(r.stored for r in results):
+            report_owner(app, app.service.owner.review())
     return results
+
+
+SHOWN_OFFERS = 5
+
+
+def report_owner(app: App, found: OwnerReview) -> None:
+    """What the mail says about the owner's own addresses: learned ones with their evidence,
+    offers with the command that accepts each, and, loudly, mail none of which is the owner's
+    (to stderr, so a script reading --json output is not disturbed)."""
+    out = errors if getattr(app.args, "json", False) else console
+    for finding in found.learned:
+        out.print(
+            f"learned: {escape(finding.address)} is yours ({escape(finding.why)}); "
+            f"if not: touchbase me remove {escape(finding.address)}",
+            soft_wrap=True,
+        )
+    for finding in found.offered[:SHOWN_OFFERS]:
+        out.print(
+            f"maybe yours: {escape(finding.address)} ({escape(finding.why)}); "
+            f"if so: touchbase me add {escape(finding.address)}",
+            soft_wrap=True,
+        )
+    if len(found.offered) > SHOWN_OFFERS:
+        out.print(f"{len(found.offered) - SHOWN_OFFERS} more: touchbase me", soft_wrap=True)
+    if found.sent_by_owner == 0:
+        mine = ", ".join(app.service.me()) or "none"
+        errors.print(
+            f"[bold red]none of the stored mail was sent by you[/] (your addresses: "
+            f"{escape(mine)}), so nothing can be counted and nothing will be drafted",
+            markup=True,
+            soft_wrap=True,
+        )
+        errors.print(
+            "[bold]what to do:[/] add your address with `touchbase me add ADDRESS` (or "
+            "`[me] addresses` in the configuration, or `import --me ADDRESS`)",
+            markup=True,
+            soft_wrap=True,
+        )
 
 
 def report(app: App, results: list[SyncResult]) -> None:

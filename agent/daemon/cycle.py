@@ -132,9 +132,34 @@ def sync_step(service: Service) -> Step:
             summary["stored"] += result.stored
             summary["synced" if result.status == "ok" else "failed"] += 1
         summary["stopped"] = summary["stopped"] or context.should_stop()
+        if summary["stored"]:
+            _review_owner(service)
         return summary
 
     return Step("sync", run, due=lambda now: bool(due_accounts(service, now)))
+
+
+def _review_owner(service: Service) -> None:
+    """New mail may show another address of the owner's (rules/owner.py): learn the clear ones
+    and log how many were learned and offered (counts only: addresses stay out of the journal;
+    `touchbase me` lists them)."""
+    found = service.owner.review()
+    if found.learned or found.offered:
+        event(
+            log,
+            logging.INFO,
+            "owner addresses",
+            learned=len(found.learned),
+            offered=len(found.offered),
+            see="touchbase me",
+        )
+    if found.sent_by_owner == 0:
+        event(
+            log,
+            logging.WARNING,
+            "no mail sent by you",
+            advice="add your address: touchbase me add ADDRESS, or [me] addresses",
+        )
 
 
 def _sync_one(

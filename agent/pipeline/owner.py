@@ -86,7 +86,8 @@ def decline(session: Session, address: str) -> None:
 
 def evidence(session: Session, mine: Collection[str]) -> Evidence:
     """Counts over the stored mail for rules.owner: who sends what is in the Sent folders,
-    who the received mail is addressed to, the names addresses carry, where the owner writes."""
+    who received mail is addressed to alone, the names addresses carry, where the owner
+    writes."""
     i, p = InteractionRow, ParticipantRow
     sent_from: dict[str, tuple[int, str]] = {}
     rows = session.execute(
@@ -101,10 +102,18 @@ def evidence(session: Session, mine: Collection[str]) -> Evidence:
     sent_total = sum(n for n, _ in sent_from.values())
     owners = {normalise(a) for a in mine}
     senders = select(p.interaction_id).where(p.role == "from", p.address.in_(sorted(owners)))
+    # Mail addressed To one address alone: a share of that is someone's own mailbox (the
+    # owner's old address), where a colleague on every team list would be no evidence.
+    alone = (
+        select(p.interaction_id)
+        .where(p.role == "to")
+        .group_by(p.interaction_id)
+        .having(func.count() == 1)
+    )
     received = (
         select(p.address, func.count(func.distinct(p.interaction_id)))
         .join(i, i.id == p.interaction_id)
-        .where(p.role == "to", i.kind == "mail", i.id.not_in(senders))
+        .where(p.role == "to", i.kind == "mail", i.id.not_in(senders), i.id.in_(alone))
         .group_by(p.address)
     )
     received_to = {a: n for a, n in session.execute(received)}

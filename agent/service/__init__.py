@@ -17,7 +17,6 @@ database is opened (and migrated) on first use, so `touchbase init` needs none.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -52,6 +51,7 @@ from touchbase.agent.pipeline.store import Store
 from touchbase.agent.pipeline.sync import SyncResult, pull
 from touchbase.agent.service.accounts import Accounts
 from touchbase.agent.service.identity import Identity
+from touchbase.agent.service.owner import Owner, OwnerReview
 from touchbase.agent.service.review import Review
 from touchbase.agent.service.views import Due, Moment, PersonView, due_rows, person_view
 from touchbase.connectors.base import DraftSink
@@ -65,14 +65,13 @@ __all__ = [
     "Evaluation",
     "Housekeeping",
     "Moment",
+    "OwnerReview",
     "PersonView",
     "PushResult",
     "Service",
     "SyncResult",
     "cadence_days",
 ]
-
-EXTRA_ME_KEY = "me.extra_addresses"  # owner addresses given with `import --me`, remembered
 
 
 def utcnow() -> datetime:
@@ -143,16 +142,17 @@ class Service:
 
     # --- the owner ------------------------------------------------------------------------
 
+    @cached_property
+    def owner(self) -> Owner:
+        return Owner(self)
+
     def me(self) -> tuple[str, ...]:
-        """The owner's addresses: the config's and those remembered from `import --me`. Every
-        front end and every step uses this one list."""
-        remembered = json.loads(self.state(EXTRA_ME_KEY) or "[]")
-        return tuple(dict.fromkeys([*self.config.me.addresses, *remembered]))
+        """The owner's addresses: the config's, those remembered from `import --me` and those
+        learned from the mail (agent.pipeline.owner). Every front end and step uses this list."""
+        return self.owner.addresses()
 
     def remember_me(self, addresses: Iterable[str]) -> None:
-        current = json.loads(self.state(EXTRA_ME_KEY) or "[]")
-        merged = list(dict.fromkeys([*current, *(a.strip().lower() for a in addresses)]))
-        self.set_state(EXTRA_ME_KEY, json.dumps(merged))
+        self.owner.remember(list(addresses))
 
     def state(self, key: str) -> str | None:
         with self.sessions() as session:
@@ -261,7 +261,8 @@ class Service:
         the moment the plan was made for (the drafts' words count time from it)."""
         if plan.stopped:
             raise UserError(f"no drafts made: {plan.stopped}")
-        drafter = Drafter(self.config.me, templates_dir(self.config.path))
+        sensitive = policy_for(self.config).sensitive_topics
+        drafter = Drafter(self.config.me, templates_dir(self.config.path), sensitive=sensitive)
         with self.sessions.begin() as session:
             requests = requests_from_decisions(session, plan.decisions)
             return create_drafts(session, requests, drafter, at)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from touchbase.agent.pipeline.evaluation import Evaluation
 from touchbase.agent.pipeline.models import Draft, InteractionRow, Person
-from touchbase.rules.contacts import COUNTED, DRAFTED, NOT_YET, Contact
+from touchbase.rules.contacts import COUNTED, DRAFTED, NOT_ENDED, NOT_YET, Contact
 from touchbase.rules.standing import Standing
 
 _CHUNK = 5_000  # ids per IN (...): well inside SQLite's limit on bound parameters
@@ -64,9 +64,38 @@ class PersonView:
 
     @property
     def history(self) -> list[Moment]:
-        """What had happened by the moment, newest first: not later ones, not unsent drafts."""
-        happened = [m for m in self.timeline if m.rule not in (NOT_YET, DRAFTED)]
+        """What had happened by the moment, newest first: not later ones, not unsent drafts,
+        not meetings still to come (those are `upcoming`)."""
+        happened = [m for m in self.timeline if m.rule not in (NOT_YET, DRAFTED, NOT_ENDED)]
         return happened[::-1]
+
+    @property
+    def upcoming(self) -> list[Moment]:
+        """Meetings with them that have not ended at the moment, soonest first."""
+        return [m for m in self.timeline if m.rule == NOT_ENDED]
+
+    def standing_words(self) -> list[str]:
+        """The rules' view in sentences: a relationship or not (and why), a reply owed, the
+        name's source; what `touchbase person` and the person page say under the name."""
+        contact, standing = self.contact, self.standing
+        if contact is None or standing is None:
+            return []
+        words = []
+        both = f"{contact.exchanges_out} days you wrote, {contact.exchanges_in} they wrote"
+        if contact.delegate:
+            words.append("sends mail from your Sent folder (an assistant or delegate): never due")
+        elif standing.relationship is None:
+            words.append(f"not a relationship yet ({both}): tracked, never nagged about")
+        else:
+            why = {"pinned": "you pinned them", "meetings": "meetings together"}
+            words.append(f"a relationship: {why.get(standing.relationship, both)}")
+        if standing.reply_owed is not None:
+            words.append(f"reply owed: they wrote on {standing.reply_owed.date().isoformat()}")
+        if standing.dormant:
+            words.append("the tie has lapsed: no check-ins any more")
+        if contact.name_guessed and not (self.person_id and self.name != contact.name):
+            words.append(f'name guessed from the address ("{contact.name}")')
+        return words
 
 
 def person_view(
@@ -114,7 +143,7 @@ def due_rows(evaluation: Evaluation, person_ids: Mapping[str, int]) -> list[Due]
                 contact.name or contact.address,
                 contact.address,
                 held.kind,
-                standing.due if standing else None,
+                held.due or (standing.due if standing else None),
                 (f"waits: {held.reason}",),
                 person_ids.get(contact.address),
             )

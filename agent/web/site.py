@@ -187,6 +187,8 @@ def _person(view: PersonView, now: datetime) -> str:
         addresses=view.addresses,
         history=history[:30],
         count=len(history),
+        upcoming=view.upcoming,
+        standing_words=view.standing_words(),
         last_contact=contact.last_contact if contact else None,
         last_kind=contact.last_contact_kind if contact else None,
         chart=build_chart([m for m in history if m.counted], now, due),

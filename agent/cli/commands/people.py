@@ -12,7 +12,7 @@ from rich.table import Table
 from touchbase.agent.app import App
 from touchbase.agent.cli.output import console, iso, print_json
 from touchbase.agent.errors import UserError
-from touchbase.agent.service import PersonView, cadence_days
+from touchbase.agent.service import Moment, cadence_days
 from touchbase.rules.addresses import normalise
 from touchbase.rules.contacts import Contact
 from touchbase.rules.decide import is_due
@@ -61,9 +61,11 @@ def person_row(
     name: str = "",
     addresses: list[str] | tuple[str, ...] = (),
 ) -> dict[str, Any]:
+    owed = standing.reply_owed if standing else None
     return {
         "person": contact.person,
         "name": name or contact.name,
+        "name_guessed": contact.name_guessed and name in ("", contact.name),
         "address": contact.address,
         "addresses": sorted({*contact.addresses, *addresses}),
         "last_sent": iso(contact.last_sent),
@@ -79,6 +81,14 @@ def person_row(
         "strength": standing.strength if standing else None,
         "due": iso(standing.due) if standing else None,
         "is_due": bool(standing and is_due(standing, now)),
+        # Why check-ins are owed (pinned, exchanges, meetings), or None: tracked, never nagged.
+        "relationship": standing.relationship if standing else None,
+        "exchanges_out": contact.exchanges_out,
+        "exchanges_in": contact.exchanges_in,
+        "small_meetings": contact.small_meetings,
+        "last_seen": iso(contact.last_seen),
+        "delegate": contact.delegate,
+        "reply_owed": iso(owed),
     }
 
 
@@ -91,12 +101,27 @@ def run_people(app: App) -> int:
     offered = service.identity.suggestions(result.contacts.values())
     known = service.identity.names()
     if app.args.action == "suggestions":
+        mine = [
+            {
+                "address": f.address,
+                "reason": f.why,
+                "command": f"touchbase me add {f.address}",
+            }
+            for f in service.owner.offers()
+        ]
         if app.args.json:
-            print_json(offered)
-        for item in [] if app.args.json else offered:
+            print_json(offered + mine)
+            return 0
+        for item in offered:
             console.print(
                 f"{escape(item['address'])} and {escape(item['other'])}: "
                 f"{escape(item['reason'])}; to merge: {escape(item['command'])}",
+                soft_wrap=True,
+            )
+        for item in mine:
+            console.print(
+                f"{escape(item['address'])} may be yours: {escape(item['reason'])}; "
+                f"if so: {escape(item['command'])}",
                 soft_wrap=True,
             )
         return 0
@@ -122,8 +147,8 @@ def run_people(app: App) -> int:
             str(r["sent_count"]),
             str(r["received_count"]),
             str(r["meeting_count"]),
-            r["tier"] or "-",
-            ("now" if r["is_due"] else _day(r["due"])),
+            (r["tier"] or "-") if r["relationship"] else "·",
+            "reply owed" if r["reply_owed"] else ("now" if r["is_due"] else _day(r["due"])),
         )
     console.print(table)
     console.print(f"{len(rows)} people")
@@ -162,11 +187,13 @@ def run_person(app: App) -> int:
             f"no interactions with {address} are stored",
             advice="check the address, or import / sync the mail that has it",
         )
-    timeline = timeline_rows(view)
+    timeline = timeline_rows(view.history[::-1])
+    upcoming = timeline_rows(view.upcoming)
     row = person_row(contact, standing, now, view.name, view.addresses)
     row["excluded"] = contact.excluded
+    row["standing"] = view.standing_words()
     if app.args.json:
-        print_json({**row, "timeline": timeline})
+        print_json({**row, "timeline": timeline, "upcoming": upcoming})
         return 0
     console.print(
         f"[bold]{escape(contact.name or contact.address)}[/] "
@@ -185,6 +212,11 @@ def run_person(app: App) -> int:
             f"{row['cadence_days']} days ({standing.cadence_source}) · due "
             f"{'now' if row['is_due'] else _day(row['due'])}"
         )
+    for words in row["standing"]:
+        console.print(escape(words), soft_wrap=True)
+    for entry in upcoming:
+        when = entry["at"][:16].replace("T", " ")
+        console.print(f"upcoming: {when} meeting {escape(entry['subject'] or '')}")
     table = Table("when", "what", "counted", "subject")
     for entry in timeline:
         table.add_row(
@@ -197,7 +229,7 @@ def run_person(app: App) -> int:
     return 0
 
 
-def timeline_rows(view: PersonView) -> list[dict[str, Any]]:
+def timeline_rows(moments: list[Moment]) -> list[dict[str, Any]]:
     return [
         {
             "at": iso(m.at),
@@ -206,5 +238,5 @@ def timeline_rows(view: PersonView) -> list[dict[str, Any]]:
             "rule": m.rule,
             "subject": m.subject,
         }
-        for m in view.timeline
+        for m in moments
     ]
