@@ -21,9 +21,10 @@ Figures and goals (judged on the run with pacing lifted, per mailbox; overall su
   owner addresses (any alias in the key) listed as people  0
   drafts to first.last@ addresses greeting by first name >= 80%
   drafts with an empty or bare "Re:" subject, or quoting more than 60 characters   0
-A share with nothing to count (no check-ins, no drafts) does not meet its goal: deciding nothing
-is not good judgment. A person counts as a two-way relationship when any of the addresses
-touchbase gives that person is one.
+A share with nothing to count (no check-ins, no drafts) is not judged for one mailbox (at a given
+moment a mailbox may rightly owe no check-in: everyone was in touch lately), but overall it does
+not meet its goal: deciding nothing anywhere is not good judgment. A person counts as a two-way
+relationship when any of the addresses touchbase gives that person is one.
 
 Every draft is written to bench/out/judgment/<mailbox>.<pacing>.drafts.jsonl (no reasons) for a
 blind judge (../shared/JUDGING.md). The last line printed is JSON; its "ok" is true exactly when
@@ -315,11 +316,15 @@ def with_shares(f: dict[str, Any]) -> dict[str, Any]:
     return f
 
 
-def goals_met(f: dict[str, Any]) -> dict[str, bool]:
+def goals_met(f: dict[str, Any], *, empty_ok: bool = False) -> dict[str, bool]:
+    """Each goal met or not; a share with nothing to count is met only when `empty_ok`."""
     met = {}
     for name, (op, bound) in GOALS.items():
         value = f.get(name)
-        met[name] = value is not None and (value >= bound if op == ">=" else value == bound)
+        if value is None:
+            met[name] = empty_ok
+            continue
+        met[name] = value >= bound if op == ">=" else value == bound
     return met
 
 
@@ -507,7 +512,9 @@ def main() -> None:
                 steps = ", ".join(f"{s} {sandbox.seconds.get(s, 0):.1f} s" for s in STEPS)
                 print(f"{box.name} ({pacing} pacing): {steps}")
             lifted = runs["lifted"].get(box.name)
-            entry["goals_met"] = goals_met(lifted) if lifted else dict.fromkeys(GOALS, False)
+            entry["goals_met"] = (
+                goals_met(lifted, empty_ok=True) if lifted else dict.fromkeys(GOALS, False)
+            )
             result["mailboxes"][box.name] = entry
 
     overall = {

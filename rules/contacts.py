@@ -323,9 +323,6 @@ class _Fold:
         crowd = len(best) > policy.max_recipients
         few = len(best) <= policy.few_recipients
         at = item.occurred_at
-        # The owner answering one person (a reply To them alone) shows they wrote, even when
-        # their message is not in this mailbox (deleted, or read elsewhere).
-        answering = owner_thread is None and len(best) == 1 and _is_reply(item)
         for rank, who, name in best.values():
             acc = self.acc(who, name)
             if acc is None:
@@ -341,8 +338,6 @@ class _Fold:
                 continue
             weight = 1.0 if rank == 0 else policy.cc_weight
             acc.count(item, "sent", at, weight)
-            if answering and rank == 0:
-                acc.days_in.add(at.date())
             if rank == 0 and few:
                 acc.conversed(item, at)
                 if owner_thread is not None:
@@ -485,10 +480,6 @@ class _Fold:
 
 
 _RANK = {TO: 0, CC: 1, BCC: 2}
-
-
-def _is_reply(item: Interaction) -> bool:
-    return bool(item.in_reply_to or item.references or subject_info(item.subject).reply)
 
 
 def _series_keys(item: Interaction) -> tuple[str, ...]:

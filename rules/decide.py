@@ -14,6 +14,7 @@ The plan is final (DESIGN.md "plan, then act"): the step that acts renders exact
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
@@ -38,9 +39,12 @@ from touchbase.rules.kinds import (
     Case,
 )
 from touchbase.rules.merges import twins_of
+from touchbase.rules.owner import surname_of
 from touchbase.rules.policy import Policy
-from touchbase.rules.standing import Standing, assess
+from touchbase.rules.standing import PINNED, Standing, assess
 from touchbase.rules.topics import usable_topic
+
+_PIECES = re.compile(r"[._-]+")
 
 
 def _keyed(table: Mapping[str, datetime] | frozenset[str], contact: Contact) -> list[str]:
@@ -77,6 +81,18 @@ def _hold(case: Case, kind: str, twins: Sequence[Contact]) -> tuple[str, str] | 
         return "out-of-office", f"out-of-office reply on {show_day(ooo, zone)}"
     if kind == CHECK_IN and contact.next_meeting_end is not None:
         return "meeting-scheduled", "a meeting with them is already scheduled"
+    family = surname_of(circumstances.owner_name)
+    if (
+        kind in NUDGES
+        and family
+        and case.standing.relationship != PINNED
+        and _shares(contact, family)
+    ):
+        return (
+            "family-name",
+            f"they share your surname ({family.capitalize()}): family, or an address of yours; "
+            f"`touchbase person {contact.address} --set cadence=DAYS` if check-ins are wanted",
+        )
     if kind in NUDGES and contact.last_contact is not None:
         for twin in twins:
             last = twin.last_contact
@@ -88,6 +104,14 @@ def _hold(case: Case, kind: str, twins: Sequence[Contact]) -> tuple[str, str] | 
                     f"{twin.address}` if so",
                 )
     return None
+
+
+def _shares(contact: Contact, surname: str) -> bool:
+    """The surname in their name or in one of their mailbox names (separators aside)."""
+    words = contact.name.lower().replace("-", " ").split()
+    if surname in words:
+        return True
+    return any(surname in "".join(_PIECES.split(a.rpartition("@")[0])) for a in contact.addresses)
 
 
 def _topic(contact: Contact, kind: str, policy: Policy, found_subject: str | None) -> Topic | None:

@@ -28,7 +28,8 @@ class Circumstances:
     it has now). An account that had some and now has none trips the safety valve.
     `open_drafts` and `rejected` hold person keys and addresses (a draft to an address nobody
     merged is keyed by it); `rejected` maps each to the latest time the owner rejected a draft.
-    `drafts_today` counts drafts created since the owner's local midnight.
+    `drafts_today` counts drafts created since the owner's local midnight. `owner_name` is
+    the owner's own name (people who share its surname are family, or the owner: not nagged).
     """
 
     open_drafts: frozenset[str] = frozenset()
@@ -36,6 +37,7 @@ class Circumstances:
     snoozed: Mapping[str, datetime] = field(default_factory=_empty)  # type: ignore[arg-type]
     known_dates: Mapping[str, tuple[KnownDate, ...]] = field(default_factory=_empty)  # type: ignore[arg-type]
     drafts_today: int = 0
+    owner_name: str = ""
     account_history: Mapping[str, tuple[int, int]] = field(default_factory=_empty)  # type: ignore[arg-type]
 
 

@@ -70,12 +70,13 @@ def likely_same_key(contact: Contact) -> list[str]:
                 keys.append(f"{form}:{first[0]} {last}@{domain}")
                 if form == "f":
                     keys.append(f"n:{first} {last}@{domain}")
+        squeezed = "".join(pieces)  # shemin.proctor@ and sheminproctor@ are one name
         if (
-            len(local) >= MIN_LOCAL
-            and local not in GENERIC_LOCALS
-            and any(c.isalpha() for c in local)
+            len(squeezed) >= MIN_LOCAL
+            and squeezed not in GENERIC_LOCALS
+            and any(c.isalpha() for c in squeezed)
         ):
-            keys.append(f"l:{local}")
+            keys.append(f"l:{squeezed}")
     return keys
 
 

@@ -55,7 +55,9 @@ def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "0%"
 
 
-def _surname(owner_name: str) -> str | None:
+def surname_of(owner_name: str) -> str | None:
+    """The owner's surname, lower-cased, when it is long enough to mean something inside a
+    mailbox name ("germany" in wdgermanyjr@); None otherwise."""
     key = name_key(owner_name)
     if key is None:
         return None
@@ -100,7 +102,7 @@ def find_owner_addresses(
         if count >= RECEIVED_MIN and count >= RECEIVED_SHARE * evidence.received_total:
             part = _pct(count, evidence.received_total)
             offer(address, False, f"{part} of the mail you received was addressed to it alone")
-    surname = _surname(owner_name)
+    surname = surname_of(owner_name)
     if surname:
         for address, count in evidence.written_to.items():
             local = address.rpartition("@")[0].lower()

@@ -341,6 +341,8 @@ def usable_topic(subject: str | None, sensitive: frozenset[str] = frozenset()) -
         return None
     if _ID_OR_MONEY.search(text) or _DATED.search(text) or _NOTICE.search(text):
         return None
+    if " " not in text and text.islower():
+        return None  # one lower-case word ("duke"): a shorthand, not a topic to name back
     if _ONE_ON_ONE.search(text):
         return None  # "1:1 Lars / Alex": a routine meeting's title names people, not a topic
     tokens = _WORD.findall(text.lower())

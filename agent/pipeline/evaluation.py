@@ -75,7 +75,9 @@ def identities(session: Session, me: Collection[str]) -> Identities:
     )
 
 
-def circumstances(session: Session, policy: Policy, now: datetime) -> Circumstances:
+def circumstances(
+    session: Session, policy: Policy, now: datetime, owner_name: str = ""
+) -> Circumstances:
     """What the rules need beyond interactions: open and rejected drafts (by person key and by
     address, since a draft may go to an address nobody merged), snoozes, known dates, the
     drafts made since the owner's local midnight, and each account's history."""
@@ -132,6 +134,7 @@ def circumstances(session: Session, policy: Policy, now: datetime) -> Circumstan
         known_dates=known,
         drafts_today=drafts_today,
         account_history=account_history(session),
+        owner_name=owner_name,
     )
 
 
@@ -220,7 +223,7 @@ def evaluate(session: Session, config: Config, me: Collection[str], now: datetim
     policy, contacts = contacts_at(session, config, me, now)
     people = {k: c for k, c in contacts.items() if c.excluded is None}
     standings = {k: assess(c, policy, now) for k, c in people.items()}
-    plan = decide(people.values(), policy, now, circumstances(session, policy, now))
+    plan = decide(people.values(), policy, now, circumstances(session, policy, now, config.me.name))
     return Evaluation(now, policy, people, standings, plan)
 
 
@@ -251,7 +254,7 @@ def reevaluate(
     people.update((k, c) for k, c in changed.items() if c.excluded is None)
     standings = {k: s for k, s in previous.standings.items() if k not in persons}
     standings.update((k, assess(people[k], policy, now)) for k in persons if k in people)
-    plan = decide(people.values(), policy, now, circumstances(session, policy, now))
+    plan = decide(people.values(), policy, now, circumstances(session, policy, now, config.me.name))
     return Evaluation(now, policy, people, standings, plan)
 
 

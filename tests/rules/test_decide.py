@@ -27,6 +27,7 @@ class Case:
     circumstances: Circumstances = field(default_factory=Circumstances)
     reason: str | None = None  # a fragment one of the reasons must contain
     person_name: str | None = None  # a display name BOB uses on his own mail
+    person: str = BOB  # whose decision the case is about
 
 
 def plan_for(case: Case) -> tuple[Decision | None, Held | None]:
@@ -37,8 +38,8 @@ def plan_for(case: Case) -> tuple[Decision | None, Held | None]:
         items = [_named(i, named) for i in items]
     contacts = fold(items, OWNER, pol, case.now)
     plan = decide(contacts.values(), pol, case.now, case.circumstances)
-    decision = next((d for d in plan.decisions if d.person == BOB), None)
-    held = next((h for h in plan.held if h.person == BOB), None)
+    decision = next((d for d in plan.decisions if d.person == case.person), None)
+    held = next((h for h in plan.held if h.person == case.person), None)
     return decision, held
 
 
@@ -301,11 +302,21 @@ CASES = {
     "check-in: a tie whose silence (over a year) outlasts its whole life is over": Case(
         tie(), at(300), None
     ),
-    "check-in: the owner's replies To one person show they wrote, though their mail is gone": Case(
-        [sent(at(-120 + i * 10), BOB, subject=f"Re: deal {i}") for i in range(4)],
+    "check-in: never to someone whose mail to the owner is not in the mailbox (one-way)": Case(
+        [sent(at(-120 + i * 10), BOB, subject=f"Re: deal {i}") for i in range(4)], at(200), None
+    ),
+    "check-in: not to family (their address shares the owner's surname) unless pinned": Case(
+        [
+            sent(at(-120), "mgermany@x.example"),
+            received(at(-119), "mgermany@x.example"),
+            sent(at(-90), "mgermany@x.example"),
+            received(at(-89), "mgermany@x.example"),
+        ],
         at(200),
-        "check-in",
-        reason="4 days you wrote, 4 they wrote back",
+        None,
+        held="family-name",
+        circumstances=Circumstances(owner_name="Chris Germany"),
+        person="mgermany@x.example",
     ),
     "pacing: one open draft per person": Case(
         tie(), at(200), None, held="open-draft",
