@@ -29,7 +29,7 @@ from touchbase.rules.addresses import normalise
 from touchbase.rules.contacts import Contact, fold
 from touchbase.rules.dates import KnownDate
 from touchbase.rules.decide import Circumstances, Plan, decide
-from touchbase.rules.people import OWNER, Identities, Resolver
+from touchbase.rules.people import Identities
 from touchbase.rules.policy import Policy, PolicyError, load_policy
 from touchbase.rules.standing import Standing, assess
 
@@ -223,37 +223,6 @@ def evaluate(session: Session, config: Config, me: Collection[str], now: datetim
     policy, contacts = contacts_at(session, config, me, now)
     people = {k: c for k, c in contacts.items() if c.excluded is None}
     standings = {k: assess(c, policy, now) for k, c in people.items()}
-    plan = decide(people.values(), policy, now, circumstances(session, policy, now, config.me.name))
-    return Evaluation(now, policy, people, standings, plan)
-
-
-def reevaluate(
-    session: Session,
-    config: Config,
-    me: Collection[str],
-    now: datetime,
-    previous: Evaluation,
-    touched: Collection[str],
-) -> Evaluation:
-    """`evaluate` again after a sync that stored interactions with the `touched` addresses:
-    only those addresses' people are refolded (from all of their addresses' interactions),
-    everyone else's contact and standing is kept from `previous` (which must be at `now`)."""
-    policy = policy_for(config, session)
-    who = identities(session, me)
-    resolve = Resolver(who, policy)
-    persons = {w.person for w in map(resolve.__getitem__, touched) if w is not OWNER}
-    addresses = set(touched)
-    addresses.update(a for a, key in who.people.items() if key in persons)
-    for key in persons:
-        if key in previous.contacts:
-            addresses.update(previous.contacts[key].addresses)
-    items = iter_interactions(session, touching=addresses)
-    with _collector_paused():
-        changed = fold(items, who, policy, now, only=persons, ordered=True)
-    people = {k: c for k, c in previous.contacts.items() if k not in persons}
-    people.update((k, c) for k, c in changed.items() if c.excluded is None)
-    standings = {k: s for k, s in previous.standings.items() if k not in persons}
-    standings.update((k, assess(people[k], policy, now)) for k in persons if k in people)
     plan = decide(people.values(), policy, now, circumstances(session, policy, now, config.me.name))
     return Evaluation(now, policy, people, standings, plan)
 

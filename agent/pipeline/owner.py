@@ -12,10 +12,15 @@ import json
 from collections.abc import Collection, Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from touchbase.agent.pipeline.models import AppState, InteractionRow, ParticipantRow
+from touchbase.agent.pipeline.models import (
+    AppState,
+    InteractionRow,
+    ParticipantRow,
+    PersonAddress,
+)
 from touchbase.rules.addresses import normalise
 from touchbase.rules.owner import Evidence, Finding, find_owner_addresses
 
@@ -75,6 +80,9 @@ def accept(session: Session, address: str, why: str, now: datetime) -> None:
     entries.append({"address": address, "why": why, "at": now.isoformat()})
     _save(session, LEARNED_KEY, list(entries))
     _save(session, DECLINED_KEY, [a for a in declined(session) if a != address])
+    # It was somebody's address (a merge, a draft, a contacts file): now it is nobody's. The
+    # person keeps their other addresses; contacts are always folded afresh, so none is stale.
+    session.execute(delete(PersonAddress).where(PersonAddress.address == address))
 
 
 def decline(session: Session, address: str) -> None:

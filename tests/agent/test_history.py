@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from touchbase.agent.pipeline.config import Config, Me
 from touchbase.agent.pipeline.db import open_database
-from touchbase.agent.pipeline.evaluation import evaluate, reevaluate
 from touchbase.agent.pipeline.history import load_interactions
 from touchbase.agent.pipeline.store import Store
 from touchbase.connectors.base import Flag, Kind, Page, Response, Role
@@ -76,29 +74,3 @@ def test_interactions_round_trip_in_time_order_with_every_party_field(db_url: st
     assert bob.participants[1] == Party("bob@y.org", "to", "Bob\x1fthe\x1eBuilder")
     assert next(i for i in items if i.subject is None).participants == ()
     assert [i.subject for i in touching] == ["plans", "Sync"]  # bob's (older) first
-
-
-def test_reevaluate_after_a_sync_equals_evaluating_from_scratch(db_url: str) -> None:
-    sessions = open_database(db_url)
-    store = Store(sessions)
-    config = Config(me=Me(addresses=(ME,)))
-    account = store.ensure_account("a", "memory", NOW)
-    run = store.start_run(account, NOW)
-    people = [f"p{n}@y.org" for n in range(6)]
-    history = [
-        mail(n * 10 + k, who, days=40 + 7 * n + k, sent=k % 2 == 0)
-        for n, who in enumerate(people)
-        for k in range(3)
-    ]
-    store.save_page(account, run, Page(history), NOW)
-    with sessions() as session:
-        before = evaluate(session, config, [ME], NOW)
-    fresh = [mail(900, people[1], days=0.5), mail(901, people[4], days=0.2, sent=False)]
-    store.save_page(account, run, Page(fresh), NOW)
-    with sessions() as session:
-        again = reevaluate(session, config, [ME], NOW, before, {people[1], people[4]})
-        scratch = evaluate(session, config, [ME], NOW)
-    assert again.contacts == scratch.contacts
-    assert again.standings == scratch.standings
-    assert again.plan == scratch.plan
-    assert again.contacts[people[1]] != before.contacts[people[1]]
