@@ -41,7 +41,14 @@ def guess_from_address(address: str) -> str:
     if len(pieces[0]) < 2 or len(pieces[-1]) < 2:
         return ""
     words = [pieces[0], *(p for p in pieces[1:-1] if len(p) > 1), pieces[-1]]
-    return " ".join("-".join(part.capitalize() for part in w.split("-")) for w in words)
+    return " ".join("-".join(_capital(part) for part in w.split("-")) for w in words)
+
+
+def _capital(word: str) -> str:
+    """ "mcdaniel" -> "McDaniel": the one common prefix whose next letter is a capital too."""
+    if word.startswith("mc") and len(word) > 3:
+        return "Mc" + word[2:].capitalize()
+    return word.capitalize()
 
 
 def _most_used(names: Mapping[str, int]) -> str:

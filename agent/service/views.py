@@ -127,7 +127,9 @@ def person_view(
 
 
 def due_rows(evaluation: Evaluation, person_ids: Mapping[str, int]) -> list[Due]:
-    """The plan's decisions in its order, then the people it holds back, each with its hold."""
+    """The plan's decisions in its order, then the people it holds back, each with its hold,
+    then the relationships waiting for the owner's reply (newest first): touchbase drafts no
+    reply (it never reads the mail), but says that one is owed."""
     rows = [
         Due(d.name or d.address, d.address, d.kind, d.due, d.reasons, person_ids.get(d.address))
         for d in evaluation.plan.decisions
@@ -145,6 +147,25 @@ def due_rows(evaluation: Evaluation, person_ids: Mapping[str, int]) -> list[Due]
                 held.kind,
                 held.due or (standing.due if standing else None),
                 (f"waits: {held.reason}",),
+                person_ids.get(contact.address),
+            )
+        )
+    listed = {r.address for r in rows}
+    owed = [
+        (standing.reply_owed, evaluation.contacts[key])
+        for key, standing in evaluation.standings.items()
+        if standing.reply_owed is not None and standing.relationship is not None
+    ]
+    for when, contact in sorted(owed, key=lambda o: (o[0], o[1].person), reverse=True):
+        if contact.address in listed:
+            continue
+        rows.append(
+            Due(
+                contact.name or contact.address,
+                contact.address,
+                "reply-owed",
+                when,
+                (f"they wrote to you on {when.date().isoformat()}; your reply is owed",),
                 person_ids.get(contact.address),
             )
         )

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from touchbase.agent.cli.main import main
+from touchbase.agent.pipeline.config import load_config
+from touchbase.agent.service import Service
 
 ME, OLD, ASSISTANT, BOB = "me@work.example", "me@old.example", "pa@work.example", "bob@x.example"
 T0 = datetime(2024, 3, 4, 9, tzinfo=UTC)
@@ -127,3 +129,16 @@ def test_person_says_why_they_are_a_relationship_and_what_is_owed(
     ann = json.loads(capsys.readouterr().out)
     assert ann["name"] == "Ann Lee" and ann["name_guessed"] is True
     assert ann["relationship"] is None and "not a relationship yet" in ann["standing"][0]
+
+
+def test_the_due_list_says_a_reply_is_owed(tmp_path: Path, mailbox: Path) -> None:
+    """Bob wrote last, to the owner alone: the due list (the page, the digest) says a reply is
+    owed, though no check-in is due yet."""
+    assert main(cli(tmp_path, "import", str(mailbox))) == 0
+    service = Service(load_config(tmp_path / "config.toml"), f"sqlite:///{tmp_path / 'tb.db'}")
+    rows = service.due(datetime(2024, 4, 20, tzinfo=UTC))
+    owed = [r for r in rows if r.kind == "reply-owed"]
+    assert [r.address for r in owed] == [BOB]
+    assert "your reply is owed" in owed[0].reasons[0]
+    later = service.due(datetime(2024, 6, 20, tzinfo=UTC))  # past reply_owed_within
+    assert not [r for r in later if r.kind == "reply-owed"]

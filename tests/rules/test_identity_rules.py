@@ -29,6 +29,7 @@ def test_display_names_are_cleaned(raw: str, clean: str) -> None:
 
 GUESSES = {
     "first.last": ("mike.grigsby@enron.com", "Mike Grigsby"),
+    "Mc names keep their second capital": ("kirk.mcdaniel@enron.com", "Kirk McDaniel"),
     "first_middle_last with an initial left out": ("jane_q_public@x.example", "Jane Public"),
     "hyphenated first names": ("anne-marie.dupont@x.example", "Anne-Marie Dupont"),
     "an initial first (k..allen) gives nothing": ("k..allen@enron.com", ""),
