@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from touchbase.rules.contacts import Contact
 from touchbase.rules.dates import show_day
@@ -45,6 +45,7 @@ from touchbase.rules.standing import PINNED, Standing, assess
 from touchbase.rules.topics import usable_topic
 
 _PIECES = re.compile(r"[._-]+")
+TOPIC_FRESH = timedelta(days=120)  # a conversation this much older than the last contact is stale
 
 
 def _keyed(table: Mapping[str, datetime] | frozenset[str], contact: Contact) -> list[str]:
@@ -123,9 +124,13 @@ def _topic(contact: Contact, kind: str, policy: Policy, found_subject: str | Non
             at = contact.last_meeting.ended_at
         text = usable_topic(found_subject, policy.sensitive_topics)
         return Topic(text, at) if text and at else None
-    if contact.topic_subject and contact.topic_at is not None:
-        text = usable_topic(contact.topic_subject, policy.sensitive_topics)
-        return Topic(text, contact.topic_at) if text else None
+    last = contact.last_contact
+    for at, subject in reversed(contact.topics):
+        if last is not None and last - at > TOPIC_FRESH:
+            break  # older than that, a conversation is no hook any more
+        text = usable_topic(subject, policy.sensitive_topics)
+        if text:
+            return Topic(text, at)
     return None
 
 
@@ -205,7 +210,7 @@ def decide(
     if stopped is not None:
         return Plan((), (), stopped)
     people = sorted(contacts, key=lambda c: c.person)
-    twins = twins_of(c for c in people if c.excluded is None)
+    twins = twins_of((c for c in people if c.excluded is None), circumstances.kept_apart)
     proposals: list[Decision] = []
     held: list[Held] = []
     for contact in people:

@@ -38,6 +38,7 @@ class Circumstances:
     known_dates: Mapping[str, tuple[KnownDate, ...]] = field(default_factory=_empty)  # type: ignore[arg-type]
     drafts_today: int = 0
     owner_name: str = ""
+    kept_apart: frozenset[tuple[str, str]] = frozenset()  # address pairs: not one person
     account_history: Mapping[str, tuple[int, int]] = field(default_factory=_empty)  # type: ignore[arg-type]
 
 

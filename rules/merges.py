@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from touchbase.rules.addresses import domain_of
 from touchbase.rules.contacts import Contact
 
 _SPACE = re.compile(r"\s+")
@@ -27,6 +26,7 @@ GENERIC_LOCALS = frozenset(
     }
 )  # fmt: skip
 MIN_LOCAL = 6  # a shorter local part (jsmith) is too common to say anything across domains
+MIN_SURNAME = 5  # an initial and a surname this long (csanchez@) is rare enough to compare
 
 
 class MergeSuggestion(NamedTuple):
@@ -70,6 +70,8 @@ def likely_same_key(contact: Contact) -> list[str]:
                 keys.append(f"{form}:{first[0]} {last}@{domain}")
                 if form == "f":
                     keys.append(f"n:{first} {last}@{domain}")
+                    if len(last) >= MIN_SURNAME:  # christina.sanchez@ and csanchez@ elsewhere
+                        keys.append(f"l:{first[0]}{last}")
         squeezed = "".join(pieces)  # shemin.proctor@ and sheminproctor@ are one name
         if (
             len(squeezed) >= MIN_LOCAL
@@ -98,17 +100,20 @@ def _pairs(contacts: Iterable[Contact]) -> dict[tuple[str, str], tuple[Contact, 
             for b in partners:
                 if a.person == b.person:
                     continue
-                if key.startswith("l:") and domain_of(a.address) == domain_of(b.address):
-                    continue  # the same local part at one domain is one address already
                 pair = tuple(sorted((a.person, b.person)))
                 found.setdefault(pair, (a, b, key))  # type: ignore[arg-type]
     return found
 
 
-def twins_of(contacts: Iterable[Contact]) -> dict[str, list[Contact]]:
-    """Person key -> the other people who look like them."""
+def twins_of(
+    contacts: Iterable[Contact], kept_apart: frozenset[tuple[str, str]] = frozenset()
+) -> dict[str, list[Contact]]:
+    """Person key -> the other people who look like them, less the pairs the owner kept apart
+    (`kept_apart` holds sorted address pairs)."""
     twins: dict[str, list[Contact]] = {}
     for a, b, _key in _pairs(contacts).values():
+        if any(tuple(sorted((x, y))) in kept_apart for x in a.addresses for y in b.addresses):
+            continue
         twins.setdefault(a.person, []).append(b)
         twins.setdefault(b.person, []).append(a)
     return twins

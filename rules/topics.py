@@ -162,7 +162,8 @@ _NEVER_WORDS = frozenset(
         "plunges", "soars", "slumps", "sues", "sued", "presents",
         # jokes, chain mail, spam
         "joke", "jokes", "funny", "humor", "humour", "hilarious", "lol", "lmao", "rofl",
-        "cartoon", "cartoons", "prank", "riddle", "quiz", "poem", "poam", "luv",
+        "cartoon", "cartoons", "prank", "riddle", "quiz", "poem", "poam", "luv", "story",
+        "stories", "tale", "blonde", "blondes", "redneck", "rednecks", "gotta",
         "free", "win", "winner", "prize", "lottery", "discount", "bargain", "viagra", "casino",
         "xxx", "porn", "sex", "sexy", "nude", "dating",
         # plans to meet: past by the time a draft names them

@@ -23,7 +23,14 @@ from touchbase.agent.errors import ConfigError
 from touchbase.agent.pipeline.config import Config
 from touchbase.agent.pipeline.drafts.lifecycle import split_recipient
 from touchbase.agent.pipeline.history import iter_interactions
-from touchbase.agent.pipeline.models import Account, Draft, Person, PersonAddress, SyncRun
+from touchbase.agent.pipeline.models import (
+    Account,
+    Draft,
+    MergeSuggestion,
+    Person,
+    PersonAddress,
+    SyncRun,
+)
 from touchbase.agent.pipeline.models import InteractionRow as Row
 from touchbase.rules.addresses import normalise
 from touchbase.rules.contacts import Contact, fold
@@ -135,6 +142,14 @@ def circumstances(
         drafts_today=drafts_today,
         account_history=account_history(session),
         owner_name=owner_name,
+        kept_apart=frozenset(
+            (a, b)
+            for a, b in session.execute(
+                select(MergeSuggestion.address_a, MergeSuggestion.address_b).where(
+                    MergeSuggestion.status == "declined"
+                )
+            )
+        ),
     )
 
 
