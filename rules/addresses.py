@@ -32,6 +32,26 @@ def normalise(address: str) -> str:
     return f"{local}@{domain}"
 
 
+# RFC 5322 3.2.3 dot-atom for the local part, LDH labels for the domain (RFC 1035 2.3.1, RFC 5890
+# for A-labels): the only addresses a draft is written to (compose/message.py checks with this).
+_DOT_ATOM = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+def is_writable(address: str) -> bool:
+    """A plain local@domain a draft can be addressed to: not "k..allen@" nor ".shemin@" (an
+    export's mangled address), nor anything with quotes, spaces or a bare domain."""
+    local, at, domain = address.rpartition("@")
+    return bool(
+        at
+        and len(address) <= 254  # RFC 5321 4.5.3.1.3: a path is at most 256 octets with <>
+        and len(local) <= 64
+        and _DOT_ATOM.match(local)
+        and "." in domain
+        and all(_LABEL.match(label) for label in domain.split("."))
+    )
+
+
 def domain_of(address: str) -> str:
     """The part after the last "@" ("" when there is none)."""
     return address.rpartition("@")[2]

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from touchbase.rules.addresses import is_writable
 from touchbase.rules.contacts import Contact
 from touchbase.rules.dates import show_day
 from touchbase.rules.decision import (
@@ -59,6 +60,12 @@ def _hold(case: Case, kind: str, twins: Sequence[Contact]) -> tuple[str, str] | 
     circumstances = case.circumstances
     if contact.excluded is not None:
         return "not-a-person", f"{contact.address} is not a person ({contact.excluded})"
+    if not is_writable(contact.address):
+        return (
+            "no-valid-address",
+            f"{contact.address} is not an address a draft can go to; merge it with one that is: "
+            f"touchbase people merge {contact.address} ADDRESS",
+        )
     if policy.never_draft & {contact.person, *contact.addresses}:
         return "never-draft", "set to never draft"
     if _keyed(circumstances.open_drafts, contact):

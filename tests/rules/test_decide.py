@@ -318,6 +318,18 @@ CASES = {
         circumstances=Circumstances(owner_name="Chris Germany"),
         person="mgermany@x.example",
     ),
+    "an address no draft can go to (an export's mangled one) is held, not dropped later": Case(
+        [
+            sent(at(-120), "l..dinari@enron.example"),
+            received(at(-119), "l..dinari@enron.example"),
+            sent(at(-90), "l..dinari@enron.example"),
+            received(at(-89), "l..dinari@enron.example"),
+        ],
+        at(200),
+        None,
+        held="no-valid-address",
+        person="l..dinari@enron.example",
+    ),
     "pacing: one open draft per person": Case(
         tie(), at(200), None, held="open-draft",
         circumstances=Circumstances(open_drafts=frozenset({BOB})),

@@ -20,11 +20,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from touchbase.agent.pipeline.compose.words import plain
+from touchbase.rules.addresses import is_writable
 
-# RFC 5322 3.2.3 atext, for the local part; domains as LDH labels (RFC 1035 2.3.1, RFC 5890 for
-# A-labels) so an address can never smuggle quotes, angle brackets, commas or white space.
-_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
-_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 # RFC 5322 2.1.1: lines SHOULD stay under 78 characters; a subject longer than this is cut so
 # that folding stays simple and the subject stays readable.
 MAX_SUBJECT = 200
@@ -43,18 +40,13 @@ class InvalidAddress(ValueError):
 
 
 def valid_address(address: str) -> str:
-    """`address` lower-cased if it is a plain `local@domain`; InvalidAddress otherwise."""
+    """`address` lower-cased if it is a plain `local@domain` (rules.addresses.is_writable: RFC
+    5322 dot-atom local part, LDH domain labels, so an address can never smuggle quotes, angle
+    brackets, commas or white space); InvalidAddress otherwise."""
     text = address.strip()
-    local, at, domain = text.rpartition("@")
-    if (
-        not at
-        or len(text) > 254  # RFC 5321 4.5.3.1.3: a path holds at most 256 octets with <>
-        or len(local) > 64
-        or not _LOCAL.match(local)
-        or "." not in domain
-        or not all(_LABEL.match(label) for label in domain.split("."))
-    ):
+    if not is_writable(text):
         raise InvalidAddress(f"not a plain e-mail address: {address!r}")
+    local, _, domain = text.rpartition("@")
     return f"{local}@{domain.lower()}"
 
 
