@@ -90,9 +90,8 @@ class Contact:
     last_contact: datetime | None  # the latest interaction that COUNTED
     last_contact_kind: str | None  # "sent", "received" or "meeting"
     last_subject: str | None  # of the last counted interaction
-    # (when, subject) of the last few conversations just between them (direct mail, small
-    # meetings), oldest first: what a draft may refer to, if one reads as a topic.
-    topics: tuple[tuple[datetime, str], ...]
+    topic_subject: str | None  # of the last conversation just between them (direct, small)
+    topic_at: datetime | None
     counted_at: tuple[datetime, ...]  # every counted interaction, oldest first
     counted_weight: tuple[float, ...]  # 1.0 for To / 1:1, less for Cc / groups
     # Depth, apart from recency: distinct days the owner wrote to them (To or Cc, not a crowd)

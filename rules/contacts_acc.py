@@ -45,9 +45,6 @@ class Awaiting(NamedTuple):
     topic_key: str | None = None  # the subject's thread key: replies without headers join it
 
 
-TOPICS_KEPT = 8  # recent subjects kept per person: enough for one of them to read as a topic
-
-
 def _trace_order(entry: Trace) -> tuple[datetime, int]:
     return entry.occurred_at, entry.interaction_id
 
@@ -95,7 +92,8 @@ class Acc:
         "received_count",
         "sent_count",
         "small_meetings",
-        "topics",
+        "topic_at",
+        "topic_subject",
         "trace",
     )
 
@@ -118,9 +116,11 @@ class Acc:
         self.last_contact: datetime | None = None
         self.last_kind: str | None = None
         self.last_subject: str | None = None
-        # The last few conversations just between them and the owner (direct mail, a small
-        # meeting), oldest first: the only subjects a draft may refer to.
-        self.topics: list[tuple[datetime, str]] = []
+        # The last conversation just between them and the owner (direct mail, a small
+        # meeting): the only subject a draft may refer to. Only the last: blind judging on real
+        # mailboxes marked an older subject a stale hook even when it read as a topic.
+        self.topic_subject: str | None = None
+        self.topic_at: datetime | None = None
         self.counted_at: list[datetime] = []
         self.counted_weight: list[float] = []
         # Depth: distinct days of direct mail each way, small meetings, months in touch.
@@ -200,18 +200,10 @@ class Acc:
             self.trace.append(Trace(item.id, item.occurred_at, kind, "counted", weight))
 
     def conversed(self, item: Interaction, at: datetime) -> None:
-        """A conversation just with them (direct mail, a small meeting): its subject is one a
-        draft may name. The fold runs in time order, so the newest few are kept."""
-        subject = item.subject
-        if not subject:
-            return
-        topics = self.topics
-        if topics and topics[-1][1] == subject:
-            topics[-1] = (at, subject)
-            return
-        topics.append((at, subject))
-        if len(topics) > TOPICS_KEPT:
-            del topics[0]
+        """A conversation just with them (direct mail, a small meeting): its subject is the one
+        a draft may name."""
+        if self.topic_at is None or at >= self.topic_at:
+            self.topic_subject, self.topic_at = item.subject, at
 
     def note(self, item: Interaction, kind: str, rule: str) -> None:
         if self.trace is not None:
@@ -310,7 +302,8 @@ class Acc:
             last_contact=self.last_contact,
             last_contact_kind=self.last_kind,
             last_subject=self.last_subject,
-            topics=tuple(sorted(self.topics)),
+            topic_subject=self.topic_subject,
+            topic_at=self.topic_at,
             counted_at=tuple(self.counted_at[i] for i in order),
             counted_weight=tuple(self.counted_weight[i] for i in order),
             exchanges_out=len(self.days_out),

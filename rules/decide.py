@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from touchbase.rules.addresses import is_writable
 from touchbase.rules.contacts import Contact
@@ -46,7 +46,6 @@ from touchbase.rules.standing import PINNED, Standing, assess
 from touchbase.rules.topics import usable_topic
 
 _PIECES = re.compile(r"[._-]+")
-TOPIC_FRESH = timedelta(days=120)  # a conversation this much older than the last contact is stale
 
 
 def _keyed(table: Mapping[str, datetime] | frozenset[str], contact: Contact) -> list[str]:
@@ -131,13 +130,9 @@ def _topic(contact: Contact, kind: str, policy: Policy, found_subject: str | Non
             at = contact.last_meeting.ended_at
         text = usable_topic(found_subject, policy.sensitive_topics)
         return Topic(text, at) if text and at else None
-    last = contact.last_contact
-    for at, subject in reversed(contact.topics):
-        if last is not None and last - at > TOPIC_FRESH:
-            break  # older than that, a conversation is no hook any more
-        text = usable_topic(subject, policy.sensitive_topics)
-        if text:
-            return Topic(text, at)
+    if contact.topic_subject and contact.topic_at is not None:
+        text = usable_topic(contact.topic_subject, policy.sensitive_topics)
+        return Topic(text, contact.topic_at) if text else None
     return None
 
 

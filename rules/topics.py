@@ -325,6 +325,7 @@ def _garbled(text: str) -> bool:
     return "\ufffd" in text or any(unicodedata.category(ch)[0] == "C" for ch in text)
 
 
+_NUMBERED = re.compile(r"\s#?\d{1,2}$")
 _ONE_ON_ONE = re.compile(r"(?<!\d)1\s*(?::|-|x|on|/)\s*1(?!\d)|\bone[- ]on[- ]one\b", re.I)
 
 
@@ -342,6 +343,8 @@ def usable_topic(subject: str | None, sensitive: frozenset[str] = frozenset()) -
         return None
     if _ID_OR_MONEY.search(text) or _DATED.search(text) or _NOTICE.search(text):
         return None
+    if _NUMBERED.search(text):
+        return None  # "Pics as promised 4": one of a numbered run, not a topic
     if " " not in text and text.islower():
         return None  # one lower-case word ("duke"): a shorthand, not a topic to name back
     if _ONE_ON_ONE.search(text):

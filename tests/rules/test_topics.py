@@ -172,6 +172,7 @@ def test_a_subject_that_names_a_matter_is_a_topic(subject: str, topic: str | Non
         "Weekly 1:1",
         "1:1 Lars / Alex",
         "A Donkey Story",
+        "Pics as promised 4",
         "One-on-one: Ana",
         "Call me ASAP please",
         "Contacts",
