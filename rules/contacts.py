@@ -184,8 +184,9 @@ class _Fold:
         self.seen_now: set[object] = set()
         self.moment: datetime | None = None
         self.started: dict[int, bool] = {}  # hash(thread key) -> did the owner start it
-        # hash(thread key) -> the latest time someone other than the owner wrote in it: a
-        # thread anyone answered (a reply-all included) is not awaiting a follow-up.
+        # hash(thread key) -> the latest time someone other than the owner wrote in it, for the
+        # threads the owner started: one anyone answered (a reply-all included) is not awaiting
+        # a follow-up.
         self.answered: dict[int, datetime] = {}
         self.dropped: list[tuple[Interaction, str]] = []  # whole drops, traced at the end
         self.names = identities.names
@@ -291,7 +292,7 @@ class _Fold:
         elif sender is None:
             self.drop(item, NO_SENDER)
         else:
-            if thread_hash is not None and whole is None:
+            if thread_hash is not None and whole is None and started.get(thread_hash):
                 held = self.answered.get(thread_hash)
                 if held is None or at > held:
                     self.answered[thread_hash] = at
