@@ -47,15 +47,20 @@ def _imports(path: Path) -> list[str]:
     return names
 
 
+DATA = (".j2", ".html", ".css")  # templates and static files: data-only folders
+
+
 def test_every_package_is_installed() -> None:
     """pyproject lists each package by hand (package-dir maps the folders under touchbase.):
-    a new folder with an __init__.py must be listed, or a wheel would leave it out."""
+    a new folder with an __init__.py, or of templates or static files, must be listed, or a
+    wheel would leave it out (and setuptools warns at every install)."""
     config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     listed = set(config["tool"]["setuptools"]["packages"])
     folders = {
-        "touchbase." + ".".join(init.parent.relative_to(REPO).parts)
+        "touchbase." + ".".join(path.parent.relative_to(REPO).parts)
         for top in TOPS
-        for init in (REPO / top).rglob("__init__.py")
+        for path in (REPO / top).rglob("*")
+        if path.name == "__init__.py" or path.suffix in DATA
     }
     assert folders - listed == set(), "add these to [tool.setuptools] packages"
 
