@@ -49,10 +49,6 @@ def _trace_order(entry: Trace) -> tuple[datetime, int]:
     return entry.occurred_at, entry.interaction_id
 
 
-def _meeting_key(item: Interaction, subject: str) -> str:
-    return f"u:{item.message_id}" if item.message_id else f"s:{subject}"
-
-
 class Acc:
     """Mutable totals for one person; `freeze` turns them into a Contact."""
 
@@ -340,4 +336,4 @@ class Acc:
         )
 
 
-__all__ = ["Acc", "Awaiting", "MeetingRef", "Trace", "_meeting_key"]
+__all__ = ["Acc", "Awaiting", "MeetingRef", "Trace"]

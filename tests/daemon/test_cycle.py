@@ -19,6 +19,7 @@ from tests.daemon.fakes import write_mailbox
 from touchbase.agent.cli.main import main
 from touchbase.agent.daemon import backoff
 from touchbase.agent.daemon.cycle import (
+    OWNER_REVIEW_KEY,
     CycleContext,
     Step,
     digest_step,
@@ -268,3 +269,22 @@ def test_a_daemon_sync_failure_is_recorded_like_a_cli_one_and_shown_on_the_page(
         daemon["last_sync"]["status"],
         daemon["last_sync"]["error"],
     )
+
+
+def test_the_daemon_looks_for_the_owners_addresses_at_most_once_a_day(
+    make_service: Any, mailbox: Path, clock: Clock
+) -> None:
+    """The look reads the whole store (21.6 s at a million interactions): a sync that stored
+    mail triggers it, but not again within a day."""
+    service = make_service([{"name": "work", "type": "jsonl", "path": str(mailbox)}])
+    syncing(service)
+    first = service.state(OWNER_REVIEW_KEY)
+    assert first == clock.now.isoformat()
+    clock.advance(3600)
+    write_mailbox(mailbox, 20, start=10_000)  # more mail: the next sync stores some
+    assert syncing(service, force=True).summaries["sync"]["stored"] > 0
+    assert service.state(OWNER_REVIEW_KEY) == first
+    clock.advance(24 * 3600)
+    write_mailbox(mailbox, 20, start=20_000)
+    assert syncing(service, force=True).summaries["sync"]["stored"] > 0
+    assert service.state(OWNER_REVIEW_KEY) == clock.now.isoformat()
