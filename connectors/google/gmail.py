@@ -4,8 +4,9 @@ Full sync (https://developers.google.com/gmail/api/guides/sync): record getProfi
 first, list the ids under each label (SENT, then INBOX; labelIds, never `q`, which a
 gmail.metadata token may not use), fetch format=metadata with only the header fields
 connectors/headers.py reads, in batches. Incremental sync: history.list(startHistoryId,
-historyTypes=messageAdded), then the same batched gets; a 404 means the history is gone: one
-full resync. source_id is Gmail's message id, stable across resyncs.
+historyTypes=messageAdded,labelAdded), then the same batched gets of every id added (history
+records need not carry labelIds; messages.get's labelIds decide); a 404 means the history is
+gone: one full resync. source_id is Gmail's message id, stable across resyncs.
 
 The cursor is JSON: `{"history_id": H}` once a sync is complete; mid-sync it also names the
 phase, the label, the list (or history) page token and how many ids of that page are stored, so
@@ -199,7 +200,7 @@ class GmailAccount:
                         self._users.history().list,
                         userId="me",
                         startHistoryId=start,
-                        historyTypes=["messageAdded"],
+                        historyTypes=["messageAdded", "labelAdded"],
                         maxResults=self.list_page,
                         pageToken=page_token,
                     ),
@@ -209,19 +210,14 @@ class GmailAccount:
                 if exc.status == 404:  # startHistoryId too old (Gmail sync guide)
                     raise CursorExpired(str(exc)) from exc
                 raise
-            ids: dict[str, None] = {}
-            for record in found.get("history", []):
-                for added in record.get("messagesAdded", []):
-                    message = added.get("message", {})
-                    if wanted & set(message.get("labelIds", [])):
-                        ids[str(message["id"])] = None
+            ids = history_ids(found.get("history", []), wanted)
             nxt = found.get("nextPageToken")
             if nxt:
                 after = Position(start, "history", page_token=nxt)
             else:
                 after = Position(str(found.get("historyId", start)))
             here = Position(start, "history", page_token=page_token)
-            yield from self._pages(list(ids), skip, here, after, frozenset())
+            yield from self._pages(ids, skip, here, after, frozenset(), wanted=wanted)
             token, skip = nxt, 0
             if not nxt:
                 return
@@ -233,8 +229,13 @@ class GmailAccount:
         here: Position,
         after: Position,
         earlier: frozenset[str],
+        *,
+        wanted: set[str] | None = None,
     ) -> Iterator[Page]:
-        """Pages for ids[skip:], one per batch; each cursor points past its last id."""
+        """Pages for ids[skip:], one per batch; each cursor points past its last id.
+
+        `wanted`: keep only messages whose labels (as messages.get says) include one of these.
+        """
         size = self.batcher.batch_size
         if skip >= len(ids):
             yield Page(cursor=after.dump())
@@ -242,12 +243,12 @@ class GmailAccount:
         for start in range(skip, len(ids), size):
             chunk = ids[start : start + size]
             end = start + len(chunk)
-            interactions, quarantined = self._fetch(chunk, earlier)
+            interactions, quarantined = self._fetch(chunk, earlier, wanted)
             cursor = after if end >= len(ids) else replace(here, skip=end)
             yield Page(interactions=interactions, quarantined=quarantined, cursor=cursor.dump())
 
     def _fetch(
-        self, ids: Sequence[str], earlier: frozenset[str]
+        self, ids: Sequence[str], earlier: frozenset[str], wanted: set[str] | None = None
     ) -> tuple[list[InteractionRecord], list[Quarantined]]:
         messages = self._users.messages()
         results = self.batcher.run(
@@ -268,6 +269,8 @@ class GmailAccount:
                 quarantined.append(Quarantined(msg_id, str(result)))
                 continue
             labels = set(result.get("labelIds", []))
+            if wanted is not None and not labels & wanted:
+                continue  # a draft, chat, spam...: decided on messages.get's own labelIds
             if labels & earlier:
                 continue  # already read under an earlier label in this sync (mail to oneself)
             try:
@@ -291,6 +294,27 @@ class GmailAccount:
             fallback_date=fallback,
             thread_id=message.get("threadId"),
         )
+
+
+def history_ids(records: Sequence[Mapping[str, Any]], wanted: set[str]) -> list[str]:
+    """The ids a history page may have brought into a wanted label, in order, once each.
+
+    ListHistoryResponse.history: "the history messages will typically only have id and threadId
+    populated" (gmail.v1 discovery document), so a message added is fetched whatever labelIds
+    it shows here, and messages.get decides. A label added counts when it is one we read (a
+    draft sent from another client gains SENT; an archived message brought back gains INBOX).
+    """
+    ids: dict[str, None] = {}
+    for record in records:
+        for added in record.get("messagesAdded", []):
+            message = added.get("message") or {}
+            if message.get("id"):
+                ids[str(message["id"])] = None
+        for change in record.get("labelsAdded", []):
+            message = change.get("message") or {}
+            if message.get("id") and wanted & set(change.get("labelIds") or wanted):
+                ids[str(message["id"])] = None
+    return list(ids)
 
 
 def open_account(

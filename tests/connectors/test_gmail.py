@@ -274,3 +274,45 @@ def test_follow_up_draft_goes_into_the_thread(small_world: GmailWorld) -> None:
     stored = small_world.fake.gmail.messages[small_world.fake.gmail.drafts[draft_id]]
     assert stored.thread_id == first.thread_id
     assert stored.label_ids == ["DRAFT"]
+
+
+def test_history_without_label_ids_still_yields_the_new_mail(small_world: GmailWorld) -> None:
+    # ListHistoryResponse.history: "Note that the history messages will typically only have id
+    # and threadId populated" (gmail.v1 discovery document bundled with google-api-python-client).
+    # Before issue 15 this stored 0 new messages and still advanced the cursor.
+    gmail_fake = small_world.fake.gmail
+    gmail_fake.minimal_history = True
+    small_world.add([make_spec()])
+    _, cursor = drain(small_world.source(), None)
+    new = [make_spec(), make_spec(sent=False), make_spec()]
+    small_world.add(new)
+    gmail_fake.add_message(headers_of(make_spec(sent=False)), ("SPAM",))
+    pages, after = drain(small_world.source(), cursor)
+    assert sorted(i.message_id or "" for i in interactions(pages)) == sorted(
+        s.message_id for s in new
+    )
+    assert {i.folder for i in interactions(pages)} == {"sent", "inbox"}
+    assert after != cursor
+
+
+def test_a_draft_sent_from_another_client_arrives_as_labels_added(small_world: GmailWorld) -> None:
+    # A draft sent elsewhere keeps its message id and gains SENT (and loses DRAFT): history
+    # reports labelsAdded, not messagesAdded (gmail.v1 History.labelsAdded: "Labels added to
+    # messages in this history record").
+    gmail_fake = small_world.fake.gmail
+    gmail_fake.minimal_history = True
+    spec = make_spec()
+    draft = gmail_fake.add_message(headers_of(spec), ("DRAFT",))
+    _, cursor = drain(small_world.source(), None)
+    gmail_fake.change_labels(draft, add=("SENT",), remove=("DRAFT",))
+    pages, _ = drain(small_world.source(), cursor)
+    assert [(i.source_id, i.folder) for i in interactions(pages)] == [(draft, "sent")]
+
+
+def test_archiving_is_no_new_interaction_and_no_loss(small_world: GmailWorld) -> None:
+    small_world.add([make_spec(sent=False)])
+    (first,) = interactions(drain(small_world.source(), None)[0])
+    _, cursor = drain(small_world.source(), None)
+    small_world.fake.gmail.change_labels(first.source_id, remove=("INBOX",))
+    pages, _ = drain(small_world.source(), cursor)
+    assert interactions(pages) == [] and not [r for p in pages for r in p.removed]

@@ -20,6 +20,7 @@ from email.utils import parsedate_to_datetime
 from tests.fakes.google.wire import Call, Reply, error_reply, json_reply
 
 _ID_BASE = 0x18C0_0000_0000_0000  # real Gmail ids are 16 hex digits
+HISTORY_TYPES = ("messageAdded", "messageDeleted", "labelAdded", "labelRemoved")
 
 
 @dataclass
@@ -32,6 +33,16 @@ class StoredMessage:
     history_id: int
     seq: int
     size: int = 2048
+
+
+@dataclass(frozen=True)
+class Change:
+    """One history record: a message added, or labels added to / removed from one."""
+
+    history_id: int
+    message_id: str
+    kind: str  # "messageAdded", "labelAdded", "labelRemoved" (history.list historyTypes)
+    labels: tuple[str, ...]  # the message's labels (messageAdded) or the labels changed
 
 
 def _token(n: int) -> str:
@@ -56,9 +67,10 @@ class FakeGmail:
     def __init__(self, address: str) -> None:
         self.address = address
         self.messages: dict[str, StoredMessage] = {}
-        self.history: list[
-            tuple[int, str, tuple[str, ...]]
-        ] = []  # (history id, message id, labels)
+        self.history: list[Change] = []
+        # ListHistoryResponse: history messages "will typically only have id and threadId
+        # populated" (gmail.v1 discovery document). True strips labelIds as Gmail may.
+        self.minimal_history = False
         self.history_id = 1000
         self.history_floor = 0  # startHistoryId below this answers 404
         self.drafts: dict[str, str] = {}  # draft id -> message id
@@ -90,8 +102,25 @@ class FakeGmail:
                 history_id=self.history_id,
                 seq=seq,
             )
-            self.history.append((self.history_id, msg_id, tuple(labels)))
+            self.history.append(Change(self.history_id, msg_id, "messageAdded", tuple(labels)))
             return msg_id
+
+    def change_labels(
+        self, msg_id: str, *, add: tuple[str, ...] = (), remove: tuple[str, ...] = ()
+    ) -> None:
+        """Add and remove labels (archive = remove INBOX; a draft sent = add SENT)."""
+        with self._lock:
+            msg = self.messages[msg_id]
+            for kind, labels in (("labelAdded", add), ("labelRemoved", remove)):
+                if not labels:
+                    continue
+                self.history_id += 1
+                if kind == "labelAdded":
+                    msg.label_ids += [lb for lb in labels if lb not in msg.label_ids]
+                else:
+                    msg.label_ids = [lb for lb in msg.label_ids if lb not in labels]
+                msg.history_id = self.history_id
+                self.history.append(Change(self.history_id, msg_id, kind, labels))
 
     def add_raw(self, raw: bytes, labels: tuple[str, ...], thread_id: str | None = None) -> str:
         parsed = BytesHeaderParser(policy=compat32).parsebytes(raw)
@@ -214,14 +243,14 @@ class FakeGmail:
         start = int(start_text)
         if start < self.history_floor:
             return error_reply(404, "Requested entity was not found.", "notFound")
-        types = call.query.get("historyTypes")
+        types = set(call.query.get("historyTypes") or HISTORY_TYPES)
         label = call.arg("labelId")
         records = [
-            (hid, msg_id, labels)
-            for hid, msg_id, labels in self.history
-            if hid > start
-            and (not types or "messageAdded" in types)
-            and (label is None or label in labels)
+            c
+            for c in self.history
+            if c.history_id > start
+            and c.kind in types
+            and (label is None or label in self._labels_now(c))
         ]
         token = call.arg("pageToken")
         if token:
@@ -229,30 +258,36 @@ class FakeGmail:
                 after = _untoken(token)
             except ValueError:
                 return error_reply(400, "Invalid pageToken", "invalid")
-            records = [r for r in records if r[0] > after]
+            records = [r for r in records if r.history_id > after]
         size = _page_size(call, 100)
         page, more = records[:size], len(records) > size
         body: dict[str, object] = {"historyId": str(self.history_id)}
         if page:
-            body["history"] = [
-                {
-                    "id": str(hid),
-                    "messages": [{"id": msg_id, "threadId": self._thread(msg_id)}],
-                    "messagesAdded": [
-                        {
-                            "message": {
-                                "id": msg_id,
-                                "threadId": self._thread(msg_id),
-                                "labelIds": list(labels),
-                            }
-                        }
-                    ],
-                }
-                for hid, msg_id, labels in page
-            ]
+            body["history"] = [self._record(c) for c in page]
         if more:
-            body["nextPageToken"] = _token(page[-1][0])
+            body["nextPageToken"] = _token(page[-1].history_id)
         return json_reply(body)
+
+    def _labels_now(self, change: Change) -> tuple[str, ...]:
+        msg = self.messages.get(change.message_id)
+        return tuple(msg.label_ids) if msg else change.labels
+
+    def _record(self, change: Change) -> dict[str, object]:
+        """One History resource (gmail.v1 discovery document, schema History)."""
+        message: dict[str, object] = {
+            "id": change.message_id,
+            "threadId": self._thread(change.message_id),
+        }
+        if not self.minimal_history:
+            message["labelIds"] = list(self._labels_now(change))
+        record: dict[str, object] = {"id": str(change.history_id), "messages": [message]}
+        if change.kind == "messageAdded":
+            record["messagesAdded"] = [{"message": message}]
+        elif change.kind == "labelAdded":
+            record["labelsAdded"] = [{"message": message, "labelIds": list(change.labels)}]
+        else:
+            record["labelsRemoved"] = [{"message": message, "labelIds": list(change.labels)}]
+        return record
 
     def _thread(self, msg_id: str) -> str:
         msg = self.messages.get(msg_id)
