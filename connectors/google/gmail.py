@@ -37,7 +37,13 @@ from touchbase.connectors.google.auth import authorize as google_authorize
 from touchbase.connectors.google.auth import credentials_for
 from touchbase.connectors.google.batch import UNITS, Batcher, QuotaBudget
 from touchbase.connectors.google.gmail_drafts import GmailDrafts
-from touchbase.connectors.google.http import GoogleHttp, RequestFailed, build_service, execute
+from touchbase.connectors.google.http import (
+    GoogleHttp,
+    RequestFailed,
+    build_service,
+    execute,
+    refused,
+)
 from touchbase.connectors.google.settings import GoogleSettings, parse_settings
 from touchbase.connectors.headers import FIELDS, interaction_from_headers
 from touchbase.connectors.retry import RetryPolicy
@@ -266,8 +272,7 @@ class GmailAccount:
             if isinstance(result, ConnectorError):
                 if isinstance(result, RequestFailed) and result.status == 404:
                     continue  # deleted since it was listed
-                quarantined.append(Quarantined(msg_id, str(result)))
-                continue
+                raise refused(result, "messages.get")  # the page is not stored (issue 15.2)
             labels = set(result.get("labelIds", []))
             if wanted is not None and not labels & wanted:
                 continue  # a draft, chat, spam...: decided on messages.get's own labelIds

@@ -35,6 +35,13 @@ RATE_LIMIT_REASONS = frozenset(
 )
 
 
+# A daily or project quota used up (Gmail "Resolve errors": 403 dailyLimitExceeded; Calendar
+# "Handle API errors": 403 quotaExceeded). Waiting seconds will not help; the next cycles, in an
+# hour or so, will. Longer than RetryPolicy.retry_after_cap, so the run stops at once.
+QUOTA_REASONS = frozenset({"dailyLimitExceeded", "quotaExceeded", "limitExceeded"})
+QUOTA_WAIT = 3600.0
+
+
 class RequestFailed(ConnectorError):
     """A request Google refused for good (400, 404...): `status` says which."""
 
@@ -161,9 +168,30 @@ def classify(exc: HttpError, account: str, what: str) -> ConnectorError:
         return TransientError(message, retry_after=parse_retry_after(exc.resp.get("retry-after")))
     if status == 401 or (status == 403 and reason in ("insufficientPermissions", "authError")):
         return AuthError(message, advice=auth_advice(account))
+    if status == 403 and reason in QUOTA_REASONS:
+        after = parse_retry_after(exc.resp.get("retry-after")) or 0.0
+        return TransientError(
+            message,
+            retry_after=max(after, QUOTA_WAIT),
+            advice="Google's daily quota for this project is used up; touchbase tries again later",
+        )
     if status == 410:
         return CursorExpired(message)
     return RequestFailed(message, status)
+
+
+def refused(error: ConnectorError, what: str) -> TransientError:
+    """A refusal of one part of a batch as a reason to stop the run and come back later.
+
+    A quota, permission or server refusal says nothing about the record, so it is never
+    quarantined: the page is not stored, its cursor does not move, the next run asks again.
+    """
+    if isinstance(error, TransientError):
+        return error
+    return TransientError(f"{what} refused: {error}", retry_after=REFUSED_WAIT)
+
+
+REFUSED_WAIT = 600.0  # an unknown refusal: try again in ten minutes, not in a tight loop
 
 
 def execute_once(request: Any, account: str, what: str) -> dict[str, Any]:

@@ -183,3 +183,26 @@ def test_a_draft_push_dropped_after_storing_is_found_not_pushed_twice(
     assert len(fake.gmail.drafts) == 1, "the transport sent drafts.create twice"
     assert sink.find_draft(draft) == next(iter(fake.gmail.drafts))
     assert fake.send_attempts() == []
+
+
+@pytest.mark.parametrize("reason", ["dailyLimitExceeded", "quotaExceeded", "aReasonNotKnownYet"])
+def test_a_refused_batch_part_stops_the_run_and_the_next_run_fetches_it(
+    fake: FakeGoogle, tmp_path: Path, reason: str
+) -> None:
+    # Gmail "Resolve errors" (developers.google.com/gmail/api/guides/handle-errors): 403
+    # dailyLimitExceeded / rateLimitExceeded; a batch hands each part's error to its callback.
+    world = GmailWorld(fake, tmp_path, extra={"batch_size": 2})
+    ids = [fake.gmail.add_message(headers_of(make_spec()), ("SENT",)) for _ in range(6)]
+    fake.gmail.refuse(ids[2], reason)  # newest first: the second batch of the list
+    store = Store(open_database(f"sqlite:///{tmp_path / 'r.db'}"))
+    account = store.ensure_account("gmail-test", "gmail", NOW)
+    first = sync_account(store, account, "gmail-test", world.source())
+    assert first.status == "transient" and first.retry_after is not None
+    assert first.retry_after >= 600
+    assert first.quarantined == 0
+    assert first.stored < 6 and ids[2] not in {
+        r[0] for r in stored(f"sqlite:///{tmp_path / 'r.db'}")
+    }
+    second = sync_account(store, account, "gmail-test", world.source())
+    assert second.status == "ok" and second.quarantined == 0
+    assert {r[0] for r in stored(f"sqlite:///{tmp_path / 'r.db'}")} == set(ids)

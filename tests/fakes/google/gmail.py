@@ -74,6 +74,7 @@ class FakeGmail:
         self.history_id = 1000
         self.history_floor = 0  # startHistoryId below this answers 404
         self.drafts: dict[str, str] = {}  # draft id -> message id
+        self.refusals: dict[str, list[Reply]] = {}  # message id -> the next answers to its get
         self._seq = itertools.count(1)
         self._lock = threading.RLock()
 
@@ -225,7 +226,14 @@ class FakeGmail:
             }
         return resource
 
+    def refuse(self, msg_id: str, reason: str, *, times: int = 1, status: int = 403) -> None:
+        """Answer the next `times` gets of `msg_id` with this error (a batch part's refusal)."""
+        reply = error_reply(status, f"Refused: {reason}", reason, domain="usageLimits")
+        self.refusals.setdefault(msg_id, []).extend([reply] * times)
+
     def _get_message(self, call: Call, msg_id: str) -> Reply:
+        if self.refusals.get(msg_id):
+            return self.refusals[msg_id].pop(0)
         fmt = (call.arg("format") or "full").lower()
         if fmt in ("full", "raw"):
             return error_reply(
