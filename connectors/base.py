@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
@@ -128,12 +128,31 @@ class Quarantined:
 
 
 @dataclass(frozen=True, slots=True)
+class ContactRecord:
+    """One address book entry (a CardDAV vCard): what the owner says about a person.
+
+    Stored where `touchbase contacts import` writes (the person with these addresses, their name
+    and dates). `anniversary` is the vCard ANNIVERSARY; `organization` and `title` are ORG and
+    TITLE, so that a change of job can be noticed. Dates without a year carry year 1.
+    """
+
+    source_id: str
+    addresses: tuple[str, ...]
+    name: str = ""
+    birthday: date | None = None
+    anniversary: date | None = None
+    organization: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     """What one step of a pull yields. Stored in one transaction with its cursor.
 
     `removed` lists source ids the provider tombstoned (Graph `@removed`, an expunged UID).
     `resync` is set on the first page of a full resync after an expired cursor, so the store can
-    record that it happened (DESIGN.md contract 2).
+    record that it happened (DESIGN.md contract 2). `contacts` are address book entries, stored
+    in the same transaction as the rest of the page.
     """
 
     interactions: list[InteractionRecord] = field(default_factory=list)
@@ -141,6 +160,7 @@ class Page:
     quarantined: list[Quarantined] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     resync: bool = False
+    contacts: list[ContactRecord] = field(default_factory=list)  # address books (CardDAV)
 
 
 @runtime_checkable
