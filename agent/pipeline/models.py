@@ -269,6 +269,22 @@ class QuarantinedRecord(Base):
     last_seen: Mapped[datetime]
 
 
+class SweepSeen(Base):
+    """The source ids a reconciling resync (connectors/base.py Sweep) listed so far, per stream.
+
+    Written with each page of the sweep, in its transaction; the sweep's last page tombstones
+    the meetings in scope that are not here, then empties the stream's rows.
+    """
+
+    __tablename__ = "sweep_seen"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    stream: Mapped[str] = mapped_column(String(255), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(512), primary_key=True)
+
+
 class AppState(Base):
     """Small install-wide values: the review page's secret, the schema's own notes."""
 
