@@ -24,6 +24,7 @@ from datetime import datetime
 from operator import attrgetter
 
 from touchbase.rules.contacts_acc import Acc, Awaiting, MeetingRef, Trace
+from touchbase.rules.life_events import FAILED, LifeEvent, is_failure_notice
 from touchbase.rules.people import OWNER, Identities, Resolver, Who
 from touchbase.rules.policy import Policy
 from touchbase.rules.threads import copy_keys, subject_info, thread_keys_of
@@ -67,6 +68,7 @@ OWNER_DECLINED = "owner-declined"
 PERSON_DECLINED = "declined"
 ALL_DAY_BLOCK = "all-day-block"
 LARGE_MEETING = "large-meeting"
+UNDELIVERABLE_MAIL = "delivery-failure"  # a bounce naming them: their address is dead, no contact
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,10 @@ class Contact:
     last_auto_reply: datetime | None
     next_meeting_end: datetime | None  # a meeting with them not ended at `now`: refold after it
     trace: tuple[Trace, ...] = ()
+    # Life events seen in mail (rules/life_events.py): a move to a new domain, an address that
+    # bounced; and the dead addresses with when they bounced (no draft goes to one).
+    events: tuple[LifeEvent, ...] = ()
+    dead: tuple[tuple[str, datetime], ...] = ()
 
 
 _ORDER = attrgetter("occurred_at", "id")
@@ -251,12 +257,23 @@ class _Fold:
         resolve = self.resolve
         sender = None
         to = []
+        failed = None
         for p in item.participants:
             role = p.role
             if role == TO:
                 to.append(p.address)
             elif role == FROM and sender is None:
                 sender = p
+            elif role == FAILED:
+                failed = [*(failed or ()), p.address]
+        if (
+            failed is None
+            and sender is not None
+            and is_failure_notice(sender.address, item.subject)
+        ):
+            failed = to  # an export's shape: the notice kept To the address that failed
+        if failed is not None:
+            return self.bounced(item, failed)
         sent = sender is not None and (sender.is_self or resolve[sender.address] is OWNER)
         if not sent and sender is not None and item.folder == "sent":
             self._delegate(resolve[sender.address], sender.name)
@@ -297,6 +314,18 @@ class _Fold:
                 if held is None or at > held:
                     self.answered[thread_hash] = at
             self.received(item, resolve[sender.address], sender, whole, owner_thread)
+
+    def bounced(self, item: Interaction, failed: list[str]) -> None:
+        """A delivery failure: each failed address of a person is dead as of its date. The
+        notice itself is a machine's, never contact."""
+        for address in failed:
+            who = self.resolve[address]
+            if who is OWNER:
+                continue
+            acc = self.acc(who, "")
+            if acc is not None:
+                acc.bounce(who.address, item.occurred_at)
+                acc.note(item, "received", UNDELIVERABLE_MAIL)
 
     def _delegate(self, who: Who, name: str) -> None:
         """Someone whose mail is in the owner's Sent folder writes from the owner's mailbox:
@@ -463,7 +492,12 @@ class _Fold:
             self._trace_dropped()
         contacts = {}
         for key, acc in sorted(self.people.items()):
-            contact = acc.freeze(Contact, self.answered)
+            contact = acc.freeze(
+                Contact,
+                self.answered,
+                self.policy.job_change_min_run,
+                self.policy.personal_domains,
+            )
             named = self.names.get(key)
             if named:  # a name the owner set, or a contacts file gave, wins
                 contact = replace(contact, name=named, name_guessed=False)

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Collection
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
+from touchbase.rules.life_events import (
+    dead_addresses,
+    domain_runs,
+    moves,
+    newest_other,
+    undeliverable,
+)
 from touchbase.rules.names import best_name
 from touchbase.rules.types import Interaction
 
@@ -54,8 +62,11 @@ class Acc:
 
     __slots__ = (
         "address_at",
+        "address_count",
+        "address_first",
         "addresses",
         "awaiting",
+        "bounced",
         "counted_at",
         "counted_weight",
         "days_in",
@@ -100,6 +111,11 @@ class Acc:
         self.person = person
         self.addresses: dict[str, int] = {}
         self.address_at: dict[str, datetime] = {}  # address -> the last time they wrote from it
+        # Where they wrote from, and since when (a move to a new domain), and which addresses
+        # bounced when (a delivery failure naming them): rules/life_events.py reads these.
+        self.address_first: dict[str, datetime] = {}
+        self.address_count: dict[str, int] = {}
+        self.bounced: dict[str, datetime] = {}
         self.names_own: dict[str, int] = {}  # display names on their own mail
         self.names_given: dict[str, int] = {}  # display names others use for them
         self.excluded: str | None = None
@@ -158,6 +174,16 @@ class Acc:
         held = self.address_at.get(address)
         if held is None or at > held:
             self.address_at[address] = at
+        first = self.address_first.get(address)
+        if first is None or at < first:
+            self.address_first[address] = at
+        self.address_count[address] = self.address_count.get(address, 0) + 1
+
+    def bounce(self, address: str, at: datetime) -> None:
+        """A delivery failure named this address of theirs as failed at `at`."""
+        held = self.bounced.get(address)
+        if held is None or at > held:
+            self.bounced[address] = at
 
     def seen(self, at: datetime) -> None:
         if self.last_seen is None or at > self.last_seen:
@@ -271,16 +297,30 @@ class Acc:
         if self.last_auto_reply is None or at > self.last_auto_reply:
             self.last_auto_reply = at
 
-    def in_use(self) -> str:
-        """The address to write to: the one they last wrote from, else the one used most."""
-        if self.address_at:
-            return max(sorted(self.address_at), key=self.address_at.__getitem__)
-        addresses = self.addresses
-        return max(sorted(addresses), key=addresses.__getitem__) if addresses else self.person
+    def in_use(self, dead: Collection[str] = ()) -> str:
+        """The address to write to: the one they last wrote from, else the one used most; an
+        address that bounced since (`dead`) is passed over while they have another."""
+        for table in (
+            {a: t for a, t in self.address_at.items() if a not in dead},
+            {a: n for a, n in self.addresses.items() if a not in dead},
+            self.address_at,
+            self.addresses,
+        ):
+            if table:
+                return max(sorted(table), key=table.__getitem__)  # type: ignore[arg-type]
+        return self.person
 
-    def freeze(self, cls: Any, answered: dict[int, datetime]) -> Any:
+    def freeze(
+        self,
+        cls: Any,
+        answered: dict[int, datetime],
+        min_run: timedelta = timedelta(days=180),
+        personal: frozenset[str] = frozenset(),
+    ) -> Any:
         """Build `cls` (contacts.Contact) from the totals; passed in to avoid an import cycle.
-        `answered`: thread key hash -> the latest time someone other than the owner wrote in it."""
+        `answered`: thread key hash -> the latest time someone other than the owner wrote in it.
+        `min_run` and `personal`: what makes a move to a new domain (policy job_change_min_run,
+        personal_domains)."""
         order = sorted(range(len(self.counted_at)), key=self.counted_at.__getitem__)
         trace = () if self.trace is None else tuple(sorted(self.trace, key=_trace_order))
         name, guessed = best_name(self.names_own, self.names_given, self.addresses)
@@ -297,9 +337,16 @@ class Acc:
                 (self.meeting_series.get(k, 0) for k in self.last_meeting_keys), default=0
             )
             meeting = meeting._replace(recurring=repeats > 1)
+        dead = dead_addresses(self.bounced, self.address_at)
+        other = newest_other(dead, self.address_at, self.addresses)
+        runs = domain_runs(self.address_first, self.address_at, self.address_count)
+        events = sorted(
+            [*moves(runs, dead, min_run, personal), *undeliverable(dead, other)],
+            key=lambda e: (e.at, e.kind, e.text),
+        )
         return cls(
             person=self.person,
-            address=self.in_use(),
+            address=self.in_use(dead),
             addresses=tuple(sorted(self.addresses)),
             name=name,
             name_guessed=guessed,
@@ -333,6 +380,8 @@ class Acc:
             last_auto_reply=self.last_auto_reply,
             next_meeting_end=self.next_meeting_end,
             trace=trace,
+            events=tuple(events),
+            dead=tuple(sorted(dead.items())),
         )
 
 

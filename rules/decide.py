@@ -65,6 +65,24 @@ def _hold(case: Case, kind: str, twins: Sequence[Contact]) -> tuple[str, str] | 
             f"{contact.address} is not an address a draft can go to; merge it with one that is: "
             f"touchbase people merge {contact.address} ADDRESS",
         )
+    dead = dict(contact.dead).get(contact.address)
+    if dead is not None:  # every address of theirs bounced (else the fold chose a live one)
+        newer = sorted(
+            (t for t in twins if not t.dead and t.last_contact is not None),
+            key=lambda t: (t.last_contact, t.person),
+            reverse=True,
+        )
+        hint = (
+            f"; their newest other address looks like {newer[0].address}: "
+            f"touchbase people merge {contact.address} {newer[0].address}"
+            if newer
+            else "; no other address of theirs is known"
+        )
+        return (
+            "undeliverable",
+            f"mail to {contact.address} bounced on {show_day(dead, zone)}; no draft goes to "
+            f"it{hint}",
+        )
     if policy.never_draft & {contact.person, *contact.addresses}:
         return "never-draft", "set to never draft"
     if _keyed(circumstances.open_drafts, contact):

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from touchbase.rules.contacts_acc import MeetingRef
 from touchbase.rules.dates import KnownDate
+from touchbase.rules.life_events import LifeEvent
 
 
 def _empty() -> Mapping[str, object]:
@@ -30,6 +31,8 @@ class Circumstances:
     merged is keyed by it); `rejected` maps each to the latest time the owner rejected a draft.
     `drafts_today` counts drafts created since the owner's local midnight. `owner_name` is
     the owner's own name (people who share its surname are family, or the owner: not nagged).
+    `events`: life events the owner's own records tell (a newer contacts export naming a new
+    company or position), by person key; those seen in mail are on each Contact.
     """
 
     open_drafts: frozenset[str] = frozenset()
@@ -40,6 +43,7 @@ class Circumstances:
     owner_name: str = ""
     kept_apart: frozenset[tuple[str, str]] = frozenset()  # address pairs: not one person
     account_history: Mapping[str, tuple[int, int]] = field(default_factory=_empty)  # type: ignore[arg-type]
+    events: Mapping[str, tuple[LifeEvent, ...]] = field(default_factory=_empty)  # type: ignore[arg-type]
 
 
 class ReplyTo(NamedTuple):

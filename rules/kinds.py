@@ -21,6 +21,7 @@ from touchbase.rules.dates import (
     show_span,
 )
 from touchbase.rules.decision import Circumstances, Occasion, ReplyTo
+from touchbase.rules.life_events import NEW_ROLE, latest_move
 from touchbase.rules.matters import asks, matter_passed, mentions
 from touchbase.rules.policy import Policy
 from touchbase.rules.standing import Standing
@@ -137,8 +138,40 @@ def follow_up(case: Case) -> Found | None:
     )
 
 
+NEW_ROLE_OCCASION = "new role"
+
+
 def congratulate(case: Case) -> Found | None:
-    """A known date (birthday, work anniversary) falls within `congrats_window` days."""
+    """A known date (birthday, work anniversary) falls within `congrats_window` days, or they
+    moved to a new employer (or a contacts export says so) within the last `congrats_window`."""
+    return _known_date(case) or new_role(case)
+
+
+def new_role(case: Case) -> Found | None:
+    """The newest job change (rules/life_events.py) happened within `congrats_window` before
+    now, the owner has not written to them since, and they are someone the owner keeps up with:
+    a relationship, pinned, or a connection the owner's contacts export lists."""
+    contact, now, window = case.contact, case.now, case.policy.congrats_window
+    imported = case.circumstances.events.get(contact.person, ())
+    move = latest_move((*contact.events, *imported))
+    if move is None or not move.at <= now <= move.at + window:
+        return None
+    if contact.last_sent is not None and contact.last_sent >= move.at:
+        return None  # the owner wrote to them since: congratulated already, or chose not to
+    if move.kind != NEW_ROLE and case.standing.relationship is None:
+        return None  # a move seen in the mail of someone who is not a relationship
+    return Found(
+        move.at,
+        (
+            f"{move.text} ({show_day(move.at, case.zone)})",
+            *move.evidence,
+            f"congratulations window: {show_span(window)}",
+        ),
+        occasion=Occasion(NEW_ROLE_OCCASION, move.at.astimezone(case.zone).date()),
+    )
+
+
+def _known_date(case: Case) -> Found | None:
     known = case.circumstances.known_dates.get(case.contact.person, ())
     today = case.now.astimezone(case.zone).date()
     window = case.policy.congrats_window

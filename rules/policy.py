@@ -86,6 +86,8 @@ class Policy:
     out_of_office_pause: timedelta
     rejection_pause: timedelta
     congrats_window: timedelta
+    job_change_min_run: timedelta
+    personal_domains: frozenset[str]
     dormant_after: timedelta
     learned_factor: float
     learned_min_gaps: int
@@ -203,6 +205,19 @@ POLICY = Table(
             "rejection_pause", Duration(), REQUIRED, "a rejected draft holds its person this long"
         ),
         Entry("congrats_window", Duration(), REQUIRED, "a birthday or anniversary within this"),
+        Entry(
+            "job_change_min_run",
+            Duration(),
+            REQUIRED,
+            "mail from one domain this long, then from another: they moved",
+        ),
+        Entry(
+            "personal_domains",
+            Strings(),
+            REQUIRED,
+            "personal mailbox domains: a move to one is a new address, not a new job",
+            convert=_domains,
+        ),
         Entry(
             "dormant_after", Duration(), REQUIRED, "no check-ins after this long without contact"
         ),

@@ -1,0 +1,177 @@
+"""Life events seen in the owner's own mail: a dead address, a move to a new employer.
+
+Evidence arrives as interactions (issue 18): a delivery failure carries its failed recipients
+as parties with the role `failed` (connectors/headers.py reads them from X-Failed-Recipients or
+the report part's Final-Recipient, never the body); mail from a person at a new domain after a
+long run at another is the move. Facts the owner imported (a newer LinkedIn export naming a new
+company) reach the rules as `LifeEvent`s in `Circumstances.events`. This module is pure: it
+reads what the fold gathered and says what happened, with the evidence in words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from itertools import pairwise
+from typing import Final, NamedTuple
+
+from touchbase.rules.addresses import domain_of
+
+# The role a delivery failure gives its failed recipient (connectors.base.Role.FAILED).
+FAILED: Final = "failed"
+
+# Event kinds.
+MOVED: Final = "moved"  # they write from a new employer's domain now
+NEW_ROLE: Final = "new-role"  # a contacts export names a new company or position
+UNDELIVERABLE: Final = "undeliverable"  # mail to an address bounced
+CONNECTED: Final = "connected"  # the day a LinkedIn connection was made
+
+# A delivery failure as the Enron export (and Exchange 5.5) kept it: an "Undeliverable:" or
+# "Returned mail:" notice from a system address, written To the address that failed.
+_FAILURE_SUBJECT = re.compile(
+    r"^\s*(undeliverable|undeliverable mail|returned mail|delivery status notification "
+    r"\(failure\)|mail delivery failed|delivery failure|failure notice|undelivered mail|"
+    r"nondeliverable|non-deliverable|delivery has failed)(?![a-z])",
+    re.IGNORECASE,
+)
+_SYSTEM_LOCALS = re.compile(
+    r"^(mailer[-_.]?daemon|postmaster|exchange[-_.]?administrator|mail[-_.]?delivery"
+    r"[-_.]?(subsystem|system)?|microsoftexchange[0-9a-f]*)$",
+    re.IGNORECASE,
+)
+
+
+class LifeEvent(NamedTuple):
+    """Something that happened to a person: `kind` (moved, new-role, undeliverable,
+    connected), when, a line a person reads, and the evidence behind it."""
+
+    kind: str
+    at: datetime
+    text: str
+    evidence: tuple[str, ...] = ()
+
+
+def is_failure_notice(sender: str, subject: str | None) -> bool:
+    """A system address (mailer-daemon, postmaster, an Exchange administrator) sending an
+    "Undeliverable:" / "Returned mail:" notice: a delivery failure by its headers alone."""
+    # The subject first: it rules out nearly every message, and this runs once per message.
+    return bool(
+        subject
+        and _FAILURE_SUBJECT.match(subject)
+        and _SYSTEM_LOCALS.match(sender.rpartition("@")[0])
+    )
+
+
+def dead_addresses(
+    bounced: Mapping[str, datetime], wrote_at: Mapping[str, datetime]
+) -> dict[str, datetime]:
+    """Address -> when it bounced, for addresses whose latest bounce is after the last mail
+    they wrote from it (a bounce followed by mail from the same address was passing)."""
+    return {
+        address: at
+        for address, at in bounced.items()
+        if wrote_at.get(address) is None or wrote_at[address] < at
+    }
+
+
+def newest_other(
+    dead: Mapping[str, datetime], wrote_at: Mapping[str, datetime], addresses: Iterable[str]
+) -> str | None:
+    """The address (not a dead one) they wrote from most recently, else any other one."""
+    alive = [a for a in sorted(addresses) if a not in dead]
+    written = [a for a in alive if a in wrote_at]
+    if written:
+        return max(written, key=wrote_at.__getitem__)
+    return alive[0] if alive else None
+
+
+class Run(NamedTuple):
+    """Mail they wrote from one domain: first and last, and how many messages."""
+
+    domain: str
+    first: datetime
+    last: datetime
+    count: int
+
+
+def domain_runs(
+    first_at: Mapping[str, datetime], last_at: Mapping[str, datetime], counts: Mapping[str, int]
+) -> list[Run]:
+    """Per domain they wrote from, their run of mail, oldest first."""
+    runs: dict[str, Run] = {}
+    for address, first in first_at.items():
+        domain = domain_of(address)
+        last, count = last_at[address], counts.get(address, 1)
+        held = runs.get(domain)
+        if held is None:
+            runs[domain] = Run(domain, first, last, count)
+        else:
+            runs[domain] = Run(
+                domain, min(held.first, first), max(held.last, last), held.count + count
+            )
+    return sorted(runs.values(), key=lambda r: (r.first, r.domain))
+
+
+def moves(
+    runs: list[Run],
+    dead: Mapping[str, datetime],
+    min_run: timedelta,
+    personal_domains: frozenset[str],
+) -> list[LifeEvent]:
+    """A move from one employer's domain to another: they wrote from `old` for at least
+    `min_run` (or it bounced since), then from `new`, starting after their last mail from `old`.
+    A personal mailbox (gmail.com...) on either side is a new address, not a new employer."""
+    found: list[LifeEvent] = []
+    work = [r for r in runs if r.domain not in personal_domains]
+    for old, new in pairwise(work):
+        if new.first <= old.last:
+            continue  # both at once: two jobs, a client, an alias; not a move
+        bounced = sorted(at for a, at in dead.items() if domain_of(a) == old.domain)
+        long_run = old.last - old.first >= min_run
+        if not long_run and not bounced:
+            continue
+        evidence = [
+            f"{old.count} message(s) from {old.domain}, {old.first.date().isoformat()} to "
+            f"{old.last.date().isoformat()}",
+            f"first mail from {new.domain} on {new.first.date().isoformat()}",
+        ]
+        if bounced:
+            evidence.append(f"mail to {old.domain} bounced on {bounced[-1].date().isoformat()}")
+        found.append(
+            LifeEvent(MOVED, new.first, f"moved from {old.domain} to {new.domain}", tuple(evidence))
+        )
+    return found
+
+
+def undeliverable(dead: Mapping[str, datetime], other: str | None) -> list[LifeEvent]:
+    """One event per dead address, suggesting the newest other address."""
+    suggestion = (f"newest other address: {other}",) if other else ()
+    return [
+        LifeEvent(UNDELIVERABLE, at, f"{address} is undeliverable", suggestion)
+        for address, at in sorted(dead.items())
+    ]
+
+
+def latest_move(events: Iterable[LifeEvent]) -> LifeEvent | None:
+    """The newest move or new role: what a congratulation is for."""
+    chosen = [e for e in events if e.kind in (MOVED, NEW_ROLE)]
+    return max(chosen, key=lambda e: e.at) if chosen else None
+
+
+__all__ = [
+    "CONNECTED",
+    "FAILED",
+    "MOVED",
+    "NEW_ROLE",
+    "UNDELIVERABLE",
+    "LifeEvent",
+    "Run",
+    "dead_addresses",
+    "domain_runs",
+    "is_failure_notice",
+    "latest_move",
+    "moves",
+    "newest_other",
+    "undeliverable",
+]
