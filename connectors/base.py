@@ -121,10 +121,15 @@ class InteractionRecord:
 
 @dataclass(frozen=True, slots=True)
 class Quarantined:
-    """A record that could not be used: where it was and why. Counted, never silently dropped."""
+    """A record that could not be used: where it was and why. Counted, never silently dropped.
+
+    `location` names the file (or folder) it came from, where the source has such a thing: the
+    same broken id in four files is four entries, one per file.
+    """
 
     source_id: str
     reason: str
+    location: str = ""
 
 
 @dataclass(frozen=True, slots=True)
