@@ -133,6 +133,28 @@ class Quarantined:
 
 
 @dataclass(frozen=True, slots=True)
+class Sweep:
+    """A full resync of one stream that reconciles: every page of it carries one.
+
+    After an expired cursor (Calendar 410, a Graph fresh round, UIDVALIDITY) the provider lists
+    everything again and reports no deletions made while the cursor was dead. The store keeps
+    the ids each page of the sweep listed; the page marked `done` tombstones the stored meetings
+    of `folder` that start in [since, until) and were not listed, in that page's transaction.
+    `started` (the first page) forgets what an unfinished earlier sweep of `stream` saw. A crash
+    mid-sweep loses nothing and deletes nothing: the next run resumes the sweep at its cursor.
+    Mail is never tombstoned (a message moved or archived still happened), so only connectors
+    with meetings need sweeps.
+    """
+
+    stream: str  # the connector's name for the collection ("calendar:primary")
+    folder: str  # the `folder` its records are stored with
+    since: datetime | None = None  # the resync's window: the provider listed only this span
+    until: datetime | None = None
+    started: bool = False
+    done: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ContactRecord:
     """One address book entry (a CardDAV vCard): what the owner says about a person.
 
@@ -157,7 +179,8 @@ class Page:
     `removed` lists source ids the provider tombstoned (Graph `@removed`, an expunged UID).
     `resync` is set on the first page of a full resync after an expired cursor, so the store can
     record that it happened (DESIGN.md contract 2). `contacts` are address book entries, stored
-    in the same transaction as the rest of the page.
+    in the same transaction as the rest of the page. `sweep` marks the pages of a resync that
+    reconciles (Sweep).
     """
 
     interactions: list[InteractionRecord] = field(default_factory=list)
@@ -166,6 +189,7 @@ class Page:
     removed: list[str] = field(default_factory=list)
     resync: bool = False
     contacts: list[ContactRecord] = field(default_factory=list)  # address books (CardDAV)
+    sweep: Sweep | None = None
 
 
 @runtime_checkable

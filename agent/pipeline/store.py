@@ -26,12 +26,14 @@ from touchbase.agent.pipeline.models import (
     InteractionRow,
     ParticipantRow,
     QuarantinedRecord,
+    SweepSeen,
     SyncRun,
 )
+from touchbase.connectors.base import Flag, Kind, Page, Response, Role
 from touchbase.connectors.base import InteractionRecord as Record
-from touchbase.connectors.base import Kind, Page, Response, Role
 
 INTERACTIONS: Table = InteractionRow.__table__  # type: ignore[assignment]
+SWEEP_SEEN: Table = SweepSeen.__table__  # type: ignore[assignment]
 PARTICIPANTS: Table = ParticipantRow.__table__  # type: ignore[assignment]
 # SQLite allows 32,766 bound parameters per statement; IN lists stay well below that.
 _IN_CHUNK = 900
@@ -94,6 +96,8 @@ class Store:
             )
             quarantined = _quarantine(connection, account_id, page, now)
             removed = _tombstone(connection, account_id, page.removed, now)
+            if page.sweep is not None:
+                removed += _sweep(connection, account_id, page, now)
             if page.cursor is not None:
                 _set_cursor(connection, account_id, page.cursor, now)
             connection.execute(
@@ -247,13 +251,15 @@ def _sort_meetings(
     by_key = {r.source_id: r for r in meetings}
     seen = _existing(
         connection, InteractionRow.source_id, account_id, list(by_key), InteractionRow.id,
-        InteractionRow.digest,
+        InteractionRow.digest, InteractionRow.removed_at,
     )  # fmt: skip
     new = [r for key, r in by_key.items() if key not in seen]
+    # A tombstoned meeting listed again is back (it left a calendarView window and returned, a
+    # resync found it): rewriting the row clears removed_at.
     changed = [
         (row_id, by_key[key])
-        for key, (row_id, old_digest) in seen.items()
-        if digest(by_key[key]) != old_digest
+        for key, (row_id, old_digest, removed_at) in seen.items()
+        if digest(by_key[key]) != old_digest or removed_at is not None
     ]
     return new, changed
 
@@ -320,6 +326,13 @@ def _quarantine(connection: Connection, account_id: int, page: Page, now: dateti
 def _tombstone(
     connection: Connection, account_id: int, source_ids: list[str], now: datetime
 ) -> int:
+    """Mark these records removed, but only what can stop being true (issue 15.4).
+
+    A meeting moved or cancelled is a fact that changed; a message sent or received, once seen,
+    happened, whatever folder it is in now: Graph reports a message moved out of a folder as
+    `@removed`, IMAP as an expunge, Gmail as a label removed. So mail is never tombstoned, only
+    meetings and our own drafts (a draft deleted or sent is no draft any more).
+    """
     removed = 0
     for start in range(0, len(source_ids), _IN_CHUNK):
         result = connection.execute(
@@ -328,11 +341,56 @@ def _tombstone(
                 InteractionRow.account_id == account_id,
                 InteractionRow.source_id.in_(source_ids[start : start + _IN_CHUNK]),
                 InteractionRow.removed_at.is_(None),
+                _may_vanish(),
             )
             .values(removed_at=now)
         )
         removed += result.rowcount
     return removed
+
+
+def _may_vanish() -> Any:
+    """Rows a provider's tombstone may mark removed: meetings, and drafts (flag "draft")."""
+    return (InteractionRow.kind == Kind.MEETING.value) | InteractionRow.flags.contains(
+        Flag.DRAFT.value
+    )
+
+
+def _sweep(connection: Connection, account_id: int, page: Page, now: datetime) -> int:
+    """One page of a reconciling resync (connectors/base.py Sweep); returns how many it removed.
+
+    Runs in the page's transaction, after its interactions are stored: the ids it listed join
+    the stream's seen set; the last page tombstones the rows in scope that were never listed.
+    """
+    sweep = page.sweep
+    assert sweep is not None
+    mine = (SWEEP_SEEN.c.account_id == account_id) & (SWEEP_SEEN.c.stream == sweep.stream)
+    if sweep.started:
+        connection.execute(delete(SWEEP_SEEN).where(mine))
+    seen = sorted({r.source_id for r in page.interactions})
+    bulk_insert(
+        connection,
+        SWEEP_SEEN,
+        ("account_id", "stream", "source_id"),
+        [(account_id, sweep.stream, key) for key in seen],
+        skip_conflicts_on=("account_id", "stream", "source_id"),
+    )
+    if not sweep.done:
+        return 0
+    scope = [
+        InteractionRow.account_id == account_id,
+        InteractionRow.folder == sweep.folder,
+        InteractionRow.removed_at.is_(None),
+        _may_vanish(),
+        InteractionRow.source_id.notin_(select(SWEEP_SEEN.c.source_id).where(mine)),
+    ]
+    if sweep.since is not None:
+        scope.append(InteractionRow.occurred_at >= sweep.since)
+    if sweep.until is not None:
+        scope.append(InteractionRow.occurred_at < sweep.until)
+    result = connection.execute(update(InteractionRow).where(*scope).values(removed_at=now))
+    connection.execute(delete(SWEEP_SEEN).where(mine))
+    return result.rowcount
 
 
 def _set_cursor(connection: Connection, account_id: int, value: str, now: datetime) -> None:
