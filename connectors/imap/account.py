@@ -54,6 +54,7 @@ from touchbase.connectors.imap import cursor as imap_cursor
 from touchbase.connectors.imap.cursor import BadCursor, FolderState, dump, load
 from touchbase.connectors.imap.fetch import Fetched, RawReader, header_fields, parse_internal_date
 from touchbase.connectors.imap.folders import Folder, drafts_folder, listed, sync_folders
+from touchbase.connectors.imap.limits import ResponseTooLarge
 from touchbase.connectors.imap.session import Credential, close_quietly, connect, imap_errors
 from touchbase.connectors.imap.settings import ImapSettings, parse_settings
 from touchbase.connectors.retry import RetryPolicy, call_with_retry
@@ -106,9 +107,9 @@ class ImapAccount:
             )
         return self._client
 
-    def _drop(self) -> None:
+    def _drop(self, *, logout: bool = True) -> None:
         if self._client is not None:
-            close_quietly(self._client)
+            close_quietly(self._client, logout=logout)
             self._client = None
             self._enable, self._selected = True, False
 
@@ -123,8 +124,10 @@ class ImapAccount:
     def pull(self, cursor: str | None) -> Iterator[Page]:
         try:
             yield from self._pull(cursor)
-        except TransientError:
-            self._drop()  # the connection is in an unknown state; the next pull reconnects
+        except ConnectorError as exc:
+            # The connection is in an unknown state; the next pull reconnects. A server that
+            # sent too much gets no LOGOUT: its answer would be read first.
+            self._drop(logout=not isinstance(exc.__cause__, ResponseTooLarge))
             raise
 
     def _pull(self, cursor: str | None) -> Iterator[Page]:

@@ -21,6 +21,7 @@ from imapclient import IMAPClient
 
 from touchbase.connectors.errors import ConnectorError, TransientError
 from touchbase.connectors.headers import parse_header_block
+from touchbase.connectors.imap.limits import MAX_LINE, Answer, checked_line, literal_size
 
 _tags = itertools.count(1)
 _LITERAL = re.compile(rb"\{(\d+)\+?\}\r\n$")
@@ -126,12 +127,6 @@ class RawReader:
     def __init__(self, client: IMAPClient) -> None:
         self._imap = client._imap
 
-    def _line(self) -> bytes:
-        line: bytes = self._imap.readline()
-        if not line:
-            raise TransientError("the IMAP server closed the connection mid-response")
-        return line
-
     def send(self, command: bytes) -> bytes:
         """Send a tagged command; return its tag for `collect`. Commands may be pipelined
         (RFC 3501 5.5): UID FETCHes of disjoint UIDs answer in order, each to its own tag."""
@@ -143,10 +138,21 @@ class RawReader:
         return self.collect(self.send(command))
 
     def collect(self, tag: bytes) -> list[tuple[bytes, list[bytes]]]:
-        """Each untagged response up to `tag`'s completion as (text without literals, literals)."""
+        """Each untagged response up to `tag`'s completion as (text without literals, literals).
+
+        Bounded as connectors/imap/limits.py says: a literal's size is checked before it is
+        read, a line is read up to the ceiling and no further, and the answer as a whole is
+        counted; crossing a ceiling raises ResponseTooLarge.
+        """
         responses: list[tuple[bytes, list[bytes]]] = []
+        answer = Answer()
         prefix = tag + b" "
-        readline, read, literal = self._imap.readline, self._imap.read, _LITERAL.search
+        stream = self._imap.file
+        read, literal = stream.read, _LITERAL.search
+
+        def readline() -> bytes:
+            return checked_line(stream.readline(MAX_LINE + 1))
+
         while True:
             line = readline()
             if not line:
@@ -165,15 +171,20 @@ class RawReader:
             if match is None:
                 if line.startswith(b"* BYE"):
                     raise TransientError(f"the IMAP server said goodbye: {line[:80]!r}")
+                answer.add(len(line))
                 responses.append((line, []))
                 continue
             literals: list[bytes] = []
             text: list[bytes] = []
+            size = 0
             while match is not None:
-                size = int(match.group(1))
+                announced = int(match.group(1))
+                literal_size(announced)
+                size += announced + len(line)
+                answer.check(size)  # a response chaining literal after literal counts as it grows
                 text.append(line[: match.start()])
-                data: bytes = read(size)
-                if len(data) != size:
+                data: bytes = read(announced)
+                if len(data) != announced:
                     raise TransientError("the IMAP server closed the connection mid-literal")
                 literals.append(data)
                 line = readline()
@@ -181,6 +192,7 @@ class RawReader:
                     raise TransientError("the IMAP server closed the connection mid-response")
                 match = literal(line, max(0, len(line) - 16))
             text.append(line)
+            answer.add(size + len(line))
             responses.append((b"".join(text), literals))
 
     def search_uids(self, low: int, high: int, esearch: bool) -> list[int]:

@@ -19,6 +19,7 @@ from imapclient.exceptions import LoginError
 from imapclient.imapclient import SocketTimeout
 
 from touchbase.connectors.errors import AuthError, ConnectorError, TransientError
+from touchbase.connectors.imap.limits import BoundedIMAPClient, ResponseTooLarge
 from touchbase.connectors.imap.settings import ImapSettings
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,15 @@ def imap_errors(host: str, what: str) -> Iterator[None]:
             advice="check the username, then store the right password with `touchbase auth "
             "ACCOUNT` (many providers want IMAP switched on, or an app password when 2-step "
             "sign-in is on)",
+        ) from exc
+    except ResponseTooLarge as exc:
+        # Before imaplib's abort: a server that does this will do it again, so this is no
+        # transient failure to retry but an account that fails until someone looks.
+        raise ConnectorError(
+            f"{host} sent an answer too large to accept during {what}: {exc}; refused "
+            "before reading it",
+            advice="no IMAP server sends this in normal use: check the host setting; if it is "
+            "right, tell the provider (touchbase reads again at the next sync)",
         ) from exc
     except ssl.SSLCertVerificationError as exc:
         raise ConnectorError(
@@ -73,7 +83,7 @@ def connect(settings: ImapSettings, credential: Credential) -> IMAPClient:
     """A logged-in IMAPClient, or one of the connector errors. The caller logs it out."""
     timeout = SocketTimeout(connect=settings.timeout, read=settings.timeout)
     with imap_errors(settings.host, "connect"):
-        client = IMAPClient(
+        client = BoundedIMAPClient(
             settings.host,
             port=settings.port,
             ssl=settings.security == "tls",
@@ -107,9 +117,11 @@ def connect(settings: ImapSettings, credential: Credential) -> IMAPClient:
     return client
 
 
-def close_quietly(client: IMAPClient) -> None:
+def close_quietly(client: IMAPClient, *, logout: bool = True) -> None:
     """Log out if the connection still works; drop it either way. Never raises."""
     try:
+        if not logout:
+            raise EOFError("no LOGOUT asked")
         client.logout()
     except (imaplib.IMAP4.error, OSError, EOFError, ValueError):
         try:
