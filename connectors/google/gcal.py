@@ -17,11 +17,11 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from touchbase.connectors.base import AccountContext, InteractionRecord, Page, Quarantined
+from touchbase.connectors.base import AccountContext, InteractionRecord, Page, Quarantined, Sweep
 from touchbase.connectors.errors import BadRecord, ConnectorError, CursorExpired
 from touchbase.connectors.google.auth import authorize as google_authorize
 from touchbase.connectors.google.auth import credentials_for
@@ -40,6 +40,7 @@ class Position:
     sync_token: str | None = None
     page_token: str | None = None
     time_min: str | None = None
+    sweep: bool | None = None  # this full sync is a resync that reconciles (base.py Sweep)
 
     def dump(self) -> str:
         return json.dumps({k: v for k, v in asdict(self).items() if v is not None})
@@ -87,7 +88,9 @@ class CalendarSource:
             yield from self._full(None, None, resync=cursor is not None)
         elif position.sync_token is None:
             try:
-                yield from self._full(position.time_min, position.page_token, resync=False)
+                yield from self._full(
+                    position.time_min, position.page_token, resync=False, sweep=position.sweep
+                )
             except RequestFailed as exc:
                 if exc.status != 400:
                     raise
@@ -117,16 +120,35 @@ class CalendarSource:
             sleep=self.sleep,
         )
 
-    def _full(self, time_min: str | None, token: str | None, *, resync: bool) -> Iterator[Page]:
+    def _full(
+        self, time_min: str | None, token: str | None, *, resync: bool, sweep: bool | None = None
+    ) -> Iterator[Page]:
+        """A full sync from `time_min` (now - past_days when None). A resync sweeps: the
+        events it does not list again are gone (the 410 answer says "wipe the store")."""
         if time_min is None:
             horizon = self.now().astimezone(UTC) - timedelta(days=self.past_days)
             time_min = horizon.strftime("%Y-%m-%dT%H:%M:%SZ")
+        sweep = sweep or resync or None
+        started = resync
         while True:
             found = self._list(timeMin=time_min, pageToken=token, showDeleted=False)
             nxt = found.get("nextPageToken")
-            after = Position(page_token=nxt, time_min=time_min) if nxt else self._done(found)
-            yield self._page(found, after, resync)
-            resync = False
+            if nxt:
+                after = Position(page_token=nxt, time_min=time_min, sweep=sweep)
+            else:
+                after = self._done(found)
+            page = self._page(found, after, resync)
+            if sweep:
+                marker = Sweep(
+                    f"calendar:{self.calendar_id}",
+                    self.calendar_id,
+                    since=datetime.fromisoformat(time_min),
+                    started=started,
+                    done=not nxt,
+                )
+                page = replace(page, sweep=marker)
+            yield page
+            resync = started = False
             if not nxt:
                 return
             token = nxt

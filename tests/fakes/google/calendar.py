@@ -69,6 +69,14 @@ class FakeCalendar:
             _, event = self.events[(calendar_id, event_id)]
             self.put_event({**event, "status": "cancelled"}, calendar_id)
 
+    def delete_event(self, event_id: str, calendar_id: str = "primary") -> None:
+        """Delete outright: later incremental lists show a cancelled stub, full lists nothing."""
+        with self._lock:
+            self.put_event({"id": event_id, "status": "cancelled"}, calendar_id)
+            _seq, stub = self.events[(calendar_id, event_id)]
+            for key in ("iCalUID", "eventType"):
+                stub.pop(key, None)
+
     def expire_sync_tokens(self) -> None:
         with self._lock:
             self.generation += 1
