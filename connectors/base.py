@@ -44,6 +44,7 @@ class Role(StrEnum):
     BCC = "bcc"
     ORGANIZER = "organizer"
     ATTENDEE = "attendee"
+    FAILED = "failed"  # a delivery failure's failed recipient (connectors/bounces.py)
 
 
 class Response(StrEnum):

@@ -33,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from touchbase.connectors.base import AccountContext, InteractionRecord, Page, Quarantined
+from touchbase.connectors.bounces import add_failures, file_body
 from touchbase.connectors.errors import BadRecord, ConnectorError
 from touchbase.connectors.files import tree as filetree
 from touchbase.connectors.files.ics import read_calendar
@@ -296,7 +297,8 @@ class FileSource:
         except OSError as error:
             yield Quarantined(rel, f"{rel}: unreadable: {error.strerror}")
             return
-        yield mail_record(raw, where=rel, folder=hint, fallback=mtime)
+        record = mail_record(raw, where=rel, folder=hint, fallback=mtime)
+        yield from add_failures([record], raw, file_body(path, len(raw)))
 
     # -- mbox --------------------------------------------------------------------------------
 
@@ -346,7 +348,11 @@ class FileSource:
         message: MboxMessage
         end = offset
         for message in read_messages(f, offset):
-            record = self._mbox_record(message, rel, hint)
+            [record] = add_failures(
+                [self._mbox_record(message, rel, hint)],
+                message.headers,
+                file_body(self._path(rel), message.offset + len(message.headers), message.end),
+            )
             end = message.end
             state["mbox"][rel] = {**entry, "o": end}
             yield record
