@@ -36,6 +36,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable, Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from imapclient import IMAPClient
@@ -48,11 +49,18 @@ from touchbase.connectors.base import (
     Page,
     Quarantined,
 )
+from touchbase.connectors.bounces import with_failures
 from touchbase.connectors.errors import BadRecord, ConnectorError, TransientError
 from touchbase.connectors.headers import FIELDS, interaction_from_headers, message_ids
 from touchbase.connectors.imap import cursor as imap_cursor
 from touchbase.connectors.imap.cursor import BadCursor, FolderState, dump, load
-from touchbase.connectors.imap.fetch import Fetched, RawReader, header_fields, parse_internal_date
+from touchbase.connectors.imap.fetch import (
+    Fetched,
+    RawReader,
+    fetch_failures,
+    header_fields,
+    parse_internal_date,
+)
 from touchbase.connectors.imap.folders import Folder, drafts_folder, listed, sync_folders
 from touchbase.connectors.imap.limits import ResponseTooLarge
 from touchbase.connectors.imap.session import Credential, close_quietly, connect, imap_errors
@@ -215,11 +223,12 @@ class ImapAccount:
                 with self._errors(f"FETCH {folder.hint}"):
                     fetched = reader.finish_fetch(pending, chunk) if pending else []
                     pending = None
+                    failures = fetch_failures(reader, fetched)  # bounces: nothing in flight
                     if number + 1 < len(chunks):
                         # Pipelined (RFC 3501 5.5): the server reads the next chunk off its disk
                         # while this one is parsed, on the other core.
                         pending = reader.start_fetch(chunks[number + 1], FIELDS)
-                found, bad = self._records(folder, fetched, seen)
+                found, bad = self._records(folder, fetched, seen, failures)
                 final = number == len(chunks) - 1
                 last = chunk[-1] if chunk else start
                 if final:
@@ -239,7 +248,11 @@ class ImapAccount:
                 self._drop()
 
     def _records(
-        self, folder: Folder, fetched: list[Fetched], seen: set[str]
+        self,
+        folder: Folder,
+        fetched: list[Fetched],
+        seen: set[str],
+        failures: Mapping[int, tuple[str, ...]] = MappingProxyType({}),
     ) -> tuple[list[InteractionRecord], list[Quarantined]]:
         found: list[InteractionRecord] = []
         bad: list[Quarantined] = []
@@ -251,7 +264,8 @@ class ImapAccount:
                 continue  # two copies of one message: one interaction
             seen.add(sid)
             try:
-                found.append(self._interaction(folder, item, headers, sid))
+                record = self._interaction(folder, item, headers, sid)
+                found.append(with_failures(record, failures.get(item.uid, ())))
             except BadRecord as exc:
                 bad.append(Quarantined(sid, f"{exc} ({folder.hint} folder, UID {item.uid})"))
         return found, bad

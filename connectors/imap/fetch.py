@@ -19,6 +19,13 @@ from typing import NamedTuple
 
 from imapclient import IMAPClient
 
+from touchbase.connectors.bounces import (
+    BOUNCE_FIELDS,
+    REPORT_LIMIT,
+    failed_recipients,
+    is_status_part,
+    needs_report,
+)
 from touchbase.connectors.errors import ConnectorError, TransientError
 from touchbase.connectors.headers import parse_header_block
 from touchbase.connectors.imap.limits import MAX_LINE, Answer, checked_line, literal_size
@@ -259,3 +266,55 @@ class RawReader:
         if not uids:
             return []
         return self.finish_fetch(self.start_fetch(uids, fields), uids)
+
+
+# -- delivery failures (issue 18) ------------------------------------------------------------
+
+# A header block that may be a bounce: from a mail system, or with a failure notice's subject.
+# Only these few messages are asked anything more.
+_BOUNCE_CANDIDATE = re.compile(
+    rb"^(from:[^\r\n]*(mailer-daemon|postmaster|microsoftexchange[0-9a-f]{32})|subject:[ \t]*"
+    rb"(undeliver|returned mail|delivery status notification|mail delivery failed|"
+    rb"failure notice|undelivered mail|delivery failure|non-?deliverable))",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _fetch_one(reader: RawReader, uids: Sequence[int], item: bytes) -> dict[int, bytes]:
+    """uid -> the one literal each message answers to `UID FETCH uids (item)` (b"" for NIL)."""
+    found: dict[int, bytes] = {}
+    wanted = set(uids)
+    for text, literals in reader.run(
+        b"UID FETCH %s (%s)" % (uid_set(sorted(wanted)).encode("ascii"), item)
+    ):
+        match = _UID.search(text) if b" FETCH (" in text[:40] else None
+        if match is not None and int(match.group(1)) in wanted:
+            found.setdefault(int(match.group(1)), literals[-1] if literals else b"")
+    return found
+
+
+def fetch_failures(reader: RawReader, fetched: Sequence[Fetched]) -> dict[int, tuple[str, ...]]:
+    """uid -> the recipients each bounce among `fetched` says failed (connectors/bounces.py).
+
+    Never a body: a message that looks like a bounce by its From or Subject is asked for its
+    Content-Type and X-Failed-Recipients fields; a multipart/report among them for its second
+    part's MIME header (`BODY.PEEK[2.MIME]`, RFC 3501 6.4.5); and only where that says
+    message/delivery-status, for that part's fields (`BODY.PEEK[2]`, at most REPORT_LIMIT
+    bytes: RFC 6522 puts the machine-readable report second). Call it with no other command
+    in flight: it waits for each answer.
+    """
+    candidates = [f.uid for f in fetched if _BOUNCE_CANDIDATE.search(f.header)]
+    if not candidates:
+        return {}
+    names = " ".join(f.upper() for f in BOUNCE_FIELDS).encode("ascii")
+    blocks = _fetch_one(reader, candidates, b"BODY.PEEK[HEADER.FIELDS (%s)]" % names)
+    fields = {uid: parse_header_block(block, None) for uid, block in blocks.items()}
+    reports = [uid for uid, found in fields.items() if needs_report(found)]
+    parts: dict[int, bytes] = {}
+    if reports:
+        mime = _fetch_one(reader, reports, b"BODY.PEEK[2.MIME]")
+        status = [uid for uid, head in mime.items() if is_status_part(head)]
+        if status:
+            parts = _fetch_one(reader, status, b"BODY.PEEK[2]<0.%d>" % REPORT_LIMIT)
+    failed = {uid: failed_recipients(found, parts.get(uid)) for uid, found in fields.items()}
+    return {uid: addresses for uid, addresses in failed.items() if addresses}
