@@ -619,7 +619,7 @@ ACCOUNT_TYPE = Entry(
     "type",
     Text(example="imap"),
     REQUIRED,
-    "what the account is: files, imap, gmail, gcal or outlook",
+    "what the account is: files, imap, gmail, gcal, outlook, caldav or carddav",
 )
 ACCOUNT_SYNC_EVERY = Entry(
     "sync_every",

@@ -24,6 +24,8 @@ FACTORIES: dict[str, str] = {
     "gcal": "touchbase.connectors.google.gcal",
     "outlook": "touchbase.connectors.graph.account",
     "imap": "touchbase.connectors.imap.account",
+    "caldav": "touchbase.connectors.dav.caldav",
+    "carddav": "touchbase.connectors.dav.carddav",
 }
 
 

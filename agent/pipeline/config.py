@@ -29,6 +29,7 @@ from typing import Any
 import platformdirs
 
 from touchbase.agent.errors import ConfigError
+from touchbase.connectors.dav import settings as dav_settings
 from touchbase.connectors.files import settings as files_settings
 from touchbase.connectors.google import settings as google_settings
 from touchbase.connectors.graph import settings as graph_settings
@@ -108,6 +109,8 @@ ACCOUNT_TYPES: Mapping[str, Table] = {
     "gcal": google_settings.GCAL,
     "imap": imap_settings.TABLE,
     "outlook": graph_settings.TABLE,
+    "caldav": dav_settings.CALDAV,
+    "carddav": dav_settings.CARDDAV,
 }
 FILE = Table(
     "the top level",

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from touchbase.agent.pipeline.address_book import save_contacts
 from touchbase.agent.pipeline.bulk import bulk_insert
 from touchbase.agent.pipeline.history import encode_parties
 from touchbase.agent.pipeline.models import (
@@ -96,6 +97,8 @@ class Store:
             )
             quarantined = _quarantine(connection, account_id, page, now)
             removed = _tombstone(connection, account_id, page.removed, now)
+            if page.contacts:  # an address book's entries (CardDAV), with the same cursor
+                save_contacts(session, page.contacts, now)
             if page.sweep is not None:
                 removed += _sweep(connection, account_id, page, now)
             if page.cursor is not None:
