@@ -82,6 +82,7 @@ class GraphAccount:
                     convert=graph_calendar.event_to_interaction,
                     headers={"Prefer": prefer + ', outlook.timezone="UTC"'},
                     stale=self._calendar_stale,
+                    sweep_folder="calendar",  # graph/calendar.py stores events under it
                 )
             )
         return streams
@@ -105,7 +106,8 @@ class GraphAccount:
             "startDateTime": graph_calendar.iso(start),
             "endDateTime": graph_calendar.iso(end),
         }
-        return Round("me/calendarView/delta", bounds, {"end": bounds["endDateTime"]})
+        window = {"start": bounds["startDateTime"], "end": bounds["endDateTime"]}
+        return Round("me/calendarView/delta", bounds, window)
 
     def _calendar_stale(self, saved: Mapping[str, str]) -> bool:
         """A deltaLink keeps its window; renew it once half the look-ahead has gone by."""

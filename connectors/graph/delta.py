@@ -9,7 +9,9 @@ the link to request next:
 
 Mid-round pages carry the nextLink of the page after them, so a restart resumes exactly after the
 last stored page; the last page carries the deltaLink. When Graph no longer knows a link (410 Gone,
-syncStateNotFound) that stream starts one fresh round and its first page is marked `resync`.
+syncStateNotFound) that stream starts one fresh round (at the 410's Location when it names one)
+and its first page is marked `resync`; for the calendar that round sweeps (connectors/base.py
+Sweep): meetings in its window it does not list again are tombstoned when it completes.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
-from touchbase.connectors.base import InteractionRecord, Page, Quarantined
+from touchbase.connectors.base import InteractionRecord, Page, Quarantined, Sweep
 from touchbase.connectors.errors import BadRecord, ConnectorError, CursorExpired
 from touchbase.connectors.graph.http import GraphClient
 
@@ -51,6 +55,9 @@ class Stream:
     convert: Callable[[Mapping[str, Any]], InteractionRecord]
     headers: Mapping[str, str] = field(default_factory=dict)
     stale: Callable[[Mapping[str, str]], bool] = lambda saved: False
+    # The `folder` of its records when a resync must sweep (meetings); None for mail, which is
+    # never tombstoned. A round's window is its state's "start" / "end".
+    sweep_folder: str | None = None
 
 
 def read_cursor(cursor: str | None) -> tuple[dict[str, dict[str, str]], bool]:
@@ -84,6 +91,8 @@ def pull_streams(client: GraphClient, streams: list[Stream], cursor: str | None)
             for stream, (url, params, _) in zip(streams, starts, strict=True)
         ]
         for stream, start, first in zip(streams, starts, firsts, strict=True):
+            if unusable and stream.sweep_folder:  # an unreadable cursor resyncs every stream
+                start[2]["sweep"] = "started"
             yield from _pull_one(client, pool, stream, state, start, first, resync=unusable)
             unusable = False  # the resync is recorded once, on the first page
     finally:
@@ -131,12 +140,19 @@ def _pull_one(
                 raise ConnectorError(f"{stream.name}: a fresh delta round expired: {exc}") from exc
             log.warning("%s: delta state expired (%s); one full resync", stream.name, exc)
             restarted, resync = True, True
-            url, params, extra = _fresh(stream)
+            url, params, extra = _restart(client, stream, getattr(exc, "location", None))
+            if stream.sweep_folder:
+                extra["sweep"] = "started"
             continue
         next_link = body.get("@odata.nextLink")
         delta_link = body.get("@odata.deltaLink")
+        sweeping = extra.pop("sweep", None)
         if isinstance(next_link, str) and next_link:
-            state[stream.name] = {"kind": "next", "link": next_link, **extra}
+            # An empty page may still carry a nextLink: "there are more pages of data to
+            # retrieve in the session, even if the current response contains an empty result"
+            # (https://learn.microsoft.com/graph/delta-query-overview).
+            kept = {**extra, "sweep": "on"} if sweeping else extra
+            state[stream.name] = {"kind": "next", "link": next_link, **kept}
             ahead = pool.submit(client.get, next_link, headers=stream.headers)
         elif isinstance(delta_link, str) and delta_link:
             state[stream.name] = {"kind": "delta", "link": delta_link, **extra}
@@ -149,11 +165,55 @@ def _pull_one(
             removed=removed,
             cursor=json.dumps({"v": CURSOR_VERSION, "streams": state}, sort_keys=True),
             resync=resync,
+            sweep=_sweep(stream, extra, sweeping, done=state[stream.name]["kind"] == "delta"),
         )
+        if sweeping:
+            extra["sweep"] = "on"
         resync = False
         if state[stream.name]["kind"] == "delta":
             return
         url, params = state[stream.name]["link"], {}
+
+
+def _restart(client: GraphClient, stream: Stream, location: str | None) -> Start:
+    """Where a resync starts: the 410's Location when Graph gave one on its own host
+    (https://learn.microsoft.com/graph/delta-query-overview#synchronization-reset), else a
+    fresh round. A calendar Location keeps the window it names."""
+    url, params, extra = _fresh(stream)
+    if not location:
+        return url, params, extra
+    link, base = urlsplit(client.url(location)), urlsplit(client.base_url)
+    if (link.scheme, link.netloc) != (base.scheme, base.netloc):
+        log.warning("%s: ignoring a Location on another host: %s", stream.name, link.netloc)
+        return url, params, extra
+    query = dict(parse_qsl(link.query))
+    for key, name in (("startDateTime", "start"), ("endDateTime", "end")):
+        if key in query and name in extra:
+            extra[name] = query[key]
+    return link.geturl(), {}, extra
+
+
+def _sweep(
+    stream: Stream, extra: Mapping[str, str], sweeping: str | None, *, done: bool
+) -> Sweep | None:
+    """The page's Sweep marker when this round is a resync of a stream with meetings."""
+    if not sweeping or stream.sweep_folder is None:
+        return None
+    return Sweep(
+        stream.name,
+        stream.sweep_folder,
+        since=_moment(extra.get("start")),
+        until=_moment(extra.get("end")),
+        started=sweeping == "started",
+        done=done,
+    )
+
+
+def _moment(text: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 def _records(

@@ -162,7 +162,10 @@ class GraphClient:
         code, message = _error(response)
         detail = f"{where}: HTTP {status} {code or ''} {message or ''}".rstrip()
         if status == 410 or (code or "").lower() in EXPIRED_CODES:
-            raise CursorExpired(detail)
+            expired = CursorExpired(detail)
+            # A 410 may name where to start again (delta-query-overview#synchronization-reset).
+            expired.location = response.headers.get("Location")  # type: ignore[attr-defined]
+            raise expired
         if status in TRANSIENT_STATUSES:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             raise TransientError(detail, retry_after=retry_after)

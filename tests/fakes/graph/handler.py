@@ -107,6 +107,7 @@ class Handler(BaseHTTPRequestHandler):
                 else None
             )
             status, body = fake.graph(method, parts.path, query, prefer, body_in)
+            extra = body.pop("@fake.headers", None) if isinstance(body, dict) else None
             if method == "POST" and status == 201 and fake.ambiguous_posts:
                 fake.ambiguous_posts -= 1
                 fault = "drop"
@@ -114,7 +115,7 @@ class Handler(BaseHTTPRequestHandler):
             if fault == "drop":
                 self.close_connection = True
                 return
-            self._reply(status, body, truncate=fault == "truncate")
+            self._reply(status, body, extra, truncate=fault == "truncate")
         finally:
             with fake._lock:
                 fake.inflight -= 1

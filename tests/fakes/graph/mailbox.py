@@ -51,6 +51,7 @@ class Collection:
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
     gone: dict[str, dict[str, Any]] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)  # removed id -> "deleted" | "changed"
     _rounds: dict[tuple[int, int], list[str]] = field(default_factory=dict)
 
     def upsert(self, item: dict[str, Any]) -> None:
@@ -58,8 +59,9 @@ class Collection:
         self.gone.pop(item["id"], None)
         self.log.append(item["id"])
 
-    def remove(self, item_id: str) -> None:
+    def remove(self, item_id: str, reason: str = "deleted") -> None:
         self.gone[item_id] = self.items.pop(item_id)
+        self.reasons[item_id] = reason
         self.log.append(item_id)
 
     def changed(self, start: int, end: int) -> list[str]:
@@ -175,6 +177,16 @@ class Mailbox:
     def remove(self, folder: str, item_id: str) -> None:
         with self.lock:
             self.folder(folder).remove(item_id)
+
+    def move(self, folder: str, item_id: str, to: str) -> None:
+        """Move a message (archive it): it leaves `folder`'s delta as `@removed` with reason
+        "changed" ("delta query for messages": moved out of the folder) and keeps its immutable
+        id in `to` (https://learn.microsoft.com/graph/outlook-immutable-id)."""
+        with self.lock:
+            item = self.folder(folder).items[item_id]
+            self.folder(folder).remove(item_id, "changed")
+            self.collections.setdefault(to.lower(), Collection(to.lower()))
+            self.folder(to).upsert({**item, "parentFolderId": to})
 
     def expire(self) -> None:
         with self.lock:

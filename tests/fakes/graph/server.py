@@ -46,6 +46,9 @@ class FakeGraph:
         self.fault_kinds: tuple[str, ...] = FAULTS
         self.retry_after = "1"
         self.expiry_mode = "gone"  # or "syncStateNotFound"
+        # A 410 may carry a Location to restart from (delta-query-overview, "Synchronization
+        # reset"); on, the fake names a fresh round of the same query there.
+        self.gone_location = False
         self.latency = latency
         self.ambiguous_posts = 0  # the next N POSTs store, then drop the connection
         self.inflight = 0
@@ -135,7 +138,10 @@ class FakeGraph:
                 return 400, error("BadRequest", "malformed token")
             if state["g"] != self.mailbox.generation:
                 if self.expiry_mode == "gone":
-                    return 410, error("resyncRequired", "Resync required. Replace any local items.")
+                    gone = error("resyncRequired", "Resync required. Replace any local items.")
+                    if self.gone_location:
+                        gone["@fake.headers"] = {"Location": self._restart_link(name, state)}
+                    return 410, gone
                 return 400, error("syncStateNotFound", "The sync state was not found.")
             if "$deltatoken" in query:
                 state = {**state, "p": state["h"], "h": len(collection.log), "o": 0}
@@ -176,6 +182,24 @@ class FakeGraph:
         body["value"] = value
         return 200, body
 
+    def _restart_link(self, name: str, state: dict[str, Any]) -> str:
+        """Where a fresh round of the same query (window and $select kept) starts."""
+        fresh = {
+            "c": name,
+            "g": self.mailbox.generation,
+            "p": 0,
+            "h": len(self.mailbox.folder(name).log),
+            "o": 0,
+            "s": state.get("s"),
+            "w": state.get("w"),
+        }
+        root = (
+            f"{self.url}/me/calendarView/delta"
+            if name == "calendar"
+            else f"{self.url}/me/mailfolders('{name}')/messages/delta"
+        )
+        return f"{root}?$skiptoken={encode_token(fresh)}"
+
     def _round(self, collection: Collection, state: dict[str, Any]) -> list[str]:
         # Fixed at first computation (memoised), so paging a round is stable while mail arrives.
         key = (state["p"], state["h"], json.dumps(state.get("w")))
@@ -197,7 +221,7 @@ class FakeGraph:
                 "@odata.type": "#microsoft.graph."
                 + ("event" if collection.name == "calendar" else "message"),
                 "id": item_id,
-                "@removed": {"reason": "deleted"},
+                "@removed": {"reason": collection.reasons.get(item_id, "deleted")},
             }
         if not select:
             return dict(item)
