@@ -89,6 +89,12 @@ def person_row(
         "last_seen": iso(contact.last_seen),
         "delegate": contact.delegate,
         "reply_owed": iso(owed),
+        # Life events (issue 18): moves to a new employer, dead addresses, new roles.
+        "events": [
+            {"kind": e.kind, "at": iso(e.at), "text": e.text, "evidence": list(e.evidence)}
+            for e in contact.events
+        ],
+        "undeliverable": {address: iso(at) for address, at in contact.dead},
     }
 
 
