@@ -16,12 +16,15 @@ import email.errors
 import email.header
 import email.utils
 import functools
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from touchbase.connectors.base import Flag, InteractionRecord, Kind, Participant, Role
 from touchbase.connectors.errors import BadRecord
+
+log = logging.getLogger(__name__)
 
 # The header fields touchbase reads, and the only ones any connector asks a server for.
 FIELDS = (
@@ -44,7 +47,9 @@ FIELDS = (
 )
 _WANTED = {f.lower() for f in FIELDS}
 _ROLES = {"from": Role.FROM, "to": Role.TO, "cc": Role.CC, "bcc": Role.BCC}
-_MSGID = re.compile(r"<[^<>\s]+>")
+# An id longer than a header line may be (RFC 5322 2.1.1: 998) is no id; it would not fit the
+# store's column either.
+_MSGID = re.compile(r"<[^<>\s]{1,996}>")
 _SIMPLE_ADDRESS = re.compile(r"^[^\s<>()\",;:@\\]+@[^\s<>()\",;:@\\]+$")
 _NAME_ADDR = re.compile(r"^([^<>@]*?)\s*<([^\s<>()\",;:@\\]+@[^\s<>()\",;:@\\]+)>$")
 _NEEDS_FULL_PARSER = re.compile(r"['\"()\\:;\[]|=\?")
@@ -246,6 +251,46 @@ def parse_date(value: str | None) -> datetime | None:
     return when if when < _LATEST else None
 
 
+def received_date(values: Iterable[str]) -> datetime | None:
+    """The newest date among Received fields (RFC 5322 3.6.7: `... ; date-time`), or None.
+
+    Each relay prepends one, stamping when it took the message: the newest is when the message
+    reached this mailbox, the best stand-in for a missing Date. Unreadable stamps are skipped.
+    """
+    newest: datetime | None = None
+    for value in values:
+        semicolon = value.rfind(";")
+        when = parse_date(value[semicolon + 1 :]) if semicolon >= 0 else None
+        if when is not None and (newest is None or when > newest):
+            newest = when
+    return newest
+
+
+# RFC 5322 3.2.3 atext, plus any non-ASCII character (RFC 6532 3.2: UTF-8 in addresses).
+_ATEXT = r"A-Za-z0-9!#$%&'*+\-/=?^_`{|}~\u0080-\U0010ffff"
+# The local part: atoms and quoted strings joined by dots (RFC 5322 3.4.1 and its obsolete
+# form, 4.4), tolerating the empty or missing dots of mangled exports (k..allen@, .shemin@,
+# v.".'"proctor@ in Enron's release: real people, whom rules/addresses.py merges with the fixed
+# address). The domain: a dot-atom or a domain literal ([192.0.2.1]).
+_LOCAL = rf'(?:[{_ATEXT}.]|"(?:[^"\\\r\n]|\\.)*")+'
+_DOMAIN = rf"(?:[{_ATEXT}]+(?:\.[{_ATEXT}]+)*|\[[\x21-\x5a\x5e-\x7e]*\])"
+_ADDR_SPEC = re.compile(f"{_LOCAL}@{_DOMAIN}")
+_LONGEST_ADDRESS = 320  # RFC 5321 4.5.3.1: a 64-octet local part, "@", a 255-octet domain
+_LONGEST_NAME = 255  # participants.name; a longer display name is cut, not refused
+
+
+@functools.lru_cache(maxsize=16384)
+def is_address(address: str) -> bool:
+    """True when `address` is a syntactically valid addr-spec (RFC 5322 3.4.1, UTF-8 allowed by
+    RFC 6532). `foo`, `foo@`, an encoded word (RFC 2047 5: never allowed in an addr-spec, so
+    one there is an undecodable name that lost its address) and control characters are not."""
+    if len(address) > _LONGEST_ADDRESS or not _ADDR_SPEC.fullmatch(address):
+        return False
+    if not address.rsplit("@", 1)[0].strip("."):
+        return False
+    return "=?" not in address
+
+
 def message_ids(value: str | None) -> list[str]:
     """Every <id> in a Message-ID, In-Reply-To or References value."""
     return _MSGID.findall(value) if value else []
@@ -284,11 +329,15 @@ def interaction_from_headers(
     fallback_date: datetime | None = None,
     thread_id: str | None = None,
     keep_subject: bool = True,
+    warnings: list[str] | None = None,
 ) -> InteractionRecord:
     """Build a mail InteractionRecord from header fields, or raise BadRecord saying why not.
 
-    `fallback_date` (the server's INTERNALDATE, a file's mtime) stands in for a missing or
-    unreadable Date. Repeated fields keep their first value, except address fields, which add up.
+    `fallback_date` (the server's INTERNALDATE, the newest Received stamp) stands in for a
+    missing or unreadable Date. Repeated fields keep their first value, except address fields,
+    which add up. An entry that is not an e-mail address (`foo`, an undecodable encoded word)
+    is dropped from the record and described in `warnings` (logged when that is None): it is
+    nobody anyone can be in touch with.
     """
     first: dict[str, str] = {}
     participants: list[Participant] = []
@@ -298,6 +347,11 @@ def interaction_from_headers(
         role = _ROLES.get(key)
         if role is not None:
             for display, address in parse_addresses(value):
+                if not is_address(address):
+                    _warn(warnings, f"{name}: {address!r} is not an e-mail address; dropped")
+                    continue
+                if len(display) > _LONGEST_NAME:
+                    display = display[:_LONGEST_NAME]
                 if (address, role) not in seen:
                     seen.add((address, role))
                     participants.append(_participant(address, role, display))
@@ -325,6 +379,13 @@ def interaction_from_headers(
         folder=folder,
         flags=_flags(first, subject, folder),
     )
+
+
+def _warn(warnings: list[str] | None, text: str) -> None:
+    if warnings is None:
+        log.warning("mail header: %s", text)
+    else:
+        warnings.append(text)
 
 
 def interaction_from_bytes(

@@ -258,12 +258,17 @@ class QuarantinedRecord(Base):
 
     __tablename__ = "quarantine"
     __table_args__ = (
-        UniqueConstraint("account_id", "source_id", name="uq_quarantine_account_source"),
+        UniqueConstraint(
+            "account_id", "source_id", "location", name="uq_quarantine_account_source_location"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     source_id: Mapped[str] = mapped_column(String(1024))
+    # The file a record came from ("" where the source has no files): one entry per file and
+    # record, so the same broken id in four files is listed four times, each with its file.
+    location: Mapped[str] = mapped_column(String(1024), default="", server_default="")
     reason: Mapped[str] = mapped_column(Text)
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, delete, func, insert, select, update
@@ -38,6 +38,7 @@ SWEEP_SEEN: Table = SweepSeen.__table__  # type: ignore[assignment]
 PARTICIPANTS: Table = ParticipantRow.__table__  # type: ignore[assignment]
 # SQLite allows 32,766 bound parameters per statement; IN lists stay well below that.
 _IN_CHUNK = 900
+_KEY_LENGTH = 1024  # quarantine.source_id and .location (models.py)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class Store:
         """Store a page and its cursor atomically; return what was new."""
         with self.sessions.begin() as session:
             connection = session.connection()
+            _take_turns(connection, account_id)
             stored, updated, duplicates = _store_interactions(
                 connection, account_id, page.interactions, now
             )
@@ -117,6 +119,19 @@ class Store:
                 )
             )
         return PageResult(stored, updated, duplicates, quarantined, removed)
+
+
+def _take_turns(connection: Connection, account_id: int) -> None:
+    """Lock the account's row for the rest of the page's transaction.
+
+    Two imports of one account may run at once (two `touchbase import` of the same mbox, an
+    import beside the daemon). Without this, SQLite read the highest id before the first insert
+    took the write lock, and PostgreSQL saw the other run's rows committed in between: each run
+    counted the other's rows above that id as its own (20,000 + 16,000 "new" for 20,000 rows,
+    issue 13.10). Taking the lock first (SQLite's write lock, PostgreSQL's row lock) makes the
+    pages of the two runs take turns, so what a page finds above the highest id is its own.
+    """
+    connection.execute(update(Account).where(Account.id == account_id).values(id=Account.id))
 
 
 def _existing(
@@ -221,6 +236,9 @@ def _store_interactions(
     total = 0
     for record in records:
         total += 1
+        held = unique.get(record.source_id)
+        if held is not None and _message_key(held) != _message_key(record):
+            record = _variant(record)  # another message that reuses the Message-ID
         unique[record.source_id] = record  # a later copy in the same page is the fresher one
     if not unique:
         return 0, 0, total
@@ -229,10 +247,10 @@ def _store_interactions(
     # changed, so they are looked up first and updated in place when their digest differs.
     mail = [r for r in unique.values() if r.kind is not Kind.MEETING]
     meetings = [r for r in unique.values() if r.kind is Kind.MEETING]
-    stored = _insert_new(connection, account_id, mail, now) if mail else 0
+    stored = _insert_mail(connection, account_id, mail, now) if mail else 0
     new_meetings, changed = _sort_meetings(connection, account_id, meetings)
     if new_meetings:
-        stored += _insert_new(connection, account_id, new_meetings, now)
+        stored += len(_insert_new(connection, account_id, new_meetings, now))
     for row_id, record in changed:
         values = dict(zip(ROW_COLUMNS, _row(account_id, record, now), strict=True))
         del values["stored_at"], values["account_id"], values["source_id"]
@@ -267,10 +285,82 @@ def _sort_meetings(
     return new, changed
 
 
+def _message_key(record: Record) -> tuple[Any, ...] | None:
+    """What tells two messages with one Message-ID apart (issue 14.6): the date and the sender.
+
+    None for records whose source id is not their Message-ID (Gmail, Graph: the provider's own
+    id, unique per message) and for meetings. Only the key headers count, not the subject or
+    the recipients: a mailing list tags the subject and a Sent copy alone carries the Bcc, and
+    both copies are still one message.
+    """
+    if record.kind is not Kind.MAIL or not record.message_id:
+        return None
+    if not record.source_id.endswith(record.message_id):  # files: <id>; IMAP: sent:<id>
+        return None
+    senders = sorted(p.address for p in record.participants if p.role is Role.FROM)
+    return (record.occurred_at.astimezone(UTC).isoformat(), *senders)
+
+
+def _variant(record: Record) -> Record:
+    """The record under a source id of its own: its Message-ID plus a hash of its key headers,
+    the same every time the same message is seen, so importing it again stores nothing."""
+    key = "\x1f".join(_message_key(record) or ())
+    tag = hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return replace(record, source_id=f"{record.source_id}#{tag}")
+
+
+def _insert_mail(connection: Connection, account_id: int, mail: list[Record], now: datetime) -> int:
+    """Insert new mail; a message whose Message-ID is stored already for another message
+    (another sender or date) is stored under its variant id instead of being dropped as a
+    duplicate. Same Message-ID and key headers: a duplicate. Nothing is looked up for mail that
+    was new, so a first import pays nothing for this."""
+    inserted = _insert_new(connection, account_id, mail, now)
+    taken = [r for r in mail if r.source_id not in inserted and _message_key(r) is not None]
+    if not taken:
+        return len(inserted)
+    stored_keys = _stored_message_keys(connection, account_id, [r.source_id for r in taken])
+    variants = [
+        _variant(r)
+        for r in taken
+        if r.source_id in stored_keys and stored_keys[r.source_id] != _message_key(r)
+    ]
+    more = _insert_new(connection, account_id, variants, now) if variants else {}
+    return len(inserted) + len(more)
+
+
+def _stored_message_keys(
+    connection: Connection, account_id: int, source_ids: list[str]
+) -> dict[str, tuple[Any, ...]]:
+    """_message_key of stored mail, from its row and its FROM participants."""
+    found: dict[str, tuple[datetime, list[str]]] = {}
+    for start in range(0, len(source_ids), _IN_CHUNK):
+        rows = connection.execute(
+            select(InteractionRow.source_id, InteractionRow.occurred_at, ParticipantRow.address)
+            .select_from(InteractionRow)
+            .outerjoin(
+                ParticipantRow,
+                (ParticipantRow.interaction_id == InteractionRow.id)
+                & (ParticipantRow.role == Role.FROM.value),
+            )
+            .where(
+                InteractionRow.account_id == account_id,
+                InteractionRow.source_id.in_(source_ids[start : start + _IN_CHUNK]),
+            )
+        )
+        for source_id, occurred_at, address in rows:
+            senders = found.setdefault(source_id, (occurred_at, []))[1]
+            if address is not None:
+                senders.append(address)
+    return {
+        key: (occurred_at.astimezone(UTC).isoformat(), *sorted(senders))
+        for key, (occurred_at, senders) in found.items()
+    }
+
+
 def _insert_new(
     connection: Connection, account_id: int, records: list[Record], now: datetime
-) -> int:
-    """Insert the records not stored yet, with their participants; return how many were new.
+) -> dict[str, int]:
+    """Insert the records not stored yet, with their participants; return the new ones' ids.
 
     The rows inserted are the account's rows above the highest id before the insert: the
     account has one writer at a time (the instance lock, or the sync lease), and this
@@ -293,33 +383,50 @@ def _insert_new(
             (ids[r.source_id], r) for r in records if r.source_id in ids
         )
         bulk_insert(connection, PARTICIPANTS, PARTY_COLUMNS, participants)
-    return len(ids)
+    return ids
 
 
 def _quarantine(connection: Connection, account_id: int, page: Page, now: datetime) -> int:
+    """One entry per record and file it came from (issue 14.9): the same broken id in four
+    files is four entries, each naming its file; seen again, an entry's reason is refreshed."""
     if not page.quarantined:
         return 0
-    reasons = {q.source_id: q.reason for q in page.quarantined}
-    seen = set(_existing(connection, QuarantinedRecord.source_id, account_id, list(reasons)))
-    for source_id in seen:
+    # Both parts of the key are cut to their columns' length: a hostile file's id must not
+    # fail the page on PostgreSQL, which refuses a value longer than its column.
+    reasons = {
+        (q.source_id[:_KEY_LENGTH], q.location[:_KEY_LENGTH]): q.reason for q in page.quarantined
+    }
+    ids = sorted({source_id for source_id, _ in reasons})
+    seen: set[tuple[str, str]] = set()
+    for start in range(0, len(ids), _IN_CHUNK):
+        rows = connection.execute(
+            select(QuarantinedRecord.source_id, QuarantinedRecord.location).where(
+                QuarantinedRecord.account_id == account_id,
+                QuarantinedRecord.source_id.in_(ids[start : start + _IN_CHUNK]),
+            )
+        )
+        seen.update((source_id, location) for source_id, location in rows)
+    for source_id, location in seen & set(reasons):
         connection.execute(
             update(QuarantinedRecord)
             .where(
                 QuarantinedRecord.account_id == account_id,
                 QuarantinedRecord.source_id == source_id,
+                QuarantinedRecord.location == location,
             )
-            .values(last_seen=now, reason=reasons[source_id])
+            .values(last_seen=now, reason=reasons[source_id, location])
         )
     new = [
         {
             "account_id": account_id,
-            "source_id": key,
+            "source_id": source_id,
+            "location": location,
             "reason": reason,
             "first_seen": now,
             "last_seen": now,
         }
-        for key, reason in reasons.items()
-        if key not in seen
+        for (source_id, location), reason in reasons.items()
+        if (source_id, location) not in seen
     ]
     if new:
         connection.execute(insert(QuarantinedRecord), new)

@@ -28,15 +28,16 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, BinaryIO
 
 from touchbase.connectors.base import AccountContext, InteractionRecord, Page, Quarantined
 from touchbase.connectors.bounces import add_failures, file_body
 from touchbase.connectors.errors import BadRecord, ConnectorError
 from touchbase.connectors.files import tree as filetree
-from touchbase.connectors.files.ics import read_calendar
+from touchbase.connectors.files.calendar_versions import VersionBook
+from touchbase.connectors.files.ics import Window, calendar_records, note_versions
 from touchbase.connectors.files.mbox import MboxMessage, looks_like_mbox, read_messages
 from touchbase.connectors.files.settings import HORIZON, LOOKAHEAD, PAGE_SIZE, parse_settings
 from touchbase.connectors.headers import (
@@ -45,6 +46,7 @@ from touchbase.connectors.headers import (
     message_ids,
     parse_date,
     parse_header_block,
+    received_date,
 )
 
 log = logging.getLogger(__name__)
@@ -52,8 +54,11 @@ log = logging.getLogger(__name__)
 VERSION = 1
 MAX_CALENDAR = 64 << 20  # a larger .ics is not a calendar export anyone made by hand
 _FINGERPRINT = 4096  # bytes of an mbox's start that identify it
+# interactions.source_id holds 512 characters (PostgreSQL refuses more) and the store may add a
+# "#" and 12 to tell two messages with one Message-ID apart: a longer id is hashed instead.
+_LONGEST_ID = 480
 _RACY_NS = 2_000_000_000  # a folder changed this recently may change again within its mtime tick
-_WANTED_FILES = {f.lower() for f in FIELDS} | {"x-gmail-labels"}
+_WANTED_FILES = {f.lower() for f in FIELDS} | {"x-gmail-labels", "received"}
 Record = InteractionRecord | Quarantined
 
 
@@ -66,38 +71,61 @@ def _gmail_folder(labels: str) -> str | None:
     return None
 
 
-def mail_record(
+def mail_records(
     raw: bytes,
     *,
     where: str,
     folder: str,
-    fallback: datetime | Callable[[], datetime | None] | None = None,
-) -> Record:
-    """One message's header block to an InteractionRecord, or a Quarantined saying where and why.
+    from_line: Callable[[], datetime | None] | None = None,
+) -> Iterator[Record]:
+    """One message's header block to an InteractionRecord, or a Quarantined saying where and why;
+    then, when addresses had to be dropped from it, a Quarantined entry saying which (the record
+    is kept without them; the entry is how the warning is counted and shown).
 
-    `fallback` stands in for a missing or unreadable Date; a callable is asked only then.
+    A missing or unreadable Date is replaced by the newest Received stamp, then by the mbox
+    From_ line's date (`from_line`, asked only then). Nothing else: a file's mtime is when it was
+    copied, not when the mail was written, and an unknown date must never make someone look
+    recently contacted, so a message with none of these is quarantined as undated.
     """
     fields = parse_header_block(raw, _WANTED_FILES)
-    if callable(fallback):
-        date = next((v for k, v in fields if k.lower() == "date"), None)
-        fallback = fallback() if parse_date(date) is None else None
+    date = next((v for k, v in fields if k.lower() == "date"), None)
+    fallback: datetime | None = None
+    if parse_date(date) is None:
+        fallback = received_date(v for k, v in fields if k.lower() == "received")
+        if fallback is None and from_line is not None:
+            fallback = from_line()
     labels = next((v for k, v in fields if k.lower() == "x-gmail-labels"), None)
     if labels is not None:
         folder = _gmail_folder(labels) or folder
     ids = next((message_ids(v) for k, v in fields if k.lower() == "message-id"), [])
-    if ids:
+    if ids and len(ids[0]) <= _LONGEST_ID:
         source_id = ids[0]
     else:
         # No Message-ID: the header block itself, minus an mbox From_ line and line-end style,
         # is what stays the same when the same file is imported again.
         block = raw.split(b"\n", 1)[1] if raw.startswith(b"From ") else raw
         source_id = "sha1:" + hashlib.sha1(block.replace(b"\r\n", b"\n")).hexdigest()
+    warnings: list[str] = []
     try:
-        return interaction_from_headers(
-            fields, source_id=source_id, folder=folder, fallback_date=fallback
+        record = interaction_from_headers(
+            fields, source_id=source_id, folder=folder, fallback_date=fallback, warnings=warnings
         )
     except BadRecord as error:
-        return Quarantined(source_id if ids else where, f"{where}: {error}")
+        reason = str(error)
+        if reason.startswith(("no Date", "unreadable Date")):
+            elsewhere = "Received header" + (" or From_ line" if from_line is not None else "")
+            reason = f"undated: {reason}, and no date in a {elsewhere}"
+        yield Quarantined(where, f"{where}: {_also(reason, warnings)}")
+        return
+    yield record
+    if warnings:
+        yield Quarantined(
+            where, f"{where}: kept without what is not an address: {'; '.join(warnings)}"
+        )
+
+
+def _also(reason: str, warnings: list[str]) -> str:
+    return f"{reason} ({'; '.join(warnings)})" if warnings else reason
 
 
 def _from_line_date(headers: bytes) -> datetime | None:
@@ -110,6 +138,18 @@ def _from_line_date(headers: bytes) -> datetime | None:
         except ValueError:
             continue
     return None
+
+
+def _located(rel: str, records: Iterable[Record]) -> Iterator[Record]:
+    """`records` with the file they came from on every Quarantined entry (its `location`)."""
+    for record in records:
+        if isinstance(record, Quarantined) and not record.location:
+            record = Quarantined(record.source_id, record.reason, rel)
+        yield record
+
+
+class _OutsideTree(OSError):
+    """A file is a symbolic link to somewhere outside the folder being imported."""
 
 
 def _identity(st: os.stat_result) -> list[int]:
@@ -138,6 +178,9 @@ class FileSource:
         self.lookahead = lookahead
         self.page_size = page_size
         self._resync = False
+        # Calendars' VersionBook, built once per pull (the pull's state dict says which).
+        self._versions = VersionBook()
+        self._versions_for: dict[str, Any] | None = None
 
     # -- the Source protocol -----------------------------------------------------------------
 
@@ -202,9 +245,9 @@ class FileSource:
 
     def _records(self, state: dict[str, Any]) -> Iterator[Record]:
         for rel in sorted(state["mbox"]):
-            yield from self._known_mbox(state, rel)
+            yield from _located(rel, self._known_mbox(state, rel))
         for rel in sorted(state["ics"]):
-            yield from self._calendar(state, rel)
+            yield from _located(rel, self._calendar(state, rel))
         if os.path.isdir(self.root):
             for folder in filetree.folders(self.root):
                 for directory in folder.message_dirs:
@@ -259,46 +302,82 @@ class FileSource:
         live: dict[str, Any] = {"m": m, "eq": eq, "d": done.get("d") if done else None}
         state["dirs"][key] = live
         for ctime, name, path, rel in todo:
-            if ctime > live["m"]:
-                live["eq"] = {n for n in live["eq"] if ctimes.get(n, -1) >= ctime}
-                live["m"] = ctime
-            live["eq"].add(name)
-            yield from self._file(state, path, rel, folder.hint)
+
+            def done(ctime: int = ctime, name: str = name) -> None:
+                if ctime > live["m"]:
+                    live["eq"] = {n for n in live["eq"] if ctimes.get(n, -1) >= ctime}
+                    live["m"] = ctime
+                live["eq"].add(name)
+
+            yield from self._file(state, path, rel, folder.hint, done)
         # Racy-git's lesson: a folder changed within the last mtime tick may change again with
         # the same mtime; such a listing is not trusted to mean "unchanged" next time.
         racy = listed_mtime >= time.time_ns() - _RACY_NS
         live["d"] = None if racy else listed_mtime
 
-    def _file(self, state: dict[str, Any], path: str, rel: str, hint: str) -> Iterator[Record]:
+    def _file(
+        self,
+        state: dict[str, Any],
+        path: str,
+        rel: str,
+        hint: str,
+        done: Callable[[], None] = lambda: None,
+    ) -> Iterator[Record]:
+        """The records of one file. `done` marks the file read in its folder's state: called
+        before an mbox or a calendar (they keep their own place in the cursor), and before the
+        last record of a message, so that a page cut between a message and the warning about
+        it repeats the file on resume instead of losing the warning."""
         try:
-            with open(path, "rb") as f:
+            with self._open(path) as f:
                 first = f.read(filetree.READ_SIZE)
                 if looks_like_mbox(first) or rel.lower().endswith(".mbox"):
+                    done()
                     state["mbox"][rel] = {}
                     # Named as _known_mbox names it on resume, so that the first pages and
                     # the resumed ones carry the same folder hint.
                     hint = filetree.folder_hint([os.path.splitext(os.path.basename(rel))[0]])
-                    yield from self._mbox(state, rel, f, 0, hint)
+                    yield from _located(rel, self._mbox(state, rel, f, 0, hint))
                     return
                 if rel.lower().endswith((".ics", ".ical")) or first.lstrip().startswith(
                     b"BEGIN:VCALENDAR"
                 ):
+                    done()
                     state["ics"][rel] = {}
-                    yield from self._calendar(state, rel)
+                    yield from _located(rel, self._calendar(state, rel))
                     return
-                if b"\0" in first:
-                    yield Quarantined(rel, f"{rel}: binary file, not a message")
-                    return
-                raw = filetree.read_header_block(f, first)
-                mtime = datetime.fromtimestamp(os.fstat(f.fileno()).st_mtime, UTC)
+                # Binary or not is judged by the header block alone: a NUL far down a body (an
+                # attachment sent raw) does not make a message with clean headers binary.
+                end = filetree.header_end(first)
+                if b"\0" in (first[:end] if end >= 0 else first):
+                    records: list[Record] = [Quarantined(rel, f"{rel}: binary file, not a message")]
+                else:
+                    raw = filetree.read_header_block(f, first)
+                    records = list(mail_records(raw, where=rel, folder=hint))
+                    records = add_failures(records, raw, file_body(path, len(raw)))
+        except _OutsideTree as error:
+            records = [Quarantined(rel, f"{rel}: {error}")]
         except filetree.HeaderTooLarge as error:
-            yield Quarantined(rel, f"{rel}: {error}")
-            return
+            records = [Quarantined(rel, f"{rel}: {error}")]
         except OSError as error:
-            yield Quarantined(rel, f"{rel}: unreadable: {error.strerror}")
-            return
-        record = mail_record(raw, where=rel, folder=hint, fallback=mtime)
-        yield from add_failures([record], raw, file_body(path, len(raw)))
+            records = [Quarantined(rel, f"{rel}: unreadable: {error.strerror}")]
+        *first_records, last = _located(rel, records)
+        yield from first_records
+        done()
+        yield last
+
+    def _open(self, path: str) -> BinaryIO:
+        """`path` opened for reading, unless it is a symbolic link leading out of the folder
+        being imported (raises _OutsideTree): a `cur/x.eml` linked to /etc/passwd or to another
+        user's mail is not read. A link within the tree is read like its target (mail tools
+        link messages into virtual folders; source ids make the second sight a duplicate)."""
+        if path != self.root and os.path.islink(path):
+            target = os.path.realpath(path)
+            real_root = os.path.realpath(self.root)
+            if os.path.commonpath([target, real_root]) != real_root:
+                raise _OutsideTree("a symbolic link to outside the imported folder; not followed")
+            path = target
+        # O_NOFOLLOW: the checked path cannot be swapped for a link between check and open.
+        return os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC), "rb")
 
     # -- mbox --------------------------------------------------------------------------------
 
@@ -306,7 +385,11 @@ class FileSource:
         known = state["mbox"][rel]
         path = self._path(rel)
         try:
-            f = open(path, "rb")  # noqa: SIM115 (closed below, also on early return)
+            f = self._open(path)
+        except _OutsideTree as error:  # a link swapped since it was first read
+            del state["mbox"][rel]
+            yield Quarantined(rel, f"{rel}: {error}")
+            return
         except OSError:
             del state["mbox"][rel]  # gone: what it held stays imported
             return
@@ -348,27 +431,30 @@ class FileSource:
         message: MboxMessage
         end = offset
         for message in read_messages(f, offset):
-            [record] = add_failures(
-                [self._mbox_record(message, rel, hint)],
+            *first, last = add_failures(
+                self._mbox_record(message, rel, hint),
                 message.headers,
                 file_body(self._path(rel), message.offset + len(message.headers), message.end),
             )
+            yield from first  # the offset still points at this message (see _directory)
             end = message.end
             state["mbox"][rel] = {**entry, "o": end}
-            yield record
+            yield last
         if end == st.st_size:  # read to the end of the file as it was when we started
             state["mbox"][rel] = {**entry, "o": end, "id": _identity(st)}
 
     @staticmethod
-    def _mbox_record(message: MboxMessage, rel: str, hint: str) -> Record:
+    def _mbox_record(message: MboxMessage, rel: str, hint: str) -> list[Record]:
         where = f"{rel}@{message.offset}"
         if message.truncated:
-            return Quarantined(where, f"{where}: header block longer than the limit")
-        return mail_record(
-            message.headers,
-            where=where,
-            folder=hint,
-            fallback=lambda: _from_line_date(message.headers),
+            return [Quarantined(where, f"{where}: header block longer than the limit")]
+        return list(
+            mail_records(
+                message.headers,
+                where=where,
+                folder=hint,
+                from_line=lambda: _from_line_date(message.headers),
+            )
         )
 
     # -- calendars ---------------------------------------------------------------------------
@@ -384,31 +470,68 @@ class FileSource:
             return
         now = self._now or datetime.now(UTC)
         end = now + self.lookahead
+        policy_start = now - self.horizon
         known = state["ics"].get(rel) or {}
         ident = _identity(st)
         skip, full = 0, True
         if known.get("id") == ident and "n" in known:  # resume inside a window
             start, end = datetime.fromisoformat(known["a"]), datetime.fromisoformat(known["w"])
             skip, full = int(known["n"]), bool(known.get("q"))
+            policy_start = datetime.fromisoformat(known.get("p", known["a"]))
         elif known.get("id") == ident:  # unchanged: only the part of the window that is new
             start, full = datetime.fromisoformat(known["w"]), False
         else:  # new or changed: the whole window again (source ids make repeats harmless)
-            start = now - self.horizon
+            start = policy_start
         if start >= end:
             return
+        records: Iterable[Record]
         if len(raw) > MAX_CALENDAR:
-            found: list[InteractionRecord] = []
-            bad = [Quarantined(rel, f"{rel}: calendar larger than {MAX_CALENDAR} bytes")]
+            records = [Quarantined(rel, f"{rel}: calendar larger than {MAX_CALENDAR} bytes")]
         else:
-            found, bad = read_calendar(raw, start=start, end=end, where=rel)
+            window = Window(start, end, min(policy_start, start))
+            records = calendar_records(
+                raw, window=window, where=rel, versions=self._calendar_versions(state, rel, raw)
+            )
+        # The records stream (a 50 MB calendar is never held as records at once); their order
+        # is fixed for a file and window, so a resumed read skips the `n` already stored.
         # Broken events are reported once, when the calendar is read whole, not on every
         # extension of its window.
-        records: list[Record] = [*bad, *found] if full else [*found]
-        window = {"id": ident, "a": start.isoformat(), "w": end.isoformat(), "q": full}
-        for index in range(skip, len(records)):
-            state["ics"][rel] = {**window, "n": index + 1}
-            yield records[index]
+        at = {"id": ident, "a": start.isoformat(), "w": end.isoformat(), "q": full}
+        at["p"] = policy_start.isoformat()
+        index = 0
+        for record in records:
+            if not full and isinstance(record, Quarantined):
+                continue
+            index += 1
+            if index <= skip:
+                continue
+            state["ics"][rel] = {**at, "n": index}
+            yield record
         state["ics"][rel] = {"id": ident, "w": end.isoformat()}
+
+    def _calendar_versions(
+        self, state: dict[str, Any], rel: str, raw: bytes
+    ) -> VersionBook | None:
+        """The account's VersionBook for this pull, with `rel` as it is now noted in it.
+
+        Only a folder can hold one event in two files. The book starts from every calendar
+        the cursor knows (so a newer copy read in an earlier pull, or before a restart, still
+        wins) and each new calendar is added as it is read (calendar_versions.py).
+        """
+        if not os.path.isdir(self.root):
+            return None
+        if self._versions_for is not state:  # a new pull: start from the calendars known
+            self._versions, self._versions_for = VersionBook(), state
+            for other in sorted(state["ics"]):
+                if other == rel:
+                    continue
+                try:
+                    with open(self._path(other), "rb") as f:
+                        note_versions(self._versions, f.read(MAX_CALENDAR + 1), other)
+                except OSError:
+                    continue
+        note_versions(self._versions, raw, rel)
+        return self._versions
 
 
 def open_account(settings: Mapping[str, Any], context: AccountContext) -> FileSource:
