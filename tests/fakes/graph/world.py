@@ -9,7 +9,7 @@ from typing import Any
 
 from tests.contract import MessageSpec
 from tests.fakes.graph.server import FakeGraph
-from touchbase.connectors.base import AccountContext, InteractionRecord, Source
+from touchbase.connectors.base import AccountContext, InteractionRecord, Kind, Source
 from touchbase.connectors.errors import TransientError
 from touchbase.connectors.graph.account import GraphAccount, open_account
 
@@ -93,8 +93,9 @@ class Store:
                     self.resyncs += page.resync
                     for item in page.interactions:
                         self.items[item.source_id] = item
-                    for gone in page.removed:
-                        self.items.pop(gone, None)
+                    for gone in page.removed:  # mail is never tombstoned (store.py _tombstone)
+                        if gone in self.items and self.items[gone].kind is Kind.MEETING:
+                            self.items.pop(gone)
                     self.cursor = page.cursor
                 return
             except TransientError:
