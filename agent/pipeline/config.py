@@ -6,6 +6,7 @@ commented starter, agent/pipeline/starter.toml, and docs/configuration.md is gen
     [me]          ME: name, addresses, time_zone, signature, keep_subjects, learn_addresses
     [database]    DATABASE: url (optional; --db and TOUCHBASE_DB win)
     [daemon]      DAEMON: sync_every, digest_at, digest_draft
+    [web]         WEB: host, port, allow_remote, tls_cert, tls_key, names (`touchbase serve`)
     [[account]]   ACCOUNT (name, type, sync_every), then ACCOUNT_TYPES[type]: each connector
                   declares its own table next to its code (connectors/*/settings.py)
     [policy]      POLICY in touchbase.rules.policy, over rules/default.toml
@@ -53,6 +54,7 @@ from touchbase.rules.schema import (
     Table,
     TableArray,
     Text,
+    Whole,
     ZoneName,
 )
 
@@ -101,6 +103,32 @@ DAEMON = Table(
         Entry("digest_draft", Flag(), False, "true: also put the digest into your Drafts folder"),
     ),
 )
+WEB = Table(
+    "[web]",
+    (
+        Entry("host", Text(), "127.0.0.1", "address the review page listens on (--host wins)"),
+        Entry("port", Whole(0, 65535), 8765, "port of the review page (--port wins)"),
+        Entry(
+            "allow_remote",
+            Flag(),
+            False,
+            "true: listen beyond this machine without TLS (plain HTTP; --allow-remote too)",
+        ),
+        Entry(
+            "tls_cert",
+            Text(example="~/.config/touchbase/cert.pem"),
+            None,
+            "a PEM certificate: the page is served over HTTPS (then it may listen beyond loopback)",
+        ),
+        Entry("tls_key", Text(example="~/.config/touchbase/key.pem"), None, "tls_cert's PEM key"),
+        Entry(
+            "names",
+            Strings(Text(), what="host names", example=("touchbase.example.lan",)),
+            [],
+            "other host names the page answers to (loopback and --host always)",
+        ),
+    ),
+)
 # Account types and their settings, declared by each connector. agent/pipeline/accounts.py maps
 # the same types to their factories (a test keeps the two lists equal).
 ACCOUNT_TYPES: Mapping[str, Table] = {
@@ -118,6 +146,7 @@ FILE = Table(
         Entry("me", Section(ME), {}, "who you are"),
         Entry("database", Section(DATABASE), {}, "where touchbase keeps what it learns"),
         Entry("daemon", Section(DAEMON), {}, "what `touchbase daemon` does when"),
+        Entry("web", Section(WEB), {}, "the review page, `touchbase serve`"),
         Entry("account", TableArray(), [], "one [[account]] table per source"),
         Entry("policy", AnyTable(), {}, "the rules' settings, over rules/default.toml"),
     ),
@@ -170,6 +199,7 @@ class Config:
     sync_every: float = 900.0
     digest_at: str = "08:00"
     digest_draft: bool = False  # also put the daily digest into the owner's Drafts folder
+    web: Mapping[str, Any] = field(default_factory=lambda: WEB.parse({}))  # [web], all keys
 
     def account(self, name: str) -> AccountConfig:
         for account in self.accounts:
@@ -228,6 +258,7 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         sync_every=daemon["sync_every"].total_seconds(),
         digest_at=daemon["digest_at"],
         digest_draft=daemon["digest_draft"],
+        web=top["web"],
     )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from touchbase.agent.pipeline.config import ACCOUNT_TYPES, DAEMON, DATABASE, ME
+from touchbase.agent.pipeline.config import ACCOUNT_TYPES, DAEMON, DATABASE, ME, WEB
 from touchbase.rules.policy import POLICY, TIER, default_table
 from touchbase.rules.schema import ACCOUNT, REQUIRED, Entry, Table, toml
 
@@ -77,6 +77,7 @@ def render() -> str:
         ("[me]", ME, "Who you are."),
         ("[database]", DATABASE, "Where touchbase keeps what it learns."),
         ("[daemon]", DAEMON, "What `touchbase daemon` does, and when."),
+        ("[web]", WEB, "The review page, `touchbase serve` (its flags win)."),
     ):
         out += [f"## {title}", "", note, "", *_table(table.entries)]
     out += [

@@ -1,5 +1,11 @@
-"""The review page's defences: CSRF tokens, a Host allow-list, strict security headers.
+"""The review page's defences: an access token, CSRF tokens, a Host allow-list, strict headers.
 
+- Access: a random token per install (in the database, which lives in the owner-only data
+  folder), as Jupyter does: `touchbase serve` prints the page's link with `?token=...`; opening
+  it sets an HttpOnly, SameSite=Strict cookie carrying the token and redirects to the clean
+  address. Any request with neither gets 403 and a short page saying how to get the link, so a
+  local user (or anyone on the network) who can reach the port cannot read a page or fetch a
+  CSRF token. Compared in constant time; never logged (the server keeps no access log).
 - CSRF: a random token per browser session (kept in Flask's signed session cookie, signed with
   the install's own random secret from AppState); every POST must echo it in a form field, and
   a cross-site Origin is refused outright. The cookie is SameSite=Strict and HttpOnly.
@@ -13,13 +19,19 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from urllib.parse import urlsplit
+from collections.abc import Iterable
+from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, Response, abort, request, session
+from markupsafe import escape
 
 from touchbase.agent.service import Service
 
 SECRET_KEY = "web.secret"
+ACCESS_KEY = "web.access"
+ACCESS_COOKIE = "touchbase_access"
+TOKEN_PARAM = "token"
+ACCESS_DAYS = 400  # the longest a browser keeps a cookie (Chrome caps Max-Age at 400 days)
 CSRF_FIELD = "csrf"
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -41,6 +53,62 @@ def install_secret(service: Service) -> str:
     return service.remembered(SECRET_KEY, lambda: secrets.token_urlsafe(32))
 
 
+def access_token(service: Service) -> str:
+    """The install's access token, made on first use and kept in the database."""
+    return service.remembered(ACCESS_KEY, lambda: secrets.token_urlsafe(32))
+
+
+def _same(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8"))
+
+
+LOCKED = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>touchbase: open the link</title></head>
+<body><h1>This page needs its link</h1>
+<p>The review page opens only for its owner. Open the link that <code>touchbase serve</code>
+printed when it started (it ends in <code>?token=...</code>), or print it again with
+<code>touchbase serve --url</code>.</p></body></html>
+"""
+
+
+_ONWARD = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url={url}">
+<title>touchbase</title></head><body><p><a href="{url}">Open the review page</a></p></body></html>
+"""
+
+
+def check_access(token: str, secure: bool) -> Response | None:
+    """The access token, from the link (then set as a cookie and dropped from the address) or
+    the cookie; None to go on, else the response to send."""
+    given = request.args.get(TOKEN_PARAM)
+    if given is not None:
+        if not _same(given, token):
+            return locked()
+        rest = [(k, v) for k, v in request.args.items(multi=True) if k != TOKEN_PARAM]
+        clean = request.path + (f"?{urlencode(rest)}" if rest else "")
+        # Not a 303: a Strict cookie is withheld from every request of a navigation that
+        # started on another site (a link in webmail, the digest), redirects included, so the
+        # clean address would answer 403 (seen in Chromium). A page of our own that moves on
+        # starts a same-site navigation, which carries the cookie.
+        response = Response(_ONWARD.format(url=escape(clean)), status=200, mimetype="text/html")
+        response.set_cookie(
+            ACCESS_COOKIE,
+            token,
+            max_age=ACCESS_DAYS * 86400,
+            httponly=True,
+            samesite="Strict",
+            secure=secure,
+        )
+        return response
+    if _same(request.cookies.get(ACCESS_COOKIE, ""), token):
+        return None
+    return locked()
+
+
+def locked() -> Response:
+    return Response(LOCKED, status=403, mimetype="text/html")
+
+
 def csrf_token() -> str:
     token = session.get(CSRF_FIELD)
     if not isinstance(token, str):
@@ -49,12 +117,18 @@ def csrf_token() -> str:
     return token
 
 
-def check_request(allowed_hosts: frozenset[str] | None) -> None:
-    """Before every request: the Host is ours; a state change carries our CSRF token."""
+def check_request(
+    allowed_hosts: frozenset[str] | None, token: str, secure: bool
+) -> Response | None:
+    """Before every request: the Host is ours; the owner's token comes with it; a state change
+    carries our CSRF token."""
     if allowed_hosts is not None and request.host.lower() not in allowed_hosts:
         abort(421)  # Misdirected Request: not a name this page answers to
+    answer = check_access(token, secure)
+    if answer is not None:
+        return answer
     if request.method in ("GET", "HEAD", "OPTIONS"):
-        return
+        return None
     origin = request.headers.get("Origin")
     if origin and origin != "null":
         parts = urlsplit(origin)
@@ -64,6 +138,7 @@ def check_request(allowed_hosts: frozenset[str] | None) -> None:
     given = request.form.get(CSRF_FIELD, "")
     if not isinstance(expected, str) or not hmac.compare_digest(expected, given):
         abort(403, "the form has expired or did not come from this page; reload and try again")
+    return None
 
 
 def add_headers(response: Response) -> Response:
@@ -72,22 +147,34 @@ def add_headers(response: Response) -> Response:
     return response
 
 
-def configure(app: Flask, secret: str, allowed_hosts: frozenset[str] | None) -> None:
+def configure(
+    app: Flask,
+    secret: str,
+    allowed_hosts: frozenset[str] | None,
+    token: str,
+    *,
+    secure: bool = False,
+) -> None:
     app.secret_key = secret
     app.config.update(
         SESSION_COOKIE_NAME="touchbase_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=secure,
         MAX_CONTENT_LENGTH=256 * 1024,  # a draft is small; refuse anything huge
     )
-    app.before_request(lambda: check_request(allowed_hosts))
+    app.before_request(lambda: check_request(allowed_hosts, token, secure))
     app.after_request(add_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
 
 
-def loopback_hosts(host: str, port: int) -> frozenset[str] | None:
-    """The Host values to accept when listening on `host`; None (any) for a non-loopback bind,
-    which the owner chose explicitly and should put behind a proxy."""
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        return None
-    return frozenset({f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"})
+def allowed_hosts(host: str, port: int, names: Iterable[str] = ()) -> frozenset[str] | None:
+    """The Host values to accept: loopback's names, the address listened on (unless it is a
+    wildcard) and the names configured for the page ([web] names), each with the port (and
+    bare on the scheme's default port, as browsers send it)."""
+    hosts = {"127.0.0.1", "localhost", "[::1]"}
+    if host not in ("0.0.0.0", "::", ""):
+        hosts.add(f"[{host}]" if ":" in host else host)
+    hosts.update(n.lower() for n in names)
+    with_port = {f"{h}:{port}" for h in hosts}
+    return frozenset(with_port | (hosts if port in (80, 443) else set()))

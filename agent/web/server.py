@@ -1,68 +1,154 @@
-"""Serving the review page with waitress (a production WSGI server, pure Python), on loopback
-unless the owner explicitly asks for another address."""
+"""Serving the review page with Hypercorn (asyncio; it runs the Flask app in a thread pool).
+
+Why Hypercorn and not waitress (measured in issue 13, tests/web/test_access.py): waitress stops
+accepting at its connection limit (100), so 150 connections that each sent half a request line
+kept every other request waiting for its 120 s channel timeout; it has no TLS either. Under
+Hypercorn a connection that has not sent a whole request head costs a few kilobytes and no
+thread, and is closed `HEAD_SECONDS` after it opened (the idle timer runs from the accept and is
+not restarted by a trickle of bytes); it serves TLS itself from a certificate and key.
+
+A bind beyond loopback is refused unless TLS is configured or the owner explicitly allows it.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import logging
-from dataclasses import dataclass
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from flask import Flask
-from waitress.server import create_server
+from hypercorn.asyncio.run import worker_serve
+from hypercorn.config import Config as HyperConfig
+from hypercorn.utils import wrap_app
 
-from touchbase.agent.web.security import loopback_hosts
+from touchbase.agent.errors import UserError
+from touchbase.agent.web.security import allowed_hosts
 from touchbase.agent.web.site import Site, create_app
 
 log = logging.getLogger(__name__)
+HEAD_SECONDS = 5  # a request head (line and headers) arrives within this or the socket closes
+MAX_BODY = 256 * 1024  # a draft is small; Flask refuses the same above MAX_CONTENT_LENGTH
+
+
+@dataclass(frozen=True)
+class Tls:
+    """A certificate chain and its private key, both PEM files."""
+
+    cert: Path
+    key: Path
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass
 class Server:
-    """A listening review page: `run()` serves until `close()`."""
+    """A bound review page: `run()` serves until `close()` (from any thread)."""
 
-    wsgi: Any
+    app: Any
+    config: HyperConfig
+    sockets: Any
     host: str
     port: int
+    scheme: str = "http"
+    closing: bool = False
+    _loop: asyncio.AbstractEventLoop | None = field(default=None, repr=False)
+    _stop: asyncio.Event | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
+        """The page's address without the access token (see `link`)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}/"
-
-    closing: bool = False
+        return f"{self.scheme}://{host}:{self.port}/"
 
     def run(self) -> None:
-        try:
-            self.wsgi.run()
-        except OSError:
-            # close() from another thread shuts the socket under the loop's select(), which
-            # then fails with EBADF: the stop that was asked for, not an error.
-            if not self.closing:
-                raise
+        asyncio.run(self._serve())
+
+    async def _serve(self) -> None:
+        self._stop = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        if self.closing:
+            return
+        await worker_serve(self.app, self.config, sockets=self.sockets, shutdown_trigger=self._wait)
+
+    async def _wait(self) -> None:
+        assert self._stop is not None
+        await self._stop.wait()
 
     def close(self) -> None:
         self.closing = True
-        self.wsgi.close()
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(stop.set)
+            except RuntimeError:  # the loop ended meanwhile: nothing left to stop
+                pass
+        else:
+            for sock in (*self.sockets.secure_sockets, *self.sockets.insecure_sockets):
+                sock.close()
 
 
-def make_server(site: Site, host: str = "127.0.0.1", port: int = 0) -> Server:
-    """Bind now (so the port is known and errors surface at once); serve with `run()`."""
-    deferred = _Deferred()
-    wsgi = create_server(deferred, host=host, port=port, threads=4, ident="touchbase")
-    bound_host, bound_port = wsgi.effective_host, int(wsgi.effective_port)
+def make_server(
+    site: Site,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    tls: Tls | None = None,
+    allow_remote: bool = False,
+    names: Iterable[str] = (),
+) -> Server:
+    """Bind now (so the port is known and errors surface at once); serve with `run()`.
+
+    Beyond loopback only with `tls`, or with `allow_remote` (plain HTTP: anyone on the path
+    can read the pages and the access token). The Host allow-list keeps loopback's names, the
+    bound address and the configured `names`."""
+    remote = not is_loopback(host)
+    if remote and tls is None and not allow_remote:
+        raise UserError(
+            f"refusing to serve the review page on {host}: beyond this machine it needs TLS",
+            advice="set tls_cert and tls_key under [web] in the config file, or pass "
+            "--allow-remote (or [web] allow_remote = true) to serve plain HTTP on purpose",
+        )
+    config = HyperConfig()
+    config.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
+    config.keep_alive_timeout = HEAD_SECONDS
+    config.backlog = 1024  # connections waiting to be accepted in a burst (Hypercorn: 100)
+    config.read_timeout = HEAD_SECONDS * 6  # a body that stalls mid-way, too
+    config.wsgi_max_body_size = MAX_BODY
+    config.accesslog = None  # never log request lines: a first visit carries the access token
+    config.errorlog = log
+    config.include_server_header = False
+    if tls is not None:
+        for path in (tls.cert, tls.key):
+            if not path.is_file():
+                raise UserError(f"[web] TLS file {path} does not exist")
+        config.certfile, config.keyfile = str(tls.cert), str(tls.key)
+    try:
+        sockets = config.create_sockets()
+    except socket.gaierror as exc:
+        raise UserError(f"cannot listen on {host}: {exc.strerror}") from exc
+    for sock in (*sockets.secure_sockets, *sockets.insecure_sockets):
+        sock.listen(config.backlog)  # now: a connect before `run()` starts waits, not refused
+    bound = (sockets.secure_sockets or sockets.insecure_sockets)[0].getsockname()
+    bound_host, bound_port = str(bound[0]), int(bound[1])
+    site.tls = tls is not None
     if site.allowed_hosts is None:
-        site.allowed_hosts = loopback_hosts(host, bound_port)
-    deferred.app = create_app(site)
-    if site.allowed_hosts is None:
-        log.warning("the review page listens on %s, beyond this machine", bound_host)
-    return Server(wsgi, str(bound_host), bound_port)
-
-
-class _Deferred:
-    """The WSGI app, set once the port is bound (the Host allow-list needs the port)."""
-
-    app: Flask | None = None
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        assert self.app is not None
-        return self.app(environ, start_response)
+        site.allowed_hosts = allowed_hosts(host, bound_port, names)
+    if remote and tls is None:
+        log.warning(
+            "the review page listens on %s WITHOUT TLS: anyone on the network path can read "
+            "your drafts and the access token",
+            bound_host,
+        )
+    app = wrap_app(create_app(site), MAX_BODY, "wsgi")
+    return Server(app, config, sockets, bound_host, bound_port, "https" if tls else "http")

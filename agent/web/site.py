@@ -6,6 +6,8 @@ comes from the service (agent/service), the same door the CLI and the daemon use
 last contact, cadence and due date here are the rules' numbers, as `touchbase person` shows
 them. `Site.at` fixes the moment the page evaluates at (`touchbase serve --at`), so an imported
 archive can be reviewed as of its own time; actions are stamped with the service's clock.
+Lists come a page at a time (agent.web.paging); only the owner's browser gets in
+(agent.web.security: the access token).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from touchbase.agent.errors import UserError
 from touchbase.agent.pipeline.drafts.lifecycle import reasons, recipients, split_recipient
 from touchbase.agent.pipeline.models import Draft
 from touchbase.agent.service import PersonView, Service, cadence_days
-from touchbase.agent.web import security
+from touchbase.agent.web import paging, security
 from touchbase.agent.web.chart import build_chart
 
 log = logging.getLogger(__name__)
@@ -34,12 +36,14 @@ _EARLIEST = datetime.min.replace(tzinfo=UTC)
 @dataclass
 class Site:
     """What the page serves: the service, the moment it evaluates at (None: the service's
-    clock, each request), and the Host names it answers to."""
+    clock, each request), the Host names it answers to, and whether it is served over TLS
+    (its cookies are then Secure)."""
 
     service: Service
     at: datetime | None = None
     secret: str = ""
     allowed_hosts: frozenset[str] | None = None
+    tls: bool = False
 
     def moment(self) -> datetime:
         return self.at or self.service.now()
@@ -54,7 +58,8 @@ def create_app(site: Site) -> Flask:
         return {"account_problems": service.accounts.failing()}
 
     secret = site.secret or security.install_secret(service)
-    security.configure(app, secret, site.allowed_hosts)
+    token = security.access_token(service)
+    security.configure(app, secret, site.allowed_hosts, token, secure=site.tls)
     app.jinja_env.filters["day"] = lambda d: d.date().isoformat() if d else "-"
 
     def back(draft_id: int | None = None) -> Response:
@@ -80,9 +85,11 @@ def create_app(site: Site) -> Flask:
         snoozed = sorted(
             service.review.drafts(("snoozed",)), key=lambda d: d.snoozed_until or _EARLIEST
         )
+        page = paging.page_of(drafts, paging.CARDS)
         return render_template(
             "review.html",
-            cards=[_card(site, d, now) for d in drafts],
+            cards=[_card(site, d, now) for d in page.rows],
+            page=page,
             snoozed=[_card(site, d, None) for d in snoozed],
             now=now,
         )
@@ -140,25 +147,31 @@ def create_app(site: Site) -> Flask:
     @app.get("/due")
     def due_page() -> str:
         now = site.moment()
-        return render_template("due.html", rows=service.due(now), now=now)
+        return render_template("due.html", page=paging.page_of(service.due(now)), now=now)
 
     @app.get("/people/<int:person_id>")
-    def person_page(person_id: int) -> str:
+    def person_page(person_id: int) -> str | tuple[str, int]:
         now = site.moment()
         view = service.person_of(person_id, now)
         if view is None:
-            abort(404)
+            return _missing(f"person {person_id}")
         return _person(view, now)
 
     @app.get("/contact/<path:address>")
-    def contact_page(address: str) -> str | Response:
+    def contact_page(address: str) -> str | Response | tuple[str, int]:
         now = site.moment()
         view = service.person(address, now)
         if view.person_id is not None:
             return redirect(url_for("person_page", person_id=view.person_id), code=303)
+        if view.contact is None and not view.drafts:
+            return _missing(address)  # nothing stored with them: no empty page that says 200
         return _person(view, now)
 
     return app
+
+
+def _missing(who: str) -> tuple[str, int]:
+    return render_template("missing.html", who=who), 404
 
 
 def _card(site: Site, draft: Draft, now: datetime | None) -> dict[str, Any]:
@@ -180,12 +193,14 @@ def _card(site: Site, draft: Draft, now: datetime | None) -> dict[str, Any]:
 def _person(view: PersonView, now: datetime) -> str:
     contact, standing = view.contact, view.standing
     history = view.history
+    page = paging.page_of(history)
     due = standing.due if standing else None
     return render_template(
         "person.html",
         name=view.name or (view.addresses[0] if view.addresses else "?"),
         addresses=view.addresses,
-        history=history[:30],
+        history=page.rows,
+        page=page,
         count=len(history),
         upcoming=view.upcoming,
         standing_words=view.standing_words(),

@@ -30,6 +30,7 @@ from touchbase.agent.daemon.cycle import (
 from touchbase.agent.daemon.steps import default_steps
 from touchbase.agent.pipeline.models import Account, Draft, InteractionRow
 from touchbase.agent.service import Service
+from touchbase.agent.web.security import access_token
 from touchbase.agent.web.site import Site, create_app
 
 
@@ -259,7 +260,9 @@ def test_a_daemon_sync_failure_is_recorded_like_a_cli_one_and_shown_on_the_page(
         "the grant was revoked (what to do: run `touchbase auth work`)"
     )
     assert daemon["failing_since"] is not None  # and the daemon backs off
-    page = create_app(Site(service)).test_client().get("/").get_data(as_text=True)
+    client = create_app(Site(service)).test_client()
+    client.get("/", query_string={"token": access_token(service)})  # the owner's link
+    page = client.get("/").get_data(as_text=True)
     assert "not syncing (auth)" in page and "run `touchbase auth work`" in page
     args = ["--config", str(tmp_path / "config.toml"), "--db", service.db_url, "sync"]
     assert main(args) == 1

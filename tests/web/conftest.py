@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.agent.draftfixtures import ME, NOW, history, make_drafts, request, store_interactions
@@ -17,6 +18,7 @@ from tests.conftest import need
 from touchbase.agent.pipeline.config import Config
 from touchbase.agent.pipeline.models import Person, PersonAddress
 from touchbase.agent.service import Service
+from touchbase.agent.web.security import access_token
 from touchbase.agent.web.server import Server, make_server
 from touchbase.agent.web.site import Site
 from touchbase.connectors.memory import MemorySink
@@ -56,7 +58,28 @@ class World:
 
     @property
     def url(self) -> str:
+        """The page's clean address: it answers 403 until the browser has opened `link`."""
         return self.server.url
+
+    @property
+    def token(self) -> str:
+        return access_token(self.service)
+
+    @property
+    def link(self) -> str:
+        """What `touchbase serve` prints: the address with the access token."""
+        return f"{self.server.url}?token={self.token}"
+
+    def client(self) -> requests.Session:
+        """A client (requests) that opened the link, so it carries the access cookie."""
+        client = requests.Session()
+        assert client.get(self.link, timeout=10).status_code == 200
+        return client
+
+    def open(self, page: Any) -> None:
+        """Open the link in the browser, as the owner does, and wait for the clean address."""
+        page.goto(self.link)
+        page.wait_for_url(self.url)
 
     @property
     def sessions(self) -> sessionmaker[Session]:

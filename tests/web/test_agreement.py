@@ -10,12 +10,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
 from tests.agent.draftfixtures import ME, NOW, history, store_interactions
 from touchbase.agent.cli.main import EXIT_USER_ERROR, main
 from touchbase.agent.pipeline.config import Config
 from touchbase.agent.pipeline.store import Store
 from touchbase.agent.service import Service
+from touchbase.agent.web.security import access_token
 from touchbase.agent.web.site import Site, create_app
 from touchbase.connectors.base import Page
 
@@ -38,6 +40,13 @@ def service(tmp_path: Path) -> Service:
     return service
 
 
+def owner(service: Service, at: datetime | None = None) -> FlaskClient:
+    """A test client of the page that opened the owner's link (it carries the access cookie)."""
+    client = create_app(Site(service, at=at)).test_client()
+    assert client.get(f"/?token={access_token(service)}").status_code == 200
+    return client
+
+
 def facts(html: str) -> dict[str, str]:
     found = dict(re.findall(r'<dd class="([a-z-]+)">([^<]*)</dd>', html))
     return {k: v.strip() for k, v in found.items()}
@@ -54,7 +63,7 @@ def test_the_person_page_and_the_cli_agree(
     args = ["--config", str(config), "--db", service.db_url, "person", JANE, "--json"]
     assert main([*args, "--at", NOW.isoformat()]) == 0
     cli = json.loads(capsys.readouterr().out)
-    page = create_app(Site(service)).test_client().get(f"/contact/{JANE}")
+    page = owner(service).get(f"/contact/{JANE}", follow_redirects=True)
     shown = facts(page.get_data(as_text=True))
     latest = max(m.at for m in service.person(JANE, NOW).history)
     assert cli["last_contact"] == latest.isoformat()  # the tombstoned message counted
@@ -65,8 +74,8 @@ def test_the_person_page_and_the_cli_agree(
 
 def test_serve_at_reviews_an_archive_as_of_its_own_time(service: Service) -> None:
     later = Service(service.config, service.db_url, lambda: datetime(2031, 1, 1, tzinfo=UTC))
-    then = create_app(Site(later, at=NOW)).test_client().get("/due").get_data(as_text=True)
-    now = create_app(Site(later)).test_client().get("/due").get_data(as_text=True)
+    then = owner(later, at=NOW).get("/due").get_data(as_text=True)
+    now = owner(later).get("/due").get_data(as_text=True)
     assert JANE in then and "check-in" in then  # due in June 2024
     assert JANE not in now  # years later the tie has lapsed: nobody is owed a check-in
 

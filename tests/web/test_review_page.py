@@ -35,7 +35,7 @@ def test_approve_edit_reject_and_snooze_on_the_page(make_world: Any, page: Any) 
     )
     seen: list[str] = []
     page.on("request", lambda r: seen.append(r.url))
-    page.goto(world.url)
+    world.open(page)
     assert page.locator("article.draft").count() == 3
     card = page.locator(f"#draft-{jane}")
     assert "your cadence with Jane is 45 days" in card.locator(".reasons").inner_text()
@@ -87,7 +87,7 @@ def test_a_script_subject_shows_as_text_and_runs_nothing(make_world: Any, page: 
         draft.body = "</textarea><script>alert(4)</script>"
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(world.url)
+    world.open(page)
     card = page.locator(f"#draft-{draft_id}")
     assert card.locator("input[name=subject]").input_value() == "<script>alert(1)</script>"
     assert card.locator("textarea[name=body]").input_value() == (
@@ -97,7 +97,7 @@ def test_a_script_subject_shows_as_text_and_runs_nothing(make_world: Any, page: 
     assert page.evaluate("document.scripts.length") == 0
     assert page.locator("img").count() == 0
     assert dialogs == []
-    html = requests.get(world.url, timeout=5).text
+    html = world.client().get(world.url, timeout=5).text
     assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
@@ -106,7 +106,7 @@ def test_state_changes_need_the_csrf_token_and_our_origin(make_world: Any) -> No
     jane = world.ids["jane@example.com"]
     target = f"{world.url}drafts/{jane}/approve"
     assert requests.post(target, timeout=5).status_code == 403
-    browser_like = requests.Session()
+    browser_like = world.client()
     page = browser_like.get(world.url, timeout=5)
     token = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert token is not None
@@ -122,11 +122,15 @@ def test_state_changes_need_the_csrf_token_and_our_origin(make_world: Any) -> No
 
 def test_security_headers_and_host_allow_list(make_world: Any) -> None:
     world = make_world()
-    response = requests.get(world.url, timeout=5)
+    response = requests.get(world.link, timeout=5)
+    assert 'http-equiv="refresh" content="0; url=/"' in response.text
+    assert "SameSite=Strict" in response.headers["Set-Cookie"]
+    client = requests.Session()
+    response = client.get(world.link, timeout=5)
     csp = response.headers["Content-Security-Policy"]
     assert "default-src 'none'" in csp and "script-src" not in csp
     assert response.headers["X-Frame-Options"] == "DENY"
-    assert "SameSite=Strict" in response.headers["Set-Cookie"]
+    assert "SameSite=Strict" in response.headers["Set-Cookie"]  # the CSRF session's cookie
     rebinding = requests.get(world.url, headers={"Host": "evil.example"}, timeout=5)
     assert rebinding.status_code == 421
 
@@ -142,9 +146,10 @@ def _non_loopback_address() -> str | None:
 
 def test_the_page_is_not_reachable_beyond_loopback_by_default(tmp_path: Path) -> None:
     args = build_parser().parse_args(["serve"])
-    assert args.host == "127.0.0.1"
+    host = args.host or Config().web["host"]  # what `serve` does with no --host
+    assert host == "127.0.0.1"
     site = Site(Service(Config(me=ME), f"sqlite:///{tmp_path}/t.db", lambda: NOW))
-    server = make_server(site, args.host, 0)
+    server = make_server(site, host, 0)
     try:
         assert server.host == "127.0.0.1"
         address = _non_loopback_address()
@@ -167,7 +172,7 @@ def test_person_page_charts_the_history_with_cadence_and_next_due(
     make_world: Any, page: Any
 ) -> None:
     world = make_world()
-    page.goto(world.url)
+    world.open(page)
     page.locator(f"#draft-{world.ids['jane@example.com']} .to a").click()
     assert page.locator("h1").inner_text() == "Dr. Jane Q. Smith"
     assert page.locator(".cadence").inner_text() == "every 45 days"
@@ -182,8 +187,6 @@ def test_person_page_charts_the_history_with_cadence_and_next_due(
 
 
 def test_an_account_that_cannot_sync_is_shown_with_its_fix(make_world: Any) -> None:
-    import urllib.request
-
     from touchbase.agent.pipeline.store import Store
 
     world = make_world()
@@ -191,11 +194,10 @@ def test_an_account_that_cannot_sync_is_shown_with_its_fix(make_world: Any) -> N
     work = store.ensure_account("work<b>", "gmail", NOW)
     run = store.start_run(work, NOW)
     store.finish_run(run, "auth", NOW, "grant revoked (what to do: touchbase auth work)")
-    with urllib.request.urlopen(world.server.url, timeout=10) as response:
-        page = response.read().decode()
+    client = world.client()
+    page = client.get(world.url, timeout=10).text
     assert "touchbase auth work" in page and "not syncing (auth)" in page
     assert "work&lt;b&gt;" in page and "work<b>" not in page
     ok = store.start_run(work, NOW)
     store.finish_run(ok, "ok", NOW)
-    with urllib.request.urlopen(world.server.url, timeout=10) as response:
-        assert "not syncing" not in response.read().decode()
+    assert "not syncing" not in client.get(world.url, timeout=10).text
