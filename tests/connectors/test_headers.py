@@ -6,15 +6,21 @@ import os
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import corpus
 from touchbase.connectors.base import Flag, Role
 from touchbase.connectors.errors import BadRecord
 from touchbase.connectors.headers import (
     interaction_from_bytes,
+    interaction_from_headers,
+    is_address,
+    message_ids,
     parse_addresses,
     parse_date,
     parse_header_block,
+    received_date,
 )
 
 
@@ -85,3 +91,69 @@ def test_every_messy_message_becomes_an_interaction_or_a_bad_record() -> None:
             assert item.occurred_at.tzinfo is not None
             parsed += 1
     assert parsed > 400 and bad < 60
+
+
+@pytest.mark.parametrize(
+    ("address", "valid"),
+    [
+        ("a@b.org", True),
+        ("jürgen@bücher.example", True),  # RFC 6532
+        ('"a b"@x.org', True),
+        ("a@[192.0.2.1]", True),
+        ("k..allen@enron.com", True),  # an export's mangling, kept for the rules to merge
+        ('v.".\'"proctor@enron.com', True),
+        ("foo", False),
+        ("foo@", False),
+        ("@example.com", False),
+        ("a b@x.org", False),
+        ("a@b.", False),
+        ("=?utf-16?b?2D3eAA==?=", False),
+        ("=?utf-8?q?x?=@x.org", False),
+        ("a\x1b[2J@x.org", False),
+        ("x" * 400 + "@example.com", False),
+    ],
+)
+def test_a_participant_is_an_rfc_5322_address(address: str, valid: bool) -> None:
+    assert is_address(address) is valid
+
+
+_ATOM = st.text(
+    st.sampled_from("abcxyzABC019!#$%&'*+-/=?^_`{|}~") | st.characters(min_codepoint=0xA0),
+    min_size=1,
+    max_size=12,
+)
+
+
+@given(st.lists(_ATOM, min_size=1, max_size=3), st.lists(_ATOM, min_size=1, max_size=3))
+def test_every_dot_atom_address_is_valid_and_nothing_without_an_at_is(
+    local: list[str], domain: list[str]
+) -> None:
+    address = f"{'.'.join(local)}@{'.'.join(domain)}"
+    assert is_address(address) is (len(address) <= 320 and "=?" not in address)
+    assert not is_address(address.replace("@", ""))
+
+
+def test_dropped_addresses_are_reported_and_the_rest_kept() -> None:
+    raw = b"From: a@x.org\r\nTo: foo, b@y.org\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\n"
+    warnings: list[str] = []
+    item = interaction_from_headers(
+        parse_header_block(raw), source_id="1", folder=None, warnings=warnings
+    )
+    assert item.addresses() == ["a@x.org", "b@y.org"]
+    assert warnings == ["To: 'foo' is not an e-mail address; dropped"]
+
+
+def test_the_newest_received_stamp_is_the_date_of_arrival() -> None:
+    stamps = [
+        "from a by b; Tue, 5 Mar 2002 09:58:00 +0000",
+        "from b by c with SMTP id 1; Tue, 5 Mar 2002 10:00:00 +0000 (UTC)",
+        "from c by d; not a date",
+        "no semicolon at all",
+    ]
+    assert received_date(stamps) == datetime(2002, 3, 5, 10, tzinfo=UTC)
+    assert received_date(stamps[2:]) is None
+
+
+def test_a_message_id_longer_than_a_header_line_is_no_id() -> None:
+    assert message_ids("<" + "x" * 2000 + "@y>") == []
+    assert message_ids("<a@b> <c@d>") == ["<a@b>", "<c@d>"]
