@@ -17,26 +17,36 @@ from typing import Any
 from googleapiclient.errors import BatchError, HttpError
 
 from touchbase.connectors.errors import AuthError, ConnectorError, TransientError
-from touchbase.connectors.google.http import GoogleHttp, classify
+from touchbase.connectors.google.http import GoogleHttp, RateLimited, classify
 from touchbase.connectors.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
-# Gmail's per-user limit is 15,000 quota units a minute; messages.get costs 5 units, list 5,
-# history.list 2, getProfile 1, drafts.create 10 (Gmail API "Usage limits").
+# Gmail's per-user limit is 15,000 quota units per user per minute (exceeding it answers 403
+# userRateLimitExceeded); messages.get costs 5 units, list 5, history.list 2, getProfile 1,
+# drafts.create 10 (https://developers.google.com/gmail/api/reference/quota, "Usage limits").
 GMAIL_UNITS_PER_MINUTE = 15_000
 UNITS = {"messages.get": 5, "messages.list": 5, "history.list": 2, "getProfile": 1}
 UNITS |= {"drafts.create": 10, "drafts.list": 5, "drafts.get": 5}
 
 
+SLOWEST = 1 / 16  # a rate-limit storm slows pacing to at most this share of the configured rate
+
+
 @dataclass
 class QuotaBudget:
-    """A token bucket holding at most one minute of quota units; `spend` waits when it is dry."""
+    """A token bucket holding at most one minute of quota units; `spend` waits when it is dry.
+
+    When Google still says "slow down" (429, 403 userRateLimitExceeded: other clients of the
+    same user share the quota), `slow_down` halves the pace and empties the bucket; each batch
+    that gets through whole brings it back up by a quarter (AIMD, as TCP does).
+    """
 
     units_per_minute: float = GMAIL_UNITS_PER_MINUTE
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     waited: float = 0.0  # seconds spent waiting, for logs and benchmarks
+    share: float = 1.0  # the part of units_per_minute in force now (1.0 unless throttled)
     _balance: float = field(init=False)
     _stamp: float = field(init=False)
 
@@ -44,9 +54,14 @@ class QuotaBudget:
         self._balance = self.units_per_minute
         self._stamp = self.clock()
 
+    @property
+    def pace(self) -> float:
+        """Units per minute in force now."""
+        return self.units_per_minute * self.share
+
     def spend(self, units: float) -> None:
-        rate = self.units_per_minute / 60.0
-        units = min(units, self.units_per_minute)
+        rate = self.pace / 60.0
+        units = min(units, self.pace)
         self._refill(rate)
         if self._balance < units:
             wait = (units - self._balance) / rate
@@ -57,9 +72,17 @@ class QuotaBudget:
             self._balance = max(self._balance, units)  # a fake clock may not move while we wait
         self._balance -= units
 
+    def slow_down(self) -> None:
+        self.share = max(SLOWEST, self.share / 2)
+        self._balance = min(self._balance, 0.0)
+        log.info("rate limited: pacing at %.0f units a minute", self.pace)
+
+    def recover(self) -> None:
+        self.share = min(1.0, self.share * 1.25)
+
     def _refill(self, rate: float) -> None:
         now = self.clock()
-        self._balance = min(self.units_per_minute, self._balance + (now - self._stamp) * rate)
+        self._balance = min(self.pace, self._balance + (now - self._stamp) * rate)
         self._stamp = now
 
 
@@ -94,7 +117,10 @@ class Batcher:
                 chunk = pending[start : start + self.batch_size]
                 self._one_batch(chunk, make, units, what, results, failed)
             if not failed:
+                self.budget.recover()
                 return results
+            if any(isinstance(e, RateLimited) for e in failed.values()):
+                self.budget.slow_down()
             worst = max(failed.values(), key=lambda e: e.retry_after or 0.0)
             if attempt == self.policy.attempts or (
                 worst.retry_after is not None and worst.retry_after > self.policy.retry_after_cap

@@ -50,6 +50,10 @@ class RequestFailed(ConnectorError):
         self.status = status
 
 
+class RateLimited(TransientError):
+    """429, or 403 with a rate-limit reason: Google asks this client to slow down."""
+
+
 def auth_advice(account: str) -> str:
     return f"sign in again with `touchbase auth {account}`"
 
@@ -164,8 +168,11 @@ def classify(exc: HttpError, account: str, what: str) -> ConnectorError:
     status = exc.resp.status
     reason = reason_of(exc)
     message = f"{what}: HTTP {status} {reason}".strip()
+    retry_after = parse_retry_after(exc.resp.get("retry-after"))
+    if status == 429 or (status == 403 and reason in RATE_LIMIT_REASONS - {"backendError"}):
+        return RateLimited(message, retry_after=retry_after)
     if status in TRANSIENT_STATUS or (status == 403 and reason in RATE_LIMIT_REASONS):
-        return TransientError(message, retry_after=parse_retry_after(exc.resp.get("retry-after")))
+        return TransientError(message, retry_after=retry_after)
     if status == 401 or (status == 403 and reason in ("insufficientPermissions", "authError")):
         return AuthError(message, advice=auth_advice(account))
     if status == 403 and reason in QUOTA_REASONS:

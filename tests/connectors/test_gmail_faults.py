@@ -21,6 +21,7 @@ from touchbase.agent.pipeline.store import Store
 from touchbase.agent.pipeline.sync import sync_account
 from touchbase.connectors.base import InteractionRecord, Page, Source
 from touchbase.connectors.errors import TransientError
+from touchbase.connectors.google import gmail
 
 
 def faults(seed: int) -> Faults:
@@ -206,3 +207,28 @@ def test_a_refused_batch_part_stops_the_run_and_the_next_run_fetches_it(
     second = sync_account(store, account, "gmail-test", world.source())
     assert second.status == "ok" and second.quarantined == 0
     assert {r[0] for r in stored(f"sqlite:///{tmp_path / 'r.db'}")} == set(ids)
+
+
+def test_a_rate_limit_storm_slows_the_sync_and_loses_nothing(
+    fake: FakeGoogle, tmp_path: Path
+) -> None:
+    # 429 and 403 userRateLimitExceeded are Gmail's "slow down" (developers.google.com/gmail/
+    # api/reference/quota: per user rate limit, 15,000 quota units per user per minute).
+    world = GmailWorld(fake, tmp_path, extra={"batch_size": 10})
+    fill_mailbox(fake, sent=80, received=20)
+    clean, _ = drain_through_faults(small_pages(world), None)
+    quiet = world.source()
+    assert quiet.budget.waited == 0.0  # 100 messages fit in one minute's bucket
+    fake.faults = Faults(rate=0.3, kinds=("429", "403-user"), retry_after="1", seed=4)
+    runs: list[gmail.GmailAccount] = []
+
+    def run() -> Source:  # a run the storm outlasts ends transient; the next one resumes
+        runs.append(small_pages(world)())  # type: ignore[arg-type]
+        return runs[-1]
+
+    pages, _ = drain_through_faults(run, None)
+    assert everything(pages) == everything(clean)
+    assert {q for p in pages for q in p.quarantined} == {q for p in clean for q in p.quarantined}
+    assert sum(r.budget.waited for r in runs) > 0.0, "the storm did not slow the pacing"
+    assert min(r.budget.share for r in runs) < 1.0
+    assert {403, 429} <= {s.status for s in fake.log if s.in_batch}

@@ -28,8 +28,9 @@ FAULT_KINDS = ("429", "500", "503", "drop")
 class Faults:
     """Inject failures into a share `rate` of API requests (and of batch parts).
 
-    Kinds: "429" (with Retry-After), "500", "503", "drop" (close the connection before
-    answering), "drop-after" (do the work, then close without answering: the ambiguous case).
+    Kinds: "429" (with Retry-After), "403-user" (userRateLimitExceeded), "403-daily"
+    (dailyLimitExceeded), "500", "503", "drop" (close the connection before answering),
+    "drop-after" (do the work, then close without answering: the ambiguous case).
     The OAuth endpoints are spared unless `oauth` is set.
     """
 
@@ -68,6 +69,12 @@ def _fault_reply(kind: str, retry_after: str) -> Reply:
             "rateLimitExceeded",
             headers={"Retry-After": retry_after},
         )
+    if kind == "403-user":  # Gmail "Usage limits": the per-user rate limit's reason
+        return error_reply(
+            403, "User-rate limit exceeded.", "userRateLimitExceeded", domain="usageLimits"
+        )
+    if kind == "403-daily":
+        return error_reply(403, "Daily Limit Exceeded", "dailyLimitExceeded", domain="usageLimits")
     if kind == "500":
         return error_reply(500, "Backend Error", "backendError")
     return error_reply(503, "The service is currently unavailable.", "backendError")
@@ -160,7 +167,7 @@ class FakeGoogle:
         if fault == "drop":
             self._record(call, 0)
             return None
-        if fault in ("429", "500", "503"):
+        if fault in ("429", "500", "503", "403-user", "403-daily"):
             reply = _fault_reply(fault, self.faults.retry_after)
             self._record(call, reply.status)
             return reply
@@ -202,7 +209,7 @@ class FakeGoogle:
         replies = []
         for content_id, inner in parts:
             with self._lock:
-                fault = self.faults.pick(("429", "500", "503"))
+                fault = self.faults.pick(("429", "500", "503", "403-user", "403-daily"))
             if fault:
                 reply = _fault_reply(fault, self.faults.retry_after)
             else:
