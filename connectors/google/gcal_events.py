@@ -16,8 +16,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from touchbase.connectors.base import Flag, InteractionRecord, Kind, Participant, Response, Role
 from touchbase.connectors.errors import BadRecord
 
-# Calendar blocks that are not meetings with anyone: Google allows them no attendees.
-NOT_MEETINGS = frozenset({"outOfOffice", "focusTime", "workingLocation", "birthday"})
+# Calendar blocks that are not meetings with anyone: Google allows them no attendees. And
+# "fromGmail" ("An event from Gmail", calendar.v3 Event.eventType): a flight, a table, a ticket
+# read out of a message. Nobody was met; the message itself is counted by the mail account.
+NOT_MEETINGS = frozenset({"outOfOffice", "focusTime", "workingLocation", "birthday", "fromGmail"})
 RESPONSES = {
     "accepted": Response.ACCEPTED,
     "declined": Response.DECLINED,

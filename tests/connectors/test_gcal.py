@@ -220,3 +220,63 @@ def test_revoked_grant_is_an_auth_error_naming_the_fix(world: CalendarWorld) -> 
     with pytest.raises(AuthError) as caught:
         drain(source, None)
     assert "touchbase auth work-calendar" in caught.value.advice
+
+
+def test_events_from_gmail_are_not_meetings(world: CalendarWorld) -> None:
+    # eventType "fromGmail": "An event from Gmail. This type of event cannot be created"
+    # (calendar.v3 discovery document, Event.eventType). Flights, tables, tickets found in mail:
+    # nobody was met, and the mail they came from is counted by the Gmail account already.
+    world.fake.calendar.put_event(
+        {
+            "id": "fromgmail1",
+            "eventType": "fromGmail",
+            "summary": "Flight to Lisbon (TP 1351)",
+            "start": {"dateTime": "2024-05-02T09:00:00Z"},
+            "end": {"dateTime": "2024-05-02T12:00:00Z"},
+            "organizer": {"email": "unknownorganizer@calendar.google.com"},
+            "attendees": [{"email": ME, "self": True, "responseStatus": "accepted"}],
+        }
+    )
+    world.add([make_spec()])
+    pages, _ = drain(world.source(), None)
+    assert len(interactions(pages)) == 1
+    assert "fromgmail1" not in {i.source_id for i in interactions(pages)}
+
+
+def test_a_recurring_series_with_a_moved_and_a_cancelled_instance(world: CalendarWorld) -> None:
+    # singleEvents=True expands a series into instances "{eventId}_{originalStart}" with
+    # recurringEventId; a cancelled instance of a live series comes as a stub: "only the fields
+    # id, recurringEventId, originalStartTime and status are guaranteed" ... (events.list,
+    # calendar.v3 discovery document, Event.status "cancelled").
+    def instance(day: int, hour: int = 9) -> dict[str, object]:
+        start = datetime(2024, 5, day, hour, tzinfo=UTC)
+        return {
+            "id": f"weekly_202405{day:02d}T090000Z",
+            "recurringEventId": "weekly",
+            "originalStartTime": {"dateTime": f"2024-05-{day:02d}T09:00:00Z"},
+            "iCalUID": "weekly@google.com",
+            "summary": "Weekly sync",
+            "start": {"dateTime": start.isoformat()},
+            "end": {"dateTime": (start + timedelta(hours=1)).isoformat()},
+            "organizer": {"email": "boss@example.com"},
+            "attendees": [{"email": ME, "self": True, "responseStatus": "accepted"}],
+        }
+
+    for day in (6, 13, 20):
+        world.fake.calendar.put_event(instance(day))
+    pages, cursor = drain(world.source(), None)
+    assert {i.thread_id for i in interactions(pages)} == {"weekly"}
+    world.fake.calendar.put_event(instance(13, hour=15))  # moved to the afternoon
+    world.fake.calendar.put_event(
+        {
+            "id": "weekly_20240520T090000Z",
+            "status": "cancelled",
+            "recurringEventId": "weekly",
+            "originalStartTime": {"dateTime": "2024-05-20T09:00:00Z"},
+        }
+    )
+    pages, _ = drain(world.source(), cursor)
+    (moved,) = interactions(pages)
+    assert moved.source_id == "weekly_20240513T090000Z"
+    assert moved.occurred_at == datetime(2024, 5, 13, 15, tzinfo=UTC)
+    assert [r for p in pages for r in p.removed] == ["weekly_20240520T090000Z"]
