@@ -49,6 +49,13 @@ class FakeGraph:
         # A 410 may carry a Location to restart from (delta-query-overview, "Synchronization
         # reset"); on, the fake names a fresh round of the same query there.
         self.gone_location = False
+        # "there are more pages of data ... even if the current response contains an empty
+        # result" (delta-query-overview): on, every page is preceded by an empty one.
+        self.empty_pages = False
+        # Delta "might return the same item more than once" across pages (delta-query-messages,
+        # "Track changes to messages in a folder"): on, each page repeats the last of the one
+        # before it.
+        self.replay = False
         self.latency = latency
         self.ambiguous_posts = 0  # the next N POSTs store, then drop the connection
         self.inflight = 0
@@ -164,8 +171,9 @@ class FakeGraph:
             }
         ids = self._round(collection, state)
         size = _page_size(prefer)
-        chunk = ids[state["o"] : state["o"] + size]
-        value = [self._shape(collection, item_id, state.get("s")) for item_id in chunk]
+        first = max(0, state["o"] - 1) if self.replay else state["o"]
+        chunk = ids[first : state["o"] + size]
+        value = [self._shape(collection, item_id, state.get("s"), state) for item_id in chunk]
         root = (
             f"{self.url}/me/calendarView/delta"
             if calendar
@@ -173,6 +181,11 @@ class FakeGraph:
         )
         kind = "event" if calendar else "message"
         body: dict[str, Any] = {"@odata.context": f"{self.url}/$metadata#Collection({kind})"}
+        if self.empty_pages and not state.get("e"):
+            body["@odata.nextLink"] = f"{root}?$skiptoken={encode_token({**state, 'e': 1})}"
+            body["value"] = []
+            return 200, body
+        state = {k: v for k, v in state.items() if k != "e"}
         if state["o"] + size < len(ids):
             body["@odata.nextLink"] = (
                 f"{root}?$skiptoken={encode_token({**state, 'o': state['o'] + size})}"
@@ -210,12 +223,24 @@ class FakeGraph:
                 ids = [i for i in ids if i in collection.items]
             if state.get("w"):
                 start, end = state["w"]
-                ids = [i for i in ids if _in_window(collection, i, start, end)]
+                # A later round reports an event changed out of the window as @removed
+                # (event: delta, "calendarView delta": ...), an initial round leaves it out.
+                if state["p"] == 0:
+                    ids = [i for i in ids if _in_window(collection, i, start, end)]
             cache[key] = ids
         return list(cache[key])
 
-    def _shape(self, collection: Collection, item_id: str, select: str | None) -> dict[str, Any]:
+    def _shape(
+        self,
+        collection: Collection,
+        item_id: str,
+        select: str | None,
+        state: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         item = collection.items.get(item_id)
+        window = (state or {}).get("w")
+        if item is not None and window and not _in_window(collection, item_id, *window):
+            item = None  # changed out of the window: a tombstone for this client
         if item is None:
             return {
                 "@odata.type": "#microsoft.graph."
