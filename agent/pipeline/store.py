@@ -39,6 +39,7 @@ PARTICIPANTS: Table = ParticipantRow.__table__  # type: ignore[assignment]
 # SQLite allows 32,766 bound parameters per statement; IN lists stay well below that.
 _IN_CHUNK = 900
 _KEY_LENGTH = 1024  # quarantine.source_id and .location (models.py)
+_KEY_LENGTH = 1024  # quarantine.source_id and .location (models.py)
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,19 @@ class Store:
                 )
             )
         return PageResult(stored, updated, duplicates, quarantined, removed)
+
+
+def _take_turns(connection: Connection, account_id: int) -> None:
+    """Lock the account's row for the rest of the page's transaction.
+
+    Two imports of one account may run at once (two `touchbase import` of the same mbox, an
+    import beside the daemon). Without this, SQLite read the highest id before the first insert
+    took the write lock, and PostgreSQL saw the other run's rows committed in between: each run
+    counted the other's rows above that id as its own (20,000 + 16,000 "new" for 20,000 rows,
+    issue 13.10). Taking the lock first (SQLite's write lock, PostgreSQL's row lock) makes the
+    pages of the two runs take turns, so what a page finds above the highest id is its own.
+    """
+    connection.execute(update(Account).where(Account.id == account_id).values(id=Account.id))
 
 
 def _take_turns(connection: Connection, account_id: int) -> None:
@@ -233,12 +247,14 @@ def _store_interactions(
 ) -> tuple[int, int, int]:
     """Insert new records, update changed ones; return (stored, updated, unchanged)."""
     unique: dict[str, Record] = {}
+    reusing: list[Record] = []  # other messages with a Message-ID already in this page
     total = 0
     for record in records:
         total += 1
         held = unique.get(record.source_id)
         if held is not None and _message_key(held) != _message_key(record):
-            record = _variant(record)  # another message that reuses the Message-ID
+            reusing.append(record)
+            continue
         unique[record.source_id] = record  # a later copy in the same page is the fresher one
     if not unique:
         return 0, 0, total
@@ -247,7 +263,7 @@ def _store_interactions(
     # changed, so they are looked up first and updated in place when their digest differs.
     mail = [r for r in unique.values() if r.kind is not Kind.MEETING]
     meetings = [r for r in unique.values() if r.kind is Kind.MEETING]
-    stored = _insert_mail(connection, account_id, mail, now) if mail else 0
+    stored = _insert_mail(connection, account_id, mail, reusing, now) if mail else 0
     new_meetings, changed = _sort_meetings(connection, account_id, meetings)
     if new_meetings:
         stored += len(_insert_new(connection, account_id, new_meetings, now))
@@ -309,22 +325,31 @@ def _variant(record: Record) -> Record:
     return replace(record, source_id=f"{record.source_id}#{tag}")
 
 
-def _insert_mail(connection: Connection, account_id: int, mail: list[Record], now: datetime) -> int:
+def _insert_mail(
+    connection: Connection,
+    account_id: int,
+    mail: list[Record],
+    reusing: list[Record],
+    now: datetime,
+) -> int:
     """Insert new mail; a message whose Message-ID is stored already for another message
     (another sender or date) is stored under its variant id instead of being dropped as a
-    duplicate. Same Message-ID and key headers: a duplicate. Nothing is looked up for mail that
-    was new, so a first import pays nothing for this."""
+    duplicate. Same Message-ID and key headers: a duplicate. `reusing` are messages whose
+    Message-ID another record of the page holds. Nothing is looked up for mail that was new,
+    so a first import pays nothing for this."""
     inserted = _insert_new(connection, account_id, mail, now)
     taken = [r for r in mail if r.source_id not in inserted and _message_key(r) is not None]
+    taken += reusing
     if not taken:
         return len(inserted)
-    stored_keys = _stored_message_keys(connection, account_id, [r.source_id for r in taken])
-    variants = [
-        _variant(r)
-        for r in taken
-        if r.source_id in stored_keys and stored_keys[r.source_id] != _message_key(r)
-    ]
-    more = _insert_new(connection, account_id, variants, now) if variants else {}
+    # Whatever holds the plain id now (stored before, or just inserted) is the message that
+    # owns it; every other message under that id is stored under its variant.
+    holders = _stored_message_keys(connection, account_id, sorted({r.source_id for r in taken}))
+    variants = {
+        v.source_id: v
+        for v in (_variant(r) for r in taken if holders.get(r.source_id) != _message_key(r))
+    }
+    more = _insert_new(connection, account_id, list(variants.values()), now) if variants else {}
     return len(inserted) + len(more)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -180,3 +181,90 @@ def test_bulk_written_times_compare_like_orm_written_ones(db_url: str) -> None:
             .where(InteractionRow.occurred_at == boundary)
         )
     assert (on_or_after, exactly) == (3, 1)
+
+
+def test_one_broken_id_in_two_files_is_two_entries_and_seen_again_is_still_two(
+    db_url: str,
+) -> None:
+    store = Store(open_database(db_url))
+    account = store.ensure_account("f", "files", NOW)
+    run = store.start_run(account, NOW)
+    page = Page(
+        quarantined=[
+            Quarantined("event@uid", "a.ics: no DTSTART", "a.ics"),
+            Quarantined("event@uid", "b.ics: no DTSTART", "b.ics"),
+            Quarantined("x" * 3000, "a hostile id", "c.ics"),  # longer than the column
+        ]
+    )
+    assert store.save_page(account, run, page, NOW).quarantined == 3
+    store.save_page(account, run, page, NOW + timedelta(hours=1))
+    with store.sessions() as s:
+        rows = s.scalars(select(QuarantinedRecord).order_by(QuarantinedRecord.location)).all()
+        assert [(r.location, r.reason) for r in rows] == [
+            ("a.ics", "a.ics: no DTSTART"),
+            ("b.ics", "b.ics: no DTSTART"),
+            ("c.ics", "a hostile id"),
+        ]
+        assert all(r.last_seen == NOW + timedelta(hours=1) for r in rows)
+
+
+def mail(source_id: str, sender: str, day: int, message_id: str = "<m@x.org>") -> Record:
+    return Record(
+        source_id=source_id,
+        kind=Kind.MAIL,
+        occurred_at=NOW - timedelta(days=day),
+        participants=(P(sender, Role.FROM), P("me@x.org", Role.TO)),
+        message_id=message_id,
+    )
+
+
+def test_a_message_id_reused_by_another_message_stores_both_once(db_url: str) -> None:
+    store = Store(open_database(db_url))
+    account = store.ensure_account("a", "files", NOW)
+    run = store.start_run(account, NOW)
+    first = Page(interactions=[mail("<m@x.org>", "ann@y.org", 1)])
+    second = Page(
+        interactions=[
+            mail("<m@x.org>", "bob@y.org", 2),  # another sender and date
+            mail("<m@x.org>", "ann@y.org", 1),  # the first again
+            mail("sent:<m@x.org>", "ann@y.org", 5),  # IMAP's ids: folder kind and Message-ID
+            mail("sent:<m@x.org>", "ann@y.org", 6),
+        ]
+    )
+    assert store.save_page(account, run, first, NOW).stored == 1
+    assert (r := store.save_page(account, run, second, NOW)).stored == 3 and r.duplicates == 1
+    assert store.save_page(account, run, second, NOW).stored == 0
+    with store.sessions() as s:
+        ids = sorted(s.scalars(select(InteractionRow.source_id)).all())
+    assert len(ids) == 4 and ids[0] == "<m@x.org>" and ids[1].startswith("<m@x.org>#")
+
+
+def test_provider_ids_that_are_not_message_ids_stay_duplicates(db_url: str) -> None:
+    store = Store(open_database(db_url))
+    account = store.ensure_account("g", "gmail", NOW)
+    run = store.start_run(account, NOW)
+    store.save_page(account, run, Page(interactions=[mail("18c2f", "ann@y.org", 1)]), NOW)
+    again = store.save_page(account, run, Page(interactions=[mail("18c2f", "bob@y.org", 2)]), NOW)
+    assert (again.stored, again.duplicates) == (0, 1)
+
+
+def test_two_runs_of_one_account_at_once_each_count_only_what_they_stored(db_url: str) -> None:
+    """Issue 13.10: two imports of one mailbox at once reported 20,000 + 16,000 new."""
+    records = [record(n) for n in range(1, 1201)]
+    store = Store(open_database(db_url))
+    account = store.ensure_account("twice", "memory", NOW)
+    results: list[int] = []
+
+    def run() -> None:
+        source = MemorySource(page_size=25)
+        source.add(*records)
+        own = Store(open_database(db_url))
+        results.append(sync_account(own, account, "twice", source, clock=lambda: NOW).stored)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert counts(store)[0] == 1200
+    assert sum(results) == 1200, results
