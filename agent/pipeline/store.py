@@ -39,7 +39,6 @@ PARTICIPANTS: Table = ParticipantRow.__table__  # type: ignore[assignment]
 # SQLite allows 32,766 bound parameters per statement; IN lists stay well below that.
 _IN_CHUNK = 900
 _KEY_LENGTH = 1024  # quarantine.source_id and .location (models.py)
-_KEY_LENGTH = 1024  # quarantine.source_id and .location (models.py)
 
 
 @dataclass(frozen=True)
@@ -120,19 +119,6 @@ class Store:
                 )
             )
         return PageResult(stored, updated, duplicates, quarantined, removed)
-
-
-def _take_turns(connection: Connection, account_id: int) -> None:
-    """Lock the account's row for the rest of the page's transaction.
-
-    Two imports of one account may run at once (two `touchbase import` of the same mbox, an
-    import beside the daemon). Without this, SQLite read the highest id before the first insert
-    took the write lock, and PostgreSQL saw the other run's rows committed in between: each run
-    counted the other's rows above that id as its own (20,000 + 16,000 "new" for 20,000 rows,
-    issue 13.10). Taking the lock first (SQLite's write lock, PostgreSQL's row lock) makes the
-    pages of the two runs take turns, so what a page finds above the highest id is its own.
-    """
-    connection.execute(update(Account).where(Account.id == account_id).values(id=Account.id))
 
 
 def _take_turns(connection: Connection, account_id: int) -> None:
