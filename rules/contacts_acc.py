@@ -307,7 +307,7 @@ class Acc:
             self.addresses,
         ):
             if table:
-                return max(sorted(table), key=table.__getitem__)  # type: ignore[arg-type]
+                return max(sorted(table), key=table.__getitem__)
         return self.person
 
     def freeze(

@@ -92,7 +92,7 @@ class Run(NamedTuple):
     domain: str
     first: datetime
     last: datetime
-    count: int
+    messages: int
 
 
 def domain_runs(
@@ -108,7 +108,7 @@ def domain_runs(
             runs[domain] = Run(domain, first, last, count)
         else:
             runs[domain] = Run(
-                domain, min(held.first, first), max(held.last, last), held.count + count
+                domain, min(held.first, first), max(held.last, last), held.messages + count
             )
     return sorted(runs.values(), key=lambda r: (r.first, r.domain))
 
@@ -132,7 +132,7 @@ def moves(
         if not long_run and not bounced:
             continue
         evidence = [
-            f"{old.count} message(s) from {old.domain}, {old.first.date().isoformat()} to "
+            f"{old.messages} message(s) from {old.domain}, {old.first.date().isoformat()} to "
             f"{old.last.date().isoformat()}",
             f"first mail from {new.domain} on {new.first.date().isoformat()}",
         ]

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from touchbase.rules.addresses import domain_of
 from touchbase.rules.contacts import Contact
 
 _SPACE = re.compile(r"\s+")
@@ -121,10 +122,29 @@ def twins_of(
 
 def _reason(a: Contact, b: Contact, key: str) -> str:
     if key.startswith("l:"):
-        return f"the same mailbox name at two domains ({a.address}, {b.address})"
-    if key.startswith("i:"):
-        return f"two spellings of one name at one domain ({a.address}, {b.address})"
-    return f'both are called "{key[2:].split("@")[0]}" ({a.address}, {b.address})'
+        why = f"the same mailbox name at two domains ({a.address}, {b.address})"
+    elif key.startswith("i:"):
+        why = f"two spellings of one name at one domain ({a.address}, {b.address})"
+    else:
+        why = f'both are called "{key[2:].split("@")[0]}" ({a.address}, {b.address})'
+    return why + _moved(a, b)
+
+
+def _moved(old: Contact, new: Contact) -> str:
+    """The evidence of a move (issue 18) when `new` started writing after `old` stopped, at
+    another domain: merged, the move becomes a dated event on the person."""
+    old_domain, new_domain = domain_of(old.address), domain_of(new.address)
+    if old_domain == new_domain or old.last_received is None or new.first_contact is None:
+        return ""
+    if new.first_contact <= old.last_received:
+        return ""
+    dead = dict(old.dead).get(old.address)
+    bounced = f", mail to it bounced on {dead.date().isoformat()}" if dead else ""
+    return (
+        f"; {old.address} wrote until {old.last_received.date().isoformat()}{bounced}, "
+        f"{new.address} since {new.first_contact.date().isoformat()}: moved from {old_domain} "
+        f"to {new_domain}?"
+    )
 
 
 def suggest_merges(contacts: Iterable[Contact]) -> list[MergeSuggestion]:

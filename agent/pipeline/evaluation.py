@@ -23,6 +23,7 @@ from touchbase.agent.errors import ConfigError
 from touchbase.agent.pipeline.config import Config
 from touchbase.agent.pipeline.drafts.lifecycle import split_recipient
 from touchbase.agent.pipeline.history import iter_interactions
+from touchbase.agent.pipeline.identity import imported_events
 from touchbase.agent.pipeline.models import (
     Account,
     Draft,
@@ -36,6 +37,7 @@ from touchbase.rules.addresses import normalise
 from touchbase.rules.contacts import Contact, fold
 from touchbase.rules.dates import KnownDate
 from touchbase.rules.decide import Circumstances, Plan, decide
+from touchbase.rules.life_events import LifeEvent
 from touchbase.rules.people import Identities
 from touchbase.rules.policy import Policy, PolicyError, load_policy
 from touchbase.rules.standing import Standing, assess
@@ -135,6 +137,7 @@ def circumstances(
         or 0
     )
     return Circumstances(
+        events=life_events(session),
         open_drafts=frozenset(open_drafts),
         rejected=rejected,
         snoozed=snoozed,
@@ -151,6 +154,11 @@ def circumstances(
             )
         ),
     )
+
+
+def life_events(session: Session) -> dict[str, tuple[LifeEvent, ...]]:
+    """Person key -> the life events imports recorded (a LinkedIn export's new roles)."""
+    return {person_key(pid): found for pid, found in imported_events(session).items()}
 
 
 def account_history(session: Session) -> dict[str, tuple[int, int]]:
@@ -236,9 +244,15 @@ def _collector_paused() -> Iterator[None]:
 def evaluate(session: Session, config: Config, me: Collection[str], now: datetime) -> Evaluation:
     """Contacts, their standing and the plan (a dry run: nothing is written)."""
     policy, contacts = contacts_at(session, config, me, now)
-    people = {k: c for k, c in contacts.items() if c.excluded is None}
+    known = circumstances(session, policy, now, config.me.name)
+    # Events an import recorded join those the fold saw in mail, so every view shows both.
+    people = {
+        k: replace(c, events=(*c.events, *known.events[k])) if k in known.events else c
+        for k, c in contacts.items()
+        if c.excluded is None
+    }
     standings = {k: assess(c, policy, now) for k, c in people.items()}
-    plan = decide(people.values(), policy, now, circumstances(session, policy, now, config.me.name))
+    plan = decide(people.values(), policy, now, known)
     return Evaluation(now, policy, people, standings, plan)
 
 

@@ -6,16 +6,31 @@ owner says something about a person: a merge, a setting, an imported contact, a 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from touchbase.agent.pipeline.models import MergeSuggestion, Person, PersonAddress
+from touchbase.agent.pipeline.models import MergeSuggestion, Person, PersonAddress, PersonEvent
 from touchbase.rules.addresses import normalise
 from touchbase.rules.contacts import Contact
-from touchbase.rules.merges import suggest_merges
+from touchbase.rules.life_events import LifeEvent
+from touchbase.rules.merges import name_key, suggest_merges
+
+# What a merge carries over to the surviving person when it lacks them.
+_SETTINGS = (
+    "name",
+    "cadence_days",
+    "snoozed_until",
+    "birthday",
+    "work_anniversary",
+    "company",
+    "position",
+    "connected_on",
+    "profile_url",
+)
 
 
 def ensure_person(session: Session, address: str, now: datetime, *, source: str = "seen") -> Person:
@@ -33,6 +48,21 @@ def ensure_person(session: Session, address: str, now: datetime, *, source: str 
     return person
 
 
+def is_profile(address: str) -> bool:
+    """A LinkedIn profile page given where an address goes (`people merge ADDRESS URL`)."""
+    return "linkedin.com/" in address and "@" not in address
+
+
+def _owner_of(session: Session, address: str, now: datetime, source: str) -> Person:
+    """The person with this address, or the connection with this profile page."""
+    if is_profile(address):
+        url = address.strip().rstrip("/").lower()
+        found = session.scalar(select(Person).where(Person.profile_url == url))
+        if found is not None:
+            return found
+    return ensure_person(session, address, now, source=source)
+
+
 def merge(
     session: Session, first: str, second: str, now: datetime, *, source: str = "merge"
 ) -> Person:
@@ -40,16 +70,23 @@ def merge(
 
     Settings the surviving person lacks are taken from the other one; nothing is lost.
     """
-    keep = ensure_person(session, first, now, source=source)
-    other = ensure_person(session, second, now, source=source)
+    keep = _owner_of(session, first, now, source)
+    other = _owner_of(session, second, now, source)
     if other.id == keep.id:
         return keep
-    for attribute in ("name", "cadence_days", "snoozed_until", "birthday", "work_anniversary"):
+    for attribute in _SETTINGS:
         if not getattr(keep, attribute) and getattr(other, attribute):
-            setattr(keep, attribute, getattr(other, attribute))
+            value = getattr(other, attribute)
+            if attribute == "profile_url":
+                other.profile_url = None  # (indexed: one person holds it at a time)
+                session.flush()
+            setattr(keep, attribute, value)
     keep.never_draft = keep.never_draft or other.never_draft
     for row in list(other.addresses):
         row.person_id = keep.id
+    session.execute(
+        update(PersonEvent).where(PersonEvent.person_id == other.id).values(person_id=keep.id)
+    )
     session.flush()
     session.execute(delete(Person).where(Person.id == other.id))
     a, b = sorted((normalise(first), normalise(second)))
@@ -111,7 +148,58 @@ def suggestions(session: Session, contacts: Iterable[Contact]) -> list[dict[str,
                 "command": f"touchbase people merge {pair[0]} {pair[1]}",
             }
         )
+    offered.extend(_connections_by_name(session, people.values()))
     return sorted(offered, key=lambda o: (o["address"], o["other"]))
+
+
+def _connections_by_name(session: Session, contacts: Iterable[Contact]) -> list[dict[str, str]]:
+    """LinkedIn connections kept without an address (issue 18) whose name someone writing to
+    the owner uses: offered as a merge of that address into the connection."""
+    waiting: dict[str, Person] = {}
+    for row in session.scalars(
+        select(Person).where(Person.profile_url.is_not(None), ~Person.addresses.any())
+    ):
+        named = name_key(row.name)
+        if named is not None:
+            waiting.setdefault(named, row)
+    if not waiting:
+        return []
+    offered = []
+    for contact in contacts:
+        key = name_key(contact.name) if contact.name and contact.excluded is None else None
+        person = waiting.get(key) if key else None
+        if person is None or person.profile_url is None:
+            continue
+        where = ", ".join(p for p in (person.position, person.company) if p)
+        offered.append(
+            {
+                "address": contact.address,
+                "other": person.profile_url,
+                "name": person.name,
+                "reason": f'"{person.name}" is a LinkedIn connection'
+                + (f" ({where})" if where else "")
+                + f" with no email address; {contact.address} writes as {contact.name}",
+                "command": f"touchbase people merge {contact.address} {person.profile_url}",
+            }
+        )
+    return offered
+
+
+def imported_events(
+    session: Session, person_id: int | None = None
+) -> dict[int, tuple[LifeEvent, ...]]:
+    """Person id -> the life events imports recorded (a new company or position), oldest
+    first; of one person with `person_id`."""
+    found: dict[int, list[LifeEvent]] = {}
+    query = select(PersonEvent).order_by(PersonEvent.occurred_at, PersonEvent.id)
+    if person_id is not None:
+        query = query.where(PersonEvent.person_id == person_id)
+    for row in session.scalars(query):
+        evidence = tuple(json.loads(row.evidence or "[]"))
+        found.setdefault(row.person_id, []).append(
+            LifeEvent(row.kind, row.occurred_at, row.text, evidence)
+        )
+    return {pid: tuple(events) for pid, events in found.items()}
 
 
 def apply_contact(

@@ -152,10 +152,33 @@ class Person(Base):
     birthday: Mapped[date | None] = mapped_column(Date)
     work_anniversary: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime]
+    # What a LinkedIn connections export says (issue 18); `profile_url` finds a connection
+    # without an email address again, in a newer export or a merge.
+    company: Mapped[str | None] = mapped_column(String(255))
+    position: Mapped[str | None] = mapped_column(String(255))
+    connected_on: Mapped[date | None] = mapped_column(Date)
+    profile_url: Mapped[str | None] = mapped_column(String(512), index=True)
 
     addresses: Mapped[list[PersonAddress]] = relationship(
         back_populates="person", cascade="all, delete-orphan"
     )
+
+
+class PersonEvent(Base):
+    """A dated change in a person's life an import noticed (a new company or position), with
+    its evidence (a JSON list of sentences); mail-derived events are the rules' own."""
+
+    __tablename__ = "person_events"
+    __table_args__ = (Index("ix_person_events_person", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    occurred_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(Text, default="[]")
+    source: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime]
 
 
 class PersonAddress(Base):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from touchbase.agent.errors import UserError
-from touchbase.agent.pipeline import identity
+from touchbase.agent.pipeline import identity, linkedin
 from touchbase.agent.pipeline.contacts_file import read_contacts
 from touchbase.agent.pipeline.evaluation import person_key
 from touchbase.agent.pipeline.models import Person, PersonAddress
@@ -31,6 +31,7 @@ class Imported:
 
     imported: int
     problems: tuple[tuple[str, str], ...]
+    changes: tuple[str, ...] = ()  # job changes a newer LinkedIn export showed
 
 
 class Identity:
@@ -80,8 +81,13 @@ class Identity:
         """Names, merged addresses and dates from a vCard or CSV address book."""
         if not path.is_file():
             raise UserError(f"{path}: no such file")
-        book = read_contacts(path)
         now = self._service.now()
+        text = _text(path)
+        if text is not None and linkedin.is_connections(text):
+            with self._service.sessions.begin() as session:
+                done = linkedin.import_connections(session, path, text, now)
+            return Imported(done.imported, done.problems, done.changes)
+        book = read_contacts(path)
         with self._service.sessions.begin() as session:
             for entry in book.entries:
                 identity.apply_contact(
@@ -97,8 +103,18 @@ class Identity:
         return Imported(len(book.entries), tuple(book.problems))
 
 
+def _text(path: Path) -> str | None:
+    """The file as text (UTF-8, a BOM dropped), or None when it cannot be read as such."""
+    try:
+        return path.read_bytes().decode("utf-8-sig", errors="replace")
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror}") from None
+
+
 def _pair(first: str, second: str) -> tuple[str, str]:
     a, b = normalise(first), normalise(second)
+    if identity.is_profile(b):
+        b = b.rstrip("/")
     if a == b:
         raise UserError("those are the same address")
     return a, b

@@ -7,18 +7,21 @@ CLI, the review page and the daemon's digest show the same last contact, cadence
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from touchbase.agent.pipeline.evaluation import Evaluation
+from touchbase.agent.pipeline.identity import imported_events
 from touchbase.agent.pipeline.models import Draft, InteractionRow, Person
 from touchbase.rules.contacts import COUNTED, DRAFTED, NOT_ENDED, NOT_YET, Contact
+from touchbase.rules.life_events import UNDELIVERABLE
 from touchbase.rules.standing import Standing
 
 _CHUNK = 5_000  # ids per IN (...): well inside SQLite's limit on bound parameters
+EVENT = "life-event"  # a Moment's rule when it is a life event, not an interaction (issue 18)
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,12 @@ class Moment:
 
     @property
     def counted(self) -> bool:
-        return self.rule == COUNTED
+        """Counted towards contact, or a life event (shown with the contacts on the chart)."""
+        return self.rule in (COUNTED, EVENT)
+
+    @property
+    def event(self) -> bool:
+        return self.rule == EVENT
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,11 @@ class PersonView:
         not meetings still to come (those are `upcoming`)."""
         happened = [m for m in self.timeline if m.rule not in (NOT_YET, DRAFTED, NOT_ENDED)]
         return happened[::-1]
+
+    @property
+    def events(self) -> list[Moment]:
+        """Life events (a move, a new role, a dead address), oldest first."""
+        return [m for m in self.timeline if m.event]
 
     @property
     def upcoming(self) -> list[Moment]:
@@ -95,6 +108,13 @@ class PersonView:
             words.append("the tie has lapsed: no check-ins any more")
         if contact.name_guessed and not (self.person_id and self.name != contact.name):
             words.append(f'name guessed from the address ("{contact.name}")')
+        for event in contact.events:
+            if event.kind == UNDELIVERABLE:
+                other = f"; {event.evidence[0]}" if event.evidence else ""
+                words.append(
+                    f"{event.text} (mail to it bounced on {event.at.date().isoformat()}): no "
+                    f"draft goes to it{other}"
+                )
         return words
 
 
@@ -117,8 +137,21 @@ def person_view(
             InteractionRow.id.in_(chosen)
         )
         subjects.update((i, subject) for i, subject in session.execute(query))
+    if contact is not None and row is not None:
+        imported = imported_events(session, row.id).get(row.id, ())
+        if imported:
+            contact = replace(contact, events=(*contact.events, *imported))
     moments = tuple(
-        Moment(t.occurred_at, t.kind, t.rule, subjects.get(t.interaction_id)) for t in trace
+        sorted(
+            [
+                *(
+                    Moment(t.occurred_at, t.kind, t.rule, subjects.get(t.interaction_id))
+                    for t in trace
+                ),
+                *(Moment(e.at, e.kind, EVENT, e.text) for e in (contact.events if contact else ())),
+            ],
+            key=lambda m: m.at,
+        )
     )
     known = sorted({*addresses, *(contact.addresses if contact else ())})
     name = (row.name if row else "") or (contact.name if contact else "")

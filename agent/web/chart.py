@@ -36,6 +36,18 @@ class Label:
 
 
 @dataclass(frozen=True)
+class Marker:
+    """A life event on the chart (issue 18): a line at its day, its words as the tooltip."""
+
+    x: float
+    kind: str
+    title: str
+
+
+EVENT_COLOUR = "#805ad5"
+
+
+@dataclass(frozen=True)
 class Chart:
     width: int
     height: int
@@ -50,6 +62,7 @@ class Chart:
     due_anchor: str
     colours: dict[str, str]
     total: int
+    events: tuple[Marker, ...] = ()
 
 
 def _month_index(at: datetime) -> int:
@@ -60,7 +73,8 @@ def build_chart(
     history: list[Moment], now: datetime, due: datetime | None, months: int = 24
 ) -> Chart:
     """Bars for the last `months` months up to `now` (one segment per channel: the moment's
-    kind), plus a marker for the next due date."""
+    kind), plus a marker for the next due date and one per life event in `history` (a move, a
+    new role, a dead address: moments whose rule is a life event)."""
     last = _month_index(now)
     if due is not None:
         last = max(last, min(_month_index(due), _month_index(now) + 6))
@@ -104,6 +118,12 @@ def build_chart(
             return None
         return LEFT + (index + (at.day - 1) / 31) * slot
 
+    markers = []
+    for moment in history:
+        spot = x_of(moment.at) if moment.event else None
+        if spot is not None:
+            when = moment.at.date().isoformat()
+            markers.append(Marker(spot, moment.kind, f"{when}: {moment.subject or moment.kind}"))
     due_x = x_of(due) if due else None
     # Near the right edge the label goes to the left of its line, so it is never cut off.
     right = due_x is not None and due_x > WIDTH - 110
@@ -122,6 +142,7 @@ def build_chart(
         "end" if right else "start",
         COLOURS,
         sum(counts.values()),
+        tuple(markers),
     )
 
 

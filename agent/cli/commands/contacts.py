@@ -1,4 +1,5 @@
-"""`touchbase contacts import FILE`: names, merged addresses and dates from an address book."""
+"""`touchbase contacts import FILE`: names, merged addresses and dates from an address book, or
+names, companies, positions and job changes from LinkedIn's Connections.csv."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from touchbase.agent.errors import UserError
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("contacts", help="import an address book (vCard or CSV)")
+    parser = commands.add_parser(
+        "contacts", help="import an address book (vCard or CSV) or LinkedIn's Connections.csv"
+    )
     parser.add_argument("action", choices=("import",))
     parser.add_argument("file", metavar="FILE")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -30,10 +33,13 @@ def run(app: App) -> int:
             {
                 "imported": result.imported,
                 "problems": [{"where": w, "reason": r} for w, r in result.problems],
+                "job_changes": list(result.changes),
             }
         )
         return 0
     console.print(f"imported {result.imported} contacts from {escape(str(path))}")
+    for change in result.changes:
+        console.print(f"  job change: {escape(change)}", soft_wrap=True)
     for where, why in result.problems:
         console.print(f"  skipped {escape(where)}: {escape(why)}", soft_wrap=True)
     return 0

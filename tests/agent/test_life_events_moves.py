@@ -1,0 +1,144 @@
+"""Job changes (issue 18), end to end: a mailbox where a person moves domains, and LinkedIn
+exports, through import, people suggestions, merge, plan, drafts and the person page."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.agent.test_life_events_bounces import ME, _cli, _friendship, _mail, _tree
+
+OLD, NEW = "jane.doe@acme.example", "jane.doe@globex.example"
+AT = "2024-03-06T12:00:00+00:00"  # three days after her first mail from globex
+
+
+def _mailbox(tmp_path: Path) -> Path:
+    """Jane writes from acme monthly through 2023, then from globex from 4 Mar 2024."""
+    root = tmp_path / "mail"
+    _tree(root)
+    _friendship(root, OLD, "Jane Doe", range(1, 13))
+    (root / "inbox" / "cur" / "2024-new").write_bytes(
+        _mail("Mon, 4 Mar 2024 09:00:00 +0000", NEW, ME, "New address", "n1@globex", "Jane Doe")
+    )
+    return root
+
+
+def _json(capsys: pytest.CaptureFixture[str]) -> Any:
+    return json.loads(capsys.readouterr().out)
+
+
+def test_a_person_who_moves_domains_is_suggested_merged_and_congratulated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _cli(tmp_path, "import", str(_mailbox(tmp_path)), "--me", ME) == 0
+    capsys.readouterr()
+    # Never merged silently: offered with the evidence of the move.
+    assert _cli(tmp_path, "people", "suggestions", "--json", "--at", AT) == 0
+    [offer] = [o for o in _json(capsys) if {o.get("address"), o.get("other")} == {OLD, NEW}]
+    assert "moved from acme.example to globex.example" in offer["reason"]
+    assert f"{OLD} wrote until 2023-12-02" in offer["reason"]
+    assert _cli(tmp_path, "people", "merge", OLD, NEW) == 0
+    capsys.readouterr()
+    assert _cli(tmp_path, "person", OLD, "--json", "--at", AT) == 0
+    person = _json(capsys)
+    assert isinstance(person, dict) and person["address"] == NEW
+    [moved] = person["events"]
+    assert moved["kind"] == "moved" and moved["at"] == "2024-03-04T09:00:00+00:00"
+    assert moved["text"] == "moved from acme.example to globex.example"
+    assert any(row["rule"] == "life-event" for row in person["timeline"])
+    assert _cli(tmp_path, "drafts", "create", "--at", AT, "--json") == 0
+    drafts = _json(capsys)
+    [draft] = [d for d in drafts if NEW in json.dumps(d["to"])]
+    assert draft["kind"] == "congratulate"
+    assert "new role" in (draft["subject"] + draft["body"]).lower()
+    assert draft["reasons"][0].startswith("moved from acme.example to globex.example")
+    assert any("first mail from globex.example on 2024-03-04" in r for r in draft["reasons"])
+
+
+def test_after_the_window_a_check_in_goes_to_the_new_address(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _cli(tmp_path, "import", str(_mailbox(tmp_path)), "--me", ME) == 0
+    assert _cli(tmp_path, "people", "merge", OLD, NEW) == 0
+    capsys.readouterr()
+    assert _cli(tmp_path, "drafts", "create", "--at", "2024-08-01T12:00:00+00:00", "--json") == 0
+    [draft] = _json(capsys)
+    assert draft["kind"] == "check-in" and draft["to"] == [NEW]
+
+
+PREAMBLE = (
+    "Notes:\n"
+    '"When exporting your connection data, you may notice that some of the email addresses are '
+    "missing. You will only see email addresses for connections who have allowed their "
+    "connections to see or download their email address using this setting "
+    "https://www.linkedin.com/psettings/privacy/email. You can learn more here "
+    'https://www.linkedin.com/help/linkedin/answer/261"\n'
+    "\n"
+    "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+)
+
+
+def _connections(tmp_path: Path, name: str, rows: list[str]) -> Path:
+    path = tmp_path / name
+    path.write_text(PREAMBLE + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_linkedin_connections_fill_people_and_a_newer_export_is_a_job_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "mail"
+    _tree(root)
+    _friendship(root, OLD, "Jane Doe", range(1, 13))
+    _friendship(root, "sam.lee@initech.example", "Sam Lee", range(1, 13))
+    assert _cli(tmp_path, "import", str(root), "--me", ME) == 0
+    first = _connections(
+        tmp_path,
+        "Connections.csv",
+        [
+            f"Jane,Doe,https://www.linkedin.com/in/janedoe,{OLD},Acme,Engineer,04 Mar 2021",
+            "Sam,Lee,https://www.linkedin.com/in/samlee,,Initech,Analyst,12 Jan 2020",
+            'Ada,"Byron, Jr",https://www.linkedin.com/in/ada,,"Analytical, Inc",Chief,01 Feb 2019',
+        ],
+    )
+    capsys.readouterr()
+    assert _cli(tmp_path, "contacts", "import", str(first), "--json") == 0
+    result = _json(capsys)
+    assert result == {"imported": 3, "problems": [], "job_changes": []}
+    # Sam has no email in the export: kept, and offered when mail from a Sam Lee is stored.
+    assert _cli(tmp_path, "people", "suggestions", "--json", "--at", "2024-01-01T00:00:00Z") == 0
+    offers = _json(capsys)
+    [sam] = [o for o in offers if o["address"] == "sam.lee@initech.example"]
+    assert sam["other"] == "https://www.linkedin.com/in/samlee"
+    assert "LinkedIn connection (Analyst, Initech)" in sam["reason"]
+    assert _cli(tmp_path, *sam["command"].split()[1:]) == 0
+    # A newer export: Jane moved to Globex, Sam was promoted.
+    newer = _connections(
+        tmp_path,
+        "Connections (1).csv",
+        [
+            f"Jane,Doe,https://www.linkedin.com/in/janedoe,{OLD},Globex,CTO,04 Mar 2021",
+            "Sam,Lee,https://www.linkedin.com/in/samlee,,Initech,Director,12 Jan 2020",
+        ],
+    )
+    capsys.readouterr()
+    assert _cli(tmp_path, "contacts", "import", str(newer), "--json") == 0
+    result = _json(capsys)
+    assert isinstance(result, dict)
+    assert result["job_changes"] == [
+        "Jane Doe: moved from Acme to Globex (CTO)",
+        "Sam Lee: new position at Initech: Director",
+    ]
+    assert _cli(tmp_path, "person", OLD, "--json") == 0
+    jane = _json(capsys)
+    assert isinstance(jane, dict)
+    [event] = [e for e in jane["events"] if e["kind"] == "new-role"]
+    assert event["text"] == "moved from Acme to Globex (CTO)"
+    assert "company: Acme -> Globex" in event["evidence"]
+    assert _cli(tmp_path, "drafts", "create", "--json") == 0
+    drafts = _json(capsys)
+    kinds = {d["to"][0]: d["kind"] for d in drafts}
+    assert kinds == {OLD: "congratulate", "sam.lee@initech.example": "congratulate"}
