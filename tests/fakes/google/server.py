@@ -6,6 +6,7 @@ get TCP_NODELAY: without it Nagle's algorithm and delayed ACKs stall every small
 
 from __future__ import annotations
 
+import json
 import random
 import socket
 import threading
@@ -15,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fakes.google import discovery
 from tests.fakes.google.calendar import FakeCalendar
 from tests.fakes.google.gmail import FakeGmail
 from tests.fakes.google.oauth import FakeOAuth
@@ -96,6 +98,7 @@ class FakeGoogle:
         self.latency = latency  # seconds added to every HTTP request (for benchmarks)
         self.faults = faults or Faults()
         self.log: list[Served] = []
+        self.violations: list[str] = []  # answers that broke the discovery documents
         self.http_requests = 0
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -121,6 +124,11 @@ class FakeGoogle:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        if self.violations:
+            found, self.violations = self.violations, []
+            raise AssertionError(
+                "the fake answered outside the discovery documents: " + "; ".join(found[:5])
+            )
 
     def __enter__(self) -> FakeGoogle:
         return self.start()
@@ -190,6 +198,20 @@ class FakeGoogle:
                 return self._batch(call, auth)
         if not self.oauth.authorized(auth):
             return error_reply(401, "Request had invalid authentication credentials.", "authError")
+        method = discovery.method_for(call.method, call.path)
+        if method is not None:
+            refusal = _refuse(method, call)
+            if refusal is not None:
+                return refusal
+        reply = self._api(call, parts)
+        if method is not None and reply.status == 200 and reply.body:
+            problems = discovery.violations(method, json.loads(reply.body))
+            if problems:
+                with self._lock:
+                    self.violations += [f"{method.name}: {p}" for p in problems]
+        return reply
+
+    def _api(self, call: Call, parts: list[str]) -> Reply:
         match parts:
             case ["gmail", "v1", "users", _user, *rest] if rest and rest[-1] == "send":
                 return error_reply(403, "touchbase's fake refuses to send", "forbidden")
@@ -218,6 +240,31 @@ class FakeGoogle:
             replies.append((content_id, reply))
         content_type, body = format_batch(replies)
         return Reply(200, body, {"Content-Type": content_type})
+
+
+# events.list "syncToken": "it is not allowed to set showDeleted to False", and it cannot be
+# combined with iCalUID, orderBy, privateExtendedProperty, q, sharedExtendedProperty, timeMin,
+# timeMax, updatedMin (calendar.v3 discovery document).
+_NOT_WITH_SYNC_TOKEN = ("privateExtendedProperty", "sharedExtendedProperty")
+
+
+def _refuse(method: discovery.Method, call: Call) -> Reply | None:
+    """Google's answer to a request its discovery document does not allow, or None."""
+    unknown = discovery.unknown_parameters(method, call.query)
+    if unknown:
+        name = unknown[0]
+        return error_reply(
+            400,
+            f'Invalid JSON payload received. Unknown name "{name}": Cannot bind query parameter.',
+            "invalid",
+        )
+    if method.name == "events.list" and call.arg("syncToken"):
+        if call.arg("showDeleted") == "false":
+            return error_reply(400, "showDeleted=false is not allowed with syncToken", "invalid")
+        bad = [name for name in _NOT_WITH_SYNC_TOKEN if call.arg(name)]
+        if bad:
+            return error_reply(400, f"Sync token cannot be used with {bad[0]}", "invalid")
+    return None
 
 
 class _Handler(BaseHTTPRequestHandler):
