@@ -11,17 +11,25 @@ Settings (the account's TOML table; `open_account` checks them and says what to 
   "access_token", or a token provider passed to `open_account`: Gmail, Outlook.com, Microsoft 365)
 - `timeout`: seconds for connect and for every read (default 30)
 - `sent_folder`, `drafts_folder`: override SPECIAL-USE and name detection
-- `received_folders`: folders of received mail (default ["INBOX"])
+- `received_folders`: only these folders besides Sent; unset (the default), every selectable
+  folder but Junk, Trash and Drafts, or Sent and the all-mail folder where there is one
+  (connectors/imap/folders.py says why)
+- `exclude_folders`: folders (and the folders inside them) not read when received_folders is unset
 - `page_size`: messages per page, at most 5000 (default 2000)
 - `keep_subjects`: false drops subjects from interactions (default true)
 
-Sync reads header fields only (connectors.headers.FIELDS plus INTERNALDATE) with BODY.PEEK, so no
-body is fetched and \\Seen is untouched. The cursor (connectors/imap_cursor.py) holds per folder
+Sync reads header fields only (connectors.headers.FIELDS plus INTERNALDATE and FLAGS) with
+BODY.PEEK, so no body is fetched and \\Seen is untouched; a message flagged \\Draft outside Sent
+is no interaction. The cursor (connectors/imap/cursor.py) holds per folder
 UIDVALIDITY, the last UID stored and HIGHESTMODSEQ; each page's cursor covers exactly the UIDs up
 to that page's last one. An unchanged folder costs one STATUS. A UIDVALIDITY change re-reads that
-folder; source ids are "sent:" or "received:" plus the Message-ID (or a hash of the header block
-when there is none), so they survive the new UIDs, and a message moved between received folders
-stays one interaction. Expunged messages are not reported: mail that was sent still happened.
+folder; source ids are "sent:" (a folder whose hint is "sent") or "received:" (any other folder)
+plus the Message-ID (or a hash of the header block when there is none), so they survive the new
+UIDs, and a message moved between folders other than Sent stays one interaction (the prefix
+names the folder, not the direction: the rules decide that from the addresses). Within a pull,
+a message in several folders is taken once, from Sent first. Expunged and moved messages are
+never reported as removed (issue 15.4): a message once sent or received stays counted, and a
+folder renamed or deleted on the server simply leaves the cursor, its mail kept.
 
 Drafts are APPENDed to the Drafts folder with \\Draft and \\Seen; their id is "UIDVALIDITY:UID"
 (from APPENDUID, RFC 4315, where UIDPLUS is offered). There is no send path, by design.
@@ -152,7 +160,9 @@ class ImapAccount:
         # which the stable source ids make harmless.
         states = {f.name: states[f.name] for f in folders if f.name in states}
         last_cursor = cursor
-        seen: set[str] = set()  # copies of one message (same Message-ID) come once per pull
+        # Copies of one message (same Message-ID, or header digest) come once per pull, from
+        # the first folder that has one: Sent, then INBOX, then by name.
+        seen: set[str] = set()
         for folder in folders:
             for page in self._pull_folder(client, folder, states, capabilities, restart, seen):
                 restart = False
@@ -258,11 +268,14 @@ class ImapAccount:
         bad: list[Quarantined] = []
         for item in fetched:
             # The server sent only the FIELDS asked for: no need to filter them again.
+            if item.draft and folder.kind != "sent":
+                continue  # a draft (Gmail keeps them in All Mail too) is no mail that happened
             headers = header_fields(item.header)
             sid = source_id(folder.kind, item.header, headers)
-            if sid in seen:
+            identity = sid.partition(":")[2]
+            if identity in seen:
                 continue  # two copies of one message: one interaction
-            seen.add(sid)
+            seen.add(identity)
             try:
                 record = self._interaction(folder, item, headers, sid)
                 found.append(with_failures(record, failures.get(item.uid, ())))

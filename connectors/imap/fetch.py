@@ -34,6 +34,7 @@ _tags = itertools.count(1)
 _LITERAL = re.compile(rb"\{(\d+)\+?\}\r\n$")
 _UID = re.compile(rb"\bUID (\d+)")
 _INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
+_DRAFT_FLAG = re.compile(rb"\bFLAGS \([^)]*\\Draft\b", re.IGNORECASE)
 _EMPTY_BODY = re.compile(rb"BODY\[HEADER\.FIELDS \([^)]*\)\] (?:NIL|\"\")")
 _ESEARCH_ALL = re.compile(rb"\bALL ([0-9:,]+)")
 _MONTHS = {
@@ -76,11 +77,14 @@ class Fetched(NamedTuple):
     """One message's answer to a header-field fetch (a tuple: 100k of them are built per sync).
 
     `internal_date` stays raw until a message's own Date is unusable (parse_internal_date).
+    `draft`: the message carries the \\Draft flag (RFC 3501 2.3.2), as Gmail's drafts do in
+    "All Mail" and as touchbase's own APPENDed drafts do.
     """
 
     uid: int
     internal_date: bytes | None
     header: bytes
+    draft: bool = False
 
 
 def uid_set(uids: Sequence[int]) -> str:
@@ -232,7 +236,7 @@ class RawReader:
         \\Seen as it is. Returns the tag to `finish_fetch`."""
         names = " ".join(f.upper() for f in fields).encode("ascii")
         return self.send(
-            b"UID FETCH %s (UID INTERNALDATE BODY.PEEK[HEADER.FIELDS (%s)])"
+            b"UID FETCH %s (UID FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (%s)])"
             % (uid_set(uids).encode("ascii"), names)
         )
 
@@ -257,7 +261,8 @@ class RawReader:
             else:
                 continue  # a flags-only FETCH for a UID we asked about; its answer follows
             date_match = date_search(text)
-            out.append(Fetched(uid, date_match.group(1) if date_match else None, header))
+            internal = date_match.group(1) if date_match else None
+            out.append(Fetched(uid, internal, header, _DRAFT_FLAG.search(text) is not None))
             wanted.discard(uid)  # a second answer for one UID is not a second message
         out.sort()
         return out

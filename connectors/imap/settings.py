@@ -48,7 +48,20 @@ TABLE = account_table(
     Entry("ca_file", Text(example="/path/ca.pem"), None, "a PEM bundle to trust, not the system's"),
     Entry("sent_folder", Text(example="Sent"), None, "instead of SPECIAL-USE and name detection"),
     Entry("drafts_folder", Text(example="Drafts"), None, "instead of SPECIAL-USE and names"),
-    Entry("received_folders", Strings(what="folder names"), ["INBOX"], "folders of received mail"),
+    Entry(
+        "received_folders",
+        Strings(what="folder names"),
+        None,
+        "only these folders besides Sent (default: every folder but Junk, Trash and Drafts)",
+        example=["INBOX", "Archive"],
+    ),
+    Entry(
+        "exclude_folders",
+        Strings(what="folder names"),
+        [],
+        "folders not read (with the folders inside them), when received_folders is not set",
+        example=["Newsletters"],
+    ),
     Entry("page_size", Whole(1, MAX_PAGE), 2000, "messages per page (one transaction each)"),
     Entry("keep_subjects", Flag(), True, "false: subjects are dropped from interactions"),
 )
@@ -67,7 +80,8 @@ class ImapSettings:
     ca_file: str | None = None
     sent_folder: str | None = None
     drafts_folder: str | None = None
-    received_folders: tuple[str, ...] = ("INBOX",)
+    received_folders: tuple[str, ...] | None = None
+    exclude_folders: tuple[str, ...] = ()
     page_size: int = 2000
     keep_subjects: bool = True
 
@@ -106,7 +120,10 @@ def parse_settings(table: Mapping[str, Any], *, account: str = "") -> ImapSettin
         ca_file=values["ca_file"],
         sent_folder=values["sent_folder"],
         drafts_folder=values["drafts_folder"],
-        received_folders=tuple(dict.fromkeys(values["received_folders"])),
+        received_folders=None
+        if values["received_folders"] is None
+        else tuple(dict.fromkeys(values["received_folders"])),
+        exclude_folders=tuple(values["exclude_folders"]),
         page_size=values["page_size"],
         keep_subjects=values["keep_subjects"],
     )

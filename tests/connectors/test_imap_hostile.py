@@ -171,6 +171,7 @@ def test_a_hostile_server_fails_its_account_clearly_within_bounded_memory(
     shown = subprocess.run(
         [*base, "status", "--json"], capture_output=True, timeout=60, env=env, check=False
     )
+    assert shown.returncode == 0, shown.stderr.decode()[-3000:]
     accounts = {a["account"]: a for a in json.loads(shown.stdout)["accounts"]}
     assert accounts["hostile"]["cursor"] is None
     assert says in accounts["hostile"]["last_sync"]["error"], accounts["hostile"]

@@ -37,10 +37,10 @@ BASE = {"host": "imap.example.org", "username": "pat"}
 # -- settings ----------------------------------------------------------------------------------
 
 
-def test_defaults_are_tls_on_993_with_password_and_inbox() -> None:
+def test_defaults_are_tls_on_993_with_password_and_every_folder() -> None:
     settings = parse_settings(BASE)
     assert (settings.security, settings.port, settings.auth) == ("tls", 993, "password")
-    assert settings.received_folders == ("INBOX",)
+    assert settings.received_folders is None and settings.exclude_folders == ()
     assert settings.timeout > 0
 
 
@@ -129,7 +129,8 @@ def test_fetch_reads_literals_skips_unsolicited_answers_and_orders_by_uid() -> N
     assert all(f.header == HEADER for f in got)
     assert parse_internal_date(got[1].internal_date) == datetime(2024, 1, 1, 9, tzinfo=UTC)
     assert parse_internal_date(got[0].internal_date) == datetime(2024, 2, 2, tzinfo=UTC)
-    assert b"UID FETCH 4,9 (UID INTERNALDATE BODY.PEEK[HEADER.FIELDS (FROM TO)])" in sent.sent[0]
+    fetch = b"UID FETCH 4,9 (UID FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (FROM TO)])"
+    assert fetch in sent.sent[0]
 
 
 def test_a_connection_closed_mid_literal_is_transient() -> None:
@@ -188,6 +189,99 @@ def test_localised_names_and_nested_leaves_are_found() -> None:
         ("INBOX", "received"),
     ]
     assert drafts_folder(items, parse_settings(BASE)) == "Entwürfe"
+
+
+def test_every_folder_is_read_but_junk_trash_drafts_and_the_excluded() -> None:
+    items = folders(
+        ((b"\\HasNoChildren",), "INBOX"),
+        ((b"\\Sent",), "Sent"),
+        ((b"\\Drafts",), "Drafts"),
+        ((b"\\Trash",), "Bin"),
+        ((b"\\Junk",), "Spam"),
+        ((b"\\Archive",), "Archive"),
+        ((b"\\Noselect",), "Projects"),
+        ((), "Projects/Acme"),
+        ((), "Newsletters"),
+        ((), "Newsletters/Weekly"),
+        ((b"\\NonExistent",), "Gone"),
+        ((), "Sent Items"),
+    )
+    plan = sync_folders(items, parse_settings(BASE))
+    assert [(f.name, f.kind, f.hint) for f in plan] == [
+        ("Sent", "sent", "sent"),
+        ("INBOX", "received", "inbox"),
+        ("Archive", "received", "Archive"),
+        ("Newsletters", "received", "Newsletters"),
+        ("Newsletters/Weekly", "received", "Newsletters/Weekly"),
+        ("Projects/Acme", "received", "Projects/Acme"),
+        ("Sent Items", "sent", "sent"),  # named as a Sent folder: an import says "sent" too
+    ]
+    excluded = sync_folders(items, parse_settings({**BASE, "exclude_folders": ["newsletters"]}))
+    assert [f.name for f in excluded] == ["Sent", "INBOX", "Archive", "Projects/Acme", "Sent Items"]
+    # An explicit list (the old default) still reads exactly those.
+    named = sync_folders(items, parse_settings({**BASE, "received_folders": ["INBOX"]}))
+    assert [f.name for f in named] == ["Sent", "INBOX"]
+
+
+def test_without_special_use_junk_and_trash_are_known_by_name() -> None:
+    items = folders(((), "INBOX"), ((), "Sent"), ((), "Trash"), ((), "Junk E-mail"), ((), "Work"))
+    plan = sync_folders(items, parse_settings(BASE))
+    assert [f.name for f in plan] == ["Sent", "INBOX", "Work"]
+
+
+def test_an_all_mail_folder_is_read_once_with_sent_and_nothing_else() -> None:
+    items = folders(
+        ((b"\\HasNoChildren",), "INBOX"),
+        ((b"\\Noselect",), "[Gmail]"),
+        ((b"\\All",), "[Gmail]/All Mail"),
+        ((b"\\Sent",), "[Gmail]/Sent Mail"),
+        ((b"\\Drafts",), "[Gmail]/Drafts"),
+        ((b"\\Junk",), "[Gmail]/Spam"),
+        ((b"\\Trash",), "[Gmail]/Trash"),
+        ((b"\\Flagged",), "[Gmail]/Starred"),
+        ((b"\\Important",), "[Gmail]/Important"),
+        ((), "Clients"),
+    )
+    plan = sync_folders(items, parse_settings(BASE))
+    assert [(f.name, f.kind) for f in plan] == [
+        ("[Gmail]/Sent Mail", "sent"),
+        ("[Gmail]/All Mail", "received"),
+    ]
+
+
+NAMES = st.sampled_from(["INBOX", "Sent", "A", "B", "A/C", "Drafts", "Trash", "Junk", "Z/Y"])
+ATTRIBUTES = st.sampled_from(
+    [b"\\Sent", b"\\Drafts", b"\\Trash", b"\\Junk", b"\\Noselect", b"\\Archive", b"\\All"]
+)
+
+
+@given(st.dictionaries(NAMES, st.frozensets(ATTRIBUTES, max_size=2), min_size=1))
+def test_folder_plan_invariants(listing: dict[str, frozenset[bytes]]) -> None:
+    items = folders(*((tuple(sorted(flags)), name) for name, flags in listing.items()))
+    try:
+        plan = sync_folders(items, parse_settings(BASE))
+    except ConnectorError:
+        assert not any(b"\\Sent" in f for f in listing.values() if b"\\Noselect" not in f)
+        return
+    names = [f.name for f in plan]
+    assert len(names) == len(set(names)), "a folder read twice"
+    assert plan[0].kind == "sent"
+    skip = {b"\\Drafts", b"\\Trash", b"\\Junk", b"\\Noselect"}
+    for folder in plan[1:]:
+        assert not listing[folder.name] & skip, f"{folder.name} should not be read"
+    # Known by name as Junk, Trash or Drafts only where no folder carries the attribute.
+    by_name = {
+        name
+        for name, attribute in (("Drafts", b"\\Drafts"), ("Trash", b"\\Trash"), ("Junk", b"\\Junk"))
+        if not any(attribute in f for f in listing.values())
+    }
+    readable = [
+        n for n, f in listing.items() if not f & skip and n != plan[0].name and n not in by_name
+    ]
+    if any(b"\\All" in listing[n] for n in readable):
+        assert len(plan) == 2 and b"\\All" in listing[plan[1].name]
+    else:
+        assert set(names[1:]) == set(readable)
 
 
 def test_no_sent_folder_asks_for_the_setting() -> None:

@@ -66,7 +66,7 @@ namespace inbox {{
     special_use = \\Trash
     auto = subscribe
   }}
-}}
+{special_use}}}
 service imap-login {{
   chroot =
   inet_listener imap {{
@@ -128,9 +128,12 @@ class Dovecot:
         port: int | None = None,
         *,
         tls: tuple[bytes, bytes] | None = None,
+        special_use: dict[str, str] | None = None,
     ) -> None:
         """`tls`: (certificate chain PEM, private key PEM) to serve imaps on `tls_port` and
-        STARTTLS on `port`, refusing a login before either; without it, plaintext only."""
+        STARTTLS on `port`, refusing a login before either; without it, plaintext only.
+        `special_use`: more RFC 6154 attributes by folder name ({"Spam": "\\Junk"}), shown
+        on LIST once a test creates the folder (Sent, Drafts and Trash always have theirs)."""
         self.root = Path(root or tempfile.mkdtemp(prefix="touchbase-dovecot-", dir="/tmp"))
         self.port = port or free_port()
         self.tls_port = free_port() if tls else 0
@@ -161,6 +164,10 @@ class Dovecot:
                 user=self._user,
                 group=self._group,
                 password=PASSWORD,
+                special_use="".join(
+                    f'  mailbox "{name}" {{\n    special_use = {attribute}\n  }}\n'
+                    for name, attribute in (special_use or {}).items()
+                ),
             )
         )
         self._chown(self.root)
@@ -278,7 +285,8 @@ class Dovecot:
         """
         home = self.root / "mail" / user
         base = home / "Maildir"
-        path = base if folder == "INBOX" else base / f".{folder}"
+        # Maildir++ keeps a folder "A/B" (the namespace separator is "/") as ".A.B".
+        path = base if folder == "INBOX" else base / f".{folder.replace('/', '.')}"
         for sub in ("cur", "new", "tmp"):
             (path / sub).mkdir(parents=True, exist_ok=True)
         count = 0
