@@ -153,8 +153,9 @@ class FakeGraph:
             if "$deltatoken" in query:
                 state = {**state, "p": state["h"], "h": len(collection.log), "o": 0}
         else:
-            if calendar and "$select" in query:
-                return 400, error("BadRequest", "calendarView delta does not support $select")
+            refusal = _refuse_delta(calendar, query)
+            if refusal is not None:
+                return 400, refusal
             window = None
             if calendar:
                 if "startDateTime" not in query or "endDateTime" not in query:
@@ -168,6 +169,8 @@ class FakeGraph:
                 "o": 0,
                 "s": query.get("$select"),
                 "w": window,
+                "f": _received_after(query.get("$filter")),
+                "d": bool(query.get("$orderby")),
             }
         ids = self._round(collection, state)
         size = _page_size(prefer)
@@ -215,12 +218,17 @@ class FakeGraph:
 
     def _round(self, collection: Collection, state: dict[str, Any]) -> list[str]:
         # Fixed at first computation (memoised), so paging a round is stable while mail arrives.
-        key = (state["p"], state["h"], json.dumps(state.get("w")))
+        key = (state["p"], state["h"], json.dumps([state.get(k) for k in ("w", "f", "d")]))
         cache = collection.__dict__.setdefault("_pages", {})
         if key not in cache:
             ids = collection.changed(state["p"], state["h"])
             if state["p"] == 0:  # an initial round lists what exists, no tombstones
                 ids = [i for i in ids if i in collection.items]
+            if state.get("f"):
+                op, bound = state["f"]
+                ids = [i for i in ids if _received(collection, i, op, bound)][:MAX_FILTERED]
+            if state.get("d"):
+                ids.sort(key=lambda i: _received_at(collection, i), reverse=True)
             if state.get("w"):
                 start, end = state["w"]
                 # A later round reports an event changed out of the window as @removed
@@ -300,6 +308,50 @@ class FakeGraph:
         draft.update(fields)
         self.mailbox.folder("drafts").upsert(draft)
         return {k: v for k, v in draft.items() if k != "singleValueExtendedProperties"}
+
+
+# "Use query parameters in a delta query for messages" (learn.microsoft.com/graph/
+# delta-query-messages): $select, $top and $expand; "the only supported $filter expressions are
+# $filter=receivedDateTime+ge+{value} or $filter=receivedDateTime+gt+{value}", which "returns
+# only up to 5,000 messages"; "the only supported $orderby expression is
+# $orderby=receivedDateTime+desc"; "there is no support for $search". calendarView delta
+# (event-delta) takes startDateTime and endDateTime and no $select, $filter, $orderby, $search.
+MAIL_DELTA_OPTIONS = frozenset({"$select", "$top", "$expand", "$filter", "$orderby"})
+CALENDAR_DELTA_OPTIONS = frozenset({"startDateTime", "endDateTime", "$top"})
+MAX_FILTERED = 5000
+_RECEIVED = re.compile(r"^receivedDateTime (ge|gt) (\S+)$")
+
+
+def _refuse_delta(calendar: bool, query: dict[str, str]) -> dict[str, Any] | None:
+    """Graph's refusal of an initial delta request's query options, or None."""
+    allowed = CALENDAR_DELTA_OPTIONS if calendar else MAIL_DELTA_OPTIONS
+    for name in query:
+        if name not in allowed:
+            what = "calendarView delta" if calendar else "message delta"
+            return error("BadRequest", f"{what} does not support the query option {name}")
+    if calendar and ("startDateTime" not in query or "endDateTime" not in query):
+        return error("ErrorInvalidParameter", "startDateTime and endDateTime are required")
+    if "$filter" in query and _received_after(query["$filter"]) is None:
+        return error("ErrorInvalidUrlQueryFilter", "only receivedDateTime ge/gt is supported")
+    if "$orderby" in query and query["$orderby"] != "receivedDateTime desc":
+        return error("BadRequest", "only $orderby=receivedDateTime desc is supported")
+    return None
+
+
+def _received_after(text: str | None) -> list[str] | None:
+    found = _RECEIVED.match(text or "")
+    return [found.group(1), found.group(2)] if found else None
+
+
+def _received_at(collection: Collection, item_id: str) -> str:
+    item = collection.items.get(item_id) or collection.gone.get(item_id) or {}
+    return str(item.get("receivedDateTime") or "")
+
+
+def _received(collection: Collection, item_id: str, op: str, bound: str) -> bool:
+    at = datetime.fromisoformat(_received_at(collection, item_id) or "1970-01-01T00:00:00Z")
+    limit = datetime.fromisoformat(bound)
+    return at >= limit if op == "ge" else at > limit
 
 
 def _in_window(collection: Collection, item_id: str, start: str, end: str) -> bool:
