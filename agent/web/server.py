@@ -123,7 +123,8 @@ def make_server(
     config.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
     config.keep_alive_timeout = HEAD_SECONDS
     config.backlog = 1024  # connections waiting to be accepted in a burst (Hypercorn: 100)
-    config.read_timeout = HEAD_SECONDS * 6  # a body that stalls mid-way, too
+    # No read_timeout: Hypercorn applies it while the app works on a request too, so a due list
+    # evaluating for longer (35 s at 200k correspondents) lost its connection with no answer.
     config.wsgi_max_body_size = MAX_BODY
     config.accesslog = None  # never log request lines: a first visit carries the access token
     config.errorlog = log

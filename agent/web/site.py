@@ -27,6 +27,7 @@ from touchbase.agent.pipeline.models import Draft
 from touchbase.agent.service import PersonView, Service, cadence_days
 from touchbase.agent.web import paging, security
 from touchbase.agent.web.chart import build_chart
+from touchbase.agent.web.shared import SharedDue
 
 log = logging.getLogger(__name__)
 RECENT = 5  # interactions shown on a draft's card
@@ -57,6 +58,7 @@ def create_app(site: Site) -> Flask:
     def problems() -> dict[str, Any]:
         return {"account_problems": service.accounts.failing()}
 
+    shared_due = SharedDue(service)
     secret = site.secret or security.install_secret(service)
     token = security.access_token(service)
     security.configure(app, secret, site.allowed_hosts, token, secure=site.tls)
@@ -67,6 +69,7 @@ def create_app(site: Site) -> Flask:
         return redirect(f"{target}#draft-{draft_id}" if draft_id else target, code=303)
 
     def act(draft_id: int, action: Callable[[], object], done: str) -> Response:
+        shared_due.forget()
         try:
             action()
         except UserError as exc:
@@ -105,6 +108,7 @@ def create_app(site: Site) -> Flask:
 
     @app.post("/drafts/<int:draft_id>/approve")
     def approve(draft_id: int) -> Response:
+        shared_due.forget()
         try:
             results = service.review.approve([draft_id])
         except UserError as exc:
@@ -146,8 +150,8 @@ def create_app(site: Site) -> Flask:
 
     @app.get("/due")
     def due_page() -> str:
-        now = site.moment()
-        return render_template("due.html", page=paging.page_of(service.due(now)), now=now)
+        now, rows = shared_due.rows(site.at)
+        return render_template("due.html", page=paging.page_of(rows), now=now)
 
     @app.get("/people/<int:person_id>")
     def person_page(person_id: int) -> str | tuple[str, int]:
