@@ -9,7 +9,7 @@ of connectors/base.py the same way for every backend (vdirsyncer's tests/storage
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -17,7 +17,16 @@ from typing import Protocol
 
 import pytest
 
-from touchbase.connectors.base import DraftMessage, DraftSink, InteractionRecord, Page, Role, Source
+from touchbase.connectors.base import (
+    DraftMessage,
+    DraftSink,
+    InteractionRecord,
+    Kind,
+    Page,
+    Role,
+    Source,
+)
+from touchbase.connectors.errors import TransientError
 
 _counter = itertools.count(1)
 
@@ -226,3 +235,65 @@ class DraftSinkContract:
             sink.push_draft(sample_draft(n))
         assert world.send_attempts() == []
         assert not any(hasattr(sink, name) for name in ("send", "send_draft", "send_mail"))
+
+
+class FaultWorld(SourceWorld, Protocol):
+    """A SourceWorld behind a fake server that can fail at random and answer in odd ways."""
+
+    def faults(self, rate: float, seed: int) -> None:
+        """Fail a share `rate` of requests at random (429, 5xx, dropped connections...)."""
+
+    def odd(self) -> None:
+        """Answer every documented odd way at once (history without labelIds, empty pages with
+        a nextLink, replayed items...): legal for the provider, so a client must cope."""
+
+
+@dataclass
+class Replica:
+    """What the store keeps of a source, in miniature: the newest copy of each record, meetings
+    tombstoned (mail never is: agent/pipeline/store.py), the cursor with each page."""
+
+    items: dict[str, InteractionRecord]
+    cursor: str | None = None
+
+    def sync(self, make: Callable[[], Source], tries: int = 300) -> None:
+        """Drain like the daemon: a run that fails transiently ends; the next resumes."""
+        for _ in range(tries):
+            try:
+                for page in make().pull(self.cursor):
+                    for item in page.interactions:
+                        self.items[item.source_id] = item
+                    for gone in page.removed:
+                        if gone in self.items and self.items[gone].kind is Kind.MEETING:
+                            del self.items[gone]
+                    self.cursor = page.cursor or self.cursor
+                return
+            except TransientError:
+                continue
+        raise AssertionError("the sync never got through the faults")
+
+
+class FaultContract:
+    """Inherit, and provide a `world` fixture returning a FaultWorld."""
+
+    @pytest.fixture
+    def world(self) -> Iterator[FaultWorld]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @pytest.mark.parametrize("seed", [1, 2, 3])
+    def test_random_faults_and_odd_answers_leave_the_fault_free_store(
+        self, world: FaultWorld, seed: int
+    ) -> None:
+        world.add([make_spec() for _ in range(9)] + [make_spec(sent=False) for _ in range(5)])
+        clean = Replica({})
+        clean.sync(world.source)
+        world.odd()
+        world.faults(0.15, seed)
+        faulty = Replica({})
+        faulty.sync(world.source)
+        assert faulty.items == clean.items and len(clean.items) == 14
+        world.add([make_spec() for _ in range(4)] + [make_spec(sent=False) for _ in range(3)])
+        faulty.sync(world.source)
+        world.faults(0.0, seed)
+        clean.sync(world.source)
+        assert faulty.items == clean.items and len(clean.items) == 21

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.contract import (
+    FaultContract,
     MessageSpec,
     SourceContract,
     SourceWorld,
@@ -18,7 +19,7 @@ from tests.contract import (
     interactions,
     make_spec,
 )
-from tests.fakes.google import FakeGoogle
+from tests.fakes.google import FakeGoogle, Faults
 from tests.fakes.google.client import FakeTime, settings, signed_in
 from tests.fakes.google.wire import Call, Reply
 from touchbase.connectors.base import Flag, Kind, Response, Role
@@ -72,6 +73,13 @@ class CalendarWorld:
     def expire_cursors(self) -> None:
         self.fake.calendar.expire_sync_tokens()
 
+    def faults(self, rate: float, seed: int) -> None:
+        kinds = ("429", "403-user", "500", "503", "drop")
+        self.fake.faults = Faults(rate=rate, kinds=kinds, retry_after="1", seed=seed)
+
+    def odd(self) -> None:
+        pass  # Calendar's odd answers (stubs, moved instances) are in the tests below
+
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[CalendarWorld]:
@@ -99,6 +107,12 @@ class TestCalendarSource(SourceContract):
             assert item.ended_at == spec.date + timedelta(minutes=30)
             assert item.addresses(Role.ORGANIZER) == [spec.sender]
             assert set(spec.to) <= set(item.addresses(Role.ATTENDEE))
+
+
+class TestCalendarFaults(FaultContract):
+    @pytest.fixture
+    def world(self, world: CalendarWorld) -> Iterator[CalendarWorld]:
+        yield world
 
 
 def test_attendees_carry_answers_self_resources_and_flags(world: CalendarWorld) -> None:

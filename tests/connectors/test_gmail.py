@@ -11,6 +11,7 @@ import pytest
 
 from tests.contract import (
     DraftSinkContract,
+    FaultContract,
     MessageSpec,
     SourceContract,
     drain,
@@ -66,6 +67,13 @@ class GmailWorld:
     def expire_cursors(self) -> None:
         self.fake.gmail.expire_history()
 
+    def faults(self, rate: float, seed: int) -> None:
+        kinds = ("429", "403-user", "403-daily", "500", "503", "drop")
+        self.fake.faults = Faults(rate=rate, kinds=kinds, retry_after="1", seed=seed)
+
+    def odd(self) -> None:
+        self.fake.gmail.minimal_history = True  # ListHistoryResponse: "typically only id..."
+
     def sink(self) -> gmail.GmailAccount:
         return self.source()
 
@@ -86,6 +94,13 @@ def small_world(fake: FakeGoogle, tmp_path: Path) -> GmailWorld:
 
 
 class TestGmailSource(SourceContract):
+    @pytest.fixture
+    def world(self, small_world: GmailWorld) -> Iterator[GmailWorld]:
+        yield small_world
+        assert small_world.fake.send_attempts() == []
+
+
+class TestGmailFaults(FaultContract):
     @pytest.fixture
     def world(self, small_world: GmailWorld) -> Iterator[GmailWorld]:
         yield small_world

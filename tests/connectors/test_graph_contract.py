@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.contract import DraftSinkContract, SourceContract
+from tests.contract import DraftSinkContract, FaultContract, SourceContract
 from tests.fakes.graph import FakeGraph
 from tests.fakes.graph.world import GraphWorld
 
@@ -32,6 +32,12 @@ class TestGraphSourceSyncStateNotFound(SourceContract):
     @pytest.fixture
     def world(self, graph_world: GraphWorld) -> Iterator[GraphWorld]:
         graph_world.fake.expiry_mode = "syncStateNotFound"
+        yield graph_world
+
+
+class TestGraphFaults(FaultContract):
+    @pytest.fixture
+    def world(self, graph_world: GraphWorld) -> Iterator[GraphWorld]:
         yield graph_world
 
 

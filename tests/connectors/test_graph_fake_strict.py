@@ -9,7 +9,7 @@ endDateTime and takes no $select.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -67,7 +67,7 @@ def test_received_filter_and_order_are_answered_as_documented(fake: FakeGraph) -
 
 
 def test_a_window_is_required_and_bounds_the_events(fake: FakeGraph) -> None:
-    start = make_spec().date
+    start = datetime(2024, 1, 10, 9, tzinfo=UTC)
     fake.mailbox.add_event(
         subject="in", start=start, end=start + timedelta(hours=1), organizer="a@b.c"
     )

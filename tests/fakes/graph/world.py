@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -70,6 +71,15 @@ class GraphWorld:
 
     def send_attempts(self) -> list[str]:
         return self.fake.send_attempts()
+
+    def faults(self, rate: float, seed: int) -> None:
+        self.fake.fault_rate = rate
+        self.fake.fault_kinds = ("429", "503", "drop", "truncate")
+        self.fake._rng = random.Random(seed)
+
+    def odd(self) -> None:
+        self.fake.empty_pages = True  # delta-query-overview: empty pages may carry a nextLink
+        self.fake.replay = True  # and an item may come again on a later page
 
     def close(self) -> None:
         for account in self.accounts:
