@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from touchbase.agent.daemon import backoff
+from touchbase.agent.daemon import backoff, desktop
 from touchbase.agent.logs import event
 from touchbase.agent.pipeline.config import AccountConfig
 from touchbase.agent.service import Service, SyncResult
@@ -234,7 +234,8 @@ def digest_due(service: Service, now: datetime) -> bool:
 
 def digest_step(service: Service) -> Step:
     """Once a day, log who is due (`service.due`: the plan's decisions and holds, the same list
-    as the review page's); with `[daemon] digest_draft`, also a draft to the owner."""
+    as the review page's); with `[daemon] digest_draft`, also a draft to the owner; with
+    `[daemon] notify`, also a desktop notification of the drafts waiting (daemon/desktop.py)."""
 
     def run(_context: CycleContext, now: datetime) -> Mapping[str, Any]:
         if not digest_due(service, now):
@@ -248,6 +249,11 @@ def digest_step(service: Service) -> Step:
             drafted = service.digest(entries, now) is not None
         local_date = now.astimezone(ZoneInfo(service.config.me.time_zone)).date()
         service.set_state(LAST_DIGEST_KEY, local_date.isoformat())
-        return {"ran": True, "due": len(entries), "drafted": drafted}
+        summary: dict[str, Any] = {"ran": True, "due": len(entries), "drafted": drafted}
+        if service.config.notify:
+            waiting = len(service.review.drafts(["pending"]))  # lifecycle.PENDING
+            url = desktop.review_url(service.config.web)
+            summary["notified"] = waiting > 0 and desktop.nudge(waiting, url)
+        return summary
 
     return Step("digest", run, due=lambda now: digest_due(service, now))

@@ -5,7 +5,7 @@ commented starter, agent/pipeline/starter.toml, and docs/configuration.md is gen
 
     [me]          ME: name, addresses, time_zone, signature, keep_subjects, learn_addresses
     [database]    DATABASE: url (optional; --db and TOUCHBASE_DB win)
-    [daemon]      DAEMON: sync_every, digest_at, digest_draft
+    [daemon]      DAEMON: sync_every, digest_at, digest_draft, notify
     [web]         WEB: host, port, allow_remote, tls_cert, tls_key, names (`touchbase serve`)
     [[account]]   ACCOUNT (name, type, sync_every), then ACCOUNT_TYPES[type]: each connector
                   declares its own table next to its code (connectors/*/settings.py)
@@ -101,6 +101,12 @@ DAEMON = Table(
         Entry("sync_every", Duration(positive=True), "15m", "how often each account is synced"),
         Entry("digest_at", Clock(), "08:00", "when the daily digest of who is due is logged"),
         Entry("digest_draft", Flag(), False, "true: also put the digest into your Drafts folder"),
+        Entry(
+            "notify",
+            Flag(),
+            False,
+            "true: the digest also raises a desktop notification (D-Bus) with the drafts waiting",
+        ),
     ),
 )
 WEB = Table(
@@ -199,6 +205,7 @@ class Config:
     sync_every: float = 900.0
     digest_at: str = "08:00"
     digest_draft: bool = False  # also put the daily digest into the owner's Drafts folder
+    notify: bool = False  # the daily digest also raises a desktop notification
     web: Mapping[str, Any] = field(default_factory=lambda: WEB.parse({}))  # [web], all keys
 
     def account(self, name: str) -> AccountConfig:
@@ -258,6 +265,7 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         sync_every=daemon["sync_every"].total_seconds(),
         digest_at=daemon["digest_at"],
         digest_draft=daemon["digest_draft"],
+        notify=daemon["notify"],
         web=top["web"],
     )
 

@@ -22,7 +22,8 @@ from touchbase.rules.schema import (
 )
 
 # Resources per calendar-multiget / addressbook-multiget (one page, one transaction each).
-# MEASURE
+# bench/dav.py, 1,000 events on Radicale (a loaded machine): pages of 100 took 2.6 s, of 250
+# 1.6 s, of 500 1.7 s. 250 keeps what a dropped connection loses small.
 PAGE_SIZE = 250
 
 
