@@ -25,8 +25,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser = commands.add_parser(
         "serve",
         help="the review page in your browser",
-        description="Serve the review page and print its link; open the link to get in.",
-        epilog="example: touchbase serve   (then open the printed http://127.0.0.1:8765/?token=...)",
+        description="Serve the review page and print its link (http://127.0.0.1:8765/?token=...);"
+        " the page opens only through that link.",
     )
     parser.add_argument(
         "--port", type=int, default=None, help=f"port (default [web] port, {DEFAULT_PORT})"
