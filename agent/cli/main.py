@@ -1,7 +1,10 @@
 """The `touchbase` command line: parsing, and turning every failure into advice, not a traceback.
 
 Commands live in agent/cli/commands/, one module each, with `register(subparsers)`. The CLI is a
-stable contract that other tools script against: JSON output (`--json`) keeps its keys.
+stable contract that other tools script against: JSON output (`--json`) keeps its keys, and the
+exit codes keep their meaning (README, "Exit codes"): 0 done, 1 done but something failed (an
+account, a push), 2 a usage or configuration problem the person can fix, 130 interrupted, and 70
+an unexpected error (a bug in touchbase).
 """
 
 from __future__ import annotations
@@ -9,13 +12,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
-from rich.markup import escape
-
 from touchbase.agent.app import App
-from touchbase.agent.cli.output import errors
+from touchbase.agent.cli.examples import add_examples
+from touchbase.agent.cli.output import errors, escape
 from touchbase.agent.errors import UserError
 from touchbase.connectors.errors import ConnectorError
 
@@ -34,10 +37,25 @@ COMMANDS = (
     "touchbase.agent.cli.commands.plan",
     "touchbase.agent.cli.commands.daemon",
     "touchbase.agent.cli.commands.service",
+    "touchbase.agent.cli.commands.accounts",
+    "touchbase.agent.cli.commands.completion",
 )
 
-EXIT_USER_ERROR = 2
+EXIT_OK = 0
+EXIT_FAILED = 1  # the command ran, but part of it failed (an account, a push)
+EXIT_USER_ERROR = 2  # usage or configuration: argparse's own code for bad arguments
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 EXIT_BUG = 70  # EX_SOFTWARE from sysexits.h
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("touchbase")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,14 +77,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    parser.add_argument("--version", action="version", version=f"touchbase {version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(name).register(commands)
+    add_examples(parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # a shell asking for completions (touchbase completion)
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING - 10 * min(args.verbose, 2),
@@ -85,12 +109,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         errors.print("interrupted; everything stored so far is kept, run the command again")
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
-        return 0
+        # `touchbase people | head`: the reader has what it wanted. Point stdout at /dev/null so
+        # that the interpreter's final flush does not raise again on the closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:
         if args.debug:
             raise
+        # Printed without markup: the message may quote data (`Eve [/bold]`).
         errors.print(
             f"touchbase hit an unexpected error ({type(exc).__name__}: {exc}). This is a bug; "
             "run again with --debug to see where, and report it.",
@@ -100,4 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> None:
+    # Whatever umask touchbase is started with (022 on most desktops), what it writes (the
+    # database, logs, the outbox, token caches) is for its owner only, as the systemd units'
+    # UMask=0077 already ensures; agent/pipeline/db.py also tightens an existing install.
+    os.umask(0o077)
     sys.exit(main())

@@ -1,19 +1,78 @@
-"""What the CLI prints: stable JSON for scripts, rich tables and progress for people."""
+"""What the CLI prints: stable JSON for scripts, rich tables and progress for people.
+
+Every value printed here comes from mail, calendars or address books, that is from strangers, so
+the consoles are made safe once for every command:
+
+- Rich markup and emoji codes are off by default (`Eve [/bold]` is a name, not a closing tag;
+  `[link=...]` prints as typed). Our own fixed templates opt in with `markup=True` and pass values
+  through `escape()`.
+- Control and format characters (Unicode Cc and Cf: ESC sequences that set titles, clear the
+  screen or make links, bidi overrides that reverse text) are shown as visible escapes (`\\x1b`,
+  `\\u202e`) in everything a console prints, table cells included. JSON output is untouched:
+  `json.dumps` escapes them already, and scripts get the exact value.
+- On a terminal tables are drawn; piped or redirected, text is never wrapped or cut and a table is
+  tab-separated lines (a header, then one line per row), so `cut` and `awk` read it whole.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape as _escape_markup
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
+# Zero-width joiners (U+200C, U+200D) are Cf but only glue emoji and scripts together; every
+# other Cf (bidi embeddings, overrides and isolates, the BOM, the soft hyphen), every Cc but tab
+# and newline, and lone surrogates (undecodable bytes kept by surrogateescape) are shown
+# escaped. Computed per character, not as a table of code points: building
+# that table costs a tenth of a second at every start.
+_KEEP = frozenset("\t\n\u200c\u200d")
+_HIDDEN = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
+
+
+def _visible(char: str) -> str:
+    if char in _KEEP or unicodedata.category(char) not in _HIDDEN:
+        return char
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def clean(text: str) -> str:
+    """`text` with every control and format character but tab and newline made visible."""
+    if text.isprintable():  # the common case, in C: no Cc, Cf, Zl or Zp in it
+        return text
+    return "".join(map(_visible, text))
+
+
+def escape(text: str) -> str:
+    """A value for a `markup=True` template: control characters made visible, markup escaped."""
+    return _escape_markup(clean(text))
+
+
+class SafeConsole(Console):
+    """A Console whose every string (printed, or a table cell) is cleaned before rendering,
+    that reads no markup unless asked, and that never wraps or cuts when not on a terminal."""
+
+    def render_str(self, text: str, *args: Any, **kwargs: Any) -> Any:
+        return super().render_str(clean(text), *args, **kwargs)
+
+    def print(self, *objects: Any, soft_wrap: bool | None = None, **kwargs: Any) -> None:
+        if soft_wrap is None and not self.is_terminal:
+            soft_wrap = True
+        super().print(*objects, soft_wrap=soft_wrap, **kwargs)
+
+
+console = SafeConsole(highlight=False, markup=False, emoji=False)
+errors = SafeConsole(stderr=True, highlight=False, markup=False, emoji=False)
 
 
 def iso(value: datetime | None) -> str | None:
@@ -24,6 +83,50 @@ def iso(value: datetime | None) -> str | None:
 def print_json(value: Any) -> None:
     """Stable JSON: sorted keys, one document, newline-terminated (a contract for scripts)."""
     sys.stdout.write(json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False) + "\n")
+
+
+def print_json_array(items: Iterable[Any]) -> None:
+    """A JSON array written item by item, as `print_json` would write it whole, so that a huge
+    list is never held as one string (the same bytes: scripts cannot tell the difference)."""
+    write = sys.stdout.write
+    first = True
+    for item in items:
+        text = json.dumps(item, sort_keys=True, indent=2, ensure_ascii=False)
+        write(("[\n  " if first else ",\n  ") + text.replace("\n", "\n  "))
+        first = False
+    write("[]\n" if first else "\n]\n")
+
+
+def tsv_cell(value: str) -> str:
+    """One table cell on one line: tabs and newlines inside it escaped, controls made visible."""
+    return clean(value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n"))
+
+
+def table(
+    columns: Sequence[str], rows: Iterable[Sequence[str]], *, title: str | None = None
+) -> None:
+    """Rows under column headings: drawn on a terminal, tab-separated lines when piped."""
+    if not console.is_terminal:
+        write = console.file.write
+        write("\t".join(columns) + "\n")
+        for row in rows:
+            write("\t".join(tsv_cell(cell) for cell in row) + "\n")
+        return
+    from rich.table import Table
+
+    drawn = Table(*columns, title=title)
+    for row in rows:
+        drawn.add_row(*row)
+    console.print(drawn)
+
+
+def body(text: str) -> None:
+    """A message body: exactly as it will be sent when piped; on a terminal with its control
+    characters made visible."""
+    if console.is_terminal:
+        console.print(text)
+    else:
+        console.file.write(text if text.endswith("\n") else text + "\n")
 
 
 @contextmanager
@@ -37,10 +140,11 @@ def progress(description: str, *, enabled: bool | None = None) -> Iterator[Progr
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
-        TextColumn("{task.fields[detail]}"),
+        TextColumn("{task.fields[detail]}", markup=False),
         TimeElapsedColumn(),
         console=errors,
         transient=True,
     ) as bar:
-        bar.add_task(description, total=None, detail="")
+        # The description is read as markup by the column: a path may hold brackets.
+        bar.add_task(escape(description), total=None, detail="")
         yield bar

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from rich.markup import escape
-
 from touchbase.agent.app import App
-from touchbase.agent.cli.output import console, errors, print_json, progress
+from touchbase.agent.cli.output import console, errors, escape, print_json, progress
 from touchbase.agent.pipeline.config import AccountConfig
 from touchbase.agent.service import OwnerReview, SyncResult
 
@@ -50,18 +48,16 @@ def report_owner(app: App, found: OwnerReview) -> None:
     out = errors if getattr(app.args, "json", False) else console
     for finding in found.learned:
         out.print(
-            f"learned: {escape(finding.address)} is yours ({escape(finding.why)}); "
-            f"if not: touchbase me remove {escape(finding.address)}",
-            soft_wrap=True,
+            f"learned: {finding.address} is yours ({finding.why}); "
+            f"if not: touchbase me remove {finding.address}"
         )
     for finding in found.offered[:SHOWN_OFFERS]:
         out.print(
-            f"maybe yours: {escape(finding.address)} ({escape(finding.why)}); "
-            f"if so: touchbase me add {escape(finding.address)}",
-            soft_wrap=True,
+            f"maybe yours: {finding.address} ({finding.why}); "
+            f"if so: touchbase me add {finding.address}"
         )
     if len(found.offered) > SHOWN_OFFERS:
-        out.print(f"{len(found.offered) - SHOWN_OFFERS} more: touchbase me", soft_wrap=True)
+        out.print(f"{len(found.offered) - SHOWN_OFFERS} more: touchbase me")
     if found.sent_by_owner == 0:
         mine = ", ".join(app.service.me()) or "none"
         errors.print(
@@ -90,7 +86,7 @@ def report(app: App, results: list[SyncResult]) -> None:
         if r.resyncs:
             line += f", {r.resyncs} full resync(s)"
         if r.status == "ok":
-            console.print(line, soft_wrap=True)
+            console.print(line)
             continue
         errors.print(
             f"[bold red]{escape(r.account)}: {r.status}:[/] {escape(r.error or '')}",
@@ -100,4 +96,4 @@ def report(app: App, results: list[SyncResult]) -> None:
         if r.advice:
             errors.print(f"[bold]what to do:[/] {escape(r.advice)}", markup=True, soft_wrap=True)
         if r.stored or r.quarantined:
-            console.print(f"  (kept what was read before that: {line})", soft_wrap=True)
+            console.print(f"  (kept what was read before that: {line})")

@@ -3,11 +3,20 @@
 SQLite (the embedded default) runs in WAL mode with a busy timeout, so the review page can read
 while the daemon writes; PostgreSQL is taken by URL. The app migrates the database itself on start
 with Alembic; a database newer than this code is refused with advice instead of being touched.
+
+The database holds every correspondent, subject and draft, and the review page's session key, so
+it is private however touchbase is started (a umask of 022 would make SQLite's files 0644): the
+data folder is made 0700 and the database file 0600 before SQLite opens it (SQLite gives its -wal
+and -shm files the database file's mode), and an older install with looser modes is tightened on
+start, which `touchbase status` reports. Only touchbase's own data folder is created on demand:
+a database URL whose folder is missing is an error that names the folder.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +30,16 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from touchbase.agent.errors import UserError
+from touchbase.agent.pipeline.config import data_dir
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 # SQLite waits this long for another writer (the daemon, an import) before "database is locked".
 BUSY_TIMEOUT_MS = 30_000
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+# Paths whose modes this process tightened ("was 0644"), for `touchbase status` to report.
+TIGHTENED: list[str] = []
 
 
 def sqlite_url(path: Path) -> str:
@@ -45,8 +59,8 @@ def make_engine(url: str) -> Engine:
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
-        if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if database and database != ":memory:" and not database.startswith("file:"):
+            prepare_sqlite_file(Path(database).expanduser())
         kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000}
     else:
         kwargs["pool_pre_ping"] = True
@@ -61,6 +75,51 @@ def make_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def prepare_sqlite_file(path: Path) -> None:
+    """Make the database file private before SQLite opens it (see the module docstring)."""
+    folder = path.parent
+    own = data_dir()
+    if not folder.is_dir():
+        if folder != own and own not in folder.parents:
+            raise UserError(
+                f"the folder {folder} does not exist (for the database {path})",
+                advice=f"create it (mkdir -p {folder}), or give another --db / TOUCHBASE_DB",
+            )
+        folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    if folder == own or own in folder.parents:
+        tighten(own, PRIVATE_DIR)
+        for entry in own.iterdir():
+            tighten(entry, PRIVATE_DIR if entry.is_dir() else PRIVATE_FILE)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE)
+    except OSError as exc:
+        raise UserError(
+            f"cannot create the database {path}: {exc.strerror}",
+            advice="check the folder's permissions, or give another --db / TOUCHBASE_DB",
+        ) from None
+    os.close(fd)
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
+        tighten(folder / name, PRIVATE_FILE)
+
+
+def tighten(path: Path, mode: int) -> None:
+    """Take group and other permissions off `path` (an existing install from before)."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(info.st_mode) or not info.st_mode & 0o077:
+        return
+    if info.st_uid != os.getuid():
+        return  # not ours to change: a shared folder someone pointed --db into
+    try:
+        path.chmod(stat.S_IMODE(info.st_mode) & mode)
+    except OSError:
+        return
+    TIGHTENED.append(f"{path} (was {stat.S_IMODE(info.st_mode):04o})")
+    log.warning("made %s private (it was %04o)", path, stat.S_IMODE(info.st_mode))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

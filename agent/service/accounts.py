@@ -7,14 +7,21 @@ from __future__ import annotations
 import importlib
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from touchbase.agent.errors import UserError
 from touchbase.agent.pipeline.accounts import FACTORIES, account_context, connector_module
-from touchbase.agent.pipeline.models import Account, Cursor, QuarantinedRecord, SyncRun
+from touchbase.agent.pipeline.models import (
+    Account,
+    Cursor,
+    InteractionRow,
+    QuarantinedRecord,
+    SyncRun,
+)
 
 if TYPE_CHECKING:
     from touchbase.agent.service import Service
@@ -42,13 +49,29 @@ class Accounts:
                     )
                 ).all()
             )
+            stored = {
+                account_id: (count, latest)
+                for account_id, count, latest in session.execute(
+                    select(
+                        InteractionRow.account_id,
+                        func.count(),
+                        func.max(InteractionRow.occurred_at),
+                    ).group_by(InteractionRow.account_id)
+                )
+            }
+            configured = {a.name for a in self._service.config.accounts}
             for account in session.scalars(select(Account).order_by(Account.name)):
                 cursor = session.get(Cursor, account.id)
+                count, latest = stored.get(account.id, (0, None))
                 last = _latest(session, account.id, finished=False)
                 rows.append(
                     {
                         "account": account.name,
                         "type": account.type,
+                        # Configured (synced by the daemon), or a one-off `touchbase import`.
+                        "configured": account.name in configured,
+                        "interactions": count,
+                        "latest": iso(_aware(latest)),
                         "cursor": _decode(cursor.value) if cursor else None,
                         "cursor_summary": describe_cursor(
                             account.type, cursor.value if cursor else None
@@ -73,6 +96,30 @@ class Accounts:
                 )
         return rows
 
+    def counts(self, name: str) -> dict[str, int]:
+        """What forgetting account `name` would remove: its interactions and quarantined records.
+        Raises UserError naming the known accounts when there is none called that."""
+        with self._service.sessions() as session:
+            return counts_of(session, _named(session, name).id)
+
+    def forget(self, name: str) -> dict[str, int]:
+        """Remove account `name` with its cursor, sync history, quarantined records and
+        interactions (their participants go with them), in one transaction. Drafts stay (they
+        only lose the account they would be pushed to). A configured account is read again at
+        the next sync: only an import, or an account taken out of the configuration, is gone
+        for good."""
+        with self._service.sessions() as session, session.begin():
+            account = _named(session, name)
+            removed = counts_of(session, account.id)
+            session.execute(delete(InteractionRow).where(InteractionRow.account_id == account.id))
+            session.execute(
+                delete(QuarantinedRecord).where(QuarantinedRecord.account_id == account.id)
+            )
+            session.execute(delete(Cursor).where(Cursor.account_id == account.id))
+            session.execute(delete(SyncRun).where(SyncRun.account_id == account.id))
+            session.delete(account)
+        return removed
+
     def failing(self) -> list[dict[str, str]]:
         """Accounts whose latest finished sync failed, with the error and the fix it names
         (an expired grant says `touchbase auth NAME`), whoever ran it: the CLI or the daemon."""
@@ -91,14 +138,27 @@ class Accounts:
         return problems
 
     def quarantined(self) -> list[tuple[str, str, str]]:
-        """(account, source id, reason) of every record a sync set aside."""
+        """(account, where, reason) of every record a sync set aside: one per record and file.
+
+        `where` is the source id, preceded by the file it came from when the id does not name
+        it already (`cal/a.ics: event@uid`; an mbox record's id `box.mbox@1234` does). The files
+        connector writes its reasons as `where: why`, so that is taken off the front of a
+        reason: shown as `account: where: reason`, it would read `python3.11: python3.11:
+        binary file`."""
         with self._service.sessions() as session:
-            return [
-                (name, record.source_id, record.reason)
-                for record, name in session.execute(
-                    select(QuarantinedRecord, Account.name).join(Account).order_by(Account.name)
-                )
-            ]
+            listed = []
+            for record, name in session.execute(
+                select(QuarantinedRecord, Account.name)
+                .join(Account)
+                .order_by(Account.name, QuarantinedRecord.location, QuarantinedRecord.source_id)
+            ):
+                source_id, location = record.source_id, record.location
+                where = source_id
+                if location and not source_id.startswith(location):
+                    where = f"{location}: {source_id}"
+                reason = record.reason.removeprefix(f"{source_id}: ").removeprefix(f"{location}: ")
+                listed.append((name, where, reason))
+            return listed
 
     def authorize(
         self,
@@ -131,6 +191,34 @@ class Accounts:
             raise UserError("no password given; nothing stored")
         context.secrets.set("password", password)
         return f"stored the password for {account.name}"
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """max() over a column comes back naive from SQLite (the column type is not applied)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def counts_of(session: Session, account_id: int) -> dict[str, int]:
+    def count(model: type[InteractionRow] | type[QuarantinedRecord]) -> int:
+        query = select(func.count()).select_from(model).where(model.account_id == account_id)
+        return session.scalar(query) or 0
+
+    return {"interactions": count(InteractionRow), "quarantined": count(QuarantinedRecord)}
+
+
+def _named(session: Session, name: str) -> Account:
+    account = session.scalars(select(Account).where(Account.name == name)).first()
+    if account is None:
+        known = ", ".join(session.scalars(select(Account.name).order_by(Account.name))) or "none"
+        raise UserError(
+            f"no stored account called {name!r}",
+            advice=f"stored accounts: {known} (`touchbase status` lists them)",
+        )
+    return account
 
 
 def _latest(session: Session, account_id: int, *, finished: bool) -> SyncRun | None:

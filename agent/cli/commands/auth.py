@@ -12,13 +12,17 @@ import getpass
 import sys
 
 from touchbase.agent.app import App
+from touchbase.agent.cli.commands.completion import account_names
 from touchbase.agent.cli.output import console
 from touchbase.agent.errors import UserError
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("auth", help="sign in to an account and store its credential")
-    parser.add_argument("account", metavar="ACCOUNT", help="the account's name in the config")
+    account = parser.add_argument(
+        "account", metavar="ACCOUNT", help="the account's name in the config"
+    )
+    account.completer = account_names  # type: ignore[attr-defined]
     parser.add_argument(
         "--browser",
         action="store_true",

@@ -1,13 +1,17 @@
-"""`touchbase daemon` (the background service) and `touchbase run --once` (for timers, cron)."""
+"""`touchbase daemon` (the background service, a loop) and `touchbase run` (one cycle, for
+timers and cron; `--once` is accepted and means the same)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 from pathlib import Path
 
 from touchbase.agent import logs
 from touchbase.agent.app import App
+from touchbase.agent.cli.commands.accounts import IMPORT_PREFIX
+from touchbase.agent.cli.output import errors
 from touchbase.agent.daemon.runner import Daemon
 from touchbase.agent.daemon.steps import default_steps
 
@@ -18,9 +22,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     _log_options(daemon)
     daemon.set_defaults(func=run_daemon)
-    once = commands.add_parser("run", help="run one cycle (sync what is due, draft...) and exit")
+    once = commands.add_parser(
+        "run",
+        help="run one cycle (sync what is due, draft...) and exit; `daemon` keeps running",
+        description="One cycle of what the daemon does (sync the configured accounts that are "
+        "due, draft, push approved drafts), then exit: for systemd timers and cron. "
+        "`touchbase daemon` runs the same cycle on a schedule until stopped.",
+    )
     once.add_argument(
-        "--once", action="store_true", required=True, help="one cycle, then exit (for timers)"
+        "--once", action="store_true", help="one cycle, then exit (the default; kept for timers)"
     )
     once.add_argument(
         "--force", action="store_true", help="sync every account now, ignoring schedule and backoff"
@@ -47,7 +57,33 @@ def run_daemon(app: App) -> int:
 
 def run_once(app: App) -> int:
     _setup_logging(app)
+    explain_imports(app)
     return daemon(app, once=True, force=app.args.force).run()
+
+
+def explain_imports(app: App) -> None:
+    """With no configured account but stored imports, say why the cycle will not read them
+    (`status` lists them, so "no accounts are configured" alone reads as a contradiction)."""
+    if app.config.accounts:
+        return
+    imported = [
+        row["account"]
+        for row in app.service.accounts.status()
+        if row["account"].startswith(IMPORT_PREFIX)
+    ]
+    if not imported:
+        return
+    path = imported[0][len(IMPORT_PREFIX) :]
+    errors.print(
+        f"no accounts are configured; the {len(imported)} import(s) `touchbase status` lists "
+        "are one-off: a cycle never reads them again (run `touchbase import PATH` for that).",
+        soft_wrap=True,
+    )
+    errors.print(
+        "to keep a path synced, make it a files account in the configuration:\n"
+        f'  [[account]]\n  name = "archive"\n  type = "files"\n  path = {json.dumps(path)}',
+        soft_wrap=True,
+    )
 
 
 def daemon(app: App, *, once: bool = False, force: bool = False) -> Daemon:

@@ -12,12 +12,9 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
-from rich.markup import escape
-from rich.table import Table
-
 from touchbase.agent.app import App
 from touchbase.agent.cli.commands.serve import DEFAULT_PORT, serve
-from touchbase.agent.cli.output import console, print_json
+from touchbase.agent.cli.output import console, escape, print_json, table
 from touchbase.agent.cli.present import draft_json
 from touchbase.agent.cli.syncing import pull_accounts
 from touchbase.agent.demo.mailbox import write_sample
@@ -69,8 +66,7 @@ def prepare(app: App) -> Path:
     if not app.args.json:
         console.print(
             f"sample: {info.messages} messages and {info.events} calendar events for "
-            f"{escape(info.owner_name)} <{info.owner}> in {folder}",
-            soft_wrap=True,
+            f"{info.owner_name} <{info.owner}> in {folder}"
         )
     return folder
 
@@ -103,13 +99,16 @@ def run(app: App) -> int:
         return 0
     due = [(k, s) for k, s in result.standings.items() if s.due is not None and s.due <= now]
     console.print(f"\n{len(result.contacts)} people; {len(due)} due for a check-in")
-    table = Table("draft", "for", "why", title="What touchbase would draft now")
-    for d in result.plan.decisions:
-        who = f"{d.name} <{d.address}>" if d.name else d.address
-        table.add_row(d.kind, escape(who), escape("; ".join(d.reasons)))
-    console.print(table)
+    table(
+        ("draft", "for", "why"),
+        [
+            (d.kind, f"{d.name} <{d.address}>" if d.name else d.address, "; ".join(d.reasons))
+            for d in result.plan.decisions
+        ],
+        title="What touchbase would draft now",
+    )
     if result.plan.stopped:
-        console.print(f"[bold red]stopped:[/] {escape(result.plan.stopped)}")
+        console.print(f"[bold red]stopped:[/] {escape(result.plan.stopped)}", markup=True)
     if result.plan.held:
         console.print(
             f"{len(result.plan.held)} more kept back (pacing, snoozes, open drafts); "
@@ -120,13 +119,12 @@ def run(app: App) -> int:
             f"\n[bold]draft {draft['id']}[/] ({draft['kind']}) to "
             f"{escape(', '.join(draft['to']))}\n[bold]Subject:[/] {escape(draft['subject'])}"
             f"\n\n{escape(draft['body'])}",
-            soft_wrap=True,
+            markup=True,
         )
     if app.args.no_serve:
         console.print(
             f"\n{len(drafts)} drafts wait for review: `touchbase --db {app.db_url} serve` "
-            "opens the review page",
-            soft_wrap=True,
+            "opens the review page"
         )
         return 0
     return serve(app, app.args.port)

@@ -5,18 +5,22 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
-from rich.table import Table
-
 from touchbase.agent.app import App
-from touchbase.agent.cli.output import console, print_json
+from touchbase.agent.cli.output import body, console, errors, print_json, table
 from touchbase.agent.cli.present import draft_json
 from touchbase.agent.errors import UserError
 from touchbase.agent.pipeline.drafts.lifecycle import OPEN, addresses, ids, reasons
 from touchbase.agent.pipeline.models import Draft
+
+# When neither $VISUAL nor $EDITOR is set: Debian's order (sensible-editor(1)), then the two
+# editors nearly every system has.
+FALLBACK_EDITORS = ("sensible-editor", "editor", "nano", "vi")
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,7 +33,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     show.add_argument("id")
     show.add_argument("--json", action="store_true", help="print as JSON")
     show.set_defaults(func=run_show)
-    edit = actions.add_parser("edit", help="edit a draft's subject and body in $EDITOR")
+    edit = actions.add_parser(
+        "edit",
+        help="edit a draft's subject and body in your editor",
+        description="Opens the draft in $VISUAL, else $EDITOR, else the first of "
+        + ", ".join(FALLBACK_EDITORS)
+        + " found on PATH. Keep the first line as 'Subject: ...'.",
+    )
     edit.add_argument("id")
     edit.set_defaults(func=run_edit)
     approve = actions.add_parser("approve", help="approve and put into your Drafts folder")
@@ -44,7 +54,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     reject.set_defaults(func=run_reject)
     snooze = actions.add_parser("snooze", help="hide a draft for some days")
     snooze.add_argument("id")
-    snooze.add_argument("--days", type=float, required=True, metavar="N")
+    snooze.add_argument(
+        "--days", type=float, required=True, metavar="N", help="between 1 and 3650 days"
+    )
     snooze.set_defaults(func=run_snooze)
     create = actions.add_parser("create", help="turn the current decisions into pending drafts")
     create.add_argument("--at", metavar="ISO-8601", help="evaluate at this time instead of now")
@@ -65,17 +77,20 @@ def run_list(app: App) -> int:
     if not drafts:
         console.print("no drafts waiting; `touchbase drafts create` proposes some")
         return 0
-    table = Table("id", "status", "kind", "to", "subject", "why")
-    for draft in drafts:
-        table.add_row(
-            str(draft.id),
-            draft.status,
-            draft.kind,
-            ", ".join(addresses(draft)),
-            draft.subject,
-            "; ".join(reasons(draft)),
-        )
-    console.print(table)
+    table(
+        ("id", "status", "kind", "to", "subject", "why"),
+        [
+            (
+                str(draft.id),
+                draft.status,
+                draft.kind,
+                ", ".join(addresses(draft)),
+                draft.subject,
+                "; ".join(reasons(draft)),
+            )
+            for draft in drafts
+        ],
+    )
     return 0
 
 
@@ -89,7 +104,7 @@ def run_show(app: App) -> int:
         value = data[key]
         console.print(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
     console.print()
-    console.print(draft.body, markup=False, highlight=False)
+    body(draft.body)
     return 0
 
 
@@ -97,25 +112,66 @@ def run_edit(app: App) -> int:
     draft = _one(app, app.args.id)
     if draft.status not in ("pending", "snoozed"):
         raise UserError(f"draft {draft.id} is {draft.status}; only pending drafts can be edited")
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    command, which = choose_editor()
+    errors.print(f"editing draft {draft.id} with {which}")
     with tempfile.TemporaryDirectory(prefix="touchbase-") as folder:
         path = Path(folder) / f"draft-{draft.id}.txt"
         path.write_text(f"Subject: {draft.subject}\n\n{draft.body}", encoding="utf-8")
         try:
-            finished = subprocess.run([*shlex.split(editor), str(path)], check=False)
+            finished = subprocess.run([*command, str(path)], check=False)
         except OSError as exc:
-            raise UserError(f"cannot run the editor {editor!r}: {exc.strerror}") from exc
+            raise UserError(
+                f"cannot run the editor {which}: {exc.strerror}",
+                advice="set VISUAL or EDITOR to an editor that is installed, e.g. "
+                "export EDITOR=nano",
+            ) from None
         if finished.returncode != 0:
-            raise UserError(f"the editor exited with {finished.returncode}; nothing changed")
-        text = path.read_text(encoding="utf-8")
-    head, _, body = text.partition("\n")
+            raise UserError(
+                f"the editor ({which}) exited with {finished.returncode}; nothing changed",
+                advice="set VISUAL or EDITOR to the editor you want",
+            )
+        raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(
+            f"the edited draft is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
+            f"{exc.start}); nothing changed",
+            advice="save the file as UTF-8 in your editor and edit again",
+        ) from None
+    head, _, rest = text.partition("\n")
     if not head.lower().startswith("subject:"):
         raise UserError("keep the first line as 'Subject: ...'; nothing changed")
     changed = app.service.review.edit(
-        draft.id, subject=head.split(":", 1)[1], body=body.lstrip("\n")
+        draft.id, subject=head.split(":", 1)[1], body=rest.lstrip("\n")
     )
     console.print(f"draft {draft.id} {'saved' if changed else 'unchanged'}")
     return 0
+
+
+def choose_editor() -> tuple[list[str], str]:
+    """The editor's command line and how it was chosen, for the message that names it."""
+    for variable in ("VISUAL", "EDITOR"):
+        value = os.environ.get(variable, "").strip()
+        if value:
+            return shlex.split(value), f"{value} (from ${variable})"
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # A terminal editor started without a terminal paints escape codes into the pipe and
+        # exits with an error; refuse before starting one.
+        raise UserError(
+            "drafts edit needs a terminal, or an editor named in VISUAL or EDITOR",
+            advice="run it in a terminal, or set e.g. EDITOR='code --wait'",
+        )
+    for name in FALLBACK_EDITORS:
+        found = shutil.which(name)
+        if found:
+            return [found], f"{name} (VISUAL and EDITOR are not set)"
+    raise UserError(
+        "no editor found: VISUAL and EDITOR are not set and none of "
+        + ", ".join(FALLBACK_EDITORS)
+        + " is installed",
+        advice="set one, e.g. export EDITOR=nano",
+    )
 
 
 def run_approve(app: App) -> int:
@@ -124,18 +180,32 @@ def run_approve(app: App) -> int:
     failed = [r for r in results if not r.ok]
     for result in results:
         if result.ok:
-            where = result.provider_id
-            console.print(f"draft {result.draft_id} is in your Drafts folder ({where})")
+            console.print(where_pushed(app, result.draft_id, result.provider_id or ""))
         else:
             console.print(
                 f"draft {result.draft_id} is approved but not pushed yet: {result.error}"
                 + (f" ({result.advice})" if result.advice else "")
-                + "; the daemon tries again",
-                soft_wrap=True,
+                + "; the daemon tries again"
             )
     if app.args.no_push:
         console.print(f"approved {len(chosen)} draft(s); the daemon pushes them")
     return 1 if failed else 0
+
+
+def where_pushed(app: App, draft_id: int, provider_id: str) -> str:
+    """Where a pushed draft is, in words: a Drafts folder, or the full path of its .eml file
+    in an outbox folder (accounts with no Drafts folder) and how to open it."""
+    from touchbase.connectors.files.outbox import OutboxFolderSink
+
+    sink = app.service.sink_for(app.service.review.get(draft_id))
+    if isinstance(sink, OutboxFolderSink):
+        path = sink.folder / provider_id
+        return (
+            f"draft {draft_id} is saved as {path} (your accounts have no Drafts folder to put "
+            "it in); open it in your mail client (Thunderbird: File > Open > Saved Message, "
+            f"then Edit as New) or with: xdg-open {shlex.quote(str(path))}"
+        )
+    return f"draft {draft_id} is in your Drafts folder ({provider_id})"
 
 
 def run_reject(app: App) -> int:
@@ -162,7 +232,7 @@ def run_create(app: App) -> int:
         return 0
     console.print(f"{len(created)} new draft(s); `touchbase drafts` lists them")
     for key, why in result.skipped:
-        console.print(f"  skipped {key}: {why}", soft_wrap=True)
+        console.print(f"  skipped {key}: {why}")
     if plan.held:
         console.print(f"{len(plan.held)} more held back (pacing, open drafts, snoozes, rejections)")
     return 0

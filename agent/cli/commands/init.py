@@ -33,6 +33,7 @@ def run(app: App) -> int:
     )
     path.write_text(text, encoding="utf-8")
     path.chmod(0o600)  # it may gain secret *references* and personal addresses
+    # Printed without markup (the console's default): "[me]" is a TOML table, not a style.
     console.print(
         f"wrote {path}\nnext: add your addresses under [me] and an [[account]], "
         "then run `touchbase sync`"

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 
-from rich.markup import escape
-
 from touchbase.agent.app import App
 from touchbase.agent.cli.output import console, print_json
 from touchbase.agent.errors import UserError
@@ -42,7 +40,7 @@ def run(app: App) -> int:
         else:
             verb = "yours" if app.args.action == "add" else "not yours"
             for address in done:
-                console.print(f"{escape(address)}: {verb}; every count uses it from now on")
+                console.print(f"{address}: {verb}; every count uses it from now on")
         return 0
     sources = owner.sources()
     offers = owner.offers()
@@ -59,22 +57,18 @@ def run(app: App) -> int:
         )
         return 0
     for address in sources.configured:
-        console.print(f"{escape(address)}  (configured)")
+        console.print(f"{address}  (configured)")
     for address in sources.remembered:
-        console.print(f"{escape(address)}  (import --me)")
+        console.print(f"{address}  (import --me)")
     for entry in sources.learned:
-        console.print(
-            f"{escape(entry['address'])}  (learned: {escape(entry.get('why', ''))})",
-            soft_wrap=True,
-        )
+        console.print(f"{entry['address']}  (learned: {entry.get('why', '')})")
     if not app.service.me():
         console.print("no address of yours is known yet: touchbase me add ADDRESS")
     for finding in offers:
         console.print(
-            f"maybe yours: {escape(finding.address)} ({escape(finding.why)}); "
-            f"if so: touchbase me add {escape(finding.address)}",
-            soft_wrap=True,
+            f"maybe yours: {finding.address} ({finding.why}); "
+            f"if so: touchbase me add {finding.address}"
         )
     for address in sources.declined:
-        console.print(f"not yours: {escape(address)}", style="dim")
+        console.print(f"not yours: {address}", style="dim")
     return 0

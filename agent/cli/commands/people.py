@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
+import heapq
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
-from rich.markup import escape
-from rich.table import Table
-
 from touchbase.agent.app import App
-from touchbase.agent.cli.output import console, iso, print_json
+from touchbase.agent.cli.output import (
+    console,
+    errors,
+    escape,
+    iso,
+    print_json,
+    print_json_array,
+    table,
+)
 from touchbase.agent.errors import UserError
 from touchbase.agent.service import Moment, cadence_days
 from touchbase.rules.addresses import normalise
@@ -37,10 +44,22 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     people.add_argument("--json", action="store_true", help="print a JSON array")
     people.add_argument("--due", action="store_true", help="only people a check-in is owed to")
     people.add_argument("--at", metavar="ISO-8601", help="evaluate at this moment, not now")
+    people.add_argument(
+        "--limit",
+        type=_positive,
+        metavar="N",
+        help="only the N most recently in touch (default: everyone; on a terminal the first "
+        f"{SCREENFUL:,} are drawn and the rest counted)",
+    )
     people.set_defaults(func=run_people)
 
-    person = commands.add_parser("person", help="one person's timeline and what counted")
-    person.add_argument("address", metavar="ADDRESS")
+    person = commands.add_parser(
+        "person",
+        help="one person's timeline and what counted",
+        description="One person, by an address or by a name (or part of one): several people "
+        "matching a name are listed to choose from.",
+    )
+    person.add_argument("address", metavar="ADDRESS|NAME")
     person.add_argument("--json", action="store_true", help="print as JSON")
     person.add_argument("--at", metavar="ISO-8601", help="evaluate at this moment, not now")
     person.add_argument(
@@ -52,6 +71,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "never_draft=true|false, name=TEXT, snooze_until=YYYY-MM-DD (empty value clears)",
     )
     person.set_defaults(func=run_person)
+
+
+# Drawing a table on a terminal costs about a millisecond a row: past this many, the rest are
+# counted, not drawn (piped and --json output is always whole unless --limit says otherwise).
+SCREENFUL = 1_000
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def _positive(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
 
 
 def person_row(
@@ -103,10 +135,10 @@ def run_people(app: App) -> int:
         return change_identity(app)
     now = app.at()
     service = app.service
-    result = service.people(now)
-    offered = service.identity.suggestions(result.contacts.values())
+    result = service.people(now, plan=False)
     known = service.identity.names()
     if app.args.action == "suggestions":
+        offered = service.identity.suggestions(result.contacts.values())
         mine = [
             {
                 "address": f.address,
@@ -120,47 +152,77 @@ def run_people(app: App) -> int:
             return 0
         for item in offered:
             console.print(
-                f"{escape(item['address'])} and {escape(item['other'])}: "
-                f"{escape(item['reason'])}; to merge: {escape(item['command'])}",
+                f"{item['address']} and {item['other']}: "
+                f"{item['reason']}; to merge: {item['command']}",
                 soft_wrap=True,
             )
         for item in mine:
             console.print(
-                f"{escape(item['address'])} may be yours: {escape(item['reason'])}; "
-                f"if so: {escape(item['command'])}",
+                f"{item['address']} may be yours: {item['reason']}; if so: {item['command']}",
                 soft_wrap=True,
             )
         return 0
-    rows = [
-        person_row(contact, result.standings.get(key), now, *known.get(key, ("", [])))
-        for key, contact in result.contacts.items()
+    # Rows are made one at a time as they are written: at 200,000 people a list of every row
+    # and one JSON string of them all held over a gigabyte (issue 13.7).
+    keys = [
+        key
+        for key in result.contacts
+        if not app.args.due or is_due_key(result.standings.get(key), now)
     ]
-    if app.args.due:
-        rows = [r for r in rows if r["is_due"]]
-    rows.sort(key=lambda r: (r["last_contact"] or "", r["last_sent"] or ""), reverse=True)
+    order = _recent_first
+    limit = app.args.limit
+    if limit is not None:
+        keys = heapq.nlargest(limit, keys, key=lambda k: order(result.contacts[k]))
+    else:
+        keys.sort(key=lambda k: order(result.contacts[k]), reverse=True)
+
+    def rows(chosen: list[str]) -> Iterator[dict[str, Any]]:
+        for key in chosen:
+            yield person_row(
+                result.contacts[key], result.standings.get(key), now, *known.get(key, ("", []))
+            )
+
     if app.args.json:
-        print_json(rows)
+        print_json_array(rows(keys))
         return 0
-    table = Table(
-        "name", "address", "last contact", "last sent", "sent", "recv", "met", "tier", "due"
+    shown = keys if not console.is_terminal else keys[:SCREENFUL]
+    table(
+        ("name", "address", "last contact", "last sent", "sent", "recv", "met", "tier", "due"),
+        (
+            (
+                r["name"],
+                r["address"],
+                _day(r["last_contact"]),
+                _day(r["last_sent"]),
+                str(r["sent_count"]),
+                str(r["received_count"]),
+                str(r["meeting_count"]),
+                (r["tier"] or "-") if r["relationship"] else "·",
+                "reply owed" if r["reply_owed"] else ("now" if r["is_due"] else _day(r["due"])),
+            )
+            for r in rows(shown)
+        ),
     )
-    for r in rows:
-        table.add_row(
-            escape(r["name"]),
-            escape(r["address"]),
-            _day(r["last_contact"]),
-            _day(r["last_sent"]),
-            str(r["sent_count"]),
-            str(r["received_count"]),
-            str(r["meeting_count"]),
-            (r["tier"] or "-") if r["relationship"] else "·",
-            "reply owed" if r["reply_owed"] else ("now" if r["is_due"] else _day(r["due"])),
+    if not console.is_terminal:
+        return 0  # the table is the whole output: a script counts its lines
+    if len(shown) < len(keys):
+        console.print(
+            f"{len(keys) - len(shown):,} more not drawn: `touchbase people | less`, "
+            "--limit N, or --json"
         )
-    console.print(table)
-    console.print(f"{len(rows)} people")
+    console.print(f"{len(keys):,} people")
+    offered = service.identity.suggestions(result.contacts.values())
     if offered:
         console.print(f"{len(offered)} possible duplicates: `touchbase people suggestions`")
     return 0
+
+
+def _recent_first(contact: Contact) -> tuple[datetime, datetime]:
+    return (contact.last_contact or _NEVER, contact.last_sent or _NEVER)
+
+
+def is_due_key(standing: Standing | None, now: datetime) -> bool:
+    return bool(standing and is_due(standing, now))
 
 
 def change_identity(app: App) -> int:
@@ -169,10 +231,10 @@ def change_identity(app: App) -> int:
     first, second = app.args.addresses
     if app.args.action == "merge":
         addresses = app.service.identity.merge(first, second)
-        console.print(f"one person now: {escape(', '.join(addresses))}")
+        console.print(f"one person now: {', '.join(addresses)}")
     else:
         app.service.identity.keep_apart(first, second)
-        console.print(f"{escape(normalise(first))} and {escape(normalise(second))} stay apart")
+        console.print(f"{normalise(first)} and {normalise(second)} stay apart")
     return 0
 
 
@@ -181,11 +243,11 @@ def _day(value: str | None) -> str:
 
 
 def run_person(app: App) -> int:
-    address = normalise(app.args.address)
+    now = app.at()
+    address = find_address(app, app.args.address, now)
     if app.args.set:
         key = app.service.identity.settle(address, app.args.set)
         console.print(f"saved for {address} ({key})")
-    now = app.at()
     view = app.service.person(address, now)
     contact, standing = view.contact, view.standing
     if contact is None:
@@ -203,7 +265,8 @@ def run_person(app: App) -> int:
         return 0
     console.print(
         f"[bold]{escape(contact.name or contact.address)}[/] "
-        f"<{escape(', '.join(contact.addresses))}>"
+        f"<{escape(', '.join(contact.addresses))}>",
+        markup=True,
     )
     if contact.excluded:
         console.print(f"not a person: {contact.excluded}")
@@ -219,20 +282,60 @@ def run_person(app: App) -> int:
             f"{'now' if row['is_due'] else _day(row['due'])}"
         )
     for words in row["standing"]:
-        console.print(escape(words), soft_wrap=True)
+        console.print(words)
     for entry in upcoming:
         when = entry["at"][:16].replace("T", " ")
-        console.print(f"upcoming: {when} meeting {escape(entry['subject'] or '')}")
-    table = Table("when", "what", "counted", "subject")
-    for entry in timeline:
-        table.add_row(
-            entry["at"][:16].replace("T", " "),
-            entry["kind"],
-            "yes" if entry["counted"] else f"no: {entry['rule']}",
-            escape(entry["subject"] or ""),
-        )
-    console.print(table)
+        console.print(f"upcoming: {when} meeting {entry['subject'] or ''}")
+    table(
+        ("when", "what", "counted", "subject"),
+        [
+            (
+                entry["at"][:16].replace("T", " "),
+                entry["kind"],
+                "yes" if entry["counted"] else f"no: {entry['rule']}",
+                entry["subject"] or "",
+            )
+            for entry in timeline
+        ],
+    )
     return 0
+
+
+SHOWN_MATCHES = 20
+
+
+def find_address(app: App, wanted: str, now: datetime) -> str:
+    """An address as given, or the address of the one person whose name matches `wanted`
+    (the whole name, else every word of it, ignoring case); several matches are listed."""
+    if "@" in wanted:
+        return normalise(wanted)
+    words = wanted.casefold().split()
+    if not words:
+        raise UserError("give an address or a name", advice='e.g. touchbase person "Mike"')
+    result = app.service.people(now, plan=False)
+    known = app.service.identity.names()
+    found: dict[str, str] = {}
+    for key, contact in result.contacts.items():
+        name = known.get(key, (contact.name, []))[0] or contact.name
+        if name:
+            found[contact.address] = name
+    exact = [(n, a) for a, n in found.items() if n.casefold().split() == words]
+    partial = [(n, a) for a, n in found.items() if all(w in n.casefold() for w in words)]
+    matches = sorted(exact or partial)
+    if len(matches) == 1:
+        errors.print(f"{matches[0][0]} <{matches[0][1]}>")
+        return matches[0][1]
+    if not matches:
+        raise UserError(
+            f"nobody called {wanted!r} is stored",
+            advice="`touchbase people` lists everyone; an address works too",
+        )
+    listed = "; ".join(f"{n} <{a}>" for n, a in matches[:SHOWN_MATCHES])
+    more = f" and {len(matches) - SHOWN_MATCHES} more" if len(matches) > SHOWN_MATCHES else ""
+    raise UserError(
+        f"{len(matches)} people match {wanted!r}: {listed}{more}",
+        advice="name one by address: touchbase person ADDRESS",
+    )
 
 
 def timeline_rows(moments: list[Moment]) -> list[dict[str, Any]]:

@@ -12,10 +12,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from rich.table import Table
-
 from touchbase.agent.app import App
-from touchbase.agent.cli.output import console, errors, iso, print_json
+from touchbase.agent.cli.output import console, errors, iso, print_json, table
 from touchbase.rules.decide import Plan
 
 
@@ -48,19 +46,25 @@ def run(app: App) -> int:
     now = app.at()
     plan = app.service.plan(now)
     if plan.stopped:
-        errors.print(f"stopped: {plan.stopped}", soft_wrap=True)
+        errors.print(f"stopped: {plan.stopped}")
     if app.args.json:
         print_json(rows(plan))
         return 1 if plan.stopped else 0
     if not plan.decisions:
         console.print("nothing to draft" + (f" at {iso(now)}" if app.args.at else " now"))
     else:
-        table = Table("who", "draft", "due", "why")
-        for d in plan.decisions:
-            due = d.due.astimezone(app.service.zone).date().isoformat()
-            who = f"{d.name} <{d.address}>" if d.name else d.address
-            table.add_row(who, d.kind, due, "; ".join(d.reasons))
-        console.print(table)
-    if plan.held:
+        table(
+            ("who", "draft", "due", "why"),
+            [
+                (
+                    f"{d.name} <{d.address}>" if d.name else d.address,
+                    d.kind,
+                    d.due.astimezone(app.service.zone).date().isoformat(),
+                    "; ".join(d.reasons),
+                )
+                for d in plan.decisions
+            ],
+        )
+    if plan.held and console.is_terminal:
         console.print(f"{len(plan.held)} more held back (pacing, snoozes, open drafts)")
     return 1 if plan.stopped else 0

@@ -1,21 +1,26 @@
-"""`touchbase status`: accounts, their cursors, the last sync of each, quarantined records."""
+"""`touchbase status`: accounts (configured apart from one-off imports), what each holds, the last
+sync of each, quarantined records, and files whose permissions were tightened on this start."""
 
 from __future__ import annotations
 
 import argparse
-import json
+from typing import Any
 
-from rich.markup import escape
-from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from touchbase.agent.app import App
-from touchbase.agent.cli.output import console, print_json
+from touchbase.agent.cli.output import console, errors, print_json, table
+from touchbase.agent.pipeline import db
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("status", help="accounts, cursors, last sync, quarantine")
-    parser.add_argument("--json", action="store_true", help="print as JSON")
+    parser = commands.add_parser(
+        "status",
+        help="accounts, what each holds, last sync, quarantine",
+        description="Configured accounts and one-off imports, with how much each holds, the last "
+        "sync and quarantined records. The raw cursors are in --json only.",
+    )
+    parser.add_argument("--json", action="store_true", help="print as JSON (with raw cursors)")
     parser.add_argument(
         "--quarantine", action="store_true", help="list every quarantined record with its reason"
     )
@@ -27,34 +32,64 @@ def run(app: App) -> int:
     if app.args.json:
         print_json({"database": _safe_url(app.db_url), "accounts": rows})
         return 0
-    console.print(f"database: {_safe_url(app.db_url)}", soft_wrap=True)
+    console.print(f"database: {_safe_url(app.db_url)}")
+    for path in db.TIGHTENED:
+        errors.print(f"made private (only you may read it now): {path}")
     if not rows:
         console.print("no accounts yet: `touchbase import PATH` or `touchbase sync`")
         return 0
-    table = Table("account", "type", "last sync", "result", "quarantined", "cursor")
-    for row in rows:
-        last = row["last_sync"] or {}
-        result = last.get("status", "never")
-        if last.get("error"):
-            result += f": {last['error']}"
-        if row["failing_since"]:
-            result += f" (failing since {row['failing_since']})"
-        cursor = "\n".join(row["cursor_summary"]) or (
-            json.dumps(row["cursor"]) if row["cursor"] is not None else "-"
+    configured = [r for r in rows if r["configured"]]
+    imported = [r for r in rows if not r["configured"]]
+    if configured:
+        console.print("configured accounts:")
+        _accounts(configured)
+    if imported:
+        console.print(
+            "imports (one-off; `touchbase accounts forget NAME` removes one, a [[account]] of "
+            "type files keeps a path synced):"
         )
-        table.add_row(
-            row["account"],
-            row["type"],
-            last.get("finished_at") or "-",
-            result,
-            str(row["quarantined"]),
-            cursor if len(cursor) < 80 else cursor[:77] + "...",
-        )
-    console.print(table)
+        _accounts(imported)
     if app.args.quarantine:
         for name, source_id, reason in app.service.accounts.quarantined():
-            console.print(escape(f"{name}: {source_id}: {reason}"), soft_wrap=True)
+            console.print(f"{name}: {source_id}: {reason}")
     return 0
+
+
+def _accounts(rows: list[dict[str, Any]]) -> None:
+    table(
+        ("account", "type", "holds", "last sync", "result", "quarantined"),
+        [
+            (
+                row["account"],
+                row["type"],
+                holds(row),
+                (row["last_sync"] or {}).get("finished_at") or "-",
+                _result(row),
+                str(row["quarantined"]),
+            )
+            for row in rows
+        ],
+    )
+
+
+def holds(row: dict[str, Any]) -> str:
+    """What the account has brought in, for people (the raw cursor is for --json):
+    `12,345 interactions, up to 2024-05-03`, then the connector's own reading, if any."""
+    count = row.get("interactions") or 0
+    words = f"{count:,} interaction{'s' if count != 1 else ''}"
+    if row.get("latest"):
+        words += f", up to {row['latest'][:10]}"
+    return "; ".join([words, *row["cursor_summary"]])
+
+
+def _result(row: dict[str, Any]) -> str:
+    last = row["last_sync"] or {}
+    result = str(last.get("status", "never"))
+    if last.get("error"):
+        result += f": {last['error']}"
+    if row["failing_since"]:
+        result += f" (failing since {row['failing_since']})"
+    return result
 
 
 def _safe_url(url: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from touchbase.agent.app import App
+from touchbase.agent.cli.commands.completion import account_names
 from touchbase.agent.cli.syncing import pull_accounts
 from touchbase.agent.daemon.lock import InstanceLock
 from touchbase.agent.errors import UserError
@@ -12,7 +13,8 @@ from touchbase.agent.errors import UserError
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("sync", help="pull the configured accounts now")
-    parser.add_argument("--account", metavar="NAME", help="only this account")
+    account = parser.add_argument("--account", metavar="NAME", help="only this account")
+    account.completer = account_names  # type: ignore[attr-defined]
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(func=run)
 

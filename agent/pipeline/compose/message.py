@@ -104,7 +104,7 @@ def _phrase(text: str, room: int) -> str:
 def _mailbox(recipient: Recipient) -> str:
     address = valid_address(recipient.address)
     name = display_name(recipient.name)
-    if not name:
+    if not name or name.lower() == address.lower():  # no name known: not the address twice
         return address
     if _is_plain_ascii(name, MAX_PLAIN_NAME):
         return f'"{name}" <{address}>'

@@ -79,7 +79,7 @@ def reject(draft: Draft, now: datetime, reason: str | None = None) -> None:
 
 def snooze(draft: Draft, now: datetime, days: float) -> None:
     """Hide the draft until `now + days`; it then comes back as pending (wake_snoozed)."""
-    if not 0 < days <= 3650:
+    if not 1 <= days <= 3650:  # a day at least: less is a typo (days=0.0000001), not a snooze
         raise UserError(f"snooze for a number of days between 1 and 3650, not {days}")
     _check(draft, "snooze")
     draft.status, draft.snoozed_until = SNOOZED, now + timedelta(days=days)
