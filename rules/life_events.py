@@ -42,6 +42,27 @@ _SYSTEM_LOCALS = re.compile(
 )
 
 
+def organisation(domain: str) -> str:
+    """The part of a domain that names the organisation: ect.enron.com and enron.com are one
+    (the last two labels; three under a two-letter country's second level, as in acme.co.uk)."""
+    labels = domain.lower().split(".")
+    if len(labels) >= 3 and len(labels[-1]) == 2 and len(labels[-2]) <= 3:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def is_new_employer(old: str, new: str, personal: frozenset[str]) -> bool:
+    """Two domains that can mean a job change: different organisations, neither of them a
+    personal mailbox provider (policy personal_domains)."""
+    return (
+        organisation(old) != organisation(new)
+        and organisation(old) not in personal
+        and organisation(new) not in personal
+        and old not in personal
+        and new not in personal
+    )
+
+
 class LifeEvent(NamedTuple):
     """Something that happened to a person: `kind` (moved, new-role, undeliverable,
     connected), when, a line a person reads, and the evidence behind it."""
@@ -125,6 +146,8 @@ def moves(
     found: list[LifeEvent] = []
     work = [r for r in runs if r.domain not in personal_domains]
     for old, new in pairwise(work):
+        if not is_new_employer(old.domain, new.domain, personal_domains):
+            continue  # a subdomain of the same organisation, or a personal mailbox
         if new.first <= old.last:
             continue  # both at once: two jobs, a client, an alias; not a move
         bounced = sorted(at for a, at in dead.items() if domain_of(a) == old.domain)
@@ -170,8 +193,10 @@ __all__ = [
     "dead_addresses",
     "domain_runs",
     "is_failure_notice",
+    "is_new_employer",
     "latest_move",
     "moves",
     "newest_other",
+    "organisation",
     "undeliverable",
 ]

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from touchbase.rules.addresses import domain_of
 from touchbase.rules.contacts import Contact
+from touchbase.rules.life_events import is_new_employer
 
 _SPACE = re.compile(r"\s+")
 _PIECES = re.compile(r"[._-]+")
@@ -120,21 +121,24 @@ def twins_of(
     return twins
 
 
-def _reason(a: Contact, b: Contact, key: str) -> str:
+def _reason(a: Contact, b: Contact, key: str, personal: frozenset[str]) -> str:
     if key.startswith("l:"):
         why = f"the same mailbox name at two domains ({a.address}, {b.address})"
     elif key.startswith("i:"):
         why = f"two spellings of one name at one domain ({a.address}, {b.address})"
     else:
         why = f'both are called "{key[2:].split("@")[0]}" ({a.address}, {b.address})'
-    return why + _moved(a, b)
+    return why + _moved(a, b, personal)
 
 
-def _moved(old: Contact, new: Contact) -> str:
+def _moved(old: Contact, new: Contact, personal: frozenset[str]) -> str:
     """The evidence of a move (issue 18) when `new` started writing after `old` stopped, at
-    another domain: merged, the move becomes a dated event on the person."""
+    another organisation's domain (not a personal mailbox): merged, the move becomes a dated
+    event on the person."""
     old_domain, new_domain = domain_of(old.address), domain_of(new.address)
-    if old_domain == new_domain or old.last_received is None or new.first_contact is None:
+    if not is_new_employer(old_domain, new_domain, personal):
+        return ""
+    if old.last_received is None or new.first_contact is None:
         return ""
     if new.first_contact <= old.last_received:
         return ""
@@ -147,12 +151,16 @@ def _moved(old: Contact, new: Contact) -> str:
     )
 
 
-def suggest_merges(contacts: Iterable[Contact]) -> list[MergeSuggestion]:
-    """Pairs of people (the older acquaintance first) who look like one person, with why."""
+def suggest_merges(
+    contacts: Iterable[Contact], personal: frozenset[str] = frozenset()
+) -> list[MergeSuggestion]:
+    """Pairs of people (the older acquaintance first) who look like one person, with why;
+    `personal`: mailbox providers (policy personal_domains), never evidence of a new job."""
     found = []
     for a, b, key in _pairs(c for c in contacts if c.excluded is None).values():
         first, other = sorted(
             (a, b), key=lambda c: (c.first_contact is None, c.first_contact, c.person)
         )
-        found.append(MergeSuggestion(first.person, other.person, _reason(first, other, key)))
+        reason = _reason(first, other, key, personal)
+        found.append(MergeSuggestion(first.person, other.person, reason))
     return sorted(found)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from touchbase.agent.errors import UserError
 from touchbase.agent.pipeline import identity, linkedin
 from touchbase.agent.pipeline.contacts_file import read_contacts
-from touchbase.agent.pipeline.evaluation import person_key
+from touchbase.agent.pipeline.evaluation import person_key, policy_for
 from touchbase.agent.pipeline.models import Person, PersonAddress
 from touchbase.rules.addresses import normalise
 from touchbase.rules.contacts import Contact
@@ -53,8 +53,9 @@ class Identity:
 
     def suggestions(self, contacts: Iterable[Contact]) -> list[dict[str, str]]:
         """People who may be one (the same full name), less the pairs kept apart."""
+        personal = policy_for(self._service.config).personal_domains
         with self._service.sessions() as session:
-            return identity.suggestions(session, contacts)
+            return identity.suggestions(session, contacts, personal)
 
     def merge(self, first: str, second: str) -> list[str]:
         """Make both addresses (and all of their people's) one person; its addresses."""
@@ -89,17 +90,21 @@ class Identity:
             return Imported(done.imported, done.problems, done.changes)
         book = read_contacts(path)
         with self._service.sessions.begin() as session:
-            for entry in book.entries:
-                identity.apply_contact(
-                    session,
-                    entry.addresses,
-                    {
-                        "name": entry.name,
-                        "birthday": entry.birthday,
-                        "work_anniversary": entry.work_anniversary,
-                    },
-                    now,
-                )
+            identity.apply_contacts(
+                session,
+                (
+                    (
+                        entry.addresses,
+                        {
+                            "name": entry.name,
+                            "birthday": entry.birthday,
+                            "work_anniversary": entry.work_anniversary,
+                        },
+                    )
+                    for entry in book.entries
+                ),
+                now,
+            )
         return Imported(len(book.entries), tuple(book.problems))
 
 

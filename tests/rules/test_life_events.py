@@ -221,3 +221,42 @@ def test_an_imported_new_role_is_congratulated_within_the_window() -> None:
     assert decision.kind == "congratulate" and "LinkedIn export" in decision.reasons
     late = decide(contacts.values(), pol, at(30), circumstances)
     assert not [d for d in late.decisions if d.kind == "congratulate"]
+
+
+def test_a_subdomain_of_the_same_organisation_is_no_move() -> None:
+    sub = "jane.doe@ect.acme.example"
+    who = Identities.of(OWNER.me, {sub: "p1", OLD: "p1"})
+    items = [*friendship(sub, at(-560), days=540), received(at(0), OLD)]
+    assert not [e for e in fold(items, who, policy(), at(1))["p1"].events if e.kind == MOVED]
+
+
+def test_a_merge_suggestion_carries_the_evidence_of_a_move() -> None:
+    from touchbase.rules.merges import suggest_merges
+
+    items, now = moved()
+    named = {OLD: "Jane Doe", NEW: "Jane Doe"}
+    items = [
+        i._replace(
+            participants=tuple(
+                p._replace(name=named.get(p.address, p.name)) for p in i.participants
+            )
+        )
+        for i in items
+    ]
+    pol = policy()
+    [offer] = suggest_merges(fold(items, OWNER, pol, now).values(), pol.personal_domains)
+    assert offer.reason.endswith(
+        f"{OLD} wrote until 2023-11-19, {NEW} since 2024-01-08: moved from acme.example to "
+        "globex.example?"
+    )
+    home = [
+        i._replace(
+            participants=tuple(
+                p._replace(address=p.address.replace("globex.example", "gmail.com"))
+                for p in i.participants
+            )
+        )
+        for i in items
+    ]
+    [offer] = suggest_merges(fold(home, OWNER, pol, now).values(), pol.personal_domains)
+    assert "moved" not in offer.reason
