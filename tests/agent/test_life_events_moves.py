@@ -142,3 +142,29 @@ def test_linkedin_connections_fill_people_and_a_newer_export_is_a_job_change(
     drafts = _json(capsys)
     kinds = {d["to"][0]: d["kind"] for d in drafts}
     assert kinds == {OLD: "congratulate", "sam.lee@initech.example": "congratulate"}
+
+
+def test_the_person_page_shows_the_move_on_its_history_and_chart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import datetime
+
+    from touchbase.agent.pipeline.config import load_config
+    from touchbase.agent.service import Service
+    from touchbase.agent.web.security import access_token
+    from touchbase.agent.web.site import Site, create_app
+
+    assert _cli(tmp_path, "import", str(_mailbox(tmp_path)), "--me", ME) == 0
+    assert _cli(tmp_path, "people", "merge", OLD, NEW) == 0
+    capsys.readouterr()
+    now = datetime.fromisoformat(AT)
+    config = load_config(tmp_path / "config.toml")
+    service = Service(config, f"sqlite:///{tmp_path / 't.db'}", lambda: now)
+    client = create_app(Site(service, at=now)).test_client()
+    assert client.get(f"/?token={access_token(service)}").status_code in (200, 302)
+    page = client.get(f"/contact/{NEW}", follow_redirects=True)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert '<li class="life-event">' in html and "moved from acme.example to globex.example" in html
+    assert 'class="event-marker event-moved"' in html
+    assert "2024-03-04: moved from acme.example to globex.example" in html  # the marker's title
