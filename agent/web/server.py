@@ -134,6 +134,7 @@ def make_server(
             if not path.is_file():
                 raise UserError(f"[web] TLS file {path} does not exist")
         config.certfile, config.keyfile = str(tls.cert), str(tls.key)
+        config.ssl_handshake_timeout = HEAD_SECONDS  # Hypercorn's 60 s would let them pile up
     try:
         sockets = config.create_sockets()
     except socket.gaierror as exc:

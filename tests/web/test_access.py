@@ -197,6 +197,8 @@ def test_tls_serves_https_with_secure_cookies(
     assert first.status_code == 200 and "Secure" in first.headers["Set-Cookie"]
     with pytest.raises(requests.exceptions.ConnectionError):
         requests.get(f"http://127.0.0.1:{server.port}/", timeout=5)  # no plain HTTP
+    with socket.create_connection(("127.0.0.1", server.port), timeout=HEAD_SECONDS * 4) as idle:
+        assert idle.recv(1) == b""  # a handshake never begun is cut off too
 
 
 # --- half-open connections ---------------------------------------------------------------------
