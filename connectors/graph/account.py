@@ -21,6 +21,7 @@ from touchbase.connectors.base import AccountContext, DraftMessage, Page
 from touchbase.connectors.errors import ConnectorError
 from touchbase.connectors.graph import calendar as graph_calendar
 from touchbase.connectors.graph import mail as graph_mail
+from touchbase.connectors.graph.bulk import BulkLookup
 from touchbase.connectors.graph.delta import Round, Stream, pull_streams
 from touchbase.connectors.graph.drafts import GraphDrafts
 from touchbase.connectors.graph.http import GraphClient, TokenProvider
@@ -42,9 +43,12 @@ class GraphAccount:
     auth: MsalAuth | None = None
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     _drafts: GraphDrafts = field(init=False, repr=False)
+    _bulk: BulkLookup = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._drafts = GraphDrafts(self.client)
+        prefer = {"Prefer": 'IdType="ImmutableId"'}  # the ids the delta pages hand out
+        self._bulk = BulkLookup(self.client, self.settings.header_lookups, prefer)
 
     def pull(self, cursor: str | None) -> Generator[Page, None, None]:
         if self.auth is not None:
@@ -96,6 +100,7 @@ class GraphAccount:
             ),
             convert=lambda message: graph_mail.message_to_interaction(message, hint),
             headers={"Prefer": prefer},
+            refine=self._bulk.refine if hint != "sent" else None,  # our own mail is no bulk
         )
 
     def _calendar_round(self) -> Round:

@@ -58,6 +58,8 @@ class Stream:
     # The `folder` of its records when a resync must sweep (meetings); None for mail, which is
     # never tombstoned. A round's window is its state's "start" / "end".
     sweep_folder: str | None = None
+    # A second look at one converted resource (mail/bulk.py: list headers of "Other" mail).
+    refine: Callable[[Mapping[str, Any], InteractionRecord], InteractionRecord] | None = None
 
 
 def read_cursor(cursor: str | None) -> tuple[dict[str, dict[str, str]], bool]:
@@ -236,7 +238,8 @@ def _records(
                 removed.append(item_id)
             continue
         try:
-            interactions.append(stream.convert(item))
+            record = stream.convert(item)
+            interactions.append(stream.refine(item, record) if stream.refine else record)
         except BadRecord as exc:
             quarantined.append(Quarantined(str(item_id or ""), f"{stream.name}: {exc}"))
     return interactions, quarantined, removed

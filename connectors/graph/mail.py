@@ -17,7 +17,7 @@ from touchbase.connectors.errors import BadRecord
 # Everything the rules need and nothing more: never `body`, `bodyPreview` or `uniqueBody`.
 MAIL_SELECT = (
     "id,subject,from,sender,toRecipients,ccRecipients,bccRecipients,sentDateTime,"
-    "receivedDateTime,internetMessageId,conversationId,isDraft"
+    "receivedDateTime,internetMessageId,conversationId,isDraft,inferenceClassification"
 )
 # Outlook prefixes the subject of its automatic replies with this (the English UI string).
 AUTO_REPLY_PREFIXES = ("automatic reply:", "auto reply:", "out of office:")

@@ -15,6 +15,7 @@ The account's TOML table (every key but `client_id` optional; see TABLE for each
     page_size            items per delta page (Prefer: odata.maxpagesize); default 200
     timeout              seconds per request; default 60
     concurrency          concurrent requests for this mailbox, 1-4; default 4
+    header_lookups       "Other" mail whose list headers are looked up per sync; default 500
     token_cache          msal's token cache, a secret `touchbase auth` keeps (in the keyring)
 
 Only the standard library and the schema here, so the agent checks a configuration file without
@@ -100,6 +101,13 @@ TABLE = account_table(
         MAX_CONCURRENCY,
         "concurrent requests for this mailbox",
     ),
+    Entry(
+        "header_lookups",
+        Whole(0, 100_000),
+        500,
+        "mail Outlook filed as Other whose list headers (List-Id...) are looked up per sync, "
+        "one request each, to tell newsletters from people",
+    ),
     Entry("token_cache", Secret(), None, "kept by `touchbase auth`; set it to keep it elsewhere"),
 )
 
@@ -120,6 +128,7 @@ class GraphSettings:
     page_size: int = 200
     timeout: float = 60.0
     concurrency: int = MAX_CONCURRENCY
+    header_lookups: int = 500
 
 
 def parse_settings(settings: Mapping[str, Any], *, account: str = "") -> GraphSettings:
@@ -144,4 +153,5 @@ def parse_settings(settings: Mapping[str, Any], *, account: str = "") -> GraphSe
         page_size=values["page_size"],
         timeout=values["timeout"],
         concurrency=values["concurrency"],
+        header_lookups=values["header_lookups"],
     )

@@ -103,8 +103,13 @@ class Mailbox:
         cc: tuple[str, ...] = (),
         bcc: tuple[str, ...] = (),
         conversation: str | None = None,
+        headers: tuple[tuple[str, str], ...] = (),
+        inference: str = "focused",
     ) -> dict[str, Any]:
-        """A message resource shaped like Graph's (with a body, which a client must not select)."""
+        """A message resource shaped like Graph's (with a body, which a client must not select).
+
+        `headers` are extra internet headers (List-Id...); `inference` is Outlook's Focused /
+        Other sorting (inferenceClassification)."""
         item_id = new_id(self.ids)
         message = {
             "@odata.type": "#microsoft.graph.message",
@@ -122,7 +127,14 @@ class Mailbox:
             "conversationId": conversation or new_id(self.ids, "AAQkAG"),
             "isRead": True,
             "isDraft": folder == "drafts",
-            "inferenceClassification": "focused",
+            "inferenceClassification": inference,
+            "internetMessageHeaders": [
+                {
+                    "name": "Message-ID",
+                    "value": message_id or f"<{item_id[:12]}@fake.outlook.test>",
+                },
+                *({"name": n, "value": v} for n, v in headers),
+            ],
             "body": {"contentType": "text", "content": "Body text that must never be fetched"},
             "sender": recipient(sender),
             "from": recipient(sender),
