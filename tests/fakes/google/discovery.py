@@ -70,7 +70,8 @@ def method_for(http: str, path: str) -> Method | None:
     # Longest pattern first, so users/{u}/messages/{id} does not match .../messages/batchDelete.
     candidates = [m for m in methods() if m.http == http and m.pattern.match(path)]
     literal = [m for m in candidates if "[^/]+$" not in m.pattern.pattern]
-    return (literal or candidates or [None])[0]
+    chosen = literal or candidates
+    return chosen[0] if chosen else None
 
 
 def unknown_parameters(method: Method, query: dict[str, list[str]]) -> list[str]:
