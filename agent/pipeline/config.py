@@ -232,6 +232,13 @@ def load_config(path: Path | None, *, required: bool = False) -> Config:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}", advice="fix the line named") from exc
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on line {line})",
+            advice="TOML files are UTF-8: save it as UTF-8 in your editor "
+            f"(or: iconv -f latin1 -t utf-8 {path})",
+        ) from None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
     try:

@@ -18,10 +18,17 @@ from pathlib import Path
 
 from touchbase.agent.errors import UserError
 from touchbase.agent.pipeline.config import SecretRef
+from touchbase.connectors.errors import AuthError
 
 log = logging.getLogger(__name__)
 SERVICE = "touchbase"
 COMMAND_TIMEOUT = 30  # a password manager waiting for a PIN should not hang the daemon forever
+
+
+class SecretError(UserError, AuthError):
+    """A secret that cannot be read: the person has to act. A UserError for the CLI and an
+    AuthError for a sync (a connector reads its secrets mid-pull), so either way the message
+    and its advice reach the person instead of "this is a bug"."""
 
 
 def keyring_usable() -> bool:
@@ -41,16 +48,30 @@ def keyring_usable() -> bool:
 
 def read_owner_only(path: Path) -> str:
     """A secret file's text, refused when anyone but the owner may read it."""
+    real = path.resolve()  # a link's own mode says nothing: the file it points to is read
+    named = str(path) if real == path else f"{path} (a link to {real})"
     try:
-        info = path.stat()
+        info = real.stat()
     except FileNotFoundError:
-        raise UserError(f"the secret file {path} does not exist") from None
+        raise SecretError(
+            f"the secret file {named} does not exist",
+            advice="create it (chmod 600), or point the setting at the right file",
+        ) from None
+    except OSError as exc:
+        raise SecretError(f"cannot read the secret file {named}: {exc.strerror}") from None
     if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise UserError(
-            f"the secret file {path} can be read by other users",
-            advice=f"run: chmod 600 {shlex.quote(str(path))}",
+        raise SecretError(
+            f"the secret file {named} can be read by other users",
+            advice=f"run: chmod 600 {shlex.quote(str(real))}",
         )
-    return path.read_text(encoding="utf-8").strip()
+    try:
+        return real.read_text(encoding="utf-8").strip()
+    except UnicodeDecodeError:
+        raise SecretError(
+            f"the secret file {named} is not UTF-8 text", advice="save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise SecretError(f"cannot read the secret file {named}: {exc.strerror}") from None
 
 
 def write_owner_only(path: Path, value: str) -> None:
@@ -105,32 +126,56 @@ class AccountSecrets:
         if ref.kind == "env":
             value = os.environ.get(ref.where)
             if value is None:
-                raise UserError(f"{what}: the environment variable {ref.where} is not set")
+                raise SecretError(
+                    f"{what}: the environment variable {ref.where} is not set",
+                    advice=f"export {ref.where}=... before starting touchbase",
+                )
             return value
         if ref.kind == "file":
             return read_owner_only(Path(ref.where).expanduser())
         if ref.kind == "command":
-            try:
-                done = subprocess.run(
-                    shlex.split(ref.where),
-                    capture_output=True,
-                    text=True,
-                    timeout=COMMAND_TIMEOUT,
-                    check=False,
-                )
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                raise UserError(
-                    f"{what}: the command could not run ({type(exc).__name__})"
-                ) from None
-            if done.returncode != 0:
-                # stderr may echo the secret in a badly written helper: show only the exit code.
-                raise UserError(f"{what}: the command exited with status {done.returncode}")
-            lines = done.stdout.splitlines()
-            return lines[0] if lines else ""
+            return self._command(ref.where, what)
         import keyring
 
         service, user = _keyring_place(ref, self.account, name)
         return keyring.get_password(service, user)
+
+    def _command(self, command: str, what: str) -> str:
+        try:
+            argv = shlex.split(command)
+        except ValueError as exc:
+            raise SecretError(f"{what}: the command {command!r} does not parse: {exc}") from None
+        if not argv:
+            raise SecretError(f"{what}: the command is empty", advice='e.g. "pass show mail"')
+        try:
+            done = subprocess.run(
+                argv,
+                capture_output=True,
+                stdin=subprocess.DEVNULL,  # never wait on the terminal for a PIN nobody sees
+                timeout=COMMAND_TIMEOUT,
+                check=False,
+            )
+        except FileNotFoundError:
+            raise SecretError(
+                f"{what}: the command {argv[0]!r} is not installed (not found on PATH)",
+                advice="install it, or give its full path in the setting",
+            ) from None
+        except subprocess.TimeoutExpired:
+            raise SecretError(
+                f"{what}: the command {argv[0]!r} did not finish in {COMMAND_TIMEOUT} s",
+                advice="check that it runs without asking anything (an unlocked agent, a "
+                "cached PIN): try it in a terminal with </dev/null",
+            ) from None
+        except OSError as exc:
+            raise SecretError(f"{what}: cannot run {argv[0]!r}: {exc.strerror}") from None
+        if done.returncode != 0:
+            # stderr may echo the secret in a badly written helper: show only the exit code.
+            raise SecretError(
+                f"{what}: the command {argv[0]!r} exited with status {done.returncode}",
+                advice=f"run it yourself to see why: {command}",
+            )
+        lines = done.stdout.decode("utf-8", "replace").splitlines()
+        return lines[0] if lines else ""
 
 
 def _keyring_place(ref: SecretRef | None, account: str, name: str) -> tuple[str, str]:
