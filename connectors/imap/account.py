@@ -214,6 +214,11 @@ class ImapAccount:
         modseq_raw = selected.get(b"HIGHESTMODSEQ")
         modseq = int(modseq_raw) if modseq_raw else None
         expired = old is not None and old.uidvalidity != uidvalidity
+        if old is None:
+            # A folder new to the cursor: made since the last sync, renamed, or read for the
+            # first time now that every folder is (issue 15.7). Its copies of stored mail
+            # keep their source ids, so this adds only what was not stored.
+            log.info("IMAP folder %s: reading it in full for the first time", folder.name)
         if expired:
             log.info("IMAP folder %s has a new UIDVALIDITY: reading it again", folder.hint)
         start = 0 if old is None or expired else old.last_uid

@@ -28,12 +28,19 @@ from touchbase.connectors.bounces import (
 )
 from touchbase.connectors.errors import ConnectorError, TransientError
 from touchbase.connectors.headers import parse_header_block
-from touchbase.connectors.imap.limits import MAX_LINE, Answer, checked_line, literal_size
+from touchbase.connectors.imap.limits import (
+    MAX_LINE,
+    MAX_LITERAL,
+    Answer,
+    checked_line,
+    literal_size,
+)
 
 _tags = itertools.count(1)
 _LITERAL = re.compile(rb"\{(\d+)\+?\}\r\n$")
 _UID = re.compile(rb"\bUID (\d+)")
 _INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
+_READ = MAX_LINE + 1
 _DRAFT_FLAG = re.compile(rb"\bFLAGS \([^)]*\\Draft\b", re.IGNORECASE)
 _EMPTY_BODY = re.compile(rb"BODY\[HEADER\.FIELDS \([^)]*\)\] (?:NIL|\"\")")
 _ESEARCH_ALL = re.compile(rb"\bALL ([0-9:,]+)")
@@ -159,13 +166,16 @@ class RawReader:
         answer = Answer()
         prefix = tag + b" "
         stream = self._imap.file
-        read, literal = stream.read, _LITERAL.search
-
-        def readline() -> bytes:
-            return checked_line(stream.readline(MAX_LINE + 1))
-
+        readline, read, literal = stream.readline, stream.read, _LITERAL.search
+        # Inlined checks (this loop runs once per message of a sync): a line as long as the
+        # read allows hit the ceiling; the count is handed to `answer` every thousand
+        # responses, the bytes whenever they pass MAX_LITERAL (so at most about two literals'
+        # worth is held beyond the ceiling before it is refused).
+        count = size = 0
         while True:
-            line = readline()
+            line = readline(_READ)
+            if len(line) > MAX_LINE:
+                checked_line(line)
             if not line:
                 raise TransientError("the IMAP server closed the connection mid-response")
             if line.startswith(prefix):
@@ -178,32 +188,43 @@ class RawReader:
                 return responses
             if not line.startswith(b"* "):
                 raise TransientError(f"unexpected IMAP line {line[:60]!r}")
+            count += 1
+            if count == 1000:
+                answer.add_many(count, size)
+                count = size = 0
             match = literal(line, max(0, len(line) - 16))
             if match is None:
                 if line.startswith(b"* BYE"):
                     raise TransientError(f"the IMAP server said goodbye: {line[:80]!r}")
-                answer.add(len(line))
+                size += len(line)
+                if size > MAX_LITERAL:
+                    answer.add_many(0, size)
+                    size = 0
                 responses.append((line, []))
                 continue
             literals: list[bytes] = []
             text: list[bytes] = []
-            size = 0
             while match is not None:
                 announced = int(match.group(1))
-                literal_size(announced)
+                if announced > MAX_LITERAL:
+                    literal_size(announced)
                 size += announced + len(line)
-                answer.check(size)  # a response chaining literal after literal counts as it grows
+                if size > MAX_LITERAL:
+                    answer.add_many(0, size)  # a response chaining literals counts as it grows
+                    size = 0
                 text.append(line[: match.start()])
                 data: bytes = read(announced)
                 if len(data) != announced:
                     raise TransientError("the IMAP server closed the connection mid-literal")
                 literals.append(data)
-                line = readline()
+                line = readline(_READ)
+                if len(line) > MAX_LINE:
+                    checked_line(line)
                 if not line:
                     raise TransientError("the IMAP server closed the connection mid-response")
                 match = literal(line, max(0, len(line) - 16))
             text.append(line)
-            answer.add(size + len(line))
+            size += len(line)
             responses.append((b"".join(text), literals))
 
     def search_uids(self, low: int, high: int, esearch: bool) -> list[int]:
@@ -262,7 +283,9 @@ class RawReader:
                 continue  # a flags-only FETCH for a UID we asked about; its answer follows
             date_match = date_search(text)
             internal = date_match.group(1) if date_match else None
-            out.append(Fetched(uid, internal, header, _DRAFT_FLAG.search(text) is not None))
+            # The text holds no header (that is the literal): "raft" is rare outside FLAGS.
+            draft = b"raft" in text and _DRAFT_FLAG.search(text) is not None
+            out.append(Fetched(uid, internal, header, draft))
             wanted.discard(uid)  # a second answer for one UID is not a second message
         out.sort()
         return out

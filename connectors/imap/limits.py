@@ -71,6 +71,14 @@ class Answer:
         self.check(size)
         self.size += size
 
+    def add_many(self, responses: int, size: int) -> None:
+        """`responses` more responses of `size` bytes in all (counted in a caller's loop)."""
+        self.responses += responses
+        if self.responses > MAX_RESPONSES:
+            raise ResponseTooLarge(f"more than {MAX_RESPONSES:,} untagged responses to a command")
+        self.check(size)
+        self.size += size
+
     def check(self, pending: int) -> None:
         """Refuse before reading on when `pending` more bytes would cross the ceiling."""
         if self.size + pending > MAX_ANSWER_BYTES:

@@ -29,6 +29,7 @@ from touchbase.connectors.imap.folders import (
     listed,
     sync_folders,
 )
+from touchbase.connectors.imap.limits import ResponseTooLarge
 from touchbase.connectors.imap.settings import parse_settings
 
 BASE = {"host": "imap.example.org", "username": "pat"}
@@ -110,6 +111,20 @@ def reader_for(template: bytes) -> tuple[RawReader, Wire]:
 
 
 HEADER = b"From: a@example.org\r\nTo: b@example.com\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    ("wire", "says"),
+    [
+        (b"* 1 FETCH (UID 1 BODY[HEADER.FIELDS (FROM)] {3000000000}\r\nxx", "a literal of"),
+        (b"* 1 FETCH (UID 1 " + b"x" * (5 << 20), "a response line longer than"),
+        (b"* 1 EXISTS\r\n" * 60_000 + b"TAG OK\r\n", "untagged responses"),
+    ],
+)
+def test_the_bulk_reader_refuses_what_no_server_sends(wire: bytes, says: str) -> None:
+    reader, _ = reader_for(wire)
+    with pytest.raises(ResponseTooLarge, match=says):
+        reader.fetch_headers([1], ["From"])
 
 
 def test_fetch_reads_literals_skips_unsolicited_answers_and_orders_by_uid() -> None:
