@@ -306,6 +306,13 @@ def figures(out: dict[str, Any], truth: dict[str, _twoway.Tally], aliases: set[s
         "two_way_truth": len(two_way),
         "two_way_due": len(two_way & due),
         "two_way_decided": len(two_way & decided),
+        # Life events (issue 18) as `people --json` reports them: dead addresses, moves.
+        "events_by_kind": dict(
+            Counter(str(e.get("kind")) for p in out["people"] for e in p.get("events") or ())
+        ),
+        "undeliverable_two_way": sum(
+            bool(set(p.get("undeliverable") or {}) & two_way) for p in out["people"]
+        ),
     }
 
 
@@ -335,10 +342,10 @@ def total(runs: list[dict[str, Any]]) -> dict[str, Any]:
             if isinstance(value, bool) or not isinstance(value, int):
                 continue
             summed[key] = summed.get(key, 0) + value
-    for by_kind in ("decisions_by_kind", "drafts_by_kind"):
+    for by_kind in ("decisions_by_kind", "drafts_by_kind", "events_by_kind"):
         kinds: Counter[str] = Counter()
         for f in runs:
-            kinds.update(f[by_kind])
+            kinds.update(f.get(by_kind) or {})
         summed[by_kind] = dict(kinds)
     return with_shares(summed)
 
@@ -390,6 +397,11 @@ ROWS = (  # label, how to show a figures dict, goal
         ">= 80%",
     ),
     ("bad subject / long quote", lambda f: str(f["bad_subject_drafts"]), "0"),
+    (
+        "life events",
+        lambda f: " ".join(f"{k}:{v}" for k, v in sorted(f["events_by_kind"].items())) or "-",
+        "",
+    ),
     ("two-way (independent)", lambda f: str(f["two_way_truth"]), ""),
     ("  of them due", lambda f: str(f["two_way_due"]), ""),
     ("  of them given a decision", lambda f: str(f["two_way_decided"]), ""),
