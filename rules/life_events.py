@@ -176,6 +176,29 @@ def undeliverable(dead: Mapping[str, datetime], other: str | None) -> list[LifeE
     ]
 
 
+def out_of_office_move(
+    wrote_to: Iterable[str],
+    replied_from: str,
+    sent_at: datetime,
+    replied_at: datetime,
+    personal: frozenset[str],
+) -> tuple[str, str] | None:
+    """An out-of-office reply to the owner's mail to `wrote_to` that came from another
+    organisation's address (`replied_from`): the old mailbox passes mail on to a new one, whose
+    auto-reply answers. (old address, why) for a merge suggestion, or None."""
+    for old in sorted(wrote_to):
+        if old == replied_from:
+            return None  # the address written to answered itself
+    for old in sorted(wrote_to):
+        if is_new_employer(domain_of(old), domain_of(replied_from), personal):
+            return old, (
+                f"your mail to {old} of {sent_at.date().isoformat()} was answered by an "
+                f"out-of-office reply from {replied_from} on {replied_at.date().isoformat()}: "
+                f"moved from {domain_of(old)} to {domain_of(replied_from)}?"
+            )
+    return None
+
+
 def latest_move(events: Iterable[LifeEvent]) -> LifeEvent | None:
     """The newest move or new role: what a congratulation is for."""
     chosen = [e for e in events if e.kind in (MOVED, NEW_ROLE)]
@@ -198,5 +221,6 @@ __all__ = [
     "moves",
     "newest_other",
     "organisation",
+    "out_of_office_move",
     "undeliverable",
 ]

@@ -13,11 +13,19 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from touchbase.agent.pipeline.models import MergeSuggestion, Person, PersonAddress, PersonEvent
+from touchbase.agent.pipeline.models import (
+    InteractionRow,
+    MergeSuggestion,
+    ParticipantRow,
+    Person,
+    PersonAddress,
+    PersonEvent,
+)
 from touchbase.rules.addresses import normalise
 from touchbase.rules.contacts import Contact
-from touchbase.rules.life_events import LifeEvent
+from touchbase.rules.life_events import LifeEvent, out_of_office_move
 from touchbase.rules.merges import name_key, suggest_merges
+from touchbase.rules.types import AUTO_REPLY, FROM, TO
 
 # What a merge carries over to the surviving person when it lacks them.
 _SETTINGS = (
@@ -151,7 +159,64 @@ def suggestions(
             }
         )
     offered.extend(_connections_by_name(session, people.values()))
+    seen = {(o["address"], o["other"]) for o in offered}
+    for found in _out_of_office_moves(session, people.values(), personal):
+        pair = (found["address"], found["other"])
+        if pair not in declined and pair not in seen:
+            offered.append(found)
     return sorted(offered, key=lambda o: (o["address"], o["other"]))
+
+
+def _out_of_office_moves(
+    session: Session, contacts: Iterable[Contact], personal: frozenset[str]
+) -> list[dict[str, str]]:
+    """Out-of-office replies (issue 18) that answered the owner's mail to one address from
+    another organisation's: found by In-Reply-To (an index lookup per auto-reply, and there
+    are few), offered as a merge with the evidence."""
+    owner_of = {a: c for c in contacts for a in c.addresses}
+    replies = session.execute(
+        select(InteractionRow.id, InteractionRow.in_reply_to, InteractionRow.occurred_at).where(
+            InteractionRow.flags.contains(AUTO_REPLY), InteractionRow.in_reply_to.is_not(None)
+        )
+    ).all()
+    offered: list[dict[str, str]] = []
+    for reply_id, in_reply_to, replied_at in replies:
+        sender = session.scalar(
+            select(ParticipantRow.address).where(
+                ParticipantRow.interaction_id == reply_id, ParticipantRow.role == FROM
+            )
+        )
+        original = session.execute(
+            select(InteractionRow.id, InteractionRow.occurred_at)
+            .where(InteractionRow.message_id == in_reply_to)
+            .limit(1)
+        ).first()
+        if sender is None or original is None:
+            continue
+        wrote_to = session.scalars(
+            select(ParticipantRow.address).where(
+                ParticipantRow.interaction_id == original.id, ParticipantRow.role == TO
+            )
+        ).all()
+        sender = normalise(sender)
+        found = out_of_office_move(
+            [normalise(a) for a in wrote_to], sender, original.occurred_at, replied_at, personal
+        )
+        if found is None or found[0] not in owner_of or sender not in owner_of:
+            continue
+        old, why = found
+        if owner_of[old].person == owner_of[sender].person:
+            continue  # one person already
+        offered.append(
+            {
+                "address": old,
+                "other": sender,
+                "name": owner_of[old].name,
+                "reason": why,
+                "command": f"touchbase people merge {old} {sender}",
+            }
+        )
+    return offered
 
 
 def _connections_by_name(session: Session, contacts: Iterable[Contact]) -> list[dict[str, str]]:

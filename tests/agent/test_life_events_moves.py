@@ -168,3 +168,34 @@ def test_the_person_page_shows_the_move_on_its_history_and_chart(
     assert '<li class="life-event">' in html and "moved from acme.example to globex.example" in html
     assert 'class="event-marker event-moved"' in html
     assert "2024-03-04: moved from acme.example to globex.example" in html  # the marker's title
+
+
+def test_an_out_of_office_reply_from_a_new_address_is_offered_as_a_merge(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "mail"
+    _tree(root)
+    _friendship(root, OLD, "Jane Doe", range(1, 13))
+    (root / "sent" / "cur" / "2024-q").write_bytes(
+        _mail("Fri, 1 Mar 2024 09:00:00 +0000", ME, OLD, "Lunch?", "q1@owner.example")
+    )
+    (root / "inbox" / "cur" / "2024-ooo").write_bytes(
+        b"From: jdoe@globex.example\nTo: " + ME.encode() + b"\nSubject: Automatic reply: Lunch?\n"
+        b"Date: Fri, 1 Mar 2024 09:05:00 +0000\nMessage-ID: <ooo1@globex.example>\n"
+        b"In-Reply-To: <q1@owner.example>\nAuto-Submitted: auto-replied\n\nbody\n"
+    )
+    assert _cli(tmp_path, "import", str(root), "--me", ME) == 0
+    capsys.readouterr()
+    assert _cli(tmp_path, "people", "suggestions", "--json", "--at", AT) == 0
+    [offer] = [o for o in _json(capsys) if o.get("other") == "jdoe@globex.example"]
+    assert offer["address"] == OLD
+    assert offer["reason"] == (
+        f"your mail to {OLD} of 2024-03-01 was answered by an out-of-office reply from "
+        "jdoe@globex.example on 2024-03-01: moved from acme.example to globex.example?"
+    )
+    assert _cli(tmp_path, *offer["command"].split()[1:]) == 0
+    capsys.readouterr()
+    assert _cli(tmp_path, "person", OLD, "--json", "--at", AT) == 0
+    assert [e["text"] for e in _json(capsys)["events"]] == [
+        "moved from acme.example to globex.example"
+    ]

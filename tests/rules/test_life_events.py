@@ -260,3 +260,14 @@ def test_a_merge_suggestion_carries_the_evidence_of_a_move() -> None:
     ]
     [offer] = suggest_merges(fold(home, OWNER, pol, now).values(), pol.personal_domains)
     assert "moved" not in offer.reason
+
+
+def test_an_out_of_office_reply_from_another_organisation_is_a_move() -> None:
+    from touchbase.rules.life_events import out_of_office_move
+
+    personal = policy().personal_domains
+    found = out_of_office_move([OLD], "jdoe@globex.example", at(-1), at(0), personal)
+    assert found is not None and found[0] == OLD and "moved from acme.example" in found[1]
+    assert out_of_office_move([OLD], OLD, at(-1), at(0), personal) is None
+    assert out_of_office_move([OLD], "jd@mx.acme.example", at(-1), at(0), personal) is None
+    assert out_of_office_move([OLD], "jane@gmail.com", at(-1), at(0), personal) is None
