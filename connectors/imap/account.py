@@ -70,7 +70,7 @@ from touchbase.connectors.imap.fetch import (
     parse_internal_date,
 )
 from touchbase.connectors.imap.folders import Folder, drafts_folder, listed, sync_folders
-from touchbase.connectors.imap.limits import ResponseTooLarge
+from touchbase.connectors.imap.limits import MAX_LITERAL, ResponseTooLarge
 from touchbase.connectors.imap.session import Credential, close_quietly, connect, imap_errors
 from touchbase.connectors.imap.settings import ImapSettings, parse_settings
 from touchbase.connectors.retry import RetryPolicy, call_with_retry
@@ -273,6 +273,16 @@ class ImapAccount:
         bad: list[Quarantined] = []
         for item in fetched:
             # The server sent only the FIELDS asked for: no need to filter them again.
+            if item.too_large:
+                where = f"{folder.hint} folder, UID {item.uid}"
+                bad.append(
+                    Quarantined(
+                        f"{folder.kind}:too-large:{folder.name}:{item.uid}",
+                        f"header fields of {item.too_large:,} bytes, more than touchbase reads "
+                        f"({MAX_LITERAL:,}) ({where})",
+                    )
+                )
+                continue
             if item.draft and folder.kind != "sent":
                 continue  # a draft (Gmail keeps them in All Mail too) is no mail that happened
             headers = header_fields(item.header)

@@ -15,7 +15,7 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from imapclient import IMAPClient
 
@@ -29,9 +29,11 @@ from touchbase.connectors.bounces import (
 from touchbase.connectors.errors import ConnectorError, TransientError
 from touchbase.connectors.headers import parse_header_block
 from touchbase.connectors.imap.limits import (
+    MAX_DRAINED,
     MAX_LINE,
     MAX_LITERAL,
     Answer,
+    ResponseTooLarge,
     checked_line,
     literal_size,
 )
@@ -92,6 +94,25 @@ class Fetched(NamedTuple):
     internal_date: bytes | None
     header: bytes
     draft: bool = False
+    too_large: int = 0  # the header literal's size when it was dropped unread (Drained)
+
+
+class Drained(bytes):
+    """Stands for a header literal too large to keep, read off the wire and dropped."""
+
+    size = 0
+
+
+def _drain(read: Any, size: int) -> Drained:
+    left = size
+    while left:
+        piece = read(min(left, 1 << 20))
+        if not piece:
+            raise TransientError("the IMAP server closed the connection mid-literal")
+        left -= len(piece)
+    dropped = Drained()
+    dropped.size = size
+    return dropped
 
 
 def uid_set(uids: Sequence[int]) -> str:
@@ -155,12 +176,13 @@ class RawReader:
     def run(self, command: bytes) -> list[tuple[bytes, list[bytes]]]:
         return self.collect(self.send(command))
 
-    def collect(self, tag: bytes) -> list[tuple[bytes, list[bytes]]]:
+    def collect(self, tag: bytes, *, drain: bool = False) -> list[tuple[bytes, list[bytes]]]:
         """Each untagged response up to `tag`'s completion as (text without literals, literals).
 
         Bounded as connectors/imap/limits.py says: a literal's size is checked before it is
         read, a line is read up to the ceiling and no further, and the answer as a whole is
-        counted; crossing a ceiling raises ResponseTooLarge.
+        counted; crossing a ceiling raises ResponseTooLarge. With `drain`, a literal up to
+        MAX_DRAINED is read in pieces and dropped instead (a `Drained` in its place).
         """
         responses: list[tuple[bytes, list[bytes]]] = []
         answer = Answer()
@@ -171,7 +193,7 @@ class RawReader:
         # read allows hit the ceiling; the count is handed to `answer` every thousand
         # responses, the bytes whenever they pass MAX_LITERAL (so at most about two literals'
         # worth is held beyond the ceiling before it is refused).
-        count = size = 0
+        count = size = drained = 0
         while True:
             line = readline(_READ)
             if len(line) > MAX_LINE:
@@ -206,13 +228,27 @@ class RawReader:
             text: list[bytes] = []
             while match is not None:
                 announced = int(match.group(1))
+                text.append(line[: match.start()])
                 if announced > MAX_LITERAL:
-                    literal_size(announced)
+                    drained += announced
+                    if not drain or announced > MAX_DRAINED:
+                        literal_size(announced)
+                    if drained > 4 * MAX_DRAINED:
+                        raise ResponseTooLarge(
+                            f"more than {4 * MAX_DRAINED:,} bytes of oversized literals"
+                        )
+                    literals.append(_drain(read, announced))
+                    line = readline(_READ)
+                    if len(line) > MAX_LINE:
+                        checked_line(line)
+                    if not line:
+                        raise TransientError("the IMAP server closed the connection mid-response")
+                    match = literal(line, max(0, len(line) - 16))
+                    continue
                 size += announced + len(line)
                 if size > MAX_LITERAL:
                     answer.add_many(0, size)  # a response chaining literals counts as it grows
                     size = 0
-                text.append(line[: match.start()])
                 data: bytes = read(announced)
                 if len(data) != announced:
                     raise TransientError("the IMAP server closed the connection mid-literal")
@@ -266,7 +302,7 @@ class RawReader:
         wanted = set(uids)
         out: list[Fetched] = []
         uid_search, date_search = _UID.search, _INTERNALDATE.search
-        for text, literals in self.collect(tag):
+        for text, literals in self.collect(tag, drain=True):
             if b" FETCH (" not in text[:40]:
                 continue  # EXISTS, EXPUNGE, RECENT: mailbox news, not our answer
             uid_match = uid_search(text)
@@ -283,6 +319,10 @@ class RawReader:
                 continue  # a flags-only FETCH for a UID we asked about; its answer follows
             date_match = date_search(text)
             internal = date_match.group(1) if date_match else None
+            if isinstance(header, Drained):
+                out.append(Fetched(uid, internal, b"", False, header.size))
+                wanted.discard(uid)
+                continue
             # The text holds no header (that is the literal): "raft" is rare outside FLAGS.
             draft = b"raft" in text and _DRAFT_FLAG.search(text) is not None
             out.append(Fetched(uid, internal, header, draft))

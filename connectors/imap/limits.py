@@ -25,6 +25,10 @@ MAX_LITERAL = 4 << 20
 # A line is one response without its literals. The longest real one is a plain (non-ESEARCH)
 # UID SEARCH answer: about 7 bytes a message, so 4 MiB covers 600,000 messages in a folder.
 MAX_LINE = 4 << 20
+# A header literal of a FETCH between MAX_LITERAL and this is read off the wire in pieces and
+# dropped, its message quarantined: a real (if absurd) message, 100,000 addresses in To, must not
+# stop an account for good. Above this it is no message: the account fails.
+MAX_DRAINED = 64 << 20
 # What one command's answer may hold, all untagged responses together.
 MAX_ANSWER_BYTES = 64 << 20
 # Untagged responses per command: a page of 5,000 FETCH answers, a LIST of an account with

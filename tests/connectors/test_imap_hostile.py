@@ -17,10 +17,14 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from tests.connectors.imap_world import ImapWorld, raw_message
+from tests.contract import drain, interactions, make_spec
+from tests.servers.dovecot import Dovecot
 from touchbase.connectors.headers import FIELDS
 
 LIMIT = 512 << 20
@@ -175,3 +179,29 @@ def test_a_hostile_server_fails_its_account_clearly_within_bounded_memory(
     accounts = {a["account"]: a for a in json.loads(shown.stdout)["accounts"]}
     assert accounts["hostile"]["cursor"] is None
     assert says in accounts["hostile"]["last_sync"]["error"], accounts["hostile"]
+
+
+@pytest.mark.servers
+def test_a_message_with_megabytes_of_header_fields_is_quarantined_not_a_wedge(
+    dovecot: Dovecot,
+) -> None:
+    """Header fields above the literal ceiling (here 150,000 addresses in To, 5 MB) are read off
+    the wire and dropped: that message is quarantined with its reason, the rest is stored and
+    the cursor passes it, so one absurd message cannot stop the account for good."""
+    world = ImapWorld(dovecot)
+    when = datetime(2024, 3, 1, tzinfo=UTC)
+    crowd = ",\r\n ".join(f"person{n:06d}@crowd.example" for n in range(150_000))
+    huge = (
+        f"From: a@example.com\r\nTo: {crowd}\r\nDate: Fri, 1 Mar 2024 00:00:00 +0000\r\n"
+        "Message-ID: <huge@example.com>\r\nSubject: All hands\r\n\r\nbody\r\n"
+    ).encode()
+    normal = [raw_message(make_spec(sent=False, date=when)) for _ in range(3)]
+    mail = [normal[0], huge, *normal[1:]]
+    dovecot.write_messages(world.user, "INBOX", [(raw, when) for raw in mail])
+    pages, cursor = drain(world.source(), None)
+    assert len(interactions(pages)) == 3
+    (held,) = [q for page in pages for q in page.quarantined]
+    assert "header fields of" in held.reason and "inbox folder, UID 2" in held.reason
+    again, _ = drain(world.source(), cursor)
+    assert interactions(again) == [] and not [q for p in again for q in p.quarantined]
+    world.close_all()
