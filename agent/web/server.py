@@ -5,7 +5,8 @@ accepting at its connection limit (100), so 150 connections that each sent half 
 kept every other request waiting for its 120 s channel timeout; it has no TLS either. Under
 Hypercorn a connection that has not sent a whole request head costs a few kilobytes and no
 thread, and is closed `HEAD_SECONDS` after it opened (the idle timer runs from the accept and is
-not restarted by a trickle of bytes); it serves TLS itself from a certificate and key.
+not restarted by a trickle of bytes); it serves TLS itself from a certificate and key. A client
+beyond loopback holds at most `limits.PER_CLIENT` connections (agent/web/limits.py).
 
 A bind beyond loopback is refused unless TLS is configured or the owner explicitly allows it.
 """
@@ -23,9 +24,11 @@ from typing import Any
 
 from hypercorn.asyncio.run import worker_serve
 from hypercorn.config import Config as HyperConfig
+from hypercorn.config import Sockets
 from hypercorn.utils import wrap_app
 
 from touchbase.agent.errors import UserError
+from touchbase.agent.web.limits import listen
 from touchbase.agent.web.security import allowed_hosts
 from touchbase.agent.web.site import Site, create_app
 
@@ -120,7 +123,6 @@ def make_server(
             "--allow-remote (or [web] allow_remote = true) to serve plain HTTP on purpose",
         )
     config = HyperConfig()
-    config.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
     config.keep_alive_timeout = HEAD_SECONDS
     config.backlog = 1024  # connections waiting to be accepted in a burst (Hypercorn: 100)
     # No read_timeout: Hypercorn applies it while the app works on a request too, so a due list
@@ -136,12 +138,11 @@ def make_server(
         config.certfile, config.keyfile = str(tls.cert), str(tls.key)
         config.ssl_handshake_timeout = HEAD_SECONDS  # Hypercorn's 60 s would let them pile up
     try:
-        sockets = config.create_sockets()
+        listener = listen(host.strip("[]"), port, config.backlog)
     except socket.gaierror as exc:
         raise UserError(f"cannot listen on {host}: {exc.strerror}") from exc
-    for sock in (*sockets.secure_sockets, *sockets.insecure_sockets):
-        sock.listen(config.backlog)  # now: a connect before `run()` starts waits, not refused
-    bound = (sockets.secure_sockets or sockets.insecure_sockets)[0].getsockname()
+    sockets = Sockets([listener] if tls else [], [] if tls else [listener], [])
+    bound = listener.getsockname()
     bound_host, bound_port = str(bound[0]), int(bound[1])
     site.tls = tls is not None
     if site.allowed_hosts is None:

@@ -3,6 +3,7 @@ beyond loopback without TLS or consent, and a page that stays up under half-open
 
 from __future__ import annotations
 
+import _socket
 import re
 import socket
 import subprocess
@@ -21,6 +22,7 @@ from touchbase.agent.errors import UserError
 from touchbase.agent.pipeline.config import Config
 from touchbase.agent.pipeline.drafts import lifecycle
 from touchbase.agent.service import Service
+from touchbase.agent.web.limits import PER_CLIENT
 from touchbase.agent.web.security import ACCESS_COOKIE, access_token
 from touchbase.agent.web.server import HEAD_SECONDS, Server, Tls, make_server
 from touchbase.agent.web.site import Site
@@ -262,3 +264,59 @@ def test_the_token_never_reaches_the_log(
     page.goto(world.url + "due")
     assert world.token not in caplog.text
     assert re.search(r"token=", caplog.text) is None
+
+
+def test_a_client_beyond_loopback_holds_a_bounded_number_of_connections(
+    service: Service, serving: Any
+) -> None:
+    lan = _lan_address()
+    if lan is None:
+        pytest.skip("this machine has no address beyond loopback")
+    server = serving(make_server(Site(service), "0.0.0.0", 0, allow_remote=True))
+    held = []
+
+    def lan_connection() -> socket.socket:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.settimeout(HEAD_SECONDS * 4)
+        # This machine's own LAN address (it stays on the machine): the base class connect,
+        # not the test guard's, on purpose.
+        _socket.socket.connect(sock, (lan, server.port))
+        return sock
+
+    try:
+        for _ in range(PER_CLIENT):
+            sock = lan_connection()
+            sock.sendall(b"GET / HT")
+            held.append(sock)
+        extra = lan_connection()
+        held.append(extra)
+        try:  # one more from the same address: closed unanswered
+            extra.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = extra.recv(64)
+        except (ConnectionResetError, BrokenPipeError):
+            answer = b""
+        assert answer == b""
+        owner = requests.get(f"http://127.0.0.1:{server.port}/", timeout=5)
+        assert owner.status_code == 403  # loopback is not capped: the page answers
+        for sock in held[:4]:
+            sock.close()
+        deadline = time.monotonic() + HEAD_SECONDS * 4
+        while time.monotonic() < deadline:  # places come back as connections close
+            again = lan_connection()
+            try:
+                again.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                answer = again.recv(64)
+            except (ConnectionResetError, BrokenPipeError):
+                answer = b""  # still capped: the server has not seen the closes yet
+            finally:
+                again.close()
+            if not answer:
+                time.sleep(0.05)
+            else:
+                assert answer.startswith(b"HTTP/1.1 ")
+                break
+        else:
+            pytest.fail("no place came back after closing four connections")
+    finally:
+        for sock in held:
+            sock.close()
