@@ -75,8 +75,9 @@ def explain_imports(app: App) -> None:
         return
     path = imported[0][len(IMPORT_PREFIX) :]
     errors.print(
-        f"no accounts are configured; the {len(imported)} import(s) `touchbase status` lists "
-        "are one-off: a cycle never reads them again (run `touchbase import PATH` for that).",
+        "no accounts are configured, and imports are one-off: a cycle never reads the "
+        f"{len(imported)} imported path(s) `touchbase status` lists again (`touchbase import "
+        "PATH` does).",
         soft_wrap=True,
     )
     errors.print(

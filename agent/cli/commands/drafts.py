@@ -127,7 +127,7 @@ def run_edit(app: App) -> int:
             ) from None
         if finished.returncode != 0:
             raise UserError(
-                f"the editor ({which}) exited with {finished.returncode}; nothing changed",
+                f"the editor {which} exited with {finished.returncode}; nothing changed",
                 advice="set VISUAL or EDITOR to the editor you want",
             )
         raw = path.read_bytes()
@@ -154,7 +154,7 @@ def choose_editor() -> tuple[list[str], str]:
     for variable in ("VISUAL", "EDITOR"):
         value = os.environ.get(variable, "").strip()
         if value:
-            return shlex.split(value), f"{value} (from ${variable})"
+            return shlex.split(value), f"`{value}` (from ${variable})"
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         # A terminal editor started without a terminal paints escape codes into the pipe and
         # exits with an error; refuse before starting one.
@@ -165,7 +165,7 @@ def choose_editor() -> tuple[list[str], str]:
     for name in FALLBACK_EDITORS:
         found = shutil.which(name)
         if found:
-            return [found], f"{name} (VISUAL and EDITOR are not set)"
+            return [found], f"`{name}` (VISUAL and EDITOR are not set)"
     raise UserError(
         "no editor found: VISUAL and EDITOR are not set and none of "
         + ", ".join(FALLBACK_EDITORS)
