@@ -16,7 +16,7 @@ from touchbase.agent.pipeline.store import Store
 from touchbase.connectors.base import AccountContext
 from touchbase.connectors.retry import RetryPolicy
 
-_USERS = itertools.count(1)
+USERS = itertools.count(1)  # user names handed out: user1, user2...
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 PASSWORD = "s3cret"
 
@@ -45,7 +45,7 @@ def radicale_server() -> Iterator[Radicale]:
 @pytest.fixture
 def user(radicale_server: Radicale) -> str:
     """A fresh user of the shared server: its own principal, calendars and address books."""
-    return f"user{next(_USERS)}"
+    return f"user{next(USERS)}"
 
 
 def context(name: str = "dav", password: str = PASSWORD) -> AccountContext:

@@ -6,10 +6,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from tests.connectors.dav_world import (
     FAST,
     NOW,
+    USERS,
     all_ids,
     context,
     event,
@@ -238,3 +242,58 @@ def test_the_window_moving_on_brings_the_next_occurrences(
     assert moved.status == "ok" and moved.stored == 4  # +20d, +27d, +34d and the far one
     assert f"{cal}far.ics#far" in live_ids(store)
     assert len(live_ids(store)) == 7
+
+
+def _drain(store: Store, account: int, src: caldav.CalDavSource, stop_after: int | None) -> None:
+    """Store pages as the agent does, the process 'killed' after `stop_after` pages."""
+    run = store.start_run(account, NOW)
+    pulled = src.pull(store.cursor(account))
+    for n, page in enumerate(pulled):
+        if stop_after is not None and n >= stop_after:
+            break
+        store.save_page(account, run, page, NOW)
+    pulled.close()
+    src.close()
+
+
+@examples(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    first_kill=st.integers(0, 6),
+    second_kill=st.integers(0, 6),
+    deleted=st.sets(st.integers(0, 11), max_size=4),
+    edited=st.sets(st.integers(0, 11), max_size=4),
+)
+def test_killed_anywhere_the_store_ends_as_one_clean_sync_would(
+    radicale_server: Radicale,
+    tmp_path_factory: pytest.TempPathFactory,
+    first_kill: int,
+    second_kill: int,
+    deleted: set[int],
+    edited: set[int],
+) -> None:
+    """Nothing lost, nothing doubled: a sync killed after any page, an edit on the server, a
+    second sync killed anywhere, then one that finishes leave exactly the meetings that one
+    uninterrupted sync of the final calendar stores."""
+    server, owner = radicale_server, f"user{next(USERS)}"
+    cal = server.make_calendar("work", user=owner)
+    for n in range(12):
+        extra = WEEKLY if n % 4 == 0 else ""
+        server.put(
+            f"{cal}e{n}.ics", event(f"e{n}", NOW - timedelta(days=n), extra=extra), user=owner
+        )
+    folder = tmp_path_factory.mktemp("kill")
+    store, account = open_store(folder)
+    _drain(store, account, source(server, owner, page_size=3), first_kill)
+    for n in deleted:
+        server.delete(f"{cal}e{n}.ics", user=owner)
+    for n in edited - deleted:
+        when = NOW - timedelta(days=n, hours=1)
+        server.put(f"{cal}e{n}.ics", event(f"e{n}", when, summary="Edited"), user=owner)
+    _drain(store, account, source(server, owner, page_size=3), second_kill)
+    _drain(store, account, source(server, owner, page_size=3), None)
+
+    (folder / "clean").mkdir()
+    clean, clean_account = open_store(folder / "clean")
+    _drain(clean, clean_account, source(server, owner, page_size=3), None)
+    assert live_ids(store) == live_ids(clean)
+    assert len(all_ids(store)) == len(set(all_ids(store)))
