@@ -4,6 +4,8 @@ connector and, where the store decides, stored through it."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -287,3 +289,20 @@ def test_crlf_and_lf_mboxes_split_alike(tmp_path: Path, shape: str) -> None:
     items, quarantined = pull(path)
     assert [i.addresses(Role.FROM) for i in items] == [["a@example.com"], ["c@example.com"]]
     assert quarantined == []
+
+
+def test_status_lists_every_quarantined_record_with_its_file_and_reason(tmp_path: Path) -> None:
+    folder = tmp_path / "calendars"
+    folder.mkdir()
+    for n in range(4):
+        (folder / f"{n}.ics").write_text(BROKEN_EVENT)
+    (folder / "undated.eml").write_bytes(message("From: a@example.com", "To: b@example.com"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TOUCHBASE_", "XDG_"))}
+    env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "config"), COLUMNS="200")
+    base = [sys.executable, "-m", "touchbase.agent", "--db", f"sqlite:///{tmp_path / 'tb.db'}"]
+    for args in (["import", str(folder)], ["status", "--quarantine"]):
+        done = subprocess.run([*base, *args], capture_output=True, text=True, env=env, check=False)
+        assert "Traceback" not in done.stderr, done.stderr
+    listed = [line for line in done.stdout.splitlines() if "broken@t" in line]
+    assert sorted(line.split(": ")[1] for line in listed) == [f"{n}.ics" for n in range(4)]
+    assert any("undated.eml" in line and "undated" in line for line in done.stdout.splitlines())
