@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from tests.connectors.dav_world import (
 from tests.servers.postgres import PostgresServer, running_postgres
 from tests.servers.radicale import Radicale
 from touchbase.agent.pipeline.db import open_database, sqlite_url
-from touchbase.agent.pipeline.models import Person, PersonAddress
+from touchbase.agent.pipeline.models import Person, PersonAddress, PersonEvent
 from touchbase.agent.pipeline.store import Store
 from touchbase.agent.pipeline.sync import sync_account
 from touchbase.connectors.dav import carddav
@@ -165,3 +166,48 @@ def _cursor_only(cursor: str):  # type: ignore[no-untyped-def]
     from touchbase.connectors.base import Page
 
     return Page(cursor=cursor)
+
+
+def test_a_changed_org_or_title_is_a_new_role_event(
+    radicale_server: Radicale, user: str, store: Store
+) -> None:
+    server = radicale_server
+    book = server.make_addressbook("contacts", user=user)
+    path = f"{book}ann.vcf"
+    server.put(
+        path,
+        card("ann", "Ann Lee", "ann@example.com", extra="ORG:Acme;Sales\r\nTITLE:Director\r\n"),
+        user=user,
+    )
+    account = store.ensure_account("book", "carddav", NOW)
+    assert (
+        sync_account(store, account, "book", source(server, user), clock=lambda: NOW).status == "ok"
+    )
+    assert events(store) == []  # first sight: nothing to compare with
+
+    server.put(
+        path,
+        card("ann", "Ann Lee", "ann@example.com", extra="ORG:Globex\r\nTITLE:VP Sales\r\n"),
+        user=user,
+    )
+    later = NOW + timedelta(days=3)
+    assert (
+        sync_account(store, account, "book", source(server, user), clock=lambda: later).status
+        == "ok"
+    )
+
+    ((kind, text, evidence, at),) = events(store)
+    assert (kind, text) == ("new-role", "moved from Acme to Globex (VP Sales)")
+    assert at.replace(tzinfo=UTC) == later
+    assert "company: Acme -> Globex" in evidence and f"address book card {path}" in evidence[-1]
+    with store.sessions() as session:
+        person = session.scalars(select(Person)).one()
+        assert (person.company, person.position) == ("Globex", "VP Sales")
+
+
+def events(store: Store) -> list[tuple[str, str, list[str], datetime]]:
+    with store.sessions() as session:
+        return [
+            (e.kind, e.text, json.loads(e.evidence or "[]"), e.occurred_at)
+            for e in session.scalars(select(PersonEvent))
+        ]
