@@ -113,3 +113,25 @@ def test_vcard_21_quoted_printable_folded_lines_groups_and_escapes(tmp_path: Pat
     assert str(first.work_anniversary) == "2015-06-01"
     assert second.name == "Doe, Jane" and second.birthday is not None
     assert (second.birthday.month, second.birthday.day) == (4, 12)
+
+
+def test_cards_sharing_an_address_are_one_person_and_a_second_import_adds_nobody(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "book.vcf"
+    path.write_text(
+        card(1)
+        + card(2, "EMAIL:p1@example.com")  # also p1's: the same person as card 1
+        + card(3, "EMAIL:p4@example.com")
+        + card(4)  # p4 again, named Person 4 now
+    )
+    for _ in range(2):
+        result, db = import_contacts(path, tmp_path)
+        assert result["imported"] == 4 and result["problems"] == []
+        people: dict[int, set[str]] = {}
+        for person, address in db.execute("SELECT person_id, address FROM person_addresses"):
+            people.setdefault(person, set()).add(address)
+        assert sorted(map(sorted, people.values())) == [
+            ["p1@example.com", "p2@example.com"],
+            ["p3@example.com", "p4@example.com"],
+        ]
