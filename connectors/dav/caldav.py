@@ -27,11 +27,13 @@ from touchbase.connectors.base import AccountContext, Quarantined
 from touchbase.connectors.dav.collection import CALENDAR
 from touchbase.connectors.dav.http import DavClient
 from touchbase.connectors.dav.settings import DavSettings, parse_settings
-from touchbase.connectors.dav.source import Converted, DavSource, State
+from touchbase.connectors.dav.source import Converted, DavSource, State, describe_cursor
 from touchbase.connectors.files.ics import read_calendar
 from touchbase.connectors.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
+
+__all__ = ["describe_cursor", "open_account"]
 
 TYPE = "caldav"
 # How far the window's end may lag behind now + lookahead before series are expanded again: a

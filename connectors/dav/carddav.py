@@ -23,10 +23,12 @@ from touchbase.connectors.base import AccountContext, ContactRecord, Quarantined
 from touchbase.connectors.dav.caldav import client_for
 from touchbase.connectors.dav.collection import ADDRESS_BOOK
 from touchbase.connectors.dav.settings import parse_settings
-from touchbase.connectors.dav.source import Converted, DavSource, State
+from touchbase.connectors.dav.source import Converted, DavSource, State, describe_cursor
 from touchbase.connectors.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
+
+__all__ = ["describe_cursor", "open_account"]
 
 TYPE = "carddav"
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")

@@ -173,3 +173,17 @@ def _with_cursor(page: Page, cursor: str) -> Page:
         resync=page.resync,
         contacts=page.contacts,
     )
+
+
+def describe_cursor(cursor: str | None) -> list[str]:
+    """One line per collection for `touchbase status`: what the cursor holds, no event data."""
+    states, unreadable = load(cursor)
+    if unreadable:
+        return ["unreadable cursor: the next sync lists every collection again"]
+    lines = []
+    for path in sorted(states):
+        state = states[path]
+        members = len(state.get("i", {}))
+        synced = "synced" if state.get("t") else "first sync not finished"
+        lines.append(f"{path}: {members} entries, {synced}")
+    return lines or ["no collection synced yet"]

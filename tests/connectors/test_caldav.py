@@ -297,3 +297,16 @@ def test_killed_anywhere_the_store_ends_as_one_clean_sync_would(
     _drain(clean, clean_account, source(server, owner, page_size=3), None)
     assert live_ids(store) == live_ids(clean)
     assert len(all_ids(store)) == len(set(all_ids(store)))
+
+
+def test_status_reads_the_cursor_per_calendar(
+    radicale_server: Radicale, user: str, tmp_path: Path
+) -> None:
+    server = radicale_server
+    cal = server.make_calendar("work", user=user)
+    server.put(f"{cal}a.ics", event("a", NOW - timedelta(days=3)), user=user)
+    store, account = open_store(tmp_path)
+    assert caldav.describe_cursor(None) == ["no collection synced yet"]
+    sync(store, account, source(server, user))
+    assert caldav.describe_cursor(store.cursor(account)) == [f"{cal}: 1 entries, synced"]
+    assert caldav.describe_cursor("garbage")[0].startswith("unreadable cursor")
