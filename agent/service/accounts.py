@@ -184,7 +184,7 @@ class Accounts:
         if sign_in is not None:  # Microsoft: device code (or browser) through msal
             sign_in(say, browser=browser)
             return f"signed in to {account.name}"
-        if "password" not in account.secrets and account.type != "imap":
+        if "password" not in account.secrets and account.type not in ("imap", "caldav", "carddav"):
             raise UserError(f"account {account.name} ({account.type}) needs no sign-in")
         password = ask_password(f"password for {account.name}: ")
         if not password:

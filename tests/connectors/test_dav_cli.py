@@ -10,6 +10,7 @@ import pytest
 
 from tests.connectors.dav_world import PASSWORD, event, radicale_server, user
 from tests.servers.radicale import Radicale
+from touchbase.agent.cli.commands import auth as auth_command
 from touchbase.agent.cli.main import main
 
 __all__ = ["radicale_server", "user"]  # fixtures
@@ -74,3 +75,27 @@ def test_a_wrong_password_is_reported_with_its_fix(
     (result,) = json.loads(capsys.readouterr().out)
     assert result["status"] == "auth" and "HTTP 401" in result["error"]
     assert "touchbase auth" in result["advice"] and "not-it" not in json.dumps(result)
+
+
+def test_touchbase_auth_stores_the_password_then_sync_uses_it(
+    radicale_server: Radicale,
+    user: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    radicale_server.make_calendar("work", user=user)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[[account]]\nname = "cal"\ntype = "caldav"\nurl = "{radicale_server.url}"\n'
+        f'username = "{user}"\n'
+    )
+    base = ["--config", str(config), "--db", f"sqlite:///{tmp_path / 't.db'}"]
+    assert main([*base, "sync", "--json"]) == 1
+    (result,) = json.loads(capsys.readouterr().out)
+    assert result["status"] == "auth" and "no password stored" in result["error"]
+
+    monkeypatch.setattr(auth_command, "ask_password", lambda prompt: PASSWORD)
+    assert main([*base, "auth", "cal"]) == 0
+    assert "stored the password for cal" in capsys.readouterr().out
+    assert main([*base, "sync", "--json"]) == 0
