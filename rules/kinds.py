@@ -160,11 +160,20 @@ def new_role(case: Case) -> Found | None:
         return None  # the owner wrote to them since: congratulated already, or chose not to
     if move.kind != NEW_ROLE and case.standing.relationship is None:
         return None  # a move seen in the mail of someone who is not a relationship
+    owed = case.standing.reply_owed
+    # Mail shows a move when it is first seen, which may be weeks after the day itself; and
+    # that first mail often awaits an answer, where the congratulation fits best.
+    answer = (
+        (f"their mail of {show_day(owed, case.zone)} awaits your reply: congratulate in it",)
+        if owed is not None
+        else ()
+    )
     return Found(
         move.at,
         (
-            f"{move.text} ({show_day(move.at, case.zone)})",
+            f"{move.text} (seen {show_day(move.at, case.zone)})",
             *move.evidence,
+            *answer,
             f"congratulations window: {show_span(window)}",
         ),
         occasion=Occasion(NEW_ROLE_OCCASION, move.at.astimezone(case.zone).date()),

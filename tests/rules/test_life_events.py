@@ -169,6 +169,7 @@ def test_a_move_to_a_new_domain_is_a_dated_event_and_a_congratulation() -> None:
     assert decision.occasion is not None and decision.occasion.kind == "new role"
     assert decision.reasons[0].startswith("moved from acme.example to globex.example")
     assert any("first mail from globex.example" in r for r in decision.reasons)
+    assert "their mail of 2024-01-08 awaits your reply: congratulate in it" in decision.reasons
 
 
 def test_after_the_congrats_window_check_ins_go_to_the_new_address() -> None:
