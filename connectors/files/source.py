@@ -509,9 +509,7 @@ class FileSource:
             yield record
         state["ics"][rel] = {"id": ident, "w": end.isoformat()}
 
-    def _calendar_versions(
-        self, state: dict[str, Any], rel: str, raw: bytes
-    ) -> VersionBook | None:
+    def _calendar_versions(self, state: dict[str, Any], rel: str, raw: bytes) -> VersionBook | None:
         """The account's VersionBook for this pull, with `rel` as it is now noted in it.
 
         Only a folder can hold one event in two files. The book starts from every calendar

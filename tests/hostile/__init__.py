@@ -1,6 +1,7 @@
 """Hostile input through the real `touchbase import`, under a memory and a time limit (issue 13).
 
-The one helper other tests use:
+The one helper other tests use (and `run_limited(command, ...)` under it, which bench/hostile.py
+uses for its baselines):
 
     run_import(path, *extra_args, db=None, timeout=60.0, memory=1 << 30) -> ImportOutcome
 
@@ -16,11 +17,11 @@ ends in MemoryError or SIGKILL/SIGSEGV), printed a Python traceback, or exited w
 "this is a bug" status 70. Any other exit code is returned for the test to judge (1: some
 account did not finish, 2: a user error with advice).
 
-`ImportOutcome` holds the exit code, stdout, stderr, wall seconds, the child's peak RSS (KiB;
-the largest of the import process and its workers, as wait4 reports it), the parsed `--json`
-result, and what the database holds afterwards: `interactions` (source_id, kind, occurred_at,
-subject) and `quarantined` (source_id -> reason). The pytest fixture `run_import` in conftest.py
-is this function with the test's tmp_path as the default place for the database.
+`ImportOutcome` holds the exit code, stdout, stderr, wall and CPU seconds, the child's peak RSS
+(KiB; the largest of the import process and its workers, as wait4 reports it), the parsed
+`--json` result, and what the database holds afterwards: `interactions` (source_id, kind,
+occurred_at, subject) and `quarantined` (source_id -> reason). The pytest fixture
+`run_import` in conftest.py is this function with the database in the test's tmp_path.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class ImportOutcome:
     stderr: str
     seconds: float
     peak_kib: int
+    cpu_seconds: float
     result: Any  # the parsed --json output (a list of per-account results), None if not JSON
     interactions: list[Interaction] = field(default_factory=list)
     quarantined: dict[str, str] = field(default_factory=dict)
@@ -100,6 +102,71 @@ def _read_db(db: Path) -> tuple[list[Interaction], dict[str, str]]:
     return rows, quarantined
 
 
+@dataclass(frozen=True)
+class Limited:
+    """A finished child run under limits: exit code (negative: the signal), output, cost."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_kib: int
+    timed_out: bool
+    cpu_seconds: float = 0.0  # user + system, the child and its workers
+
+
+def run_limited(
+    command: list[str],
+    *,
+    timeout: float = 60.0,
+    memory: int = GIB,
+    env: dict[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+) -> Limited:
+    """Run `command` with RLIMIT_AS `memory` and a `timeout` (its whole process group killed)."""
+    folder = Path(tempfile.mkdtemp(prefix="tb-limited-"))
+    out, err = folder / "stdout", folder / "stderr"
+    started = time.monotonic()
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        proc = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+            env=env,
+            cwd=cwd,
+            preexec_fn=_limit(memory),  # setrlimit only: safe between fork and exec
+            process_group=0,  # a group of its own, so a timeout kills the workers too
+        )
+        timed_out = threading.Event()
+
+        def kill() -> None:
+            timed_out.set()
+            try:
+                os.killpg(proc.pid, 9)
+            except ProcessLookupError:
+                pass
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        try:
+            # wait4, not Popen.wait: it also gives the child's peak memory (its own and its
+            # waited-for workers').
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    return Limited(
+        returncode=proc.returncode,
+        stdout=out.read_text(errors="replace"),
+        stderr=err.read_text(errors="replace"),
+        seconds=time.monotonic() - started,
+        peak_kib=usage.ru_maxrss,
+        timed_out=timed_out.is_set(),
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+    )
+
+
 def run_import(
     path: str | os.PathLike[str],
     *extra_args: str,
@@ -123,59 +190,26 @@ def run_import(
     )
     command = [sys.executable, "-m", "touchbase.agent", "--db", f"sqlite:///{db_path}"]
     command += ["import", os.fspath(path), "--json", *extra_args]
-    out, err = home / "stdout", home / "stderr"
-    started = time.monotonic()
-    with out.open("wb") as stdout, err.open("wb") as stderr:
-        proc = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=stdout,
-            stderr=stderr,
-            env=env,
-            cwd=home,
-            preexec_fn=_limit(memory),  # setrlimit only: safe between fork and exec
-            process_group=0,  # a group of its own, so a timeout kills the workers too
-        )
-        timed_out = threading.Event()
-
-        def kill() -> None:
-            timed_out.set()
-            try:
-                os.killpg(proc.pid, 9)
-            except ProcessLookupError:
-                pass
-
-        timer = threading.Timer(timeout, kill)
-        timer.start()
-        try:
-            # wait4, not Popen.wait: it also gives the child's peak memory (its own and its
-            # waited-for workers').
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.monotonic() - started
-    stdout_text = out.read_text(errors="replace")
-    stderr_text = err.read_text(errors="replace")
+    run = run_limited(command, timeout=timeout, memory=memory, env=env, cwd=home)
     try:
-        result = json.loads(stdout_text)
+        result = json.loads(run.stdout)
     except ValueError:
         result = None
     interactions, quarantined = _read_db(db_path)
-    outcome = ImportOutcome(
-        returncode=proc.returncode,
-        stdout=stdout_text,
-        stderr=stderr_text,
-        seconds=seconds,
-        peak_kib=usage.ru_maxrss,
+    where = f"touchbase import {os.fspath(path)}"
+    tail = run.stderr[-3000:]
+    assert not run.timed_out, f"{where}: still running after {timeout:.0f} s\n{tail}"
+    assert run.returncode >= 0, f"{where}: killed by signal {-run.returncode}\n{tail}"
+    assert "Traceback (most recent call last)" not in run.stderr, f"{where}: traceback\n{tail}"
+    assert run.returncode != EXIT_BUG, f"{where}: exited with 'this is a bug'\n{tail}"
+    return ImportOutcome(
+        returncode=run.returncode,
+        stdout=run.stdout,
+        stderr=run.stderr,
+        seconds=run.seconds,
+        peak_kib=run.peak_kib,
+        cpu_seconds=run.cpu_seconds,
         result=result,
         interactions=interactions,
         quarantined=quarantined,
     )
-    where = f"touchbase import {os.fspath(path)}"
-    tail = stderr_text[-3000:]
-    assert not timed_out.is_set(), f"{where}: still running after {timeout:.0f} s\n{tail}"
-    assert proc.returncode >= 0, f"{where}: killed by signal {-proc.returncode}\n{tail}"
-    assert "Traceback (most recent call last)" not in stderr_text, f"{where}: traceback\n{tail}"
-    assert proc.returncode != EXIT_BUG, f"{where}: exited with 'this is a bug'\n{tail}"
-    return outcome

@@ -104,6 +104,16 @@ def plain_events(path: Path, scale: int = 1) -> None:
         f.write("END:VCALENDAR\r\n")
 
 
+def recent_events(path: Path, scale: int = 1) -> None:
+    """Plain events that all fall inside the window: every one is stored (50 MB with scale=10)."""
+    with path.open("w") as f:
+        f.write("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//touchbase hostile//EN\r\n")
+        for i in range(19_000 * scale):
+            start = NOW - timedelta(minutes=9 * i + 30)  # 3.3 years back at scale 10
+            f.write(event(f"r{i}@t", start, summary=f"Meeting {i} about the plan"))
+        f.write("END:VCALENDAR\r\n")
+
+
 GARBAGE_ZONE = (
     "BEGIN:VTIMEZONE\r\nTZID:Bad Zone\r\n"
     "BEGIN:STANDARD\r\nDTSTART:garbage\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\n"
@@ -123,6 +133,7 @@ CALENDARS: dict[str, Callable[..., None]] = {
     "zone_every_minute.ics": zone_every_minute,
     "endless_daily.ics": endless_daily,
     "plain_events.ics": plain_events,
+    "recent_events.ics": recent_events,
     "garbage_zone.ics": garbage_zone,
 }
 
