@@ -69,6 +69,7 @@ class PersonView:
     standing: Standing | None
     timeline: tuple[Moment, ...]
     drafts: tuple[Draft, ...]
+    work: str = ""  # what a LinkedIn export says: position, company, connected on
 
     @property
     def history(self) -> list[Moment]:
@@ -93,7 +94,7 @@ class PersonView:
         contact, standing = self.contact, self.standing
         if contact is None or standing is None:
             return []
-        words = []
+        words = [self.work] if self.work else []
         both = f"{contact.exchanges_out} days you wrote, {contact.exchanges_in} they wrote"
         if contact.delegate:
             words.append("sends mail from your Sent folder (an assistant or delegate): never due")
@@ -156,7 +157,16 @@ def person_view(
     known = sorted({*addresses, *(contact.addresses if contact else ())})
     name = (row.name if row else "") or (contact.name if contact else "")
     person_id = row.id if row else None
-    return PersonView(person_id, name, tuple(known), contact, standing, moments, drafts)
+    return PersonView(person_id, name, tuple(known), contact, standing, moments, drafts, _work(row))
+
+
+def _work(row: Person | None) -> str:
+    """ "CTO at Globex; connected on LinkedIn 2021-03-04", from what an export said."""
+    if row is None:
+        return ""
+    where = " at ".join(p for p in (row.position, row.company) if p)
+    since = f"connected on LinkedIn {row.connected_on.isoformat()}" if row.connected_on else ""
+    return "; ".join(p for p in (where, since) if p)
 
 
 def due_rows(evaluation: Evaluation, person_ids: Mapping[str, int]) -> list[Due]:

@@ -135,6 +135,7 @@ def test_linkedin_connections_fill_people_and_a_newer_export_is_a_job_change(
     assert _cli(tmp_path, "person", OLD, "--json") == 0
     jane = _json(capsys)
     assert isinstance(jane, dict)
+    assert jane["standing"][0] == "CTO at Globex; connected on LinkedIn 2021-03-04"
     [event] = [e for e in jane["events"] if e["kind"] == "new-role"]
     assert event["text"] == "moved from Acme to Globex (CTO)"
     assert "company: Acme -> Globex" in event["evidence"]
