@@ -24,7 +24,9 @@ from touchbase.connectors.dav.http import (
     DavClient,
     Resource,
     escape,
+    origin_of,
     path_of,
+    quoted,
     tag,
     xml_body,
 )
@@ -97,8 +99,12 @@ def discover(client: DavClient, kind: Kind) -> list[str]:
         homes = [start]  # no principal support: list what is under the URL itself
     found: set[str] = set()
     for home in homes:
-        listed = client.propfind(path_of(home), ("D:resourcetype",), depth="1").resources
-        found.update(r.href for r in listed if kind.resource_type in r.types())
+        # A home set may live on another host (iCloud's pNN-caldav.icloud.com): such a
+        # collection is named by its absolute URL, one on the account's host by its path.
+        origin = origin_of(home)
+        prefix = origin if origin and origin != origin_of(client.url) else ""
+        listed = client.propfind(prefix + path_of(home), ("D:resourcetype",), depth="1")
+        found.update(prefix + r.href for r in listed.resources if kind.resource_type in r.types())
     if not found:
         raise ConnectorError(
             f"no {kind.name} found at {client.url}",
@@ -145,7 +151,7 @@ def sync_collection(client: DavClient, collection: str, token: str | None) -> Ch
             raise ConnectorError(f"sync-collection {collection}: the answer has no sync-token")
         truncated = False
         for resource in answer.resources:
-            if resource.href.rstrip("/") == collection.rstrip("/"):
+            if resource.href.rstrip("/") == path_of(collection).rstrip("/"):
                 truncated = resource.status == 507  # RFC 6578 3.6
             elif resource.status == 404:
                 removed.append(resource.href)
@@ -162,7 +168,7 @@ def multiget(
     client: DavClient, collection: str, kind: Kind, paths: Sequence[str]
 ) -> dict[str, tuple[str, str] | None]:
     """path -> (etag, data) for each member, None for one gone since it was listed."""
-    hrefs = "".join(f"<D:href>{escape(p)}</D:href>" for p in paths)
+    hrefs = "".join(f"<D:href>{escape(quoted(p))}</D:href>" for p in paths)
     body = xml_body(kind.multiget, f"<D:prop><D:getetag/>{kind.data_request}</D:prop>{hrefs}")
     answer = client.report(collection, body, depth="1", what=f"multiget {collection}")
     found: dict[str, tuple[str, str] | None] = dict.fromkeys(paths)

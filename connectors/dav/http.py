@@ -14,7 +14,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import requests
 
@@ -76,6 +76,17 @@ def _status(text: str | None) -> int:
 def path_of(href: str) -> str:
     """An href as a path, percent-decoding undone, so one resource has one name."""
     return unquote(urlsplit(href).path)
+
+
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of a URL ("" for a bare path)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+
+
+def quoted(path: str) -> str:
+    """A decoded path (or absolute URL) percent-encoded again for the wire (RFC 3986)."""
+    return quote(path, safe="/:@!$&'()*+,;=~")
 
 
 def parse_multistatus(body: bytes) -> Multistatus:
@@ -143,7 +154,9 @@ class DavClient:
             self.session.auth = (self.username, secret)
 
     def absolute(self, path: str) -> str:
-        return urljoin(self.url, path)
+        """The URL of a decoded path on the account's server, or of an absolute URL (a home
+        set on another host, as iCloud hands out)."""
+        return urljoin(self.url, quoted(path))
 
     def request(
         self, method: str, path: str, body: str, *, depth: str, what: str = ""

@@ -310,3 +310,17 @@ def test_status_reads_the_cursor_per_calendar(
     sync(store, account, source(server, user))
     assert caldav.describe_cursor(store.cursor(account)) == [f"{cal}: 1 entries, synced"]
     assert caldav.describe_cursor("garbage")[0].startswith("unreadable cursor")
+
+
+def test_names_with_spaces_are_sent_encoded_and_stored_decoded(
+    radicale_server: Radicale, user: str, tmp_path: Path
+) -> None:
+    server = radicale_server
+    cal = server.make_calendar("team%20cal", user=user)  # the wire form: /userN/team%20cal/
+    server.put(f"{cal}ev%201.ics", event("ev1", NOW - timedelta(days=1)), user=user)
+    store, account = open_store(tmp_path)
+    first = sync(store, account, source(server, user))
+    assert first.status == "ok" and first.stored == 1, first.error
+    assert live_ids(store) == {f"/{user}/team cal/ev 1.ics#ev1"}
+    server.delete(f"{cal}ev%201.ics", user=user)
+    assert sync(store, account, source(server, user)).removed == 1
