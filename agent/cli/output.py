@@ -86,13 +86,13 @@ def print_json(value: Any) -> None:
 
 
 def print_json_array(items: Iterable[Any]) -> None:
-    """A JSON array written item by item, as `print_json` would write it whole, so that a huge
-    list is never held as one string (the same bytes: scripts cannot tell the difference)."""
+    """A JSON array written item by item, one item a line (sorted keys, like `print_json`), so
+    that a huge list is never held as one string. Without `indent` json uses its C encoder:
+    200,000 people are written in about 3 s instead of 40 (issue 13.7)."""
     write = sys.stdout.write
     first = True
     for item in items:
-        text = json.dumps(item, sort_keys=True, indent=2, ensure_ascii=False)
-        write(("[\n  " if first else ",\n  ") + text.replace("\n", "\n  "))
+        write(("[\n" if first else ",\n") + json.dumps(item, sort_keys=True, ensure_ascii=False))
         first = False
     write("[]\n" if first else "\n]\n")
 
