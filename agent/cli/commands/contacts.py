@@ -6,9 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rich.markup import escape
-
 from touchbase.agent.app import App
+from touchbase.agent.cli.output import clean as escape  # markup is off: controls only
 from touchbase.agent.cli.output import console, print_json
 from touchbase.agent.errors import UserError
 
