@@ -23,6 +23,7 @@ from touchbase.connectors.dav.http import (
     DAV,
     DavClient,
     Resource,
+    Unsupported,
     escape,
     origin_of,
     path_of,
@@ -136,6 +137,21 @@ class Changes:
     token: str
 
 
+def list_members(client: DavClient, collection: str) -> Changes:
+    """Every member with its ETag by PROPFIND Depth 1, for a server without sync-collection.
+
+    The token is "": the next sync lists every member again, and the ETags decide what to fetch.
+    """
+    here = path_of(collection).rstrip("/")
+    listed = client.propfind(collection, ("D:getetag", "D:resourcetype"), depth="1")
+    changed = {
+        r.href: r.text(tag(DAV, "getetag")) or ""
+        for r in listed.resources
+        if r.status == 200 and r.href.rstrip("/") != here and not r.href.endswith("/")
+    }
+    return Changes(changed, [], "")
+
+
 def sync_collection(client: DavClient, collection: str, token: str | None) -> Changes:
     """Every change since `token` (every member when None), following 507 truncations."""
     changed: dict[str, str] = {}
@@ -146,7 +162,14 @@ def sync_collection(client: DavClient, collection: str, token: str | None) -> Ch
             f"<D:sync-token>{escape(token or '')}</D:sync-token><D:sync-level>1</D:sync-level>"
             "<D:prop><D:getetag/></D:prop>",
         )
-        answer = client.report(collection, body, depth="0", what=f"sync-collection {collection}")
+        try:
+            answer = client.report(
+                collection, body, depth="0", what=f"sync-collection {collection}"
+            )
+        except Unsupported:
+            if changed or removed:
+                raise
+            return list_members(client, collection)
         if not answer.sync_token:
             raise ConnectorError(f"sync-collection {collection}: the answer has no sync-token")
         truncated = False

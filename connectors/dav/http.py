@@ -37,6 +37,10 @@ class Gone(ConnectorError):
     """The collection asked for is no longer on the server (404 or 410)."""
 
 
+class Unsupported(ConnectorError):
+    """The server does not offer the report asked for (501, or DAV:supported-report refused)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Resource:
     """One `DAV:response` of a multistatus: its path, status and properties (by Clark name)."""
@@ -210,6 +214,8 @@ class DavClient:
             )
         if status in (403, 409) and b"valid-sync-token" in response.content:
             raise CursorExpired(f"{what}: the server no longer knows the sync token")
+        if status == 501 or (status in (400, 403, 415) and b"supported-report" in response.content):
+            raise Unsupported(f"{what}: the server does not support it (HTTP {status})")
         if status in (404, 410):
             raise Gone(f"{what}: {status} {response.reason}")
         if status == 429 or status >= 500:

@@ -11,7 +11,9 @@ An expired token (403/409 DAV:valid-sync-token, RFC 6578 3.2) resyncs that colle
 an empty token and reconciles: a member the full listing no longer names is forgotten (its
 meetings tombstoned) on the collection's last page. A collection gone from the server (deleted,
 or no longer found by discovery) is forgotten the same way. A member whose ETag is unchanged is
-not fetched, so a resync costs one listing and the changed members.
+not fetched, so a resync costs one listing and the changed members. A server without
+sync-collection (RFC 3253 DAV:supported-report refused, or 501) is listed whole by PROPFIND each
+time, its token kept as "", and reconciled the same way.
 """
 
 from __future__ import annotations
@@ -121,7 +123,7 @@ class DavSource:
         token = state["t"]
         try:
             try:
-                changes = sync_collection(self.client, path, token)
+                changes = sync_collection(self.client, path, token or None)
             except CursorExpired:
                 log.info("account %s: %s: sync token expired; one full resync", self.account, path)
                 changes = sync_collection(self.client, path, None)
@@ -131,7 +133,7 @@ class DavSource:
             yield Page(removed=self._forget_all(states.pop(path)), cursor=dump(states))
             return
         items: dict[str, list[Any]] = state["i"]
-        full = resync or token is None
+        full = resync or not token  # "": a server without sync-collection lists all each time
         if full:  # reconcile: what the whole listing no longer names is gone
             gone = [p for p in items if p not in changes.changed]
         else:
@@ -184,6 +186,6 @@ def describe_cursor(cursor: str | None) -> list[str]:
     for path in sorted(states):
         state = states[path]
         members = len(state.get("i", {}))
-        synced = "synced" if state.get("t") else "first sync not finished"
+        synced = "synced" if state.get("t") is not None else "first sync not finished"
         lines.append(f"{path}: {members} entries, {synced}")
     return lines or ["no collection synced yet"]

@@ -100,3 +100,63 @@ def live_ids(store: Store) -> set[str]:
 def all_ids(store: Store) -> list[str]:
     with store.sessions() as session:
         return list(session.scalars(select(InteractionRow.source_id)))
+
+
+class NoSyncProxy:
+    """Radicale as a server without RFC 6578: REPORT sync-collection is refused with 403
+    DAV:supported-report (RFC 3253 3.6); every other request is passed on unchanged."""
+
+    def __init__(self, target: int) -> None:
+        import http.client
+        import http.server
+        import socket
+        import threading
+
+        refused: list[str] = []
+        self.refused = refused
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                if self.command == "REPORT" and b"sync-collection" in body:
+                    refused.append(self.path)
+                    answer = b'<?xml version="1.0"?><error xmlns="DAV:"><supported-report/></error>'
+                    self.send_response(403)
+                    self.send_header("Content-Type", "application/xml")
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                    return
+                upstream = http.client.HTTPConnection("127.0.0.1", target, timeout=30)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                upstream.request(self.command, self.path, body=body, headers=headers)
+                response = upstream.getresponse()
+                data = response.read()
+                self.send_response(response.status)
+                for key, value in response.getheaders():
+                    if key.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                upstream.close()
+
+            do_PROPFIND = do_REPORT = do_GET = do_OPTIONS = _forward
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = int(self.server.server_address[1])
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -14,6 +14,7 @@ from tests.connectors.dav_world import (
     FAST,
     NOW,
     USERS,
+    NoSyncProxy,
     all_ids,
     context,
     event,
@@ -324,3 +325,26 @@ def test_names_with_spaces_are_sent_encoded_and_stored_decoded(
     assert live_ids(store) == {f"/{user}/team cal/ev 1.ics#ev1"}
     server.delete(f"{cal}ev%201.ics", user=user)
     assert sync(store, account, source(server, user)).removed == 1
+
+
+def test_a_server_without_sync_collection_is_listed_and_compared_by_etag(
+    radicale_server: Radicale, user: str, tmp_path: Path
+) -> None:
+    server = radicale_server
+    cal = server.make_calendar("work", user=user)
+    for n in range(3):
+        server.put(f"{cal}e{n}.ics", event(f"e{n}", NOW - timedelta(days=n + 1)), user=user)
+    store, account = open_store(tmp_path)
+    proxy = NoSyncProxy(server.port)
+    try:
+        first = sync(store, account, source(server, user, port=proxy.port))
+        assert first.status == "ok" and first.stored == 3, first.error
+        server.delete(f"{cal}e0.ics", user=user)
+        server.put(f"{cal}e1.ics", event("e1", NOW - timedelta(days=2), summary="New"), user=user)
+        src = source(server, user, port=proxy.port)
+        second = sync(store, account, src)
+    finally:
+        proxy.close()
+    assert second.status == "ok" and (second.updated, second.removed) == (1, 1)
+    assert proxy.refused  # sync-collection was asked for, refused, and the listing stood in
+    assert live_ids(store) == {f"{cal}e1.ics#e1", f"{cal}e2.ics#e2"}
