@@ -295,3 +295,15 @@ def test_the_data_folder_and_database_are_private_under_umask_022(tmp_path: Path
     for name in ("touchbase.db", "touchbase.db-wal", "touchbase.db-shm"):
         if (folder / name).exists():  # SQLite removes the -wal and -shm it no longer needs
             assert stat.S_IMODE((folder / name).stat().st_mode) == 0o600
+
+
+def test_init_makes_only_its_own_folder(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "no" / "such" / "config.toml"
+    refused = tb(tmp_path, "--config", str(elsewhere), "init")
+    assert refused.returncode == 2 and f"the folder {elsewhere.parent} does not exist" in (
+        refused.stderr
+    )
+    assert not (tmp_path / "no").exists()
+    made = tb(tmp_path, "init")
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "xdg-config" / "touchbase" / "config.toml").is_file()

@@ -25,7 +25,15 @@ def run(app: App) -> int:
             f"{path} already exists",
             advice="edit it, or run `touchbase init --force` to replace it",
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        # Only touchbase's own folders are made on demand: a typo in --config is not a reason
+        # to create a tree of folders somewhere.
+        if path != config_path():
+            raise UserError(
+                f"the folder {path.parent} does not exist (for {path})",
+                advice=f"create it (mkdir -p {path.parent}), or choose another --config",
+            )
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     text = (
         resources.files("touchbase.agent.pipeline")
         .joinpath("starter.toml")
