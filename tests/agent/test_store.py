@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import random
+import shutil
+import tempfile
 import threading
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from touchbase.agent.pipeline.db import open_database
@@ -268,3 +273,35 @@ def test_two_runs_of_one_account_at_once_each_count_only_what_they_stored(db_url
         thread.join()
     assert counts(store)[0] == 1200
     assert sum(results) == 1200, results
+
+
+_MAIL = st.tuples(
+    st.sampled_from(["<a@x>", "<b@x>"]), st.sampled_from(["ann", "bob"]), st.integers(1, 2)
+)
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.lists(_MAIL, max_size=12), st.integers(1, 5), st.randoms())
+def test_stored_mail_is_one_row_per_message_id_and_key_headers_in_any_order(
+    messages: list[tuple[str, str, int]], page_size: int, rng: random.Random
+) -> None:
+    """However messages sharing Message-IDs arrive (order, pages, again), each distinct
+    (Message-ID, sender, date) is stored exactly once."""
+    folder = tempfile.mkdtemp(prefix="tb-store-")
+    try:
+        store = Store(open_database(f"sqlite:///{folder}/t.db"))
+        account = store.ensure_account("p", "files", NOW)
+        run = store.start_run(account, NOW)
+        records = [mail(mid, f"{who}@y.org", day, mid) for mid, who, day in messages]
+        stored = 0
+        for attempt in range(2):
+            order = records[:]
+            rng.shuffle(order)
+            for start in range(0, len(order), page_size):
+                page = Page(interactions=order[start : start + page_size])
+                stored += store.save_page(account, run, page, NOW).stored
+            assert stored == len(set(messages)), attempt
+        with store.sessions() as s:
+            assert s.scalar(select(func.count()).select_from(InteractionRow)) == len(set(messages))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
