@@ -4,9 +4,12 @@ beyond loopback without TLS or consent, and a page that stays up under half-open
 from __future__ import annotations
 
 import _socket
+import os
+import pty
 import re
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -320,3 +323,39 @@ def test_a_client_beyond_loopback_holds_a_bounded_number_of_connections(
     finally:
         for sock in held:
             sock.close()
+
+
+def _serve(db: str, **streams: Any) -> subprocess.Popen[bytes]:
+    command = [str(Path(sys.executable).parent / "touchbase"), "--db", db, "serve", "--port", "0"]
+    return subprocess.Popen(command, stdin=subprocess.DEVNULL, **streams)
+
+
+def test_serve_prints_the_link_on_a_terminal_and_keeps_it_out_of_a_journal(
+    tmp_path: Path,
+) -> None:
+    db = f"sqlite:///{tmp_path / 't.db'}"
+    token = access_token(Service(Config(), db, lambda: NOW))
+    journal = _serve(db, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # as under systemd
+    try:
+        assert journal.stdout is not None
+        line = journal.stdout.readline().decode()
+        assert line.startswith("review page: http://127.0.0.1:") and "serve --url" in line
+        assert token not in line
+        url = line.split()[2]
+        assert requests.get(url, timeout=5).status_code == 403
+        assert requests.get(f"{url}?token={token}", timeout=5).status_code == 200
+    finally:
+        journal.terminate()
+        journal.wait(timeout=30)
+    leader, follower = pty.openpty()
+    terminal = _serve(db, stdout=follower, stderr=follower)
+    os.close(follower)
+    try:
+        seen = b""
+        while b"\n" not in seen:
+            seen += os.read(leader, 1024)
+        assert f"?token={token}".encode() in seen
+    finally:
+        terminal.terminate()
+        terminal.wait(timeout=30)
+        os.close(leader)

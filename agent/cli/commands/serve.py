@@ -1,7 +1,8 @@
 """`touchbase serve [--at ISO-8601] [--url]`: the review page, on 127.0.0.1 unless told otherwise.
 
-It prints the page's link with the install's access token (`?token=...`, as Jupyter does); only
-a browser that opened that link gets in. `--url` prints the link again and exits (for a page
+It prints the page's link with the install's access token (`?token=...`, as Jupyter does) on a
+terminal (elsewhere, e.g. the journal of touchbase-review.service, the address alone); only a
+browser that opened that link gets in. `--url` prints the link again and exits (for a page
 already running as the systemd service). Settings under [web]; the flags win.
 """
 
@@ -115,11 +116,17 @@ def serve(
             advice="pick another --port, or stop what is using it",
         ) from exc
     when = f", as of {at.isoformat()}" if at else ""
-    console.print(
-        f"review page: {link(server.url, access_token(app.service))}{when}\n"
-        "(open this link: the page opens only with its token; Ctrl-C stops it)",
-        soft_wrap=True,
-    )
+    if console.is_terminal:
+        console.print(
+            f"review page: {link(server.url, access_token(app.service))}{when}\n"
+            "(open this link: the page opens only with its token; Ctrl-C stops it)",
+            soft_wrap=True,
+        )
+    else:  # a journal or a file: the token stays out of logs; `serve --url` gives the link
+        console.print(
+            f"review page: {server.url}{when} (run `touchbase serve --url` for its link)",
+            soft_wrap=True,
+        )
     try:
         server.run()
     except KeyboardInterrupt:
