@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from tests.contract import drain, interactions
 from tests.hostile import run_import
 from touchbase.connectors.base import InteractionRecord, Page, Quarantined
-from touchbase.connectors.files import ics
+from touchbase.connectors.files import ics_records
 from touchbase.connectors.files.ics_fast import read_plain
 from touchbase.connectors.files.source import FileSource
 
@@ -241,10 +241,10 @@ def test_the_fast_reading_of_a_plain_event_agrees_with_icalendar(raw: bytes) -> 
     plain = read_plain(raw)
     try:
         event = icalendar.Event.from_ical(raw)
-        expected = ics._occurrence(event, "p@w", "p@w", False)
+        expected = ics_records.occurrence(event, "p@w", "p@w", False)
     except Exception:
         assert plain is None  # what icalendar refuses, the fast reading must not accept
         return
     if plain is None:
         return  # left to icalendar: always allowed
-    assert ics._record(plain, "p@w", "p@w", False) == expected
+    assert ics_records.record(plain, "p@w", "p@w", False) == expected

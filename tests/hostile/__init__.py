@@ -177,9 +177,7 @@ def run_import(
     """Import `path` with the real CLI in a limited child process; see the module docstring."""
     home = Path(tempfile.mkdtemp(prefix="tb-hostile-"))
     db_path = Path(db) if db is not None else home / "touchbase.db"
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("TOUCHBASE_", "XDG_", "PYTHON"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TOUCHBASE_", "XDG_"))}
     env.update(
         HOME=str(home),
         XDG_CONFIG_HOME=str(home / "config"),
