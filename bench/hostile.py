@@ -32,8 +32,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.hostile import GIB, run_import, run_limited
 from tests.hostile import test_calendars as calendars
+from tests.hostile import test_mail as mail
 
 LIMIT_SECONDS = 60.0
+# Mail: the stdlib reading every message of the mbox, or the one message file, whole.
+MAILBOX = "import sys, mailbox; sum(1 for _ in mailbox.mbox(sys.argv[1]))"
+EML = "import sys, email; email.message_from_binary_file(open(sys.argv[1], 'rb'))"
 ICALENDAR = (
     "import sys, icalendar; "
     "icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read(), multiple=True)"
@@ -55,6 +59,9 @@ HOSTILE: list[Hostile] = [
     Hostile("endless_daily.ics", calendars.endless_daily, ICALENDAR),
     Hostile("plain_events_50mb.ics", calendars.plain_events, ICALENDAR, scale=10),
     Hostile("recent_events_50mb.ics", calendars.recent_events, ICALENDAR, scale=10),
+    Hostile("tiny_messages_100k.mbox", mail.tiny_messages, MAILBOX),
+    Hostile("endless_header.eml", mail.endless_header, EML),
+    Hostile("huge_header_line.mbox", mail.huge_header_line, MAILBOX),
 ]
 
 
