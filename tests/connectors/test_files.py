@@ -233,3 +233,24 @@ def test_mbox_dates_fall_back_to_the_from_line(tmp_path: Path) -> None:
     (item,) = interactions(drain(FileSource(path), None)[0])
     assert item.occurred_at == datetime(2022, 2, 5, 9, 19, 10, tzinfo=UTC)
     assert isinstance(item, InteractionRecord) and os.path.exists(path)
+
+
+def test_a_large_calendar_streams_and_resumes_from_any_page_losing_and_doubling_nothing(
+    tmp_path: Path,
+) -> None:
+    """Calendars stream one event at a time (issue 13.1); a page boundary may fall anywhere."""
+    events = "".join(
+        f"BEGIN:VEVENT\r\nUID:e{n}@t\r\nDTSTART:202401{1 + n % 28:02d}T{n % 24:02d}0000Z\r\n"
+        f"SUMMARY:E{n}\r\nATTENDEE:mailto:p{n}@example.com\r\nEND:VEVENT\r\n"
+        for n in range(40)
+    )
+    broken = "BEGIN:VEVENT\r\nUID:broken@t\r\nDTSTART:nonsense\r\nEND:VEVENT\r\n"
+    path = tmp_path / "big.ics"
+    path.write_text(CAL.replace("END:VCALENDAR\r\n", events + broken + "END:VCALENDAR\r\n"))
+    pages, _ = drain(FileSource(path, now=NOW, page_size=6), None)
+    everything = _ids(pages)
+    assert len(everything) == len(set(everything)) == 7 + 40 + 1
+    assert len(pages) > 5
+    for k, page in enumerate(pages):
+        rest, _ = drain(FileSource(path, now=NOW, page_size=6), page.cursor)
+        assert sorted(_ids(pages[: k + 1]) + _ids(rest)) == sorted(everything), f"page {k}"
