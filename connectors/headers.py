@@ -383,7 +383,8 @@ def interaction_from_headers(
 
 def _warn(warnings: list[str] | None, text: str) -> None:
     if warnings is None:
-        log.warning("mail header: %s", text)
+        # Info, not warning: a mailbox may hold thousands ("To: mary"), one line each.
+        log.info("mail header: %s", text)
     else:
         warnings.append(text)
 
