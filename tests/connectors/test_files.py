@@ -199,6 +199,7 @@ def test_unusable_files_are_quarantined_with_where_and_why(tmp_path: Path) -> No
     pages, _ = drain(FileSource(folder), None)
     reasons = {q.source_id: q.reason for p in pages for q in p.quarantined}
     assert set(reasons) == {"binary", "no-address", "huge"}
+    assert {q.location for p in pages for q in p.quarantined} == set(reasons)  # each its file
     assert "binary" in reasons["binary"] and "no usable" in reasons["no-address"]
     assert "header block" in reasons["huge"]
     assert interactions(pages) == []
@@ -225,6 +226,14 @@ def test_a_missing_path_is_an_account_error_not_a_crash(tmp_path: Path) -> None:
     source = FileSource(tmp_path / "gone")
     with pytest.raises(ConnectorError):
         list(source.pull(None))
+
+
+def test_an_mbox_records_quarantine_entries_name_the_mbox(tmp_path: Path) -> None:
+    path = tmp_path / "box.mbox"
+    path.write_bytes(b"From x Sat Feb  5 09:19:10 2022\nSubject: nobody\n\nhi\n")
+    pages, _ = drain(FileSource(tmp_path), None)
+    (entry,) = [q for p in pages for q in p.quarantined]
+    assert (entry.source_id, entry.location) == ("box.mbox@0", "box.mbox")
 
 
 def test_mbox_dates_fall_back_to_the_from_line(tmp_path: Path) -> None:
