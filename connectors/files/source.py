@@ -255,8 +255,11 @@ class FileSource:
         else:
             rel = os.path.basename(self.root)
             if rel not in state["mbox"] and rel not in state["ics"] and not state["dirs"]:
-                state["dirs"][""] = {"m": 0, "eq": [], "d": None}
-                yield from self._file(state, self.root, rel, filetree.folder_hint([]))
+
+                def done() -> None:
+                    state["dirs"][""] = {"m": 0, "eq": [], "d": None}
+
+                yield from self._file(state, self.root, rel, filetree.folder_hint([]), done)
 
     def _path(self, rel: str) -> str:
         return self.root if not os.path.isdir(self.root) else os.path.join(self.root, rel)

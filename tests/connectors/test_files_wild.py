@@ -306,3 +306,43 @@ def test_status_lists_every_quarantined_record_with_its_file_and_reason(tmp_path
     listed = [line for line in done.stdout.splitlines() if "broken@t" in line]
     assert sorted(line.split(": ")[1] for line in listed) == [f"{n}.ics" for n in range(4)]
     assert any("undated.eml" in line and "undated" in line for line in done.stdout.splitlines())
+
+
+def _what(pages: list[Page]) -> set[str]:
+    return {i.source_id for i in interactions(pages)} | {
+        f"{q.location}|{q.source_id}|{q.reason}" for p in pages for q in p.quarantined
+    }
+
+
+@pytest.mark.parametrize("shape", ["folder", "file", "mbox"])
+def test_a_message_and_the_warning_about_it_survive_a_kill_between_pages(
+    tmp_path: Path, shape: str
+) -> None:
+    def warned(n: int) -> bytes:
+        return message(
+            f"From: p{n}@example.com",
+            "To: foo",  # not an address: a warning entry follows the record
+            f"To: me{n}@example.org",
+            "Date: Mon, 1 Jan 2024 10:00:00 +0000",
+            f"Message-ID: <{n}@example.com>",
+        ).replace(b"\r\n", b"\n")
+
+    if shape == "folder":
+        path = tmp_path / "mail"
+        path.mkdir()
+        for n in range(3):
+            (path / str(n)).write_bytes(warned(n))
+    elif shape == "file":
+        path = tmp_path / "one.eml"
+        path.write_bytes(warned(0))
+    else:
+        path = tmp_path / "box.mbox"
+        path.write_bytes(
+            b"".join(b"From x Mon Jan  1 10:00:00 2024\n" + warned(n) for n in range(3))
+        )
+    whole = list(FileSource(path, now=NOW, page_size=1).pull(None))
+    expected = _what(whole)
+    assert len(expected) == (2 if shape == "file" else 6)
+    for cut in range(1, len(whole)):
+        rest, _ = drain(FileSource(path, now=NOW, page_size=1), whole[cut - 1].cursor)
+        assert _what(whole[:cut]) | _what(rest) == expected, cut
