@@ -41,16 +41,20 @@ class VersionBook:
     """The best version of each event per file, for the files of one account."""
 
     _best: dict[Key, dict[str, Version]] = field(default_factory=dict)
+    _keys: dict[str, set[Key]] = field(default_factory=dict)  # per file, for forget()
 
     def add(self, where: str, key: Key, version: Version) -> None:
+        self._keys.setdefault(where, set()).add(key)
         files = self._best.setdefault(key, {})
         if version > files.get(where, (-1, "")):
             files[where] = version
 
     def forget(self, where: str) -> None:
         """Drop what one file said (before it is noted again as it is now)."""
-        for files in self._best.values():
-            files.pop(where, None)
+        for key in self._keys.pop(where, set()):
+            files = self._best.get(key)
+            if files is not None:
+                files.pop(where, None)
 
     def newer_elsewhere(self, where: str, key: Key, version: Version) -> bool:
         """True when another file holds a strictly newer version of this event."""

@@ -154,6 +154,7 @@ def _split(raw: bytes, where: str) -> tuple[dict[int, CalendarHead], list[Block]
     heads: dict[int, CalendarHead] = {}
     blocks: list[Block] = []
     bad: list[Record] = []
+    other = False  # a VTODO, VJOURNAL...: a calendar with nothing for us, not garbage
     for item in scan(raw):
         if isinstance(item, CalendarHead):
             heads[item.index] = item
@@ -168,6 +169,10 @@ def _split(raw: bytes, where: str) -> tuple[dict[int, CalendarHead], list[Block]
             )
         elif item.name in ("VEVENT", "VTIMEZONE"):
             blocks.append(item)
+        else:
+            other = True
+    if not heads and not blocks and not bad and not other:
+        bad.append(Quarantined(where, f"{where}: no calendar component in it; not a calendar"))
     return heads, blocks, bad
 
 
@@ -186,9 +191,6 @@ def calendar_records(
     `versions` (calendar_versions.py) leaves out events a newer copy of stands in another file.
     """
     heads, blocks, bad = _split(raw, where)
-    if not blocks and not bad:
-        yield Quarantined(where, f"{where}: no VEVENT or VTIMEZONE in it; not a calendar")
-        return
     yield from bad
     yield from _timezones(raw, (b for b in blocks if b.name == "VTIMEZONE"), where, window)
     file = CalendarFile(raw, where, window, heads, versions)

@@ -85,6 +85,19 @@ def test_a_method_cancel_calendar_after_another_cancels_only_its_own_events(
     assert cancelled == {"kept@w": False, "gone@w": True}
 
 
+def test_an_empty_or_todo_only_calendar_is_no_error_and_garbage_is_quarantined(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "empty.ics").write_text(HEAD + TAIL)
+    todo = "BEGIN:VTODO\r\nUID:t@w\r\nSUMMARY:Buy milk\r\nEND:VTODO\r\n"
+    (tmp_path / "todo.ics").write_text(HEAD + todo + TAIL)
+    assert pull(tmp_path / "empty.ics") == ([], [])
+    assert pull(tmp_path / "todo.ics") == ([], [])
+    (tmp_path / "junk.ics").write_bytes(b"\x00\x01 this is not iCalendar\n")
+    found, bad = pull(tmp_path / "junk.ics")
+    assert found == [] and len(bad) == 1 and "not a calendar" in bad[0].reason
+
+
 # -- 14.2: RANGE=THISANDFUTURE ---------------------------------------------------------------
 
 
