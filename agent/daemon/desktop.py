@@ -11,6 +11,7 @@ logged warning and `False`, never a failure of the digest or the cycle.
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 from collections.abc import Mapping
@@ -36,12 +37,16 @@ def review_url(web: Mapping[str, Any] | None = None) -> str:
     return f"http://{host}:{web.get('port') or DEFAULT_PORT}/"
 
 
-def message(waiting: int, url: str) -> tuple[str, str]:
-    """The notification's summary and body."""
+def message(waiting: int, url: str, *, hyperlinks: bool = False) -> tuple[str, str]:
+    """The notification's summary and body; the address a link where the server shows links
+    (the "body-hyperlinks" capability; the body is then markup, so the address is escaped)."""
     if waiting == 1:
         summary = "touchbase: 1 draft waits for your review"
     else:
         summary = f"touchbase: {waiting} drafts wait for your review"
+    if hyperlinks:
+        shown = html.escape(url)
+        return summary, f'Review them at <a href="{shown}">{shown}</a>'
     return summary, f"Review them at {url}"
 
 
@@ -51,7 +56,6 @@ def nudge(waiting: int, url: str, *, address: str | None = None) -> bool:
     `address` is a D-Bus address (tests pass a private bus); by default the session bus from
     DBUS_SESSION_BUS_ADDRESS.
     """
-    summary, body = message(waiting, url)
     address = address or os.environ.get("DBUS_SESSION_BUS_ADDRESS")
     if not address:
         log.warning("no desktop notification: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS)")
@@ -63,16 +67,23 @@ def nudge(waiting: int, url: str, *, address: str | None = None) -> bool:
         log.warning("no desktop notification: jeepney (D-Bus) is not installed")
         return False
     target = DBusAddress(OBJECT_PATH, bus_name=BUS_NAME, interface=BUS_NAME)
-    call = new_method_call(
-        target,
-        "Notify",
-        "susssasa{sv}i",
-        # app_name, replaces_id, app_icon, summary, body, actions, hints, expire_timeout (-1:
-        # the server's default)
-        (APP, 0, "mail-unread", summary, body, [], {"category": ("s", "email")}, -1),
-    )
     try:
         with open_dbus_connection(address, auth_timeout=TIMEOUT) as connection:
+            asked = connection.send_and_get_reply(
+                new_method_call(target, "GetCapabilities"), timeout=TIMEOUT
+            )
+            capabilities = (
+                asked.body[0] if asked.header.message_type is MessageType.method_return else []
+            )
+            summary, body = message(waiting, url, hyperlinks="body-hyperlinks" in capabilities)
+            call = new_method_call(
+                target,
+                "Notify",
+                "susssasa{sv}i",
+                # app_name, replaces_id, app_icon, summary, body, actions, hints,
+                # expire_timeout (-1: the server's default)
+                (APP, 0, "mail-unread", summary, body, [], {"category": ("s", "email")}, -1),
+            )
             reply = connection.send_and_get_reply(call, timeout=TIMEOUT)
     except Exception as exc:  # a refused socket, a bad address, a timeout: all mean "no nudge"
         log.warning("no desktop notification: D-Bus session bus unreachable: %s", exc)

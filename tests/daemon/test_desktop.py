@@ -50,9 +50,12 @@ def session_bus() -> Iterator[str]:
 class NotificationServer:
     """org.freedesktop.Notifications on `address`, recording each Notify call's arguments."""
 
-    def __init__(self, address: str, *, refuse: bool = False) -> None:
+    def __init__(
+        self, address: str, *, refuse: bool = False, capabilities: tuple[str, ...] = ("body",)
+    ) -> None:
         self.calls: list[tuple[Any, ...]] = []
         self.refuse = refuse
+        self.capabilities = list(capabilities)
         self.connection = open_dbus_connection(address)
         reply = self.connection.send_and_get_reply(message_bus.RequestName(desktop.BUS_NAME))
         assert reply.body == (1,)  # DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER
@@ -75,7 +78,10 @@ class NotificationServer:
                 error = "org.freedesktop.DBus.Error.Failed"
                 self.connection.send(new_error(message, error, "s", ("no thanks",)))
                 continue
-            assert fields[3] == "Notify"  # HeaderFields.member
+            if fields[3] == "GetCapabilities":  # HeaderFields.member
+                self.connection.send(new_method_return(message, "as", (self.capabilities,)))
+                continue
+            assert fields[3] == "Notify"
             self.calls.append(message.body)
             self.connection.send(new_method_return(message, "u", (7,)))
 
@@ -95,6 +101,20 @@ def test_a_nudge_reaches_the_notification_server(session_bus: str) -> None:
     assert (app, replaces, actions, timeout) == ("touchbase", 0, [], -1)
     assert summary == "touchbase: 3 drafts wait for your review"
     assert body == "Review them at http://127.0.0.1:8765/"
+
+
+def test_a_server_that_shows_links_gets_the_address_as_one(session_bus: str) -> None:
+    server = NotificationServer(
+        session_bus, capabilities=("body", "body-markup", "body-hyperlinks")
+    )
+    try:
+        assert desktop.nudge(1, "http://127.0.0.1:8765/?a=1&b=2", address=session_bus) is True
+    finally:
+        server.close()
+    ((_, _, _, summary, body, *_),) = server.calls
+    assert summary == "touchbase: 1 draft waits for your review"
+    link = "http://127.0.0.1:8765/?a=1&amp;b=2"
+    assert body == f'Review them at <a href="{link}">{link}</a>'
 
 
 def test_no_bus_or_no_server_is_a_warning_never_a_failure(
