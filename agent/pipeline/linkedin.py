@@ -29,6 +29,7 @@ from touchbase.rules.life_events import NEW_ROLE
 
 HEADER = ("First Name", "Last Name", "URL", "Email Address", "Company", "Position", "Connected On")
 _DATE_FORMATS = ("%d %b %Y", "%m/%d/%y", "%m/%d/%Y", "%Y-%m-%d")
+SNIFF = 16384  # bytes of a file enough to find the header after LinkedIn's preamble
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,9 @@ def _header_at(lines: list[str]) -> int | None:
 
 
 def is_connections(text: str) -> bool:
-    """The text of a LinkedIn connections export (its header within the first lines)."""
-    return _header_at(text.splitlines()) is not None
+    """The text of a LinkedIn connections export (its header within the first lines); only
+    the start of `text` is looked at (a 100,000-card address book is not split)."""
+    return _header_at(text[:SNIFF].splitlines()[:20]) is not None
 
 
 def _day(text: str) -> date | None:

@@ -83,8 +83,8 @@ class Identity:
         if not path.is_file():
             raise UserError(f"{path}: no such file")
         now = self._service.now()
-        text = _text(path)
-        if text is not None and linkedin.is_connections(text):
+        if linkedin.is_connections(_text(path, linkedin.SNIFF)):
+            text = _text(path)
             with self._service.sessions.begin() as session:
                 done = linkedin.import_connections(session, path, text, now)
             return Imported(done.imported, done.problems, done.changes)
@@ -108,10 +108,11 @@ class Identity:
         return Imported(len(book.entries), tuple(book.problems))
 
 
-def _text(path: Path) -> str | None:
-    """The file as text (UTF-8, a BOM dropped), or None when it cannot be read as such."""
+def _text(path: Path, limit: int = -1) -> str:
+    """The file (or its first `limit` bytes) as text: UTF-8, a BOM dropped."""
     try:
-        return path.read_bytes().decode("utf-8-sig", errors="replace")
+        with path.open("rb") as f:
+            return f.read(limit).decode("utf-8-sig", errors="replace")
     except OSError as exc:
         raise UserError(f"cannot read {path}: {exc.strerror}") from None
 
