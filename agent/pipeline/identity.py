@@ -161,8 +161,8 @@ def suggestions(
     offered.extend(_connections_by_name(session, people.values()))
     seen = {(o["address"], o["other"]) for o in offered}
     for found in _out_of_office_moves(session, people.values(), personal):
-        pair = (found["address"], found["other"])
-        if pair not in declined and pair not in seen:
+        both = tuple(sorted((found["address"], found["other"])))
+        if both not in declined and (found["address"], found["other"]) not in seen:
             offered.append(found)
     return sorted(offered, key=lambda o: (o["address"], o["other"]))
 
