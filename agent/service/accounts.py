@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from touchbase.agent.errors import UserError
+from touchbase.agent.pipeline import db
 from touchbase.agent.pipeline.accounts import FACTORIES, account_context, connector_module
 from touchbase.agent.pipeline.models import (
     Account,
@@ -119,6 +120,12 @@ class Accounts:
             session.execute(delete(SyncRun).where(SyncRun.account_id == account.id))
             session.delete(account)
         return removed
+
+    def tightened(self) -> list[str]:
+        """Files and folders whose modes this process made private on opening the database
+        (an install from before, or one started with a loose umask), each with its old mode."""
+        self._service.sessions  # noqa: B018 (opening the database is what tightens them)
+        return list(db.TIGHTENED)
 
     def failing(self) -> list[dict[str, str]]:
         """Accounts whose latest finished sync failed, with the error and the fix it names

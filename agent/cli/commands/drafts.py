@@ -195,11 +195,10 @@ def run_approve(app: App) -> int:
 def where_pushed(app: App, draft_id: int, provider_id: str) -> str:
     """Where a pushed draft is, in words: a Drafts folder, or the full path of its .eml file
     in an outbox folder (accounts with no Drafts folder) and how to open it."""
-    from touchbase.connectors.files.outbox import OutboxFolderSink
-
     sink = app.service.sink_for(app.service.review.get(draft_id))
-    if isinstance(sink, OutboxFolderSink):
-        path = sink.folder / provider_id
+    folder = getattr(sink, "folder", None)  # an outbox folder of .eml files has one
+    if isinstance(folder, Path):
+        path = folder / provider_id
         return (
             f"draft {draft_id} is saved as {path} (your accounts have no Drafts folder to put "
             "it in); open it in your mail client (Thunderbird: File > Open > Saved Message, "

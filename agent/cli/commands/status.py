@@ -10,7 +10,6 @@ from sqlalchemy.engine import make_url
 
 from touchbase.agent.app import App
 from touchbase.agent.cli.output import console, errors, print_json, table
-from touchbase.agent.pipeline import db
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,7 +32,7 @@ def run(app: App) -> int:
         print_json({"database": _safe_url(app.db_url), "accounts": rows})
         return 0
     console.print(f"database: {_safe_url(app.db_url)}")
-    for path in db.TIGHTENED:
+    for path in app.service.accounts.tightened():
         errors.print(f"made private (only you may read it now): {path}")
     if not rows:
         console.print("no accounts yet: `touchbase import PATH` or `touchbase sync`")
