@@ -63,7 +63,16 @@ def test_demo_ends_serving_the_review_page_with_its_drafts(tmp_path: Path) -> No
                 url = found.group(1)
                 break
         assert url, "the demo did not print the review page's address"
-        with urllib.request.urlopen(url, timeout=10) as response:
+        # Piped, the demo prints the address alone; the page opens with the install's token.
+        from touchbase.agent.pipeline.config import Config
+        from touchbase.agent.service import Service
+        from touchbase.agent.web.security import access_token
+
+        db = f"sqlite:///{tmp_path / 'demo' / 'demo.db'}"
+        token = access_token(Service(Config(), db))
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        browser.open(f"{url}?token={token}", timeout=10).close()
+        with browser.open(url, timeout=10) as response:
             page = response.read().decode()
         assert response.status == 200 and "draft" in page.lower()
         process.send_signal(signal.SIGINT)
