@@ -122,9 +122,9 @@ def table(
 
 def body(text: str) -> None:
     """A message body: exactly as it will be sent when piped; on a terminal with its control
-    characters made visible."""
+    characters made visible and its lines left for the terminal to wrap (no newlines added)."""
     if console.is_terminal:
-        console.print(text)
+        console.print(text, soft_wrap=True)
     else:
         console.file.write(text if text.endswith("\n") else text + "\n")
 
