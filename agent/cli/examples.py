@@ -43,7 +43,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "touchbase drafts create",
         "touchbase drafts create --at 2001-05-01T09:00:00+00:00",
     ),
-    "serve": ("touchbase serve", "touchbase serve --port 8080"),
+    "serve": (
+        "touchbase serve            # then open the printed http://127.0.0.1:8765/?token=...",
+        "touchbase serve --url      # the link again, for the running review service",
+    ),
     "plan": ("touchbase plan", "touchbase plan --at 2001-05-01T09:00:00+00:00 --json"),
     "daemon": ("touchbase daemon", "touchbase daemon --log-format json"),
     "run": ("touchbase run", "touchbase run --force"),
