@@ -195,3 +195,29 @@ def test_clean_leaves_no_control_or_format_character_but_tab_and_newline(text: s
         )
     if text.isprintable():
         assert cleaned == text
+
+
+@given(st.text())
+def test_a_tsv_cell_is_always_one_cell_on_one_line(text: str) -> None:
+    cell = output.tsv_cell(text)
+    assert "\t" not in cell and "\n" not in cell
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@given(st.lists(JSON_VALUES, max_size=5))
+def test_a_streamed_json_array_reads_back_as_the_list(
+    items: list[object],
+) -> None:
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        output.print_json_array(iter(items))
+    assert json.loads(buffer.getvalue()) == items
