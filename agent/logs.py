@@ -34,6 +34,7 @@ _SECRET_TEXT = re.compile(
 _PRIVATE_FIELDS = {"subject", "subjects"}
 _SYSLOG = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3}
 _PLAIN = re.compile(r"^[A-Za-z0-9_.:/@<>+\-]+$")
+_HIDDEN = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 MASK = "<redacted>"
 ADDRESS_MASK = "<address>"
 
@@ -90,7 +91,11 @@ def _value(value: Any) -> str:
     if isinstance(value, datetime):
         value = value.isoformat()
     text = str(value)
-    return text if text and _PLAIN.match(text) else json.dumps(text, ensure_ascii=False)
+    if text and _PLAIN.match(text):
+        return text
+    # json.dumps escapes C0 controls but leaves C1 (CSI is U+009B) and bidi overrides raw:
+    # a name from mail must not drive the terminal someone reads the log on (issue 13.4).
+    return _HIDDEN.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
 
 
 class KeyValueFormatter(logging.Formatter):

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from touchbase.agent.app import App
 from touchbase.agent.cli.examples import add_examples
-from touchbase.agent.cli.output import errors, escape
+from touchbase.agent.cli.output import clean, errors, escape
 from touchbase.agent.errors import UserError
 from touchbase.connectors.errors import ConnectorError
 
@@ -85,6 +85,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class CleanFormatter(logging.Formatter):
+    """Log lines on the terminal with control characters made visible (output.clean): a
+    warning may quote a file name or an error that quotes mail."""
+
+    def __init__(self, inner: logging.Formatter) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def format(self, record: logging.LogRecord) -> str:
+        return clean(self.inner.format(record))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     if "_ARGCOMPLETE" in os.environ:  # a shell asking for completions (touchbase completion)
@@ -92,11 +104,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         argcomplete.autocomplete(parser)
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.WARNING - 10 * min(args.verbose, 2),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        CleanFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     )
+    logging.basicConfig(level=logging.WARNING - 10 * min(args.verbose, 2), handlers=[handler])
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USER_ERROR

@@ -221,3 +221,32 @@ def test_a_streamed_json_array_reads_back_as_the_list(
     with contextlib.redirect_stdout(buffer):
         output.print_json_array(iter(items))
     assert json.loads(buffer.getvalue()) == items
+
+
+def test_log_lines_show_control_characters_escaped(tmp_path: Path) -> None:
+    """The CLI's warnings (stderr) and the daemon's key=value lines quote data too."""
+    import logging
+    import subprocess
+    import sys
+
+    from touchbase.agent.logs import KeyValueFormatter
+
+    record = logging.LogRecord("t", logging.WARNING, "", 0, "x", None, None)
+    record.fields = {"name": "Eve \x1b]0;owned\x07 \x9b2J \u202egnp"}
+    line = KeyValueFormatter().format(record)
+    assert not FORBIDDEN.search(line)
+    assert "\\u001b]0;owned\\u0007 \\u009b2J \\u202egnp" in line
+    program = (
+        "import logging, sys\n"
+        "from touchbase.agent.cli.main import main\n"
+        "main(['--db', sys.argv[1], 'status'])\n"  # sets the CLI's logging up
+        "logging.getLogger('touchbase.test').warning('file %s', 'bad\\x1b[2J\\x9b.eml')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program, f"sqlite:///{tmp_path / 't.db'}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "file bad\\x1b[2J\\x9b.eml" in done.stderr, done.stderr
+    assert not FORBIDDEN.search(done.stderr)
