@@ -64,15 +64,16 @@ class Server:
     host: str
     port: int
     scheme: str = "http"
+    name: str | None = None
     closing: bool = False
     _loop: asyncio.AbstractEventLoop | None = field(default=None, repr=False)
     _stop: asyncio.Event | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
-        """The page's address without the access token (see `link`)."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{self.scheme}://{host}:{self.port}/"
+        """The page's address without the access token: by its first configured name, else
+        by the address it listens on (loopback for a wildcard: a name the page answers to)."""
+        return address(self.scheme, self.name or self.host, self.port)
 
     def run(self) -> None:
         asyncio.run(self._serve())
@@ -154,4 +155,13 @@ def make_server(
             bound_host,
         )
     app = wrap_app(create_app(site), MAX_BODY, "wsgi")
-    return Server(app, config, sockets, bound_host, bound_port, "https" if tls else "http")
+    scheme = "https" if tls else "http"
+    first = next(iter(names), None)
+    return Server(app, config, sockets, bound_host, bound_port, scheme, first)
+
+
+def address(scheme: str, host: str, port: int) -> str:
+    """`scheme://host:port/`, a wildcard host shown as loopback, IPv6 in brackets."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{host}:{port}/"

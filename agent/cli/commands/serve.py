@@ -65,10 +65,11 @@ def run(app: App) -> int:
     host = app.args.host or web["host"]
     if app.args.url:
         from touchbase.agent.web.security import access_token
+        from touchbase.agent.web.server import address
 
         scheme = "https" if web["tls_cert"] else "http"
-        shown = f"[{host}]" if ":" in host else host
-        print(link(f"{scheme}://{shown}:{port}/", access_token(app.service)))
+        shown = next(iter(web["names"]), host.strip("[]"))
+        print(link(address(scheme, shown, port), access_token(app.service)))
         return 0
     allow_remote = app.args.allow_remote or web["allow_remote"]
     return serve(app, port, host, parse_at(app.args.at), allow_remote=allow_remote)
