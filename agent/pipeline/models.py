@@ -207,6 +207,33 @@ class MergeSuggestion(Base):
     created_at: Mapped[datetime]
 
 
+class Introduction(Base):
+    """A double opt-in introduction of `address_b` to `address_a` (issue 20): suggested,
+    dismissed, asked (the introduce-ask draft to A exists), accepted (A answered; the introduce
+    draft to both exists), introduced (that draft was sent) or declined. One row per pair."""
+
+    __tablename__ = "introductions"
+    __table_args__ = (
+        UniqueConstraint("pair", name="uq_introduction_pair"),
+        Index("ix_introductions_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair: Mapped[str] = mapped_column(String(641))  # the two addresses sorted, joined by " "
+    address_a: Mapped[str] = mapped_column(String(320))
+    address_b: Mapped[str] = mapped_column(String(320))
+    state: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of sentences
+    note: Mapped[str | None] = mapped_column(Text)
+    ask_draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id", ondelete="SET NULL"))
+    intro_draft_id: Mapped[int | None] = mapped_column(
+        ForeignKey("drafts.id", ondelete="SET NULL")
+    )
+    reply_message_id: Mapped[str | None] = mapped_column(String(998))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class Draft(Base):
     """A proposed email: pending -> approved -> pushed -> sent, or rejected / snoozed / expired."""
 
