@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from touchbase.agent.pipeline.address_book import save_contacts
@@ -59,7 +60,17 @@ class Store:
         self.sessions = sessions
 
     def ensure_account(self, name: str, type_: str, now: datetime) -> int:
-        """The id of the account called `name`, created on first use."""
+        """The id of the account called `name`, created on first use.
+
+        Two runs starting at once (two `touchbase import` of one path) may both find no
+        account and both insert it: the one that loses the race finds the other's next time.
+        """
+        try:
+            return self._ensure_account(name, type_, now)
+        except IntegrityError:
+            return self._ensure_account(name, type_, now)
+
+    def _ensure_account(self, name: str, type_: str, now: datetime) -> int:
         with self.sessions.begin() as session:
             account = session.scalar(select(Account).where(Account.name == name))
             if account is None:

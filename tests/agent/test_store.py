@@ -305,3 +305,30 @@ def test_stored_mail_is_one_row_per_message_id_and_key_headers_in_any_order(
             assert s.scalar(select(func.count()).select_from(InteractionRow)) == len(set(messages))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_two_runs_creating_one_account_at_once_both_get_it(db_url: str) -> None:
+    """Two `touchbase import` of one path start together: both look, neither finds, both
+    insert; the loser must get the winner's account, not an IntegrityError."""
+    stores = [Store(open_database(db_url)) for _ in range(2)]
+    names = [f"import:/mail/{n}" for n in range(15)]
+    barrier = threading.Barrier(2)
+    got: list[list[int]] = [[], []]
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            for name in names:
+                barrier.wait()
+                got[index].append(stores[index].ensure_account(name, "files", NOW))
+        except BaseException as error:  # reported below, with the other thread released
+            errors.append(error)
+            barrier.abort()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert got[0] == got[1] and len(set(got[0])) == len(names)
