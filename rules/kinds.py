@@ -30,6 +30,9 @@ from touchbase.rules.topics import usable_topic
 
 THANK_YOU, FOLLOW_UP, CONGRATULATE, CHECK_IN = "thank-you", "follow-up", "congratulate", "check-in"
 NUDGES = frozenset({FOLLOW_UP, CHECK_IN})  # what an out-of-office reply pauses
+# Introductions (rules/introductions.py): not tried per person like the rules below, but made
+# for a pair on the owner's word or a suggestion: the ask to A first, then the introduction.
+INTRODUCE, INTRODUCE_ASK = "introduce", "introduce-ask"
 
 
 class Case(NamedTuple):

@@ -95,6 +95,7 @@ class Policy:
     sensitive_topics: frozenset[str]
     max_drafts_per_run: int
     max_drafts_per_day: int
+    introduce_every: timedelta
     cadence: Mapping[str, timedelta]
     tiers: tuple[Tier, ...]  # strongest first
 
@@ -243,6 +244,12 @@ POLICY = Table(
         ),
         Entry("max_drafts_per_run", _COUNT, REQUIRED, "drafts one run may create"),
         Entry("max_drafts_per_day", _COUNT, REQUIRED, "drafts one day may create"),
+        Entry(
+            "introduce_every",
+            Duration(),
+            REQUIRED,
+            "at most one new introduction suggestion this often",
+        ),
         Entry(
             "cadence",
             MapOf(Duration(), what="durations"),

@@ -1,0 +1,320 @@
+"""Introductions (issue 20): be a connector, from metadata alone.
+
+A double opt-in introduction: first a draft to A asking whether they would like to meet B (kind
+`introduce-ask`), then, once A answers in that thread, a draft introducing both (kind
+`introduce`). This module holds the decisions, pure like the rest of rules/:
+
+- `refusal`: why an introduction between two addresses cannot be made (unknown, the owner's
+  own, not a relationship, already made or declined);
+- `candidates` and `pace`: suggestions of two relationships at different organisations who
+  have never been on a thread or in a meeting together, whose threads with the owner share
+  subject keywords, or one of whom the owner named in threads with the other's organisation;
+  at most one new suggestion per policy `introduce_every`, the pacing said in words;
+- `answer_in_thread`: the message by which A answered the ask, if any (In-Reply-To,
+  References, the provider's thread id, or a reply-looking subject of that thread);
+- `ask_reasons` and `topics`: what the ask may say about B (organisation, how long the owner
+  has known them, the topics of recent threads with them that pass subject hygiene).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from touchbase.rules.dates import show_day, show_span
+from touchbase.rules.kinds import INTRODUCE, INTRODUCE_ASK
+from touchbase.rules.policy import Policy
+from touchbase.rules.threads import strip_subject, subject_info
+from touchbase.rules.topics import usable_topic
+from touchbase.rules.types import FROM, Interaction
+
+SUGGESTED, DISMISSED, ASKED, ACCEPTED, INTRODUCED, DECLINED = (
+    "suggested",
+    "dismissed",
+    "asked",
+    "accepted",
+    "introduced",
+    "declined",
+)
+STATES = (SUGGESTED, DISMISSED, ASKED, ACCEPTED, INTRODUCED, DECLINED)
+# States in which the pair is settled: never suggested again, never introduced twice.
+CLOSED = frozenset({DISMISSED, ASKED, ACCEPTED, INTRODUCED, DECLINED})
+SHOWN = 3  # suggestions shown at a time
+MAX_TOPICS = 2  # topics of threads with B an ask may name
+MAX_PEOPLE = 400  # the strongest relationships compared pairwise (n^2 pairs)
+
+# Words that carry no topic of their own (beyond topics.py's empty words): function words in
+# English and German, and the vocabulary of any office's mail.
+_STOP = frozenset(
+    {
+        "the", "and", "for", "with", "from", "about", "into", "over", "under", "your", "our",
+        "their", "this", "that", "these", "those", "are", "was", "were", "will", "can", "not",
+        "but", "all", "any", "you", "has", "have", "had", "its", "his", "her", "who", "what",
+        "when", "where", "which", "why", "how", "per", "via", "vs", "new", "next", "last",
+        "more", "out", "off", "one", "two", "three", "der", "die", "das", "und", "mit", "von",
+        "fur", "für", "ein", "eine", "zum", "zur", "den", "dem", "des", "auf", "aus", "bei",
+        "meeting", "meetings", "call", "calls", "update", "updates", "info", "information",
+        "question", "questions", "request", "follow", "draft", "final", "revised", "memo",
+        "report", "reports", "list", "issue", "issues", "status", "plan", "plans", "review",
+        "notes", "note", "project", "deal", "deals", "team", "group", "week", "month", "year",
+        "daily", "weekly", "monthly", "today", "tomorrow", "thanks", "thank", "lunch",
+        "dinner", "drinks", "coffee", "schedule", "agenda", "contact", "contacts", "help",
+        "hello", "please", "attached", "document", "documents", "file", "files", "copy",
+        "version", "change", "changes", "number", "numbers", "data", "time", "date",
+    }
+)  # fmt: skip
+_WORD = re.compile(r"[^\W\d_][^\W_]{2,}")
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One person as an introduction sees them. `organisation` is the company a contacts
+    export names, else the organisation of their address's domain, "" when only a personal
+    mailbox is known; `relationship` why they are one (rules/standing.py), or None."""
+
+    person: str
+    address: str
+    name: str
+    organisation: str
+    relationship: str | None
+    first_contact: datetime | None = None
+    strength: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A suggested introduction: `a` is asked first (the stronger tie), `b` introduced."""
+
+    a: Side
+    b: Side
+    reasons: tuple[str, ...]
+    score: float
+
+
+def pair_key(a: str, b: str) -> str:
+    """The pair's key, whatever the order: the two addresses sorted."""
+    return " ".join(sorted((a.lower(), b.lower())))
+
+
+def refusal(
+    a_address: str,
+    b_address: str,
+    a: Side | None,
+    b: Side | None,
+    owner: Iterable[str],
+    state: str | None,
+) -> str | None:
+    """Why `a_address` and `b_address` cannot be introduced, or None. `a`/`b` are None when no
+    contact is known at that address; `state` is an existing introduction's state for the pair."""
+    mine = {o.lower() for o in owner}
+    for raw in (a_address, b_address):
+        if raw.lower() in mine:
+            return f"{raw} is your own address"
+    if a_address.lower() == b_address.lower() or (a and b and a.person == b.person):
+        return f"{a_address} and {b_address} are the same person"
+    for raw, side in ((a_address, a), (b_address, b)):
+        if side is None:
+            return f"{raw} is not an address touchbase knows: nothing with them is stored"
+    assert a is not None and b is not None
+    for raw, side in ((a_address, a), (b_address, b)):
+        if side.relationship is None:
+            return (
+                f"{raw} was never a relationship (exchanges both ways, or a meeting); an "
+                "introduction vouches for both people"
+            )
+    if state in (ASKED, ACCEPTED, INTRODUCED):
+        return f"an introduction between {a_address} and {b_address} was already made ({state})"
+    if state == DECLINED:
+        return f"an introduction between {a_address} and {b_address} was declined"
+    return None
+
+
+def keywords(subject: str | None, sensitive: frozenset[str]) -> frozenset[str]:
+    """The words of a subject that say what it is about: only from a subject that passes
+    subject hygiene (rules/topics.py), less stop words and short ones."""
+    topic = usable_topic(subject, sensitive)
+    if topic is None:
+        return frozenset()
+    return frozenset(w for w in _WORD.findall(topic.lower()) if w not in _STOP and not w.isdigit())
+
+
+def mentioned(name: str, subject: str | None) -> bool:
+    """The subject names this person (their first and last name, in order, as whole words)."""
+    words = _WORD.findall(name.lower())
+    if len(words) < 2 or not subject:
+        return False
+    pattern = rf"\b{re.escape(words[0])}\b.*\b{re.escape(words[-1])}\b"
+    return re.search(pattern, subject.lower()) is not None
+
+
+def candidates(
+    sides: Sequence[Side],
+    words: Mapping[str, frozenset[str]],
+    mentions: Mapping[str, frozenset[str]],
+    together: frozenset[tuple[str, str]],
+    closed: frozenset[str],
+) -> list[Candidate]:
+    """Pairs worth introducing, best first. `words`: person -> keywords of their threads with
+    the owner; `mentions`: person -> organisations in whose threads with the owner that person
+    was named; `together`: person pairs (sorted) who shared a thread or a meeting; `closed`:
+    pair keys (`pair_key`) already asked, made, declined or dismissed."""
+    people = sorted(
+        (s for s in sides if s.relationship is not None and s.organisation),
+        key=lambda s: (-s.strength, s.person),
+    )[:MAX_PEOPLE]
+    found: list[Candidate] = []
+    for i, x in enumerate(people):
+        for y in people[i + 1 :]:
+            if same_organisation(x.organisation, y.organisation) or x.person == y.person:
+                continue
+            if tuple(sorted((x.person, y.person))) in together:
+                continue
+            if pair_key(x.address, y.address) in closed:
+                continue
+            shared = sorted(words.get(x.person, frozenset()) & words.get(y.person, frozenset()))
+            named = [
+                (p, q)
+                for p, q in ((x, y), (y, x))
+                if q.organisation in mentions.get(p.person, frozenset())
+            ]
+            if not shared and not named:
+                continue
+            reasons = [
+                f"{_who(x)} ({x.organisation}) and {_who(y)} ({y.organisation}) work at "
+                "different organisations and have never been on a thread or in a meeting "
+                "together"
+            ]
+            if shared:
+                shown = ", ".join(f'"{w}"' for w in shared[:4])
+                reasons.append(f"your threads with both are about {shown}")
+            for p, q in named:
+                reasons.append(f"you named {_who(p)} in threads with {q.organisation}")
+            score = len(shared) + 2 * len(named) + x.strength + y.strength
+            a, b = (x, y) if (x.strength, y.person) >= (y.strength, x.person) else (y, x)
+            found.append(Candidate(a, b, tuple(reasons), round(score, 3)))
+    found.sort(key=lambda c: (-c.score, c.a.person, c.b.person))
+    return found
+
+
+def same_organisation(x: str, y: str) -> bool:
+    """ "Enron" (from a domain) and "Enron Corp." (from a contacts export) are one."""
+    first = [_WORD.findall(v.casefold())[:1] for v in (x, y)]
+    return x.casefold() == y.casefold() or (bool(first[0]) and first[0] == first[1])
+
+
+def _who(side: Side) -> str:
+    return side.name or side.address
+
+
+@dataclass(frozen=True, slots=True)
+class Pacing:
+    """How many new suggestions may be made now (0 or 1), and why, in words."""
+
+    room: int
+    reason: str
+
+
+def pace(last_suggested: datetime | None, now: datetime, policy: Policy) -> Pacing:
+    """At most one new suggestion per `introduce_every` (an introduction asks something of
+    two people: a few a month is plenty)."""
+    every = policy.introduce_every
+    if last_suggested is not None and now < last_suggested + every:
+        return Pacing(
+            0,
+            f"introduce pacing: one suggestion every {show_span(every)}; the last was made "
+            f"{show_day(last_suggested, policy.zone)}, the next is due "
+            f"{show_day(last_suggested + every, policy.zone)}",
+        )
+    return Pacing(1, f"introduce pacing: one suggestion every {show_span(every)}")
+
+
+def topics(
+    subjects: Iterable[tuple[datetime, str | None]], sensitive: frozenset[str], now: datetime
+) -> tuple[str, ...]:
+    """The topics of the owner's recent threads with someone (newest first, at most
+    `MAX_TOPICS`, each passing subject hygiene), for the ask to name."""
+    seen: list[str] = []
+    keys: set[str] = set()
+    for at, subject in sorted(subjects, key=lambda s: s[0], reverse=True):
+        if at > now or now - at > timedelta(days=365):
+            continue
+        topic = usable_topic(subject, sensitive)
+        if topic and strip_subject(topic) not in keys:
+            keys.add(strip_subject(topic))
+            seen.append(topic)
+        if len(seen) >= MAX_TOPICS:
+            break
+    return tuple(seen)
+
+
+def ask_reasons(
+    a: Side, b: Side, known_since: datetime | None, found: Sequence[str], note: str, zone: ZoneInfo
+) -> tuple[str, ...]:
+    """The ask draft's reasons, in words a person can check."""
+    reasons = [f"you asked to introduce {_who(b)} to {_who(a)} (double opt-in: {_who(a)} first)"]
+    if note:
+        reasons.append(f"your note: {note}")
+    if b.organisation:
+        reasons.append(f"{_who(b)} is at {b.organisation}")
+    if known_since is not None:
+        reasons.append(f"you have known {_who(b)} since {show_day(known_since, zone)}")
+    if found:
+        reasons.append("recent threads with them: " + "; ".join(found))
+    return tuple(reasons)
+
+
+def answer_in_thread(
+    a_addresses: Iterable[str],
+    asked_at: datetime,
+    message_ids: Iterable[str],
+    thread_ids: Iterable[str],
+    subject: str,
+    messages: Iterable[Interaction],
+) -> Interaction | None:
+    """The first message from A, after the ask, in the ask's thread: it answers the ask by
+    In-Reply-To or References naming the ask (or a message of its thread), by the provider's
+    thread id, or, for sources without those headers, a reply whose subject is the ask's."""
+    senders = {x.lower() for x in a_addresses}
+    ids = {m for m in message_ids if m}
+    threads = {t for t in thread_ids if t}
+    key = strip_subject(subject)
+    for item in sorted(messages, key=lambda m: (m.occurred_at, m.id)):
+        if item.occurred_at <= asked_at:
+            continue
+        if not any(p.role == FROM and p.address.lower() in senders for p in item.participants):
+            continue
+        linked = bool(ids & {item.in_reply_to or "", *item.references})
+        same_thread = item.thread_id is not None and item.thread_id in threads
+        info = subject_info(item.subject)
+        by_subject = bool(key) and info.reply and info.stripped == key
+        if linked or same_thread or by_subject:
+            return item
+    return None
+
+
+__all__ = [
+    "ACCEPTED",
+    "ASKED",
+    "CLOSED",
+    "DECLINED",
+    "DISMISSED",
+    "INTRODUCE",
+    "INTRODUCED",
+    "INTRODUCE_ASK",
+    "SUGGESTED",
+    "Candidate",
+    "Pacing",
+    "Side",
+    "answer_in_thread",
+    "ask_reasons",
+    "candidates",
+    "keywords",
+    "mentioned",
+    "pace",
+    "pair_key",
+    "refusal",
+    "topics",
+]
