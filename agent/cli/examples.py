@@ -30,6 +30,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "touchbase person mike@example.com --set cadence=30",
     ),
     "me": ("touchbase me", "touchbase me add you@work.example"),
+    "introduce": (
+        'touchbase introduce ann@acme.example ben@globex.example --note "both work on storage"',
+    ),
+    "introductions": ("touchbase introductions", "touchbase introductions accept 3"),
     "demo": ("touchbase demo", "touchbase demo --no-serve --json"),
     "auth": ("touchbase auth work", "touchbase auth outlook --browser"),
     "contacts": ("touchbase contacts import ~/contacts.vcf",),

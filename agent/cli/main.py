@@ -35,6 +35,7 @@ COMMANDS = (
     "touchbase.agent.cli.commands.drafts",
     "touchbase.agent.cli.commands.serve",
     "touchbase.agent.cli.commands.plan",
+    "touchbase.agent.cli.commands.introduce",
     "touchbase.agent.cli.commands.daemon",
     "touchbase.agent.cli.commands.service",
     "touchbase.agent.cli.commands.accounts",

@@ -51,6 +51,7 @@ from touchbase.agent.pipeline.store import Store
 from touchbase.agent.pipeline.sync import SyncResult, pull
 from touchbase.agent.service.accounts import Accounts
 from touchbase.agent.service.identity import Identity
+from touchbase.agent.service.introductions import Introductions
 from touchbase.agent.service.owner import Owner, OwnerReview
 from touchbase.agent.service.review import Review
 from touchbase.agent.service.views import Due, Moment, PersonView, due_rows, person_view
@@ -131,6 +132,10 @@ class Service:
     @cached_property
     def review(self) -> Review:
         return Review(self)
+
+    @cached_property
+    def introductions(self) -> Introductions:
+        return Introductions(self)
 
     @cached_property
     def identity(self) -> Identity:
@@ -267,7 +272,10 @@ class Service:
         drafter = Drafter(self.config.me, templates_dir(self.config.path), sensitive=sensitive)
         with self.sessions.begin() as session:
             requests = requests_from_decisions(session, plan.decisions)
-            return create_drafts(session, requests, drafter, at)
+            made = create_drafts(session, requests, drafter, at)
+        # Introductions whose first person answered get their second draft (issue 20).
+        made.created.extend(self.introductions.advance(at))
+        return made
 
     def expire_not_due(self, plan: Plan, at: datetime) -> list[int]:
         """Pending drafts for people the plan no longer stands behind expire (a follow-up

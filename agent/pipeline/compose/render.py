@@ -75,6 +75,8 @@ _SUBJECTS = {
     DraftKind.THANK_YOU: "Thank you",
     DraftKind.FOLLOW_UP: "Following up",
     DraftKind.CONGRATULATE: "Congratulations",
+    DraftKind.INTRODUCE_ASK: "An introduction",
+    DraftKind.INTRODUCE: "Introduction",
 }
 _RUNS = re.compile(r"(?<=\S) {2,}")
 _SPACE_BEFORE = re.compile(r"(?<=\w) +(?=[,.;:!?](?:\s|$))")
@@ -204,6 +206,35 @@ class Drafter:
             "signature": signature,
             "me_name": header_text(self.me.name),
             "me_first_name": me_first,
+            **self._introducing(request, now),
+        }
+
+    def _introducing(self, request: DraftRequest, now: datetime) -> dict[str, Any]:
+        """Introductions' variables (issue 20): `other_name`, `other_first_name`, `other_org`,
+        `known_for` ("about three years"), `other_topics` ("the Q3 budget and Centanna
+        Storage", each judged again), `note` (the owner's, one line)."""
+        other = request.introducing
+        if other is None:
+            return dict.fromkeys(
+                (
+                    "other_name",
+                    "other_first_name",
+                    "other_org",
+                    "known_for",
+                    "other_topics",
+                    "note",
+                ),
+                "",
+            )
+        found = [usable_topic(t, self.sensitive) for t in other.topics]
+        phrases = [topic_phrase(header_text(t)) for t in found if t and self.me.keep_subjects]
+        return {
+            "other_name": header_text(other.name),
+            "other_first_name": first_name(other.name, other.addresses),
+            "other_org": header_text(other.organisation),
+            "known_for": since_words(other.known_since, now) if other.known_since else "",
+            "other_topics": " and ".join(phrases),
+            "note": header_text(other.note, 300),
         }
 
     def _topic(self, request: DraftRequest) -> str:

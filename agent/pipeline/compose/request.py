@@ -18,6 +18,22 @@ class DraftKind(StrEnum):
     THANK_YOU = "thank-you"
     FOLLOW_UP = "follow-up"
     CONGRATULATE = "congratulate"
+    INTRODUCE_ASK = "introduce-ask"  # asks A whether they would like to meet B (issue 20)
+    INTRODUCE = "introduce"  # introduces A and B to each other, once A said yes
+
+
+@dataclass(frozen=True)
+class Introducing:
+    """The other person of an introduction, as the words may name them: B for the ask to A
+    (with the owner's note, B's organisation, how long the owner has known B and topics of
+    recent threads with B that pass subject hygiene); for the introduction itself, B again."""
+
+    name: str = ""
+    addresses: tuple[str, ...] = ()
+    organisation: str = ""
+    known_since: datetime | None = None
+    topics: tuple[str, ...] = ()
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,6 +76,7 @@ class DraftRequest:
     meeting_at: datetime | None = None
     occasion: str | None = None  # congratulate: "birthday", "work anniversary"...
     occasion_years: int | None = None
+    introducing: Introducing | None = None  # introduce-ask, introduce: the other person
 
     @property
     def person_key(self) -> str:

@@ -134,7 +134,9 @@ def expire_not_due(session: Session, still: Collection[str], now: datetime) -> l
     expired = []
     for draft in session.scalars(
         select(Draft).where(
-            Draft.status.in_((PENDING, SNOOZED)), Draft.kind != "digest", ~Draft.edited
+            Draft.status.in_((PENDING, SNOOZED)),
+            Draft.kind.not_in(("digest", "introduce-ask", "introduce")),  # not the rules' to judge
+            ~Draft.edited,
         )
     ):
         keys = set(addresses(draft))
