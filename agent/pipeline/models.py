@@ -226,9 +226,7 @@ class Introduction(Base):
     reasons: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of sentences
     note: Mapped[str | None] = mapped_column(Text)
     ask_draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id", ondelete="SET NULL"))
-    intro_draft_id: Mapped[int | None] = mapped_column(
-        ForeignKey("drafts.id", ondelete="SET NULL")
-    )
+    intro_draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id", ondelete="SET NULL"))
     reply_message_id: Mapped[str | None] = mapped_column(String(998))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
