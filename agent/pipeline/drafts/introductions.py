@@ -443,6 +443,7 @@ def suggest(session: Session, config: Config, me: Collection[str], at: datetime)
         session.add(row)
         session.flush()
         open_rows.insert(0, row)
+        pacing = rules.pace(at, at, seen.policy)  # as it stands now that one was made
     return Suggestions(open_rows[: rules.SHOWN], found[: rules.SHOWN], pacing.reason)
 
 
