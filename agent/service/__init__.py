@@ -275,6 +275,7 @@ class Service:
             made = create_drafts(session, requests, drafter, at)
         # Introductions whose first person answered get their second draft (issue 20).
         made.created.extend(self.introductions.advance(at))
+        self.introductions.suggest_if_due(at)
         return made
 
     def expire_not_due(self, plan: Plan, at: datetime) -> list[int]:

@@ -114,6 +114,24 @@ class Introductions:
                 [IntroductionView.of(r) for r in found.open], found.waiting, found.pacing
             )
 
+    def open(self) -> SuggestionList:
+        """The suggestions already made, for the review page (no evaluation: cheap)."""
+        with self._service.sessions() as session:
+            rows = pipeline.open_suggestions(session)
+            return SuggestionList([IntroductionView.of(r) for r in rows], [], "")
+
+    def suggest_if_due(self, at: datetime | None = None) -> int:
+        """After planning (drafts create, the daemon): a new suggestion when the pacing has
+        room, else nothing (so the whole mailbox is walked at most once per introduce_every).
+        Returns how many were made (0 or 1)."""
+        service = self._service
+        when = at or service.now()
+        with service.sessions() as session:
+            if not pipeline.suggestion_due(session, service.config, when):
+                return 0
+        before = {s.id for s in self.open().open}
+        return len({s.id for s in self.suggestions(when).open} - before)
+
     def accept(
         self, introduction_id: int, at: datetime | None = None, note: str = ""
     ) -> IntroductionView:

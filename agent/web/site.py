@@ -95,6 +95,7 @@ def create_app(site: Site) -> Flask:
             page=page,
             snoozed=[_card(site, d, None) for d in snoozed],
             now=now,
+            introductions=service.introductions.open(),
         )
 
     @app.post("/drafts/<int:draft_id>/save")
@@ -146,6 +147,34 @@ def create_app(site: Site) -> Flask:
             draft_id,
             lambda: service.review.snooze(draft_id, days),
             f"draft {draft_id} snoozed for {days:g} days",
+        )
+
+    @app.post("/introductions")
+    def introduce() -> Response:
+        """Issue 20: the ask to A about B, from A's person page."""
+        a, b = request.form.get("a", ""), request.form.get("b", "")
+        note = request.form.get("note", "")
+        return act(
+            0,
+            lambda: service.introductions.introduce(a, b, site.moment(), note),
+            f"the ask to {a} about {b} is drafted; the introduction follows their answer",
+        )
+
+    @app.post("/introductions/<int:introduction_id>/accept")
+    def accept_introduction(introduction_id: int) -> Response:
+        note = request.form.get("note", "")
+        return act(
+            0,
+            lambda: service.introductions.accept(introduction_id, site.moment(), note),
+            "the ask is drafted; the introduction follows their answer",
+        )
+
+    @app.post("/introductions/<int:introduction_id>/dismiss")
+    def dismiss_introduction(introduction_id: int) -> Response:
+        return act(
+            0,
+            lambda: service.introductions.dismiss(introduction_id, site.moment()),
+            "dismissed: not suggested again",
         )
 
     @app.get("/due")

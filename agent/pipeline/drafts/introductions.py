@@ -34,7 +34,7 @@ from touchbase.agent.pipeline.drafts.lifecycle import (
     SENT,
     format_recipient,
 )
-from touchbase.agent.pipeline.evaluation import contacts_at
+from touchbase.agent.pipeline.evaluation import contacts_at, policy_for
 from touchbase.agent.pipeline.history import iter_interactions
 from touchbase.agent.pipeline.identity import ensure_person
 from touchbase.agent.pipeline.models import (
@@ -445,6 +445,26 @@ def suggest(session: Session, config: Config, me: Collection[str], at: datetime)
         open_rows.insert(0, row)
         pacing = rules.pace(at, at, seen.policy)  # as it stands now that one was made
     return Suggestions(open_rows[: rules.SHOWN], found[: rules.SHOWN], pacing.reason)
+
+
+def open_suggestions(session: Session) -> list[Introduction]:
+    """The suggestions waiting for the owner's word, newest first (a few): no evaluation."""
+    return list(
+        session.scalars(
+            select(Introduction)
+            .where(Introduction.state == rules.SUGGESTED)
+            .order_by(Introduction.created_at.desc(), Introduction.id.desc())
+            .limit(rules.SHOWN)
+        )
+    )
+
+
+def suggestion_due(session: Session, config: Config, at: datetime) -> bool:
+    """Whether the pacing has room for a new suggestion at `at` (cheap: one query)."""
+    last = session.scalar(
+        select(Introduction.created_at).order_by(Introduction.created_at.desc()).limit(1)
+    )
+    return rules.pace(last, at, policy_for(config)).room > 0
 
 
 def dismiss(session: Session, introduction_id: int, at: datetime) -> Introduction:
