@@ -248,16 +248,18 @@ def evaluate(
     `plan=False` the plan is left empty, for callers that only list people (at 200,000
     people deciding is a third of the time)."""
     policy, contacts = contacts_at(session, config, me, now)
-    known = circumstances(session, policy, now, config.me.name)
+    known = circumstances(session, policy, now, config.me.name) if plan else None
     # Events an import recorded join those the fold saw in mail, so every view shows both.
+    events = known.events if known is not None else life_events(session)
     people = {
-        k: replace(c, events=(*c.events, *known.events[k])) if k in known.events else c
+        k: replace(c, events=(*c.events, *events[k])) if k in events else c
         for k, c in contacts.items()
         if c.excluded is None
     }
     standings = {k: assess(c, policy, now) for k, c in people.items()}
     if not plan:
         return Evaluation(now, policy, people, standings, Plan((), ()))
+    assert known is not None  # planned
     decided = decide(people.values(), policy, now, known)
     return Evaluation(now, policy, people, standings, decided)
 
