@@ -19,6 +19,7 @@ A double opt-in introduction: first a draft to A asking whether they would like 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -45,6 +46,7 @@ CLOSED = frozenset({DISMISSED, ASKED, ACCEPTED, INTRODUCED, DECLINED})
 SHOWN = 3  # suggestions shown at a time
 MAX_TOPICS = 2  # topics of threads with B an ask may name
 MAX_PEOPLE = 400  # the strongest relationships compared pairwise (n^2 pairs)
+COMMON_SHARE, COMMON_FLOOR = 0.1, 3  # a word in more people's threads than this is common
 
 # Words that carry no topic of their own (beyond topics.py's empty words): function words in
 # English and German, and the vocabulary of any office's mail.
@@ -64,6 +66,8 @@ _STOP = frozenset(
         "dinner", "drinks", "coffee", "schedule", "agenda", "contact", "contacts", "help",
         "hello", "please", "attached", "document", "documents", "file", "files", "copy",
         "version", "change", "changes", "number", "numbers", "data", "time", "date",
+        "stuff", "things", "thing", "job", "jobs", "work", "contract", "contracts", "charge",
+        "charges", "price", "prices", "account", "accounts", "order", "orders", "access",
     }
 )  # fmt: skip
 _WORD = re.compile(r"[^\W\d_][^\W_]{2,}")
@@ -165,16 +169,21 @@ def candidates(
         (s for s in sides if s.relationship is not None and s.organisation),
         key=lambda s: (-s.strength, s.person),
     )[:MAX_PEOPLE]
+    # A word in the threads of many of the owner's people is the owner's trade, not something
+    # two of them have in particular ("capacity" on a gas desk): only rarer words count.
+    spread = Counter(w for s in people for w in words.get(s.person, frozenset()))
+    common = max(COMMON_FLOOR, int(COMMON_SHARE * len(people)))
+    rare = {k: frozenset(w for w in v if spread[w] <= common) for k, v in words.items()}
     found: list[Candidate] = []
     for i, x in enumerate(people):
         for y in people[i + 1 :]:
             if same_organisation(x.organisation, y.organisation) or x.person == y.person:
                 continue
-            if tuple(sorted((x.person, y.person))) in together:
+            if tuple(sorted((x.person, y.person))) in together or looks_alike(x, y):
                 continue
             if pair_key(x.address, y.address) in closed:
                 continue
-            shared = sorted(words.get(x.person, frozenset()) & words.get(y.person, frozenset()))
+            shared = sorted(rare.get(x.person, frozenset()) & rare.get(y.person, frozenset()))
             named = [
                 (p, q)
                 for p, q in ((x, y), (y, x))
@@ -197,6 +206,35 @@ def candidates(
             found.append(Candidate(a, b, tuple(reasons), round(score, 3)))
     found.sort(key=lambda c: (-c.score, c.a.person, c.b.person))
     return found
+
+
+def _login(address: str) -> str:
+    return "".join(ch for ch in address.partition("@")[0].lower() if ch.isalpha())
+
+
+def _initial_surname(side: Side) -> str:
+    """ "jeffrey.porter@" or "Jeffrey Porter" -> "jporter"; "" when neither has two parts."""
+    words = _WORD.findall(side.name.lower())
+    if len(words) < 2:
+        words = [w for w in re.split(r"[._-]+", side.address.partition("@")[0].lower()) if w]
+    if len(words) < 2 or not words[0][:1].isalpha():
+        return ""
+    return words[0][0] + words[-1]
+
+
+def looks_alike(x: Side, y: Side) -> bool:
+    """Two addresses of one person, as far as an introduction can tell: the same name, the
+    same mailbox name, or a login made of an initial and a surname ("jporte1@" beside
+    "jeffrey.porter@", who moved with his company): never introduce someone to themselves."""
+    if x.name and x.name.casefold() == y.name.casefold():
+        return True
+    if _login(x.address) and _login(x.address) == _login(y.address):
+        return True
+    for p, q in ((x, y), (y, x)):
+        login, short = _login(p.address), _initial_surname(q)
+        if len(login) >= 5 and short and (short.startswith(login) or login.startswith(short)):
+            return True
+    return False
 
 
 def same_organisation(x: str, y: str) -> bool:
@@ -242,8 +280,10 @@ def topics(
         if at > now or now - at > timedelta(days=365):
             continue
         topic = usable_topic(subject, sensitive)
-        if topic and strip_subject(topic) not in keys:
-            keys.add(strip_subject(topic))
+        key = strip_subject(topic)
+        # "Bishops" after "Bishops Corner" (or before it) says the same thing twice.
+        if topic and not any(key in k or k in key for k in keys):
+            keys.add(key)
             seen.append(topic)
         if len(seen) >= MAX_TOPICS:
             break

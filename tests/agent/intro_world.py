@@ -2,7 +2,7 @@
 
 The owner (Olivia, me@owner.example) writes with Anna (acme.example) and Ben (globex.example)
 about battery storage pilots, never with both at once; with Carl (initech.example) about
-battery storage costs, once with Anna on Cc (so Anna and Carl shared a thread); with Dana,
+battery costs, once with Anna on Cc (so Anna and Carl shared a thread); with Dana,
 Anna's colleague at acme.example; and Eve (hooli.example) wrote once (not a relationship).
 """
 
@@ -86,7 +86,7 @@ def mailbox(folder: Path, start: datetime = START) -> Path:
     """The mailbox, its first message at `start` (its last about 75 days later)."""
     exchange(folder, ANNA, "Battery storage pilot", start, 4)
     exchange(folder, BEN, "Storage pilot sites", start + timedelta(days=2), 4)
-    exchange(folder, CARL, "Battery storage costs", start + timedelta(days=4), 3)
+    exchange(folder, CARL, "Battery costs", start + timedelta(days=4), 3)
     exchange(folder, DANA, "Battery storage pilot budget", start + timedelta(days=5), 3)
     # Carl's thread once had Anna on Cc: they know each other already.
     message(

@@ -51,8 +51,12 @@ def test_keywords_only_from_subjects_that_pass_hygiene() -> None:
 
 
 def test_candidates_need_different_organisations_no_shared_thread_and_a_reason() -> None:
-    words = {"ann": frozenset({"storage", "pilot"}), "ben": frozenset({"storage"}),
-             "cy": frozenset({"storage"}), "dee": frozenset({"storage"})}  # fmt: skip
+    words = {
+        "ann": frozenset({"storage", "pilot"}),
+        "ben": frozenset({"storage"}),
+        "cy": frozenset({"pilot"}),
+        "dee": frozenset({"storage"}),
+    }
     dee = side("dee", "Acme")
     found = intro.candidates(
         [ANN, BEN, CY, dee], words, {}, frozenset({("ann", "cy")}), frozenset()
@@ -61,7 +65,11 @@ def test_candidates_need_different_organisations_no_shared_thread_and_a_reason()
     assert frozenset(("ann", "ben")) in pairs
     assert frozenset(("ann", "cy")) not in pairs  # they shared a thread
     assert frozenset(("ann", "dee")) not in pairs  # one organisation
-    assert all(any('"storage"' in r for r in c.reasons) for c in found)
+    assert all(any("your threads with both are about" in r for r in c.reasons) for c in found)
+    # a word in the threads of most of the owner's people is their trade: it is no reason
+    everyone = {k: frozenset({"storage"}) for k in ("ann", "ben", "cy", "dee", "eve")}
+    many = [ANN, BEN, CY, dee, side("eve", "Hooli")]
+    assert intro.candidates(many, everyone, {}, frozenset(), frozenset()) == []
     # a closed pair is never suggested again; nothing in common, nothing suggested
     closed = frozenset({intro.pair_key(ANN.address, BEN.address)})
     again = intro.candidates([ANN, BEN], words, {}, frozenset(), closed)
@@ -80,6 +88,19 @@ def test_a_mention_in_the_other_organisations_threads_is_a_reason() -> None:
     assert intro.mentioned("Ann Archer", "Numbers from Ann Archer for the board")
     assert not intro.mentioned("Ann Archer", "Annual archery day")
     assert intro.same_organisation("Enron", "Enron Corp.")
+
+
+def test_never_one_person_to_themselves() -> None:
+    """germany-c: jeffrey.porter@enron.com and jporte1@columbiaenergygroup.com are one man
+    (Columbia Energy Services' staff came to Enron), and their threads share keywords."""
+    moved = intro.Side("p1", "jeffrey.porter@enron.com", "Jeffrey Porter", "Enron", "exchanges")
+    old = intro.Side(
+        "p2", "jporte1@columbiaenergygroup.com", "", "Columbiaenergygroup", "exchanges"
+    )
+    words = {"p1": frozenset({"storage"}), "p2": frozenset({"storage"})}
+    assert intro.looks_alike(moved, old)
+    assert intro.candidates([moved, old], words, {}, frozenset(), frozenset()) == []
+    assert not intro.looks_alike(ANN, BEN)
 
 
 def test_pacing_one_suggestion_a_week_by_default() -> None:

@@ -229,7 +229,8 @@ class Drafter:
         found = [usable_topic(t, self.sensitive) for t in other.topics]
         phrases = [topic_phrase(header_text(t)) for t in found if t and self.me.keep_subjects]
         return {
-            "other_name": header_text(other.name),
+            # Never "someone": without a name the ask names their address.
+            "other_name": header_text(other.name) or ", ".join(other.addresses[:1]),
             "other_first_name": first_name(other.name, other.addresses),
             "other_org": header_text(other.organisation),
             "known_for": since_words(other.known_since, now) if other.known_since else "",

@@ -49,6 +49,7 @@ from touchbase.rules import introductions as rules
 from touchbase.rules.addresses import domain_of, normalise
 from touchbase.rules.contacts import Contact
 from touchbase.rules.life_events import organisation
+from touchbase.rules.merges import twins_of
 from touchbase.rules.policy import Policy
 from touchbase.rules.standing import assess
 from touchbase.rules.threads import thread_keys
@@ -393,6 +394,9 @@ def suggest(session: Session, config: Config, me: Collection[str], at: datetime)
     for members in threads.values():
         ordered = sorted(members)
         together.update((x, y) for i, x in enumerate(ordered) for y in ordered[i + 1 :])
+    # Two addresses that look like one person (rules/merges.py) are never introduced.
+    for person, others in twins_of(c for c in seen.raw.values() if c.excluded is None).items():
+        together.update((min(person, o.person), max(person, o.person)) for o in others)
     mentions: dict[str, set[str]] = defaultdict(set)
     for person in relations:
         name = seen.contacts[person].name
