@@ -51,6 +51,11 @@ def test_double_opt_in_the_second_draft_comes_once_after_the_answer(
     assert "Storage pilot sites" in body  # a topic of a recent thread with Ben, passing hygiene
     assert "Re:" not in ask["subject"] and ask["subject"]
     assert any("your note" in r for r in ask["reasons"])
+    # The person's trace says so, with the reasons.
+    assert main([*base, "person", ANNA, "--json"]) == 0
+    (traced,) = json.loads(capsys.readouterr().out)["introductions"]
+    assert traced["state"] == "asked" and traced["b"] == BEN
+    assert any("Globex" in r for r in traced["reasons"])
 
     # Nothing answered yet: planning again makes no introduction.
     assert main([*base, "drafts", "create", "--at", AT]) == 0
