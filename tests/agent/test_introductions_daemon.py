@@ -78,3 +78,5 @@ def test_the_introduction_is_drafted_once_across_kills(tmp_path: Path) -> None:
     assert ANNA in to and BEN in to
     assert reply == "<anna.yes@acme.example>" and status == "pending"
     assert rows(db, "SELECT state FROM introductions") == [("accepted",)]
+    # The daemon's plan never stood behind the ask (Anna is not due): it is not expired.
+    assert rows(db, "SELECT status FROM drafts WHERE kind = 'introduce-ask'") == [("pending",)]
