@@ -1,5 +1,9 @@
 """What every command starts from: its arguments, the configuration, the database URL and the
-service over them, each made on first use so that `touchbase init` works before any exists."""
+service over them, each made on first use so that `touchbase init` works before any exists.
+
+Each is also imported on first use: every command module imports this one while the parser is
+built, and the service alone pulls in SQLAlchemy, alembic and the rules (about 0.6 s), which
+`touchbase --help` must not pay for (issue 16; tests/agent/test_cli_startup.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +12,13 @@ from argparse import Namespace
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from touchbase.agent.errors import UserError
-from touchbase.agent.pipeline.config import Config, default_db_url, load_config
-from touchbase.agent.service import Service
+
+if TYPE_CHECKING:
+    from touchbase.agent.pipeline.config import Config
+    from touchbase.agent.service import Service
 
 
 class App:
@@ -22,11 +29,15 @@ class App:
 
     @cached_property
     def config(self) -> Config:
+        from touchbase.agent.pipeline.config import load_config
+
         path = getattr(self.args, "config", None)
         return load_config(Path(path).expanduser() if path else None)
 
     @cached_property
     def db_url(self) -> str:
+        from touchbase.agent.pipeline.config import default_db_url
+
         return (
             getattr(self.args, "db", None)
             or os.environ.get("TOUCHBASE_DB")
@@ -36,6 +47,8 @@ class App:
 
     @cached_property
     def service(self) -> Service:
+        from touchbase.agent.service import Service
+
         return Service(self.config, self.db_url, self.now)
 
     def now(self) -> datetime:

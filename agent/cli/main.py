@@ -15,6 +15,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from touchbase.agent.app import App
 from touchbase.agent.cli.examples import add_examples
@@ -59,6 +60,15 @@ def version() -> str:
         return "unknown"
 
 
+class VersionAction(argparse._VersionAction):
+    """argparse's --version, with the installed version read only when asked for: reading the
+    package metadata costs about 25 ms that every other command (and --help) would pay."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        self.version = f"touchbase {version()}"
+        super().__call__(parser, *args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="touchbase",
@@ -78,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
-    parser.add_argument("--version", action="version", version=f"touchbase {version()}")
+    parser.add_argument("--version", action=VersionAction)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(name).register(commands)

@@ -19,14 +19,15 @@ from __future__ import annotations
 import json
 import sys
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from rich.console import Console
-from rich.markup import escape as _escape_markup
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from touchbase.agent.cli.safe_console import SafeConsole
 
 # Zero-width joiners (U+200C, U+200D) are Cf but only glue emoji and scripts together; every
 # other Cf (bidi embeddings, overrides and isolates, the BOM, the soft hyphen), every Cc but tab
@@ -55,24 +56,60 @@ def clean(text: str) -> str:
 
 def escape(text: str) -> str:
     """A value for a `markup=True` template: control characters made visible, markup escaped."""
-    return _escape_markup(clean(text))
+    from rich.markup import escape as escape_markup
+
+    return escape_markup(clean(text))
 
 
-class SafeConsole(Console):
-    """A Console whose every string (printed, or a table cell) is cleaned before rendering,
-    that reads no markup unless asked, and that never wraps or cuts when not on a terminal."""
-
-    def render_str(self, text: str, *args: Any, **kwargs: Any) -> Any:
-        return super().render_str(clean(text), *args, **kwargs)
-
-    def print(self, *objects: Any, soft_wrap: bool | None = None, **kwargs: Any) -> None:
-        if soft_wrap is None and not self.is_terminal:
-            soft_wrap = True
-        super().print(*objects, soft_wrap=soft_wrap, **kwargs)
+T = TypeVar("T")
 
 
-console = SafeConsole(highlight=False, markup=False, emoji=False)
-errors = SafeConsole(stderr=True, highlight=False, markup=False, emoji=False)
+class _OnFirstUse(Generic[T]):
+    """Stands for the object `make()` returns, made at the first attribute read or write.
+
+    Importing rich's Console costs about 35 ms, a sixth of what `touchbase --help` may take
+    (issue 16), and every command module imports `console` while the parser is built. Writes go
+    through too, so that a test's `monkeypatch.setattr(output.console, ...)` reaches the real
+    console. Hand `made(console)` to code that keeps the console itself (rich's Progress)."""
+
+    __slots__ = ("_made", "_make")
+
+    def __init__(self, make: Callable[[], T]) -> None:
+        object.__setattr__(self, "_make", make)
+        object.__setattr__(self, "_made", None)
+
+    def _get(self) -> T:
+        made = object.__getattribute__(self, "_made")
+        if made is None:
+            made = object.__getattribute__(self, "_make")()
+            object.__setattr__(self, "_made", made)
+        return cast(T, made)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._get(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._get(), name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(self._get(), name)
+
+
+def _safe_console(**options: Any) -> SafeConsole:
+    from touchbase.agent.cli.safe_console import SafeConsole
+
+    return SafeConsole(highlight=False, markup=False, emoji=False, **options)
+
+
+def made(deferred: SafeConsole) -> SafeConsole:
+    """The real console behind `console` or `errors`."""
+    if isinstance(deferred, _OnFirstUse):
+        return cast("SafeConsole", deferred._get())
+    return deferred
+
+
+console = cast("SafeConsole", _OnFirstUse(_safe_console))
+errors = cast("SafeConsole", _OnFirstUse(lambda: _safe_console(stderr=True)))
 
 
 def iso(value: datetime | None) -> str | None:
@@ -137,12 +174,14 @@ def progress(description: str, *, enabled: bool | None = None) -> Iterator[Progr
     if not enabled:
         yield None
         return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         TextColumn("{task.fields[detail]}", markup=False),
         TimeElapsedColumn(),
-        console=errors,
+        console=made(errors),
         transient=True,
     ) as bar:
         # The description is read as markup by the column: a path may hold brackets.

@@ -7,13 +7,14 @@ import argparse
 import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from touchbase.agent import logs
 from touchbase.agent.app import App
 from touchbase.agent.cli.commands.accounts import IMPORT_PREFIX
 from touchbase.agent.cli.output import errors
-from touchbase.agent.daemon.runner import Daemon
-from touchbase.agent.daemon.steps import default_steps
+
+if TYPE_CHECKING:
+    from touchbase.agent.daemon.runner import Daemon
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,6 +47,8 @@ def _log_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _setup_logging(app: App) -> None:
+    from touchbase.agent import logs
+
     level = logging.DEBUG if app.args.verbose else logging.INFO
     logs.setup(level, fmt=app.args.log_format)
 
@@ -89,6 +92,9 @@ def explain_imports(app: App) -> None:
 
 def daemon(app: App, *, once: bool = False, force: bool = False) -> Daemon:
     """The daemon over the command's service, with the cycle's steps built from it."""
+    from touchbase.agent.daemon.runner import Daemon
+    from touchbase.agent.daemon.steps import default_steps
+
     path = Path(app.args.config).expanduser() if app.args.config else None
     service = app.service
     return Daemon(service, default_steps(service), config_path=path, once=once, force=force)

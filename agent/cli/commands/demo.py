@@ -15,10 +15,6 @@ from pathlib import Path
 from touchbase.agent.app import App
 from touchbase.agent.cli.commands.serve import DEFAULT_PORT, serve
 from touchbase.agent.cli.output import console, escape, print_json, table
-from touchbase.agent.cli.present import draft_json
-from touchbase.agent.cli.syncing import pull_accounts
-from touchbase.agent.demo.mailbox import write_sample
-from touchbase.agent.pipeline.config import AccountConfig, Config, Me, data_dir
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,6 +39,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def prepare(app: App) -> Path:
     """Write the sample and point `app` at the demo database and configuration."""
+    from touchbase.agent.demo.mailbox import write_sample
+    from touchbase.agent.pipeline.config import AccountConfig, Config, Me, data_dir
+
     folder = Path(app.args.folder).expanduser() if app.args.folder else data_dir() / "demo"
     if folder.exists():
         shutil.rmtree(folder)
@@ -72,6 +71,9 @@ def prepare(app: App) -> Path:
 
 
 def run(app: App) -> int:
+    from touchbase.agent.cli.present import draft_json
+    from touchbase.agent.cli.syncing import pull_accounts
+
     prepare(app)
     synced = pull_accounts(app, list(app.config.accounts), quiet=app.args.json)
     now = app.now()

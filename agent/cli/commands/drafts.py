@@ -10,13 +10,14 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from touchbase.agent.app import App
 from touchbase.agent.cli.output import body, console, errors, print_json, table
-from touchbase.agent.cli.present import draft_json
 from touchbase.agent.errors import UserError
-from touchbase.agent.pipeline.drafts.lifecycle import OPEN, addresses, ids, reasons
-from touchbase.agent.pipeline.models import Draft
+
+if TYPE_CHECKING:
+    from touchbase.agent.pipeline.models import Draft
 
 # When neither $VISUAL nor $EDITOR is set: Debian's order (sensible-editor(1)), then the two
 # editors nearly every system has.
@@ -65,11 +66,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _one(app: App, raw: str) -> Draft:
+    from touchbase.agent.pipeline.drafts.lifecycle import ids
+
     (draft_id,) = ids([raw])
     return app.service.review.get(draft_id)
 
 
 def run_list(app: App) -> int:
+    from touchbase.agent.cli.present import draft_json
+    from touchbase.agent.pipeline.drafts.lifecycle import OPEN, addresses, reasons
+
     drafts = app.service.review.drafts(None if app.args.all else OPEN)
     if app.args.json:
         print_json([draft_json(d) for d in drafts])
@@ -95,6 +101,8 @@ def run_list(app: App) -> int:
 
 
 def run_show(app: App) -> int:
+    from touchbase.agent.cli.present import draft_json
+
     draft = _one(app, app.args.id)
     data = draft_json(draft)
     if app.args.json:
@@ -175,6 +183,8 @@ def choose_editor() -> tuple[list[str], str]:
 
 
 def run_approve(app: App) -> int:
+    from touchbase.agent.pipeline.drafts.lifecycle import ids
+
     chosen = ids(app.args.ids)
     results = app.service.review.approve(chosen, push=not app.args.no_push)
     failed = [r for r in results if not r.ok]
@@ -208,6 +218,8 @@ def where_pushed(app: App, draft_id: int, provider_id: str) -> str:
 
 
 def run_reject(app: App) -> int:
+    from touchbase.agent.pipeline.drafts.lifecycle import ids
+
     chosen = ids(app.args.ids)
     app.service.review.reject(chosen, app.args.reason)
     console.print(f"rejected {len(chosen)} draft(s)")
@@ -215,6 +227,8 @@ def run_reject(app: App) -> int:
 
 
 def run_snooze(app: App) -> int:
+    from touchbase.agent.pipeline.drafts.lifecycle import ids
+
     (draft_id,) = ids([app.args.id])
     app.service.review.snooze(draft_id, app.args.days)
     console.print(f"draft {draft_id} snoozed for {app.args.days:g} day(s)")
@@ -222,6 +236,8 @@ def run_snooze(app: App) -> int:
 
 
 def run_create(app: App) -> int:
+    from touchbase.agent.cli.present import draft_json
+
     now = app.at()
     plan = app.service.plan(now)
     result = app.service.apply(plan, now)

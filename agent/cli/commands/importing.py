@@ -6,9 +6,7 @@ import argparse
 from pathlib import Path
 
 from touchbase.agent.app import App
-from touchbase.agent.cli.syncing import pull_accounts
 from touchbase.agent.errors import UserError
-from touchbase.agent.pipeline.config import AccountConfig
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,6 +26,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(app: App) -> int:
+    from touchbase.agent.cli.syncing import pull_accounts
+    from touchbase.agent.pipeline.config import AccountConfig
+
     for address in app.args.me:
         if "@" not in address:
             raise UserError(f"--me {address!r} is not an e-mail address")

@@ -9,7 +9,6 @@ from pathlib import Path
 from touchbase.agent.app import App
 from touchbase.agent.cli.output import console
 from touchbase.agent.errors import UserError
-from touchbase.agent.pipeline.config import config_path
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -19,6 +18,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(app: App) -> int:
+    from touchbase.agent.pipeline.config import config_path
+
     path = Path(app.args.config).expanduser() if app.args.config else config_path()
     if path.exists() and not app.args.force:
         raise UserError(

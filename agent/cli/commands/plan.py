@@ -10,11 +10,13 @@ follow-up answers).
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from touchbase.agent.app import App
 from touchbase.agent.cli.output import console, errors, iso, print_json, table
-from touchbase.rules.decide import Plan
+
+if TYPE_CHECKING:
+    from touchbase.rules.decide import Plan
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

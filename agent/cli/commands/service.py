@@ -7,14 +7,14 @@ import os
 import shutil
 import sys
 from pathlib import Path
-
-from sqlalchemy.engine import make_url
+from typing import TYPE_CHECKING
 
 from touchbase.agent.app import App
 from touchbase.agent.cli.output import console
-from touchbase.agent.daemon.units import Install, render
 from touchbase.agent.errors import UserError
-from touchbase.agent.pipeline.config import data_dir
+
+if TYPE_CHECKING:
+    from touchbase.agent.daemon.units import Install
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,6 +32,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def installation(app: App) -> Install:
     """The units' settings for this user: the real executable, options, writable folders."""
+    from sqlalchemy.engine import make_url
+
+    from touchbase.agent.daemon.units import Install
+    from touchbase.agent.pipeline.config import data_dir
+
     found = shutil.which("touchbase")
     command = (str(Path(found).resolve()),) if found else (sys.executable, "-m", "touchbase.agent")
     options: list[str] = []
@@ -50,6 +55,9 @@ def installation(app: App) -> Install:
 
 
 def run_install(app: App) -> int:
+    from touchbase.agent.daemon.units import render
+    from touchbase.agent.pipeline.config import data_dir
+
     target = Path(app.args.dir).expanduser() if app.args.dir else _user_unit_dir()
     units = render(installation(app))
     existing = [name for name in units if (target / name).exists()]

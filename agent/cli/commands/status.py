@@ -6,8 +6,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sqlalchemy.engine import make_url
-
 from touchbase.agent.app import App
 from touchbase.agent.cli.output import console, errors, print_json, table
 
@@ -92,4 +90,6 @@ def _result(row: dict[str, Any]) -> str:
 
 
 def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)

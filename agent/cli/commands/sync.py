@@ -6,8 +6,6 @@ import argparse
 
 from touchbase.agent.app import App
 from touchbase.agent.cli.commands.completion import account_names
-from touchbase.agent.cli.syncing import pull_accounts
-from touchbase.agent.daemon.lock import InstanceLock
 from touchbase.agent.errors import UserError
 
 
@@ -20,6 +18,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(app: App) -> int:
+    from touchbase.agent.cli.syncing import pull_accounts
+    from touchbase.agent.daemon.lock import InstanceLock
+
     config = app.config
     chosen = app.args.account
     accounts = [config.account(chosen)] if chosen else list(config.accounts)

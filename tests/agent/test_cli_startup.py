@@ -1,0 +1,112 @@
+"""A CLI that starts instantly (issue 16): `--help` and `--version` import no heavy library.
+
+Each test runs the real console script (`.venv/bin/touchbase`) under `python -X importtime`,
+which lists on stderr every module the process imported, so a module that slips back into a
+command's `register()` (or into `App`, or into output.py's consoles) fails here by name, whatever
+the machine's speed. One generous wall-clock limit guards the figure the issue asks for.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from touchbase.agent.cli.examples import walk
+from touchbase.agent.cli.main import build_parser
+
+TOUCHBASE = str(Path(sys.executable).with_name("touchbase"))
+
+# What the parser must not pay for: the database layer, the web app, the templates, the cloud
+# clients, the mail and calendar parsers, rich (nothing of it is needed to print usage), and our
+# own service, which imports most of the above.
+HEAVY = (
+    "sqlalchemy",
+    "alembic",
+    "jinja2",
+    "flask",
+    "hypercorn",
+    "werkzeug",
+    "googleapiclient",
+    "google.auth",
+    "msal",
+    "requests",
+    "rich",
+    "icalendar",
+    "recurring_ical_events",
+    "imapclient",
+    "vobject",
+    "keyring",
+    "argcomplete",
+    "touchbase.agent.service",
+    "touchbase.agent.pipeline.db",
+    "touchbase.agent.pipeline.models",
+    "touchbase.rules.decide",
+)
+IMPORTED = re.compile(r"^import time:\s+\d+ \|\s+\d+ \| *(\S+)$", re.MULTILINE)
+
+
+def imported(*args: str) -> set[str]:
+    """Every module the console script imports for `touchbase ARGS`."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", TOUCHBASE, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "80"},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = set(IMPORTED.findall(done.stderr))
+    assert "argparse" in found  # the listing was read: argparse is imported by every run
+    return found
+
+
+def heavy(modules: set[str]) -> list[str]:
+    """The modules of HEAVY (or inside one of them) among `modules`."""
+    return sorted(m for m in modules if any(m == h or m.startswith(f"{h}.") for h in HEAVY))
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"]], ids=["help", "version"])
+def test_help_and_version_import_nothing_heavy(args: list[str]) -> None:
+    modules = imported(*args)
+    assert heavy(modules) == []
+
+
+def test_every_commands_help_imports_nothing_heavy() -> None:
+    """`touchbase drafts approve --help` builds the same parser: every command module's
+    register() stays light, including ones added later (the list comes from the parser)."""
+    every = [words for words, _parser in walk(build_parser()) if words]
+    assert ("drafts", "approve") in every and ("people",) in every
+    for words in every:
+        modules = imported(*words, "--help")
+        assert (words, heavy(modules)) == (words, [])
+
+
+def test_a_command_still_imports_what_it_needs(tmp_path: Path) -> None:
+    """The check above can fail: a command that runs loads the service and the database."""
+    modules = imported("--db", f"sqlite:///{tmp_path / 't.db'}", "status")
+    assert {"touchbase.agent.service", "sqlalchemy.orm", "rich.console"} <= set(heavy(modules))
+
+
+def test_version_is_the_installed_one() -> None:
+    from importlib.metadata import version
+
+    done = subprocess.run([TOUCHBASE, "--version"], capture_output=True, text=True, check=True)
+    assert done.stdout == f"touchbase {version('touchbase')}\n"
+
+
+def test_help_is_fast() -> None:
+    """Issue 16 asks for 0.25 s on its 2-core machine; the limit here is twice that, on the
+    best of three runs, so that a loaded test machine does not fail it (it took 0.8-2 s)."""
+    for args in (["--help"], ["--version"]):
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            subprocess.run([TOUCHBASE, *args], capture_output=True, check=True, timeout=60)
+            best = min(best, time.perf_counter() - start)
+        assert best <= 0.5, (args, best)
