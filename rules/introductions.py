@@ -68,6 +68,7 @@ _STOP = frozenset(
         "version", "change", "changes", "number", "numbers", "data", "time", "date",
         "stuff", "things", "thing", "job", "jobs", "work", "contract", "contracts", "charge",
         "charges", "price", "prices", "account", "accounts", "order", "orders", "access",
+        "mtg", "conf", "fyi", "misc",
     }
 )  # fmt: skip
 _WORD = re.compile(r"[^\W\d_][^\W_]{2,}")
@@ -169,6 +170,14 @@ def candidates(
         (s for s in sides if s.relationship is not None and s.organisation),
         key=lambda s: (-s.strength, s.person),
     )[:MAX_PEOPLE]
+    # Where each has been: their own organisation and those of their other addresses (Jeff
+    # Porter at Enron wrote from Columbia Energy before: his old colleagues there know him).
+    where = {s.person: {s.organisation} for s in people}
+    for i, x in enumerate(people):
+        for y in people[i + 1 :]:
+            if looks_alike(x, y):
+                where[x.person].add(y.organisation)
+                where[y.person].add(x.organisation)
     # A word in the threads of many of the owner's people is the owner's trade, not something
     # two of them have in particular ("capacity" on a gas desk): only rarer words count.
     spread = Counter(w for s in people for w in words.get(s.person, frozenset()))
@@ -177,7 +186,9 @@ def candidates(
     found: list[Candidate] = []
     for i, x in enumerate(people):
         for y in people[i + 1 :]:
-            if same_organisation(x.organisation, y.organisation) or x.person == y.person:
+            if x.person == y.person or any(
+                same_organisation(p, q) for p in where[x.person] for q in where[y.person]
+            ):
                 continue
             if tuple(sorted((x.person, y.person))) in together or looks_alike(x, y):
                 continue
@@ -270,24 +281,35 @@ def pace(last_suggested: datetime | None, now: datetime, policy: Policy) -> Paci
 
 
 def topics(
-    subjects: Iterable[tuple[datetime, str | None]], sensitive: frozenset[str], now: datetime
+    subjects: Iterable[tuple[datetime, str | None]],
+    sensitive: frozenset[str],
+    now: datetime,
+    related: frozenset[str] = frozenset(),
 ) -> tuple[str, ...]:
-    """The topics of the owner's recent threads with someone (newest first, at most
-    `MAX_TOPICS`, each passing subject hygiene), for the ask to name."""
-    seen: list[str] = []
+    """The topics of the owner's recent threads with B (each passing subject hygiene), for
+    the ask to name: those that share a keyword with the owner's threads with A (`related`)
+    first, newest first, at most `MAX_TOPICS`; without such a topic only B's newest one (a
+    topic unrelated to A is context, not a reason to meet)."""
+    recent = [
+        (at, topic)
+        for at, subject in subjects
+        if at <= now and now - at <= timedelta(days=365)
+        for topic in (usable_topic(subject, sensitive),)
+        if topic
+    ]
+    recent.sort(key=lambda item: item[0], reverse=True)
+    linked = [t for _at, t in recent if keywords(t, sensitive) & related]
+    chosen: list[str] = []
     keys: set[str] = set()
-    for at, subject in sorted(subjects, key=lambda s: s[0], reverse=True):
-        if at > now or now - at > timedelta(days=365):
-            continue
-        topic = usable_topic(subject, sensitive)
+    for topic in linked or [t for _at, t in recent[:1]]:
         key = strip_subject(topic)
         # "Bishops" after "Bishops Corner" (or before it) says the same thing twice.
-        if topic and not any(key in k or k in key for k in keys):
+        if not any(key in k or k in key for k in keys):
             keys.add(key)
-            seen.append(topic)
-        if len(seen) >= MAX_TOPICS:
+            chosen.append(topic)
+        if len(chosen) >= MAX_TOPICS:
             break
-    return tuple(seen)
+    return tuple(chosen)
 
 
 def ask_reasons(

@@ -101,6 +101,10 @@ def test_never_one_person_to_themselves() -> None:
     assert intro.looks_alike(moved, old)
     assert intro.candidates([moved, old], words, {}, frozenset(), frozenset()) == []
     assert not intro.looks_alike(ANN, BEN)
+    # ...nor to his old colleagues at the company he wrote from before
+    colleague = intro.Side("p3", "kdestep@columbiaenergygroup.com", "", "Columbiaenergygroup", "x")
+    words["p3"] = frozenset({"storage"})
+    assert intro.candidates([moved, old, colleague], words, {}, frozenset(), frozenset()) == []
 
 
 def test_pacing_one_suggestion_a_week_by_default() -> None:
@@ -171,3 +175,22 @@ def test_suggestions_never_break_the_rules_and_ignore_input_order(
     shuffled = list(sides)
     rng.shuffle(shuffled)
     assert intro.candidates(shuffled, words, {}, together, frozenset()) == found
+
+
+def test_the_ask_names_topics_that_relate_to_a_first_and_only_hygienic_ones() -> None:
+    day = timedelta(days=1)
+    subjects = [
+        (NOW - 1 * day, "Movie times"),
+        (NOW - 2 * day, "Performance review"),  # sensitive: never named
+        (NOW - 3 * day, "Grid tariff model"),
+        (NOW - 4 * day, "Bishops Corner"),
+        (NOW - 5 * day, "Bishops"),
+        (NOW - 500 * day, "Storage pilot"),  # too old
+    ]
+    related = frozenset({"tariff", "bishops"})
+    assert intro.topics(subjects, SENSITIVE, NOW, related) == (
+        "Grid tariff model",
+        "Bishops Corner",
+    )
+    assert intro.topics(subjects, SENSITIVE, NOW) == ("Movie times",)  # unrelated: only one
+    assert intro.topics([(NOW, "FW: must see!!")], SENSITIVE, NOW) == ()

@@ -134,6 +134,21 @@ def _subjects(
     ]
 
 
+def _topics(
+    session: Session,
+    a_address: str,
+    b_addresses: Collection[str],
+    at: datetime,
+    sensitive: frozenset[str],
+) -> tuple[str, ...]:
+    """B's recent topics for the drafts, those that relate to the owner's threads with A
+    first (rules.introductions.topics)."""
+    related = frozenset().union(
+        *(rules.keywords(s, sensitive) for _at, s in _subjects(session, [a_address], at))
+    )
+    return rules.topics(_subjects(session, b_addresses, at), sensitive, at, related)
+
+
 def start(
     session: Session,
     config: Config,
@@ -163,9 +178,7 @@ def start(
     if not sender:
         raise UserError("no address of yours to write from", advice="set [me] addresses")
     b_contact = seen.raw[b_key]
-    topics = rules.topics(
-        _subjects(session, b_contact.addresses, at), seen.policy.sensitive_topics, at
-    )
+    topics = _topics(session, a.address, b_contact.addresses, at, seen.policy.sensitive_topics)
     reasons = rules.ask_reasons(
         a, b, b_contact.first_contact, topics, note.strip(), seen.policy.zone
     )
@@ -287,7 +300,7 @@ def _introduce(
     b = seen.contacts.get(seen.by_address.get(row.address_b, ""))
     a_name, b_name = (a.name if a else ""), (b.name if b else "")
     b_contact = seen.raw.get(b.person) if b else None
-    topics = rules.topics(_subjects(session, [row.address_b], at), seen.policy.sensitive_topics, at)
+    topics = _topics(session, row.address_a, [row.address_b], at, seen.policy.sensitive_topics)
     stored = session.get(InteractionRow, answer.id)
     account = session.scalar(select(Account.id).where(Account.name == answer.account))
     references = tuple((stored.references or "").split()) if stored else answer.references
