@@ -5,10 +5,12 @@ page and the daemon alike. Each action is one transaction."""
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from touchbase.agent.errors import UserError
 from touchbase.agent.pipeline.compose.render import Drafter, templates_dir
 from touchbase.agent.pipeline.drafts import introductions as pipeline
 from touchbase.agent.pipeline.evaluation import policy_for
@@ -17,6 +19,8 @@ from touchbase.rules.introductions import Candidate
 
 if TYPE_CHECKING:
     from touchbase.agent.service import Service
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,12 @@ class Introductions:
             if not pipeline.suggestion_due(session, service.config, when):
                 return 0
         before = {s.id for s in self.open().open}
-        return len({s.id for s in self.suggestions(when).open} - before)
+        try:
+            made = self.suggestions(when).open
+        except UserError as exc:  # a suggestion is a nicety: it never stops the drafts
+            log.warning("no introduction suggestion this time: %s", exc)
+            return 0
+        return len({s.id for s in made} - before)
 
     def accept(
         self, introduction_id: int, at: datetime | None = None, note: str = ""
