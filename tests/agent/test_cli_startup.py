@@ -14,11 +14,17 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from touchbase.agent.cli import output
 from touchbase.agent.cli.examples import walk
 from touchbase.agent.cli.main import build_parser
+from touchbase.agent.cli.safe_console import SafeConsole
 
 TOUCHBASE = str(Path(sys.executable).with_name("touchbase"))
 
@@ -110,3 +116,38 @@ def test_help_is_fast() -> None:
             subprocess.run([TOUCHBASE, *args], capture_output=True, check=True, timeout=60)
             best = min(best, time.perf_counter() - start)
         assert best <= 0.5, (args, best)
+
+
+def test_a_console_is_made_on_first_use_and_writes_reach_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """output.console stands for a SafeConsole made when first used; a test's monkeypatch (as
+    tests/agent/test_cli_hostile.py forces a terminal) must change the real console, and undo."""
+    made: list[SafeConsole] = []
+
+    def make() -> SafeConsole:
+        made.append(SafeConsole(highlight=False, markup=False, emoji=False))
+        return made[-1]
+
+    deferred = cast(SafeConsole, output._OnFirstUse(make))
+    assert made == []
+    with monkeypatch.context() as patch:
+        patch.setattr(deferred, "_force_terminal", True)
+        assert len(made) == 1 and output.made(deferred) is made[0]
+        assert made[0]._force_terminal is True and deferred.is_terminal
+    assert made[0]._force_terminal is None and output.made(deferred) is made[0]
+
+
+@given(
+    st.dictionaries(
+        st.from_regex(r"[a-z][a-z_]{0,10}", fullmatch=True), st.integers() | st.text(), max_size=5
+    )
+)
+def test_what_is_written_through_the_stand_in_is_read_back_from_either(
+    values: dict[str, object],
+) -> None:
+    real = SimpleNamespace()
+    deferred = output._OnFirstUse(lambda: real)
+    for name, value in values.items():
+        setattr(deferred, name, value)
+    assert {n: getattr(deferred, n) for n in values} == values == vars(real)
