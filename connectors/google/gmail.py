@@ -32,6 +32,7 @@ from touchbase.connectors.base import (
     Page,
     Quarantined,
 )
+from touchbase.connectors.bounces import BOUNCE_FIELDS, failed_recipients, with_failures
 from touchbase.connectors.errors import BadRecord, ConnectorError, CursorExpired
 from touchbase.connectors.google.auth import authorize as google_authorize
 from touchbase.connectors.google.auth import credentials_for
@@ -51,6 +52,10 @@ from touchbase.connectors.retry import RetryPolicy
 log = logging.getLogger(__name__)
 
 LIST_PAGE = 500  # the largest page messages.list and history.list hand out
+# What messages.get(format=metadata) asks for: the fields the rules read, and a bounce's
+# X-Failed-Recipients (Gmail's own mailer-daemon sets it; connectors/bounces.py). Content-Type
+# comes along but a report part cannot be read: format=full is refused under gmail.metadata.
+METADATA_HEADERS = [*FIELDS, *BOUNCE_FIELDS]
 
 
 @dataclass(frozen=True)
@@ -260,7 +265,7 @@ class GmailAccount:
         results = self.batcher.run(
             ids,
             lambda i: messages.get(
-                userId="me", id=i, format="metadata", metadataHeaders=list(FIELDS)
+                userId="me", id=i, format="metadata", metadataHeaders=METADATA_HEADERS
             ),
             units=UNITS["messages.get"],
             what="messages.get",
@@ -292,13 +297,14 @@ class GmailAccount:
         if internal.isdigit():
             fallback = datetime.fromtimestamp(int(internal) / 1000, UTC)
         folder = next((lb.lower() for lb in self.labels if lb in labels), None)
-        return interaction_from_headers(
+        record = interaction_from_headers(
             pairs,
             source_id=str(message["id"]),
             folder=folder,
             fallback_date=fallback,
             thread_id=message.get("threadId"),
         )
+        return with_failures(record, failed_recipients(pairs))
 
 
 def history_ids(records: Sequence[Mapping[str, Any]], wanted: set[str]) -> list[str]:

@@ -269,7 +269,8 @@ def test_metadata_headers_requested_are_the_shared_fields(small_world: GmailWorl
     small_world.fake.gmail._get_message = spy  # type: ignore[method-assign]
     drain(small_world.source(), None)
     assert queries and all(q["format"] == ["metadata"] for q in queries)
-    assert all(q["metadataHeaders"] == list(FIELDS) for q in queries)
+    assert all(q["metadataHeaders"] == gmail.METADATA_HEADERS for q in queries)
+    assert gmail.METADATA_HEADERS[: len(FIELDS)] == list(FIELDS)
 
 
 def test_follow_up_draft_goes_into_the_thread(small_world: GmailWorld) -> None:
