@@ -14,7 +14,11 @@ are kept: the human-readable text and the returned message (the first and third 
 never looked at. Files hand `report_part` the bytes after the header block, bounded; IMAP asks
 the server for `BODY.PEEK[2.MIME]` and `BODY.PEEK[2]<0.REPORT_LIMIT>` of such messages alone
 (connectors/imap/fetch.py). Gmail's `format=metadata` and Graph's `internetMessageHeaders` give
-headers only: they see `X-Failed-Recipients` when the bouncing server set it.
+headers only: they see `X-Failed-Recipients` when the bouncing server set it (Gmail's does).
+Where only the report names the failed address (Exchange's NDRs), the bounce's In-Reply-To /
+References name the message it returns (`original_ids`); when that message went to one address
+outside the owner's, that one failed (`sole_recipient`; connectors/graph/bounces.py looks the
+message up by its internetMessageId).
 
 A bounce becomes an interaction like any other mail, with each failed address added as a party
 with the role `failed` and the flag `automated` (RFC 3464 notices are machine mail): the rules
@@ -29,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from touchbase.connectors.base import Flag, InteractionRecord, Participant, Quarantined, Role
-from touchbase.connectors.headers import parse_addresses, parse_header_block
+from touchbase.connectors.headers import message_ids, parse_addresses, parse_header_block
 
 # The header fields a connector asks for besides connectors.headers.FIELDS.
 BOUNCE_FIELDS = ("Content-Type", "X-Failed-Recipients")
@@ -166,6 +170,48 @@ def file_body(path: str, start: int, end: int | None = None) -> Callable[[int], 
     return read
 
 
+# A message that may be a bounce by its From or Subject alone (the same test the IMAP connector
+# makes on raw header lines, connectors/imap/fetch.py): only these are asked anything more.
+_SYSTEM_SENDER = re.compile(
+    r"^(mailer[-_.]?daemon|postmaster|microsoftexchange[0-9a-f]{32}|mail[-_.]?delivery"
+    r"[-_.]?(subsystem|system)?)@",
+    re.IGNORECASE,
+)
+_FAILURE_SUBJECT = re.compile(
+    r"^\s*(undeliver|returned mail|delivery status notification|mail delivery failed|"
+    r"failure notice|undelivered mail|delivery failure|non-?deliverable)",
+    re.IGNORECASE,
+)
+
+
+def looks_like_bounce(sender: str | None, subject: str | None) -> bool:
+    """From a mail system (mailer-daemon, postmaster, Exchange's MicrosoftExchange<guid>) or
+    with a failure notice's subject ("Undeliverable: ...", Exchange's NDR): worth a look at its
+    headers. A guess that only decides what to ask; the headers decide what failed."""
+    return bool(
+        (sender and _SYSTEM_SENDER.match(sender.strip()))
+        or (subject and _FAILURE_SUBJECT.match(subject))
+    )
+
+
+def original_ids(headers: Sequence[tuple[str, str]]) -> list[str]:
+    """The Message-IDs a bounce names as the message it returns: In-Reply-To first, then
+    References newest first (Exchange's and Gmail's notices set both to the original's id)."""
+    ids = message_ids(_field(headers, "in-reply-to"))
+    ids.extend(reversed(message_ids(_field(headers, "references"))))
+    return list(dict.fromkeys(ids))
+
+
+def sole_recipient(sender: str, recipients: Sequence[str], own: Sequence[str] = ()) -> str | None:
+    """The one address a returned message was sent to, outside the owner's (its sender and
+    `own`); None when it had none or several: a report-only bounce names no one in its
+    headers, and with more than one recipient the headers cannot say which failed."""
+    mine = {a.lower() for a in (sender, *own)}
+    others = {a.strip().lower() for a in recipients} - mine
+    others = {a for a in others if "@" in a}
+    return next(iter(others)) if len(others) == 1 else None
+
+
 def add_failures(
     records: list[InteractionRecord | Quarantined],
     header: bytes,
@@ -202,9 +248,12 @@ __all__ = [
     "failed_recipients",
     "file_body",
     "is_status_part",
+    "looks_like_bounce",
     "needs_report",
+    "original_ids",
     "report_boundary",
     "report_part",
     "report_recipients",
+    "sole_recipient",
     "with_failures",
 ]

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from touchbase.connectors.base import AccountContext, DraftMessage, Page
+from touchbase.connectors.base import AccountContext, DraftMessage, InteractionRecord, Page
 from touchbase.connectors.errors import ConnectorError
 from touchbase.connectors.graph import calendar as graph_calendar
 from touchbase.connectors.graph import mail as graph_mail
+from touchbase.connectors.graph.bounces import BounceLookup
 from touchbase.connectors.graph.bulk import BulkLookup
 from touchbase.connectors.graph.delta import Round, Stream, pull_streams
 from touchbase.connectors.graph.drafts import GraphDrafts
@@ -44,11 +45,13 @@ class GraphAccount:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     _drafts: GraphDrafts = field(init=False, repr=False)
     _bulk: BulkLookup = field(init=False, repr=False)
+    _bounces: BounceLookup = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._drafts = GraphDrafts(self.client)
         prefer = {"Prefer": 'IdType="ImmutableId"'}  # the ids the delta pages hand out
         self._bulk = BulkLookup(self.client, self.settings.header_lookups, prefer)
+        self._bounces = BounceLookup(self.client, self.settings.header_lookups, prefer)
 
     def pull(self, cursor: str | None) -> Generator[Page, None, None]:
         if self.auth is not None:
@@ -100,8 +103,12 @@ class GraphAccount:
             ),
             convert=lambda message: graph_mail.message_to_interaction(message, hint),
             headers={"Prefer": prefer},
-            refine=self._bulk.refine if hint != "sent" else None,  # our own mail is no bulk
+            refine=self._refine if hint != "sent" else None,  # our own mail is no bulk, no bounce
         )
+
+    def _refine(self, message: Mapping[str, Any], record: InteractionRecord) -> InteractionRecord:
+        """A received message's failed recipients if it is a bounce, then its list flags."""
+        return self._bulk.refine(message, self._bounces.refine(message, record))
 
     def _calendar_round(self) -> Round:
         start, end = graph_calendar.window(

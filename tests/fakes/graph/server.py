@@ -122,7 +122,7 @@ class FakeGraph:
             if method == "GET" and lowered == "/v1.0/me/calendarview/delta":
                 return self.delta("calendar", query, prefer)
             if method == "GET" and lowered == "/v1.0/me/messages":
-                return self.search(query.get("$filter", ""))
+                return self.search(query.get("$filter", ""), query.get("$select"))
             if method == "GET" and lowered.startswith("/v1.0/me/messages/"):
                 found = self.mailbox.find(unquote(path.split("/")[4]))
                 if found is None:
@@ -271,7 +271,11 @@ class FakeGraph:
         wanted = (set(select.split(",")) | set(KEPT)) - {"internetMessageHeaders"}
         return {k: v for k, v in item.items() if k in wanted}
 
-    def search(self, query: str) -> tuple[int, Any]:
+    def search(self, query: str, select: str | None = None) -> tuple[int, Any]:
+        """List messages by $filter, each with the $select-ed properties (id alone without)."""
+        wanted = set((select or "id").split(",")) | {"id"}
+        if wanted & {"body", "uniqueBody", "bodyPreview"}:
+            return 400, error("BadRequest", "touchbase must never ask for a body")
         key = _KEY_FILTER.fullmatch(query)
         mid = _MID_FILTER.match(query)
         if not key and not mid:
@@ -286,7 +290,7 @@ class FakeGraph:
                 else:
                     hit = item.get("internetMessageId") == mid.group(1).replace("''", "'")  # type: ignore[union-attr]
                 if hit:
-                    found.append({"id": item["id"]})
+                    found.append({k: v for k, v in item.items() if k in wanted})
         return 200, {
             "@odata.context": f"{self.url}/$metadata#users('me')/messages(id)",
             "value": found,
