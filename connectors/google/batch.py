@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 GMAIL_UNITS_PER_MINUTE = 15_000
 UNITS = {"messages.get": 5, "messages.list": 5, "history.list": 2, "getProfile": 1}
 UNITS |= {"drafts.create": 10, "drafts.list": 5, "drafts.get": 5}
+UNITS |= {"threads.get": 10}  # a report-only bounce's thread (connectors/google/gmail_bounces.py)
 
 
 SLOWEST = 1 / 16  # a rate-limit storm slows pacing to at most this share of the configured rate

@@ -31,12 +31,14 @@ from touchbase.connectors.base import (
     InteractionRecord,
     Page,
     Quarantined,
+    Role,
 )
 from touchbase.connectors.bounces import BOUNCE_FIELDS, failed_recipients, with_failures
 from touchbase.connectors.errors import BadRecord, ConnectorError, CursorExpired
 from touchbase.connectors.google.auth import authorize as google_authorize
 from touchbase.connectors.google.auth import credentials_for
 from touchbase.connectors.google.batch import UNITS, Batcher, QuotaBudget
+from touchbase.connectors.google.gmail_bounces import THREAD_HEADERS, failed_in_thread, wants_thread
 from touchbase.connectors.google.gmail_drafts import GmailDrafts
 from touchbase.connectors.google.http import (
     GoogleHttp,
@@ -304,7 +306,28 @@ class GmailAccount:
             fallback_date=fallback,
             thread_id=message.get("threadId"),
         )
-        return with_failures(record, failed_recipients(pairs))
+        failed = failed_recipients(pairs)
+        thread = message.get("threadId")
+        sender = next(iter(record.addresses(Role.FROM)), None)
+        if not failed and thread and wants_thread(pairs, sender, record.subject):
+            get_thread = partial(
+                self._get,
+                partial(
+                    self._users.threads().get,
+                    userId="me",
+                    id=str(thread),
+                    format="metadata",
+                    metadataHeaders=THREAD_HEADERS,
+                ),
+                "threads.get",
+            )
+            try:
+                failed = failed_in_thread(get_thread, pairs, record.addresses(Role.TO))
+            except RequestFailed as exc:
+                if exc.status != 404:
+                    raise
+                failed = ()  # the thread is gone since the list: nobody is named
+        return with_failures(record, failed)
 
 
 def history_ids(records: Sequence[Mapping[str, Any]], wanted: set[str]) -> list[str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.agent.test_life_events_bounces import JANE, ME, gmail, postfix
+from tests.agent.test_life_events_bounces import JANE, ME, exchange, gmail, postfix
 from tests.connectors.test_gmail_auth import ConsentingBrowser
 from tests.fakes.google import FakeGoogle
 from tests.fakes.google.client import client_file, settings, signed_in
@@ -84,6 +84,46 @@ def test_a_gmail_bounce_names_its_failed_recipient_from_headers_alone(
     # Only metadata was asked for, and the bounce field among the headers.
     assert queries and all(q["format"] == ["metadata"] for q in queries)
     assert all("X-Failed-Recipients" in q["metadataHeaders"] for q in queries)
+
+
+def _ndr_in_thread(fake: FakeGoogle, to: tuple[str, ...], ident: str) -> None:
+    """The owner's message to `to`, and an Exchange NDR naming the failed address only in its
+    report part, with In-Reply-To/References naming that message, filed in its thread."""
+    sent = _message("Tue, 5 Mar 2024 08:58:00 +0000", ME, ", ".join(to), "Lunch next week?", ident)
+    original = fake.gmail.add_message([*sent, ("Cc", ME)], ("SENT",))  # a copy to oneself
+    raw = exchange(to[0]).replace(
+        b"Subject: Undeliverable:",
+        f"In-Reply-To: <{ident}>\r\nReferences: <{ident}>\r\nSubject: Undeliverable:".encode(),
+    )
+    thread = fake.gmail.messages[original].thread_id
+    fake.gmail.add_raw(raw, ("INBOX",), thread_id=thread)
+
+
+def test_a_report_only_bounce_names_the_sole_recipient_of_the_message_it_returns(
+    fake: FakeGoogle, tmp_path: Path
+) -> None:
+    _ndr_in_thread(fake, (JANE,), "lunch@owner.example")
+    # Sent to two: the NDR's headers cannot say which of them failed.
+    _ndr_in_thread(fake, (BOB, "carl@initech.example"), "agenda@owner.example")
+    fake.gmail.add_raw(postfix(BOB), ("INBOX",))  # no In-Reply-To: no thread is asked for
+    threads: list[dict[str, list[str]]] = []
+    original = fake.gmail._get_thread
+
+    def spy(call: Call, thread_id: str) -> Reply:
+        threads.append(call.query)
+        return original(call, thread_id)
+
+    fake.gmail._get_thread = spy  # type: ignore[method-assign]
+    account = gmail_connector.open_account(settings(fake, tmp_path), signed_in(fake))
+    try:
+        records = [r for page in account.pull(None) for r in page.interactions]
+    finally:
+        account.close()
+    failed = [sorted(r.addresses(Role.FAILED)) for r in records if r.folder == "inbox"]
+    assert sorted(failed) == [[], [], [JANE]]
+    assert len(threads) == 2  # the two NDRs' threads, nothing else
+    assert all(q["format"] == ["metadata"] for q in threads)
+    assert all(q["metadataHeaders"] == gmail_connector.THREAD_HEADERS for q in threads)
 
 
 def test_end_to_end_no_draft_goes_to_an_address_gmail_said_bounced(

@@ -155,6 +155,8 @@ class FakeGmail:
                     return self._get_message(call, msg_id)
                 case ("GET", ["history"]):
                     return self._history(call)
+                case ("GET", ["threads", thread_id]):
+                    return self._get_thread(call, thread_id)
                 case ("POST", ["drafts"]):
                     return self._create_draft(call)
                 case ("GET", ["drafts"]):
@@ -243,6 +245,28 @@ class FakeGmail:
         if msg is None:
             return error_reply(404, "Requested entity was not found.", "notFound")
         return json_reply(self._message_resource(msg, call))
+
+    def _get_thread(self, call: Call, thread_id: str) -> Reply:
+        """threads.get: the thread's messages, oldest first, shaped as messages.get shapes them
+        (format=full and raw are refused under the metadata scope, as for a message)."""
+        fmt = (call.arg("format") or "full").lower()
+        if fmt in ("full", "raw"):
+            return error_reply(
+                403, f"Metadata scope doesn't allow format {fmt.upper()}", "forbidden"
+            )
+        found = sorted(
+            (m for m in self.messages.values() if m.thread_id == thread_id),
+            key=lambda m: m.internal_ms,
+        )
+        if not found:
+            return error_reply(404, "Requested entity was not found.", "notFound")
+        return json_reply(
+            {
+                "id": thread_id,
+                "historyId": str(max(m.history_id for m in found)),
+                "messages": [self._message_resource(m, call) for m in found],
+            }
+        )
 
     def _history(self, call: Call) -> Reply:
         start_text = call.arg("startHistoryId")
