@@ -9,12 +9,14 @@ resources/message; each an internetMessageHeader {name, value}), within a per-sy
 
 - `X-Failed-Recipients` names the failed address (Exim, Gmail): connectors/bounces.py reads it.
 - Exchange puts its failed recipients only in the report's message/delivery-status part, which
-  Graph does not offer on its own: the NDR's body is HTML and its parts are attachments (the
-  returned message as an itemAttachment), fetched whole if at all. So nothing of a body or an
-  attachment is asked for. Instead, the NDR's In-Reply-To/References name the message it
-  returns; that message is looked up by `internetMessageId` (`$filter`, recipients only), and when
-  it went to exactly one address outside the owner's, that address failed
-  (bounces.sole_recipient). With several recipients the headers cannot say which: no one.
+  Graph does not offer on its own: MIME comes only for a whole message (`/$value`) or a whole
+  attachment (`attachments/{id}/$value`,
+  https://learn.microsoft.com/graph/outlook-get-mime-message), so reading that part would mean
+  fetching the body. Nothing of a body or an attachment is asked for. Instead, the NDR's
+  In-Reply-To/References name the message it returns; that message is looked up by
+  `internetMessageId` (`$filter`, recipients only), and when it went to exactly one address
+  outside the owner's, that address failed (bounces.sole_recipient). With several recipients
+  the headers cannot say which: no one.
 """
 
 from __future__ import annotations
