@@ -40,6 +40,9 @@ class PlainEvent:
 # One unfolded content line (RFC 5545 3.1): name, parameters (quoted values may hold ; and :),
 # value. One regular expression per line is most of what makes this fast.
 _LINE = re.compile(r'([A-Za-z0-9-]+)((?:;(?:[^:;"]|"[^"]*")*)*):(.*)')
+# A parameter's name is an iana-token or x-name (RFC 5545 3.1); `;=;` or `;CN x=` is not one,
+# and icalendar's lenient reading of such a line is not ours to guess: it goes to icalendar.
+_PARAM_NAME = re.compile(r"[A-Za-z0-9-]+")
 
 
 def _params(text: str) -> Params | None:
@@ -64,7 +67,13 @@ def _params(text: str) -> Params | None:
         parts = text[1:].split(";")
     for part in parts:
         name, sep, value = part.partition("=")
-        if not sep or "\\" in value or "^" in value or "%" in value:
+        if (
+            not sep
+            or not _PARAM_NAME.fullmatch(name)
+            or "\\" in value
+            or "^" in value
+            or "%" in value
+        ):
             return None
         if value[:1] == '"':
             if len(value) < 2 or value[-1] != '"' or '"' in value[1:-1]:
