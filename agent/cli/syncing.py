@@ -68,7 +68,7 @@ def report_owner(app: App, found: OwnerReview) -> None:
         )
         errors.print(
             "[bold]what to do:[/] add your address with `touchbase me add ADDRESS` (or "
-            "`[me] addresses` in the configuration, or `import --me ADDRESS`)",
+            "`\\[me] addresses` in the configuration, or `import --me ADDRESS`)",
             markup=True,
             soft_wrap=True,
         )

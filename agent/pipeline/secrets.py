@@ -13,7 +13,8 @@ import os
 import shlex
 import stat
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from touchbase.agent.errors import UserError
@@ -44,6 +45,23 @@ def keyring_usable() -> bool:
         return False
     name = type(backend).__module__
     return not isinstance(backend, fail.Keyring) and "null" not in name and backend.priority > 0
+
+
+@contextmanager
+def _keyring_errors(what: str, service: str, user: str) -> Iterator[None]:
+    """A keyring that cannot be reached (no backend on a headless machine, a locked or absent
+    Secret Service) is the person's to fix, not a bug: say so, with the ways out."""
+    from keyring.errors import KeyringError
+
+    try:
+        yield
+    except KeyringError as exc:
+        raise SecretError(
+            f"{what}: the keyring entry {service} / {user} cannot be reached ({exc})",
+            advice="unlock or install a keyring (e.g. gnome-keyring, or the keyrings.alt "
+            "package), or keep the secret in an owner-only file: password = { file = "
+            '"~/.config/touchbase/secret" } with chmod 600',
+        ) from None
 
 
 def read_owner_only(path: Path) -> str:
@@ -114,10 +132,11 @@ class AccountSecrets:
             write_owner_only(Path(ref.where).expanduser(), value)
             return
         if ref is not None or keyring_usable():
-            import keyring
-
             service, user = _keyring_place(ref, self.account, name)
-            keyring.set_password(service, user, value)
+            with _keyring_errors(f"account {self.account}: {name}", service, user):
+                import keyring
+
+                keyring.set_password(service, user, value)
             return
         write_owner_only(self.folder / name, value)
 
@@ -135,10 +154,11 @@ class AccountSecrets:
             return read_owner_only(Path(ref.where).expanduser())
         if ref.kind == "command":
             return self._command(ref.where, what)
-        import keyring
-
         service, user = _keyring_place(ref, self.account, name)
-        return keyring.get_password(service, user)
+        with _keyring_errors(what, service, user):
+            import keyring
+
+            return keyring.get_password(service, user)
 
     def _command(self, command: str, what: str) -> str:
         try:

@@ -109,6 +109,7 @@ def test_mail_none_of_which_is_yours_is_said_loudly_with_the_fix(
     err = capsys.readouterr().err
     assert "none of the stored mail was sent by you" in err
     assert "touchbase me add ADDRESS" in err
+    assert "`[me] addresses` in the configuration" in err  # printed as written, not eaten as markup
 
 
 def test_person_says_why_they_are_a_relationship_and_what_is_owed(

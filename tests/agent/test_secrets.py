@@ -66,3 +66,25 @@ def test_an_env_reference_cannot_be_written(tmp_path: Path) -> None:
     secrets = AccountSecrets("work", {"token_cache": SecretRef("env", "X")}, tmp_path)
     with pytest.raises(UserError, match="cannot write"):
         secrets.set("token_cache", "v")
+
+
+def test_a_keyring_without_a_backend_is_advice_not_a_bug(tmp_path: Path) -> None:
+    # A headless machine: keyring finds no backend and raises NoKeyringError on every call.
+    # QA saw `touchbase sync` print a traceback and "this is a bug" for this ordinary setup.
+    import keyring
+    from keyring.backends import fail
+
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        secrets = AccountSecrets(
+            "work", {"password": SecretRef("keyring", "touchbase/work")}, tmp_path
+        )
+        with pytest.raises(UserError) as info:
+            secrets.get("password")
+        assert "cannot be reached" in str(info.value)
+        assert "file" in info.value.advice and "chmod 600" in info.value.advice
+        with pytest.raises(UserError):
+            secrets.set("password", "s3cret")
+    finally:
+        keyring.set_keyring(before)
