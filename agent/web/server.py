@@ -154,10 +154,28 @@ def make_server(
             "your drafts and the access token",
             bound_host,
         )
-    app = wrap_app(create_app(site), MAX_BODY, "wsgi")
+    app = wrap_app(_start_on_empty_body(create_app(site)), MAX_BODY, "wsgi")
     scheme = "https" if tls else "http"
     first = next(iter(names), None)
     return Server(app, config, sockets, bound_host, bound_port, scheme, first)
+
+
+def _start_on_empty_body(app: Any) -> Any:
+    """Hypercorn's WSGI bridge starts a response at its first body chunk, so a response with
+    no body (304 Not Modified: a browser revalidating app.css, sent with no-cache) ended in a
+    500 and an unstyled page. An empty first chunk starts every response."""
+
+    def wrapped(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        body = app(environ, start_response)
+        try:
+            yield b""
+            yield from body
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+    return wrapped
 
 
 def address(scheme: str, host: str, port: int) -> str:
