@@ -70,7 +70,8 @@ class _OnFirstUse(Generic[T]):
     Importing rich's Console costs about 35 ms, a sixth of what `touchbase --help` may take
     (issue 16), and every command module imports `console` while the parser is built. Writes go
     through too, so that a test's `monkeypatch.setattr(output.console, ...)` reaches the real
-    console. Hand `made(console)` to code that keeps the console itself (rich's Progress)."""
+    console. Only attribute access goes through (not `with console:` or other special
+    methods); hand `made(console)` to code that keeps the console itself (rich's Progress)."""
 
     __slots__ = ("_made", "_make")
 
