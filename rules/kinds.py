@@ -142,6 +142,7 @@ def follow_up(case: Case) -> Found | None:
 
 
 NEW_ROLE_OCCASION = "new role"
+AWAITED = 0  # a ReplyTo's interaction id when only the time of their mail is known
 
 
 def congratulate(case: Case) -> Found | None:
@@ -171,6 +172,9 @@ def new_role(case: Case) -> Found | None:
         if owed is not None
         else ()
     )
+    # The fold keeps only when their mail came, not which one: drafting finds it in the store
+    # by that time (interaction id 0, AWAITED) and answers in its thread, as the reason says.
+    reply = ReplyTo(AWAITED, None, None, "", None, owed) if owed is not None else None
     return Found(
         move.at,
         (
@@ -179,6 +183,7 @@ def new_role(case: Case) -> Found | None:
             *answer,
             f"congratulations window: {show_span(window)}",
         ),
+        reply_to=reply,
         occasion=Occasion(NEW_ROLE_OCCASION, move.at.astimezone(case.zone).date()),
     )
 

@@ -56,6 +56,31 @@ def test_a_person_who_moves_domains_is_suggested_merged_and_congratulated(
     assert "new role" in (draft["subject"] + draft["body"]).lower()
     assert draft["reasons"][0].startswith("moved from acme.example to globex.example")
     assert any("first mail from globex.example on 2024-03-04" in r for r in draft["reasons"])
+    # The reason says their mail awaits a reply and to congratulate in it: the draft does.
+    assert any("awaits your reply: congratulate in it" in r for r in draft["reasons"])
+    assert draft["in_reply_to"] == "<n1@globex>"
+    assert draft["subject"] == "Congratulations!"  # "New address" reads as no topic
+
+
+@pytest.mark.parametrize(
+    ("subject", "shown"), [("RE: FW: re", None), ("Bishops Corner draw", "Re: Bishops Corner draw")]
+)
+def test_a_congratulation_answers_their_awaiting_mail_in_its_thread(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], subject: str, shown: str | None
+) -> None:
+    root = tmp_path / "mail"
+    _tree(root)
+    _friendship(root, OLD, "Jane Doe", range(1, 13))
+    (root / "inbox" / "cur" / "2024-new").write_bytes(
+        _mail("Mon, 4 Mar 2024 09:00:00 +0000", NEW, ME, subject, "n2@globex", "Jane Doe")
+    )
+    assert _cli(tmp_path, "import", str(root), "--me", ME) == 0
+    assert _cli(tmp_path, "people", "merge", OLD, NEW) == 0
+    capsys.readouterr()
+    assert _cli(tmp_path, "drafts", "create", "--at", AT, "--json") == 0
+    [draft] = [d for d in _json(capsys) if NEW in json.dumps(d["to"])]
+    assert draft["kind"] == "congratulate" and draft["in_reply_to"] == "<n2@globex>"
+    assert draft["subject"] == (shown or "Congratulations!")
 
 
 def test_after_the_window_a_check_in_goes_to_the_new_address(

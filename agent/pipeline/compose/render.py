@@ -156,6 +156,15 @@ class Drafter:
         if request.kind is DraftKind.FOLLOW_UP and any(ch.isalnum() for ch in thread):
             # A follow-up answers in its thread: "Re: " and the original subject (RFC 5322 3.6.5).
             subject = "Re: " + thread
+        elif (
+            request.kind is DraftKind.CONGRATULATE
+            and request.last.message_id
+            and thread
+            and usable_topic(request.last.subject, self.sensitive)
+        ):
+            # A congratulation answering their mail (rules/kinds.py new_role) keeps its subject
+            # only when it reads as a topic (rules/topics.py); else the template's clean one.
+            subject = "Re: " + thread
         subject = header_text(subject)
         if not subject or subject.lower().rstrip(": ") in ("re", "fw", "fwd"):
             subject = _SUBJECTS[request.kind]

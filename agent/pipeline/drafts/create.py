@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -32,13 +32,22 @@ from touchbase.agent.pipeline.compose.message import (
     valid_message_id,
 )
 from touchbase.agent.pipeline.compose.render import Drafter
-from touchbase.agent.pipeline.compose.request import DraftKind, DraftRequest
+from touchbase.agent.pipeline.compose.request import DraftKind, DraftRequest, LastConversation
 from touchbase.agent.pipeline.drafts.lifecycle import OPEN, PENDING, addresses, format_recipient
 from touchbase.agent.pipeline.identity import ensure_person
-from touchbase.agent.pipeline.models import Account, Draft
+from touchbase.agent.pipeline.models import (
+    Account,
+    Draft,
+    InteractionRow,
+    ParticipantRow,
+    PersonAddress,
+)
 
 log = logging.getLogger(__name__)
 STALE = "a draft for them was opened after this plan was made; plan again"
+# Kinds that answer in a thread when the rules name one: a follow-up in the owner's own, a
+# congratulation in the person's mail that awaits the owner's reply (rules/kinds.py new_role).
+THREADED = frozenset({DraftKind.FOLLOW_UP, DraftKind.CONGRATULATE})
 
 
 @dataclass
@@ -80,6 +89,7 @@ def create_drafts(
         if person.id in open_people or to in open_addresses:
             result.skipped.append((to, STALE))
             continue
+        request = _awaited(session, request, person.id)
         draft = _new_draft(session, request, drafter, now, sender, to, person.id)
         draft.account_id = _account_id(session, request) or default_account_id
         session.add(draft)
@@ -105,7 +115,7 @@ def _new_draft(
         .where(Draft.kind == request.kind.value, Draft.person_id == person_id)
     )
     rendered = drafter.render(request, now, sequence or 0)
-    threaded = request.kind is DraftKind.FOLLOW_UP and valid_message_id(request.last.message_id)
+    threaded = request.kind in THREADED and valid_message_id(request.last.message_id)
     return Draft(
         person_id=person_id,
         kind=request.kind.value,
@@ -132,3 +142,38 @@ def _account_id(session: Session, request: DraftRequest) -> int | None:
     if not request.last.account:
         return None
     return session.scalar(select(Account.id).where(Account.name == request.last.account))
+
+
+def _awaited(session: Session, request: DraftRequest, person_id: int) -> DraftRequest:
+    """A congratulation whose rule says their mail of `last.at` awaits the owner's reply knows
+    only that time (rules/kinds.py AWAITED): the message is their mail from one of their
+    addresses at that moment, and the draft answers in its thread."""
+    last = request.last
+    if request.kind is not DraftKind.CONGRATULATE or last.at is None or last.message_id:
+        return request
+    theirs = select(PersonAddress.address).where(PersonAddress.person_id == person_id)
+    row = session.scalars(
+        select(InteractionRow)
+        .join(ParticipantRow, ParticipantRow.interaction_id == InteractionRow.id)
+        .where(
+            InteractionRow.occurred_at == last.at,
+            ParticipantRow.role == "from",
+            ParticipantRow.address.in_(theirs),
+            InteractionRow.message_id.is_not(None),
+        )
+        .order_by(InteractionRow.id)
+        .limit(1)
+    ).first()
+    if row is None:
+        return request
+    account = session.scalar(select(Account.name).where(Account.id == row.account_id))
+    found = LastConversation(
+        subject=row.subject,
+        at=row.occurred_at,
+        message_id=row.message_id,
+        references=tuple((row.references or "").split()),
+        thread_id=row.thread_id,
+        source_id=row.source_id,
+        account=account,
+    )
+    return replace(request, last=found)
