@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from operator import attrgetter
 
 from touchbase.rules.contacts_acc import Acc, Awaiting, MeetingRef, Trace
@@ -122,6 +122,11 @@ class Contact:
 
 
 _ORDER = attrgetter("occurred_at", "id")
+# How far apart two accounts may date one message (same Message-ID and sender): a provider's
+# time is its own receipt time (Gmail internalDate, Graph receivedDateTime, IMAP INTERNALDATE
+# for an unusable Date), hours after the Date header when delivery was slow. Further apart
+# under one Message-ID, it is another message (issue 14.6: a sender reusing the id).
+COPY_DRIFT = timedelta(days=1)
 
 
 def fold(
@@ -183,10 +188,11 @@ class _Fold:
         self.only = None if only is None else frozenset(only)
         self.tracing = trace
         self.people: dict[str, Acc] = {}
-        # Copies: Message-IDs ever seen (as hashes: 1,000,000 strings would cost 100 MB; a
-        # 64-bit collision among a million is about 1 in 30 million), and the other copy keys
-        # for the current moment only, since those copies share their time.
-        self.seen_ids: set[int] = set()
+        # Copies: (Message-ID, sender) ever seen, with the time of the message counted under it
+        # (as hashes: 1,000,000 strings would cost 100 MB; a 64-bit collision among a million is
+        # about 1 in 30 million), and the other copy keys for the current moment only, since
+        # those copies share their time.
+        self.seen_ids: dict[int, datetime] = {}
         self.seen_now: set[object] = set()
         self.moment: datetime | None = None
         self.started: dict[int, bool] = {}  # hash(thread key) -> did the owner start it
@@ -227,7 +233,10 @@ class _Fold:
         """threads.copy_keys says which keys make a copy; see __init__ for how they are kept."""
         return self._is_copy(item.occurred_at, anytime, [hash(k) for k in now_keys])
 
-    def _is_copy(self, at: datetime, anytime: str | None, now_hashes: list[int]) -> bool:
+    def _is_copy(self, at: datetime, anytime: object | None, now_hashes: list[int]) -> bool:
+        """`anytime` (Message-ID and sender) makes a copy within COPY_DRIFT of the message
+        counted under it (issue 14.6: a reused Message-ID on another sender's or another
+        day's mail is another message)."""
         # Same-moment keys are kept as hashes too: one hash per key instead of two lookups'
         # worth, and a 64-bit collision within one second of mail is not a real risk.
         seen_now = self.seen_now
@@ -235,13 +244,14 @@ class _Fold:
             self.moment = at
             seen_now.clear()
         marker = None if anytime is None else hash(anytime)
-        if marker is not None and marker in self.seen_ids:
+        first = None if marker is None else self.seen_ids.get(marker)
+        if first is not None and abs(at - first) <= COPY_DRIFT:
             return True
         for key in now_hashes:
             if key in seen_now:
                 return True
         if marker is not None:
-            self.seen_ids.add(marker)
+            self.seen_ids[marker] = at
         seen_now.update(now_hashes)
         return False
 
@@ -282,7 +292,9 @@ class _Fold:
         if len(to) > 1:
             to.sort()
         copy = hash((info.stripped, tuple(to), "" if sent or sender is None else sender.address))
-        if self._is_copy(at, item.message_id, [copy]):
+        mid = item.message_id
+        anytime = None if not mid else (mid, "" if sent or sender is None else sender.address)
+        if self._is_copy(at, anytime, [copy]):
             return self.drop(item, DUPLICATE)
         thread, starts, reply = thread_keys_of(item, info)
         started = self.started

@@ -3,6 +3,7 @@ connector and, where the store decides, stored through it."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.contract import drain, interactions
+from touchbase.agent.cli.main import main
 from touchbase.agent.pipeline.db import open_database
 from touchbase.agent.pipeline.models import InteractionRow, QuarantinedRecord
 from touchbase.agent.pipeline.store import Store
@@ -143,6 +145,40 @@ def test_messages_sharing_a_message_id_are_two_unless_their_key_headers_match(
     assert import_into(store, folder, "again")[0] == 4
     stored, _ = import_into(store, folder)
     assert stored == 0
+
+
+def test_two_imports_of_messages_sharing_a_message_id_list_both_senders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA's case through the real CLI: two files, two imports, one Message-ID, two senders on
+    two dates. Both are people (the fold counted the second as a copy of the first); the same
+    file imported again, and a Sent copy of the owner's message in an inbox, still count once."""
+    shared = "Message-ID: <same@x.example>"
+    files = {
+        "one.eml": ("From: col1@x.example", "Date: Mon, 1 Jun 2026 10:00:00 +0000", "Subject: A"),
+        "two.eml": ("From: col2@y.example", "Date: Tue, 2 Jun 2026 11:00:00 +0000", "Subject: B"),
+    }
+    for name, headers in files.items():
+        (tmp_path / name).write_bytes(message(*headers, "To: me@example.org", shared))
+    own = "Message-ID: <mine@example.org>", "Date: Wed, 3 Jun 2026 09:00:00 +0000"
+    (tmp_path / "sent").mkdir()
+    (tmp_path / "sent" / "mine.eml").write_bytes(
+        message("From: me@example.org", "To: col2@y.example", "Subject: C", *own)
+    )
+    (tmp_path / "inbox").mkdir()  # a Bcc to oneself: the same message, filed again
+    (tmp_path / "inbox" / "mine.eml").write_bytes(
+        message("From: me@example.org", "To: col2@y.example", "Subject: C", *own)
+    )
+    base = ["--db", f"sqlite:///{tmp_path / 't.db'}"]
+    for path in ("one.eml", "two.eml", "one.eml", "sent", "inbox"):
+        assert main([*base, "import", str(tmp_path / path), "--me", "me@example.org"]) == 0
+    capsys.readouterr()
+    assert main([*base, "people", "--json", "--at", NOW.isoformat()]) == 0
+    people = {a: p for p in json.loads(capsys.readouterr().out) for a in p["addresses"]}
+    assert {"col1@x.example", "col2@y.example"} <= people.keys()
+    assert people["col1@x.example"]["received_count"] == 1
+    assert people["col2@y.example"]["received_count"] == 1
+    assert people["col2@y.example"]["sent_count"] == 1
 
 
 def test_a_page_holding_both_messages_of_a_reused_message_id_keeps_both(tmp_path: Path) -> None:
