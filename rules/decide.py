@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
-from touchbase.rules.addresses import is_writable
+from touchbase.rules.addresses import domain_of, is_writable
 from touchbase.rules.contacts import Contact
 from touchbase.rules.dates import show_day
 from touchbase.rules.decision import (
@@ -41,6 +41,7 @@ from touchbase.rules.kinds import (
     THANK_YOU,
     Case,
 )
+from touchbase.rules.life_events import left_employer, left_employer_words, names_organisation
 from touchbase.rules.merges import twins_of
 from touchbase.rules.owner import surname_of
 from touchbase.rules.policy import Policy
@@ -87,6 +88,12 @@ def _hold(case: Case, kind: str, twins: Sequence[Contact]) -> tuple[str, str] | 
         )
     if policy.never_draft & {contact.person, *contact.addresses}:
         return "never-draft", "set to never draft"
+    left = left_employer(circumstances.events.get(contact.person, ()))
+    if left is not None and left[1] is None:
+        return (
+            "left-employer",
+            f"{left_employer_words(left[0])}: touchbase people merge {contact.address} NEW-ADDRESS",
+        )
     if _keyed(circumstances.open_drafts, contact):
         return "open-draft", "a draft for them is already open"
     rejected = [circumstances.rejected[k] for k in _keyed(circumstances.rejected, contact)]
@@ -156,6 +163,16 @@ def _topic(contact: Contact, kind: str, policy: Policy, found_subject: str | Non
     return None
 
 
+def _address(case: Case) -> str:
+    """The address they use now, unless it is at a company an imported move says they left and
+    another address of theirs is stored (rules/life_events.py left_employer): then that one."""
+    contact = case.contact
+    left = left_employer(case.circumstances.events.get(contact.person, ()))
+    if left is not None and left[1] and names_organisation(domain_of(contact.address), left[0]):
+        return left[1]
+    return contact.address
+
+
 def _suggest_call(contact: Contact, standing: Standing, policy: Policy) -> bool:
     """A call fits a tie where you have talked before (policy `offer_call`)."""
     if policy.offer_call == "always":
@@ -190,7 +207,7 @@ def evaluate(
         )
         return Decision(
             person=contact.person,
-            address=contact.address,
+            address=_address(case),
             name=contact.name,
             kind=kind,
             due=found.due,

@@ -199,6 +199,78 @@ def out_of_office_move(
     return None
 
 
+# The evidence line a contacts import writes for a changed company (agent/pipeline/linkedin.py):
+# "company: Hooli -> Raviga Capital". The rules read the old and new names back from it.
+COMPANY_CHANGE: Final = "company: "
+_ARROW: Final = " -> "
+
+
+def company_change(event: LifeEvent) -> tuple[str, str] | None:
+    """(old company, new company) a new-role event's evidence names, or None."""
+    for line in event.evidence:
+        if line.startswith(COMPANY_CHANGE) and _ARROW in line:
+            old, _, new = line[len(COMPANY_CHANGE) :].partition(_ARROW)
+            old, new = old.strip(), new.strip()
+            return (old if old != "-" else "", new)
+    return None
+
+
+def _first_word(text: str) -> str:
+    words = re.findall(r"[a-z0-9]+", text.casefold())
+    return words[0] if words else ""
+
+
+def names_organisation(domain: str, company: str) -> bool:
+    """The organisation label of `domain` (hooli.example -> hooli) is the company's name's first
+    word ("Hooli", "Hooli Inc."), as introductions name organisations from domains."""
+    label = organisation(domain).split(".")[0]
+    return bool(label) and label == _first_word(company)
+
+
+def at_left_employer(addresses: Iterable[str], events: Iterable[LifeEvent]) -> str | None:
+    """What the newest move's evidence should add about the addresses we have: when it says
+    they left a company and every address is at that company's domain, that no draft goes to
+    it (left_employer_words); when some other address is not, to write to that one (preferring
+    one at the new company). None when no address is at the company they left."""
+    move = latest_move(events)
+    change = company_change(move) if move is not None else None
+    if change is None or not change[0]:
+        return None
+    old, new = change
+    at_old = sorted(a for a in addresses if names_organisation(domain_of(a), old))
+    others = sorted(a for a in addresses if a not in at_old)
+    if not at_old:
+        return None
+    if not others:
+        return left_employer_words(old)
+    best = min(others, key=lambda a: (not names_organisation(domain_of(a), new), a))
+    return f"{WRITE_TO}{best}, not their address at {old}, which they left"
+
+
+# The evidence line that names the address to write to instead (read back by rules/decide.py).
+WRITE_TO: Final = "write to "
+
+
+def left_employer_words(company: str) -> str:
+    """Why no draft goes to their address, and what the owner can do."""
+    return f"their address is at {company}, which they left; add their new address"
+
+
+def left_employer(events: Iterable[LifeEvent]) -> tuple[str, str | None] | None:
+    """From the newest move's evidence (as agent/pipeline/identity.py adds it from the addresses
+    stored): (the company they left, the address to write to instead, or None: hold)."""
+    move = latest_move(events)
+    change = company_change(move) if move is not None else None
+    if move is None or change is None or not change[0]:
+        return None
+    for line in move.evidence:
+        if line == left_employer_words(change[0]):
+            return change[0], None
+        if line.startswith(WRITE_TO):
+            return change[0], line[len(WRITE_TO) :].partition(",")[0]
+    return None
+
+
 def latest_move(events: Iterable[LifeEvent]) -> LifeEvent | None:
     """The newest move or new role: what a congratulation is for."""
     chosen = [e for e in events if e.kind in (MOVED, NEW_ROLE)]
@@ -206,19 +278,26 @@ def latest_move(events: Iterable[LifeEvent]) -> LifeEvent | None:
 
 
 __all__ = [
+    "COMPANY_CHANGE",
     "CONNECTED",
     "FAILED",
     "MOVED",
     "NEW_ROLE",
     "UNDELIVERABLE",
+    "WRITE_TO",
     "LifeEvent",
     "Run",
+    "at_left_employer",
+    "company_change",
     "dead_addresses",
     "domain_runs",
     "is_failure_notice",
     "is_new_employer",
     "latest_move",
+    "left_employer",
+    "left_employer_words",
     "moves",
+    "names_organisation",
     "newest_other",
     "organisation",
     "out_of_office_move",

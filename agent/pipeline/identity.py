@@ -23,7 +23,12 @@ from touchbase.agent.pipeline.models import (
 )
 from touchbase.rules.addresses import normalise
 from touchbase.rules.contacts import Contact
-from touchbase.rules.life_events import LifeEvent, out_of_office_move
+from touchbase.rules.life_events import (
+    LifeEvent,
+    at_left_employer,
+    latest_move,
+    out_of_office_move,
+)
 from touchbase.rules.merges import name_key, suggest_merges
 from touchbase.rules.types import AUTO_REPLY, FROM, TO
 
@@ -266,6 +271,24 @@ def imported_events(
         found.setdefault(row.person_id, []).append(
             LifeEvent(row.kind, row.occurred_at, row.text, evidence)
         )
+    # The newest move says they left a company an address of theirs is at: the event says so,
+    # from the addresses stored now (one added since changes it), and the rules hold the
+    # person or write to the other address (rules/life_events.py left_employer).
+    owners = select(PersonEvent.person_id)
+    if person_id is not None:
+        owners = owners.where(PersonEvent.person_id == person_id)
+    known: dict[int, list[str]] = {}
+    for pid, address in session.execute(
+        select(PersonAddress.person_id, PersonAddress.address).where(
+            PersonAddress.person_id.in_(owners)
+        )
+    ):
+        known.setdefault(pid, []).append(address)
+    for pid, events in found.items():
+        note = at_left_employer(known.get(pid, ()), events)
+        move = latest_move(events)
+        if note is not None and move is not None:
+            events[events.index(move)] = move._replace(evidence=(*move.evidence, note))
     return {pid: tuple(events) for pid, events in found.items()}
 
 

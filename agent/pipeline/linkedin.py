@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from touchbase.agent.pipeline import identity
 from touchbase.agent.pipeline.models import Person, PersonEvent
 from touchbase.rules.addresses import normalise
-from touchbase.rules.life_events import NEW_ROLE
+from touchbase.rules.life_events import COMPANY_CHANGE, NEW_ROLE
 
 HEADER = ("First Name", "Last Name", "URL", "Email Address", "Company", "Position", "Connected On")
 _DATE_FORMATS = ("%d %b %Y", "%m/%d/%y", "%m/%d/%Y", "%Y-%m-%d")
@@ -163,7 +163,7 @@ def _change(person: Person, row: Connection) -> tuple[str, list[str]] | None:
         text = f"new position at {row.company or old_company}: {row.position}"
     evidence = []
     if moved:
-        evidence.append(f"company: {old_company or '-'} -> {row.company}")
+        evidence.append(f"{COMPANY_CHANGE}{old_company or '-'} -> {row.company}")
     if promoted:
         evidence.append(f"position: {old_position or '-'} -> {row.position}")
     return text, evidence

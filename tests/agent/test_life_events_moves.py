@@ -167,7 +167,8 @@ def test_linkedin_connections_fill_people_and_a_newer_export_is_a_job_change(
     assert _cli(tmp_path, "drafts", "create", "--json") == 0
     drafts = _json(capsys)
     kinds = {d["to"][0]: d["kind"] for d in drafts}
-    assert kinds == {OLD: "congratulate", "sam.lee@initech.example": "congratulate"}
+    # Jane's only address is at Acme, which she left: held until her new one is known.
+    assert kinds == {"sam.lee@initech.example": "congratulate"}
 
 
 def test_the_person_page_shows_the_move_on_its_history_and_chart(
@@ -225,3 +226,41 @@ def test_an_out_of_office_reply_from_a_new_address_is_offered_as_a_merge(
     assert [e["text"] for e in _json(capsys)["events"]] == [
         "moved from acme.example to globex.example"
     ]
+
+
+FRANK = "frank@hooli.example"
+
+
+def _frank(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, Path]:
+    """Frank writes from Hooli through 2023; an export says Hooli, a newer one Raviga Capital."""
+    root = tmp_path / "mail"
+    _tree(root)
+    _friendship(root, FRANK, "Frank Fox", range(1, 13))
+    assert _cli(tmp_path, "import", str(root), "--me", ME) == 0
+    row = "Frank,Fox,https://www.linkedin.com/in/frankfox," + FRANK + ",{},{},04 Mar 2021"
+    older = _connections(tmp_path, "Connections.csv", [row.format("Hooli", "Engineer")])
+    newer = _connections(tmp_path, "Connections (1).csv", [row.format("Raviga Capital", "Partner")])
+    assert _cli(tmp_path, "contacts", "import", str(older), "--json") == 0
+    assert _cli(tmp_path, "contacts", "import", str(newer), "--json") == 0
+    capsys.readouterr()
+    return older, newer
+
+
+def test_no_congratulation_goes_to_the_address_at_the_company_they_left(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _frank(tmp_path, capsys)
+    assert _cli(tmp_path, "drafts", "create", "--json") == 0
+    assert [d for d in _json(capsys) if FRANK in json.dumps(d["to"])] == []
+    assert _cli(tmp_path, "person", FRANK, "--json") == 0
+    [event] = _json(capsys)["events"]
+    assert event["text"] == "moved from Hooli to Raviga Capital (Partner)"
+    assert event["evidence"][-1] == (
+        "their address is at Hooli, which they left; add their new address"
+    )
+    # Once his new address is known the congratulation goes there, never to Hooli.
+    assert _cli(tmp_path, "people", "merge", FRANK, "frank@raviga.example") == 0
+    capsys.readouterr()
+    assert _cli(tmp_path, "drafts", "create", "--json") == 0
+    [draft] = _json(capsys)
+    assert draft["kind"] == "congratulate" and draft["to"] == ["frank@raviga.example"]

@@ -272,3 +272,28 @@ def test_an_out_of_office_reply_from_another_organisation_is_a_move() -> None:
     assert out_of_office_move([OLD], OLD, at(-1), at(0), personal) is None
     assert out_of_office_move([OLD], "jd@mx.acme.example", at(-1), at(0), personal) is None
     assert out_of_office_move([OLD], "jane@gmail.com", at(-1), at(0), personal) is None
+
+
+def test_an_address_at_the_company_they_left_is_named_from_the_domain_label() -> None:
+    from touchbase.rules.life_events import at_left_employer, left_employer
+
+    move = LifeEvent(
+        NEW_ROLE,
+        at(0),
+        "moved from Hooli Inc. to Raviga Capital",
+        ("company: Hooli Inc. -> Raviga Capital",),
+    )
+    only_old = at_left_employer(["frank@mail.hooli.example"], [move])
+    assert only_old == "their address is at Hooli Inc., which they left; add their new address"
+    assert left_employer([move._replace(evidence=(*move.evidence, only_old))]) == (
+        "Hooli Inc.",
+        None,
+    )
+    both = at_left_employer(["frank@hooli.example", "f@gmail.com", "frank@raviga.example"], [move])
+    assert both is not None
+    assert left_employer([move._replace(evidence=(*move.evidence, both))]) == (
+        "Hooli Inc.",
+        "frank@raviga.example",
+    )
+    assert at_left_employer(["frank@gmail.com"], [move]) is None  # a personal address stays
+    assert at_left_employer(["frank@hooligans.example"], [move]) is None
