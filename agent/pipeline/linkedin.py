@@ -15,11 +15,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from touchbase.agent.pipeline import identity
@@ -169,13 +169,55 @@ def _change(person: Person, row: Connection) -> tuple[str, list[str]] | None:
     return text, evidence
 
 
+def as_of(path: Path, rows: list[Connection], now: datetime) -> datetime:
+    """When an export was taken, as well as we can tell: it has no date of its own, but it was
+    written no earlier than its newest "Connected On" day, and (unless copied without its
+    times) no later than its file's mtime. The later of the two; `now` when neither is known."""
+    try:
+        written = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except OSError:
+        written = None
+    days = [r.connected_on for r in rows if r.connected_on is not None]
+    newest = datetime.combine(max(days), time(), UTC) if days else None
+    known = [t for t in (written, newest) if t is not None]
+    return max(known) if known else now
+
+
+def _newest_change(session: Session, person: Person) -> datetime | None:
+    return session.scalar(
+        select(func.max(PersonEvent.occurred_at)).where(
+            PersonEvent.person_id == person.id,
+            PersonEvent.kind == NEW_ROLE,
+            PersonEvent.source == "linkedin",
+        )
+    )
+
+
 def import_connections(session: Session, path: Path, text: str, now: datetime) -> Applied:
     """Write an export's rows: names (where none is set), company, position, connected on;
-    a changed company or position becomes a dated new-role event."""
+    a changed company or position becomes a dated new-role event.
+
+    An older export imported again must not undo a job change a newer one recorded (QA: Frank
+    "moved from Raviga Capital to Hooli"). The rule: an export taken (as_of) at or before this
+    person's newest recorded job change says nothing about their job: its company and position
+    are neither recorded nor stored, and the row is reported. A newer export still applies."""
     read = read_connections(text, path.name)
+    taken = as_of(path, read.rows, now)
     changes: list[str] = []
+    problems = list(read.problems)
     for row in read.rows:
         person = _find(session, row, now)
+        newest = _newest_change(session, person) if person.id is not None else None
+        if newest is not None and taken <= newest and (row.company or row.position):
+            if _change(person, row) is not None:
+                problems.append(
+                    (
+                        row.where,
+                        f"this export ({taken.date().isoformat()}) is older than the job change "
+                        f"recorded on {newest.date().isoformat()}; company and position kept",
+                    )
+                )
+            row = replace(row, company="", position="")
         changed = _change(person, row)
         if changed is not None:
             sentence, evidence = changed
@@ -199,4 +241,4 @@ def import_connections(session: Session, path: Path, text: str, now: datetime) -
         person.connected_on = row.connected_on or person.connected_on
         person.profile_url = person.profile_url or row.url or None
     session.flush()
-    return Applied(len(read.rows), tuple(changes), tuple(read.problems))
+    return Applied(len(read.rows), tuple(changes), tuple(problems))

@@ -264,3 +264,30 @@ def test_no_congratulation_goes_to_the_address_at_the_company_they_left(
     assert _cli(tmp_path, "drafts", "create", "--json") == 0
     [draft] = _json(capsys)
     assert draft["kind"] == "congratulate" and draft["to"] == ["frank@raviga.example"]
+
+
+def test_importing_the_older_export_again_does_not_reverse_the_job_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    older, _newer = _frank(tmp_path, capsys)
+    os.utime(older, (1_600_000_000, 1_600_000_000))  # 2020: exported before the newer one
+    assert _cli(tmp_path, "contacts", "import", str(older), "--json") == 0
+    result = _json(capsys)
+    assert result["job_changes"] == []
+    [problem] = result["problems"]
+    assert "older than the job change recorded" in problem["reason"]
+    assert _cli(tmp_path, "person", FRANK, "--json") == 0
+    frank = _json(capsys)
+    assert [e["text"] for e in frank["events"]] == ["moved from Hooli to Raviga Capital (Partner)"]
+    assert frank["standing"][0].startswith("Partner at Raviga Capital")
+    # A newer export (its mtime after the recorded change) still applies.
+    later = _connections(
+        tmp_path,
+        "Connections (2).csv",
+        ["Frank,Fox,https://www.linkedin.com/in/frankfox,,Hooli,CEO,04 Mar 2021"],
+    )
+    os.utime(later, (4_100_000_000, 4_100_000_000))
+    assert _cli(tmp_path, "contacts", "import", str(later), "--json") == 0
+    assert _json(capsys)["job_changes"] == ["Frank Fox: moved from Raviga Capital to Hooli (CEO)"]
