@@ -63,6 +63,7 @@ class Occasion(NamedTuple):
     kind: str  # "birthday", "work-anniversary", or the owner's own word
     on: date
     years: int | None = None
+    where: str = ""  # a new role's organisation as a person names it ("Raviga Capital")
 
 
 class Topic(NamedTuple):

@@ -21,7 +21,7 @@ from touchbase.rules.dates import (
     show_span,
 )
 from touchbase.rules.decision import Circumstances, Occasion, ReplyTo
-from touchbase.rules.life_events import NEW_ROLE, latest_move
+from touchbase.rules.life_events import NEW_ROLE, latest_move, new_organisation
 from touchbase.rules.matters import asks, matter_passed, mentions
 from touchbase.rules.policy import Policy
 from touchbase.rules.standing import Standing
@@ -184,7 +184,9 @@ def new_role(case: Case) -> Found | None:
             f"congratulations window: {show_span(window)}",
         ),
         reply_to=reply,
-        occasion=Occasion(NEW_ROLE_OCCASION, move.at.astimezone(case.zone).date()),
+        occasion=Occasion(
+            NEW_ROLE_OCCASION, move.at.astimezone(case.zone).date(), where=new_organisation(move)
+        ),
     )
 
 

@@ -271,6 +271,26 @@ def left_employer(events: Iterable[LifeEvent]) -> tuple[str, str | None] | None:
     return None
 
 
+def organisation_label(domain: str) -> str:
+    """An organisation's domain as a person names it: globex.example -> Globex, ibm.com -> IBM;
+    "" when its label is no word (a raw domain is never written to anyone)."""
+    name = organisation(domain).split(".")[0]
+    if not name.isalpha():
+        return ""
+    return name.upper() if len(name) <= 3 else name.capitalize()
+
+
+def new_organisation(event: LifeEvent) -> str:
+    """The organisation a move or new role is to, as a congratulation names it: the company a
+    contacts export names, else the new domain's organisation label; "" when unknown."""
+    change = company_change(event)
+    if change is not None:
+        return change[1]
+    if event.kind == MOVED and " to " in event.text:
+        return organisation_label(event.text.rpartition(" to ")[2])
+    return ""
+
+
 def latest_move(events: Iterable[LifeEvent]) -> LifeEvent | None:
     """The newest move or new role: what a congratulation is for."""
     chosen = [e for e in events if e.kind in (MOVED, NEW_ROLE)]
@@ -298,8 +318,10 @@ __all__ = [
     "left_employer_words",
     "moves",
     "names_organisation",
+    "new_organisation",
     "newest_other",
     "organisation",
+    "organisation_label",
     "out_of_office_move",
     "undeliverable",
 ]

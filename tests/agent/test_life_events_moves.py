@@ -53,7 +53,9 @@ def test_a_person_who_moves_domains_is_suggested_merged_and_congratulated(
     drafts = _json(capsys)
     [draft] = [d for d in drafts if NEW in json.dumps(d["to"])]
     assert draft["kind"] == "congratulate"
-    assert "new role" in (draft["subject"] + draft["body"]).lower()
+    # The congratulation names where they went (the new domain's organisation), never a domain.
+    assert "on the move to Globex!" in draft["body"]
+    assert "globex.example" not in draft["subject"] + draft["body"]
     assert draft["reasons"][0].startswith("moved from acme.example to globex.example")
     assert any("first mail from globex.example on 2024-03-04" in r for r in draft["reasons"])
     # The reason says their mail awaits a reply and to congratulate in it: the draft does.
@@ -264,6 +266,7 @@ def test_no_congratulation_goes_to_the_address_at_the_company_they_left(
     assert _cli(tmp_path, "drafts", "create", "--json") == 0
     [draft] = _json(capsys)
     assert draft["kind"] == "congratulate" and draft["to"] == ["frank@raviga.example"]
+    assert "on the move to Raviga Capital!" in draft["body"]
 
 
 def test_importing_the_older_export_again_does_not_reverse_the_job_change(

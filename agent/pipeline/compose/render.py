@@ -29,6 +29,7 @@ Variables (strings are "" when unknown; every value is one line of plain text):
 - `offer_call`: offering a call fits this tie (the rules' `suggest_call`).
 - `occasion`: "birthday", "work anniversary"...; `birthday`: it is one (an age is never
   given); `years`, `years_words`: years a non-birthday occasion marks ("five years").
+- `new_org`: the organisation a new role is at ("Raviga Capital"), "" when not known.
 - `signature`: the owner's signature, else "Best," (follow-ups: "Thanks,") and their first name;
   `me_name`, `me_first_name`: the owner's name.
 """
@@ -212,6 +213,7 @@ class Drafter:
             "birthday": birthday,
             "years": years if years and years > 0 else None,
             "years_words": years_words(years),
+            "new_org": header_text(request.occasion_where, 80),
             "signature": signature,
             "me_name": header_text(self.me.name),
             "me_first_name": me_first,

@@ -76,6 +76,7 @@ class DraftRequest:
     meeting_at: datetime | None = None
     occasion: str | None = None  # congratulate: "birthday", "work anniversary"...
     occasion_years: int | None = None
+    occasion_where: str = ""  # a new role's organisation ("Raviga Capital"), never a domain
     introducing: Introducing | None = None  # introduce-ask, introduce: the other person
 
     @property

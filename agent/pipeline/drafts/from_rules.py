@@ -59,6 +59,7 @@ def request_from_decision(session: Session, decision: Decision) -> DraftRequest:
         meeting_at=meeting.ended_at if meeting else None,
         occasion=occasion.kind.replace("-", " ") if occasion else None,
         occasion_years=occasion.years if occasion else None,
+        occasion_where=occasion.where if occasion else "",
     )
 
 
