@@ -164,11 +164,14 @@ def suggestions(
             }
         )
     offered.extend(_connections_by_name(session, people.values()))
-    seen = {(o["address"], o["other"]) for o in offered}
+    # One offer per pair, whichever way round it was found: several out-of-office replies (one
+    # per mail the owner sent while they were away) name the same pair, as may a shared name.
+    seen = {tuple(sorted((o["address"], o["other"]))) for o in offered}
     for found in _out_of_office_moves(session, people.values(), personal):
         both = tuple(sorted((found["address"], found["other"])))
-        if both not in declined and (found["address"], found["other"]) not in seen:
+        if both not in declined and both not in seen:
             offered.append(found)
+            seen.add(both)
     return sorted(offered, key=lambda o: (o["address"], o["other"]))
 
 

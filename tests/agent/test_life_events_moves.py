@@ -208,11 +208,16 @@ def test_an_out_of_office_reply_from_a_new_address_is_offered_as_a_merge(
     (root / "sent" / "cur" / "2024-q").write_bytes(
         _mail("Fri, 1 Mar 2024 09:00:00 +0000", ME, OLD, "Lunch?", "q1@owner.example")
     )
-    (root / "inbox" / "cur" / "2024-ooo").write_bytes(
-        b"From: jdoe@globex.example\nTo: " + ME.encode() + b"\nSubject: Automatic reply: Lunch?\n"
-        b"Date: Fri, 1 Mar 2024 09:05:00 +0000\nMessage-ID: <ooo1@globex.example>\n"
-        b"In-Reply-To: <q1@owner.example>\nAuto-Submitted: auto-replied\n\nbody\n"
+    # Two mails while she was away, two auto-replies: one offer.
+    (root / "sent" / "cur" / "2024-q2").write_bytes(
+        _mail("Sat, 2 Mar 2024 09:00:00 +0000", ME, OLD, "Lunch next week?", "q2@owner.example")
     )
+    for n, (day, to) in enumerate((("Fri, 1", "q1"), ("Sat, 2", "q2")), 1):
+        (root / "inbox" / "cur" / f"2024-ooo{n}").write_bytes(
+            f"From: jdoe@globex.example\nTo: {ME}\nSubject: Automatic reply: Lunch?\n"
+            f"Date: {day} Mar 2024 09:05:00 +0000\nMessage-ID: <ooo{n}@globex.example>\n"
+            f"In-Reply-To: <{to}@owner.example>\nAuto-Submitted: auto-replied\n\nbody\n".encode()
+        )
     assert _cli(tmp_path, "import", str(root), "--me", ME) == 0
     capsys.readouterr()
     assert _cli(tmp_path, "people", "suggestions", "--json", "--at", AT) == 0
