@@ -79,6 +79,7 @@ _SUBJECTS = {
     DraftKind.INTRODUCE_ASK: "An introduction",
     DraftKind.INTRODUCE: "Introduction",
 }
+STARTER_NAME = "Your Name"  # the placeholder agent/pipeline/starter.toml shipped and ships
 _RUNS = re.compile(r"(?<=\S) {2,}")
 _SPACE_BEFORE = re.compile(r"(?<=\w) +(?=[,.;:!?](?:\s|$))")
 _BLANKS = re.compile(r"\n{3,}")
@@ -183,7 +184,7 @@ class Drafter:
         birthday = occasion == "birthday"
         years = None if birthday else request.occasion_years
         sign_off = "Thanks," if request.kind is DraftKind.FOLLOW_UP else "Best,"
-        signature = self.me.signature or (
+        signature = self._signature() or (
             f"{sign_off}\n{me_first or header_text(self.me.name)}"
             if (me_first or self.me.name.strip())
             else ""
@@ -219,6 +220,14 @@ class Drafter:
             "me_first_name": me_first,
             **self._introducing(request, now),
         }
+
+    def _signature(self) -> str:
+        """The owner's signature; the old starter file's placeholder name in it ("Best,\nYour
+        Name") gives way to the name they set, so a set name wins (QA, issue 18)."""
+        signature, name = self.me.signature, header_text(self.me.name)
+        if name and name != STARTER_NAME:
+            signature = signature.replace(STARTER_NAME, name)
+        return signature
 
     def _introducing(self, request: DraftRequest, now: datetime) -> dict[str, Any]:
         """Introductions' variables (issue 20): `other_name`, `other_first_name`, `other_org`,

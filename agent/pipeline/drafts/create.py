@@ -25,6 +25,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from touchbase.agent.pipeline import owner
 from touchbase.agent.pipeline.compose.message import (
     InvalidAddress,
     new_message_id,
@@ -66,9 +67,11 @@ def create_drafts(
 ) -> CreateResult:
     """A pending draft for each request, in the order given. The caller commits."""
     result = CreateResult()
-    sender = next(iter(drafter.me.addresses), "")
+    # The configured address first, else one the owner gave (`me add`, `import --me`) or the
+    # mail taught: the one list every step uses (agent/pipeline/owner.py), drafts too.
+    sender = next(iter(owner.addresses(session, drafter.me.addresses)), "")
     if not sender:
-        log.warning("no owner address configured ([me] addresses); drafts cannot be written")
+        log.warning("no address of yours is known; drafts cannot be written")
     open_people: set[int] = set()
     open_addresses: set[str] = set()
     for draft in session.scalars(select(Draft).where(Draft.status.in_(OPEN))):
@@ -83,7 +86,9 @@ def create_drafts(
             result.skipped.append((raw, "no valid address"))
             continue
         if not sender:
-            result.skipped.append((to, "no address of yours to write from ([me] addresses)"))
+            result.skipped.append(
+                (to, "no address of yours to write from: touchbase me add ADDRESS")
+            )
             continue
         person = ensure_person(session, to, now, source="draft")
         if person.id in open_people or to in open_addresses:
