@@ -66,6 +66,7 @@ class Flag(StrEnum):
     ALL_DAY = "all-day"  # a meeting with a date, not a time
     ATTENDEES_OMITTED = "attendees-omitted"  # the provider did not list everyone
     DRAFT = "draft"  # found in a Drafts folder: not yet an interaction that happened
+    SUPERSEDED = "superseded"  # set by the store: a newer version of this meeting stands
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,12 +109,16 @@ class InteractionRecord:
     thread_id: str | None = None
     folder: str | None = None
     flags: frozenset[Flag] = frozenset()
+    # A meeting's version as sortable text (RFC 5546 2.1.5: SEQUENCE, then LAST-MODIFIED or
+    # DTSTAMP), where the source says; of one event's copies in several accounts the newest
+    # stands (issue 14.4). None: no version known (mail, provider calendars).
+    version: str | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         # See Participant.__reduce__. Field order as declared above.
         head = (self.source_id, self.kind, self.occurred_at, self.participants, self.subject)
         tail = (self.message_id, self.in_reply_to, self.references, self.thread_id, self.folder)
-        return (InteractionRecord, (*head, self.ended_at, *tail, self.flags))
+        return (InteractionRecord, (*head, self.ended_at, *tail, self.flags, self.version))
 
     def addresses(self, *roles: Role) -> list[str]:
         """The addresses with any of `roles` (all roles when none is given), in order."""

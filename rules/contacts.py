@@ -52,6 +52,9 @@ COUNTED = "counted"
 DRAFTED = "draft"  # still in Drafts: it has not happened
 NOT_YET = "after-now"  # dated after `now`: not part of this evaluation
 DUPLICATE = "duplicate"  # another copy of the same message or meeting counted already
+# The store's flag (connectors.base.Flag.SUPERSEDED) on a meeting copy whose newer version, by
+# SEQUENCE then LAST-MODIFIED/DTSTAMP, another account holds (issue 14.4).
+SUPERSEDED = "superseded"
 BULK_MAIL = "bulk"  # List-Id, List-Unsubscribe, Precedence
 AUTOMATED_MAIL = "automated"  # Auto-Submitted (RFC 3834)
 OUT_OF_OFFICE = "auto-reply"  # pauses nudges instead of counting
@@ -430,6 +433,8 @@ class _Fold:
     # -- meetings -----------------------------------------------------------------------------
 
     def meeting(self, item: Interaction) -> None:
+        if SUPERSEDED in item.flags:  # a newer version of it, from another account, stands
+            return self.drop(item, DUPLICATE)
         if CANCELLED in item.flags:
             return self.drop(item, CANCELLED_MEETING)
         if DRAFT in item.flags:

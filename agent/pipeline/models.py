@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -88,6 +89,13 @@ class InteractionRow(Base):
         UniqueConstraint("account_id", "source_id", name="uq_interactions_account_source"),
         Index("ix_interactions_occurred_at", "occurred_at"),
         Index("ix_interactions_message_id", "message_id"),
+        # Copies of one versioned meeting in other accounts, by source id (migration 0008).
+        Index(
+            "ix_interactions_versioned",
+            "source_id",
+            sqlite_where=text("version IS NOT NULL"),
+            postgresql_where=text("version IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -111,6 +119,9 @@ class InteractionRow(Base):
     # The participants again as one text (agent/history.py encode_parties), so loading every
     # interaction for the rules is one query with no join; NULL: read the participants table.
     parties: Mapped[str | None] = mapped_column(Text)
+    # A meeting's RFC 5546 version (SEQUENCE, then LAST-MODIFIED/DTSTAMP) as sortable text, where
+    # its source gives one: of copies in several accounts the newest stands (meeting_versions.py).
+    version: Mapped[str | None] = mapped_column(String(64))
 
     participants: Mapped[list[ParticipantRow]] = relationship(
         back_populates="interaction", cascade="all, delete-orphan", passive_deletes=True

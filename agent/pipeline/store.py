@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from touchbase.agent.pipeline.address_book import save_contacts
 from touchbase.agent.pipeline.bulk import bulk_insert
 from touchbase.agent.pipeline.history import encode_parties
+from touchbase.agent.pipeline.meeting_versions import settle
 from touchbase.agent.pipeline.models import (
     Account,
     Cursor,
@@ -185,13 +186,15 @@ def digest(record: Record) -> str:
         f"{p.is_self:d}"
         for p in record.participants
     ]
+    if record.version is not None:  # a new version, even unchanged, must be the one compared
+        parts.append(f"version {record.version}")
     return hashlib.sha1("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 ROW_COLUMNS = (
     "account_id", "source_id", "kind", "occurred_at", "ended_at", "subject", "message_id",
     "in_reply_to", "references", "thread_id", "folder", "flags", "removed_at", "stored_at",
-    "digest", "parties",
+    "digest", "parties", "version",
 )  # fmt: skip
 PARTY_COLUMNS = (
     "interaction_id", "address", "role", "name", "response", "resource", "optional", "is_self",
@@ -218,6 +221,7 @@ def _row(account_id: int, r: Record, now: datetime) -> tuple[Any, ...]:
         now,
         digest(r),
         encode_parties(r.participants),
+        r.version,
     )
 
 
@@ -273,6 +277,9 @@ def _store_interactions(
         connection.execute(delete(ParticipantRow).where(ParticipantRow.interaction_id == row_id))
         participants = _participant_rows([(row_id, record)])
         bulk_insert(connection, PARTICIPANTS, PARTY_COLUMNS, participants)
+    versioned = [r.source_id for r in (*new_meetings, *(r for _, r in changed)) if r.version]
+    if versioned:  # copies of these meetings in other accounts: the newest stands (issue 14.4)
+        settle(connection, versioned)
     return stored, len(changed), total - stored - len(changed)
 
 

@@ -12,8 +12,10 @@ files themselves, never from a cursor that could be stale).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 
+from touchbase.connectors.base import InteractionRecord, Quarantined
 from touchbase.connectors.files.ics_limits import rough_time
 from touchbase.connectors.files.ics_scan import Block
 
@@ -34,6 +36,26 @@ def block_version(block: Block) -> Version:
         sequence = 0
     stamp = rough_time(block.value(b"LAST-MODIFIED")) or rough_time(block.value(b"DTSTAMP"))
     return sequence, stamp.isoformat() if stamp is not None else ""
+
+
+_MAX_SEQUENCE = 10**10 - 1  # ten digits sort as text; a larger SEQUENCE is not a real one
+
+
+def version_text(version: Version) -> str:
+    """A Version as text that sorts as the Version does, for the store to compare copies of an
+    event from other accounts (issue 14.4): ten-digit SEQUENCE, then the UTC stamp."""
+    sequence, stamp = version
+    return f"{min(max(sequence, 0), _MAX_SEQUENCE):010d} {stamp}"
+
+
+def stamped(
+    records: Iterable[InteractionRecord | Quarantined], blocks: Iterable[Block]
+) -> Iterator[InteractionRecord | Quarantined]:
+    """The records of one event (UID) with its version: the newest of its components in this
+    file (an override edited later makes the file's copy of the whole event the newer one)."""
+    text = version_text(max(block_version(b) for b in blocks))
+    for item in records:
+        yield replace(item, version=text) if isinstance(item, InteractionRecord) else item
 
 
 @dataclass

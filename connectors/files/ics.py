@@ -28,6 +28,7 @@ from touchbase.connectors.files.calendar_versions import (
     VersionBook,
     block_key,
     block_version,
+    stamped,
 )
 from touchbase.connectors.files.ics_fast import read_plain
 from touchbase.connectors.files.ics_limits import (
@@ -133,9 +134,9 @@ def _events(file: CalendarFile, uid: str, blocks: list[Block]) -> Iterator[Recor
     if len(chosen) == 1 and not any(
         chosen[0].prop(name) is not None for name in (b"RRULE", b"RDATE", b"RECURRENCE-ID")
     ):
-        yield from _single(file, uid, chosen[0])
+        yield from stamped(_single(file, uid, chosen[0]), chosen)
     else:
-        yield from expand(file, uid, chosen)
+        yield from stamped(expand(file, uid, chosen), chosen)
 
 
 def _newest(file: CalendarFile, uid: str, blocks: list[Block]) -> list[Block]:

@@ -7,15 +7,18 @@ ends up holding, across pulls and after a restart.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import icalendar
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.contract import drain, interactions
 from tests.hostile import run_import
+from touchbase.agent.cli.main import main
 from touchbase.connectors.base import InteractionRecord, Page, Quarantined
 from touchbase.connectors.files import ics_records
 from touchbase.connectors.files.ics_fast import read_plain
@@ -205,6 +208,47 @@ def test_with_equal_sequence_the_later_last_modified_then_dtstamp_stands(tmp_pat
     assert _meetings(tmp_path / "t.db", folder) == {"same@w": "Later"}
     (folder / "4.ics").write_text(_copy("Restamped", "DTSTAMP:20260401T000000Z"))
     assert _meetings(tmp_path / "t.db", folder) == {"same@w": "Restamped"}
+
+
+def _moved(days_ago: int, summary: str, version: str) -> str:
+    start = datetime.now(UTC) - timedelta(days=days_ago)
+    own = ("ORGANIZER:mailto:me@example.org", version)
+    return HEAD + vevent("moved@w", start.strftime("%Y%m%dT100000Z"), *own, summary=summary) + TAIL
+
+
+@pytest.mark.parametrize("newer_first", [True, False], ids=["newer-first", "older-first"])
+@pytest.mark.parametrize(
+    "versions",
+    [
+        ("SEQUENCE:2", "SEQUENCE:1"),
+        ("LAST-MODIFIED:20260301T000000Z", "LAST-MODIFIED:20260201T000000Z"),
+        ("DTSTAMP:20260401T000000Z", "DTSTAMP:20260101T000000Z"),
+    ],
+    ids=["sequence", "last-modified", "dtstamp"],
+)
+def test_one_event_imported_from_two_files_into_two_accounts_is_one_meeting(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    newer_first: bool,
+    versions: tuple[str, str],
+) -> None:
+    """QA's case: `touchbase import seqB.ics`, then `import seqA.ics` (two accounts), one UID at
+    two times. One meeting, at the newer version's time, in either order, and importing the
+    older file again (unchanged, or touched) does not bring its copy back."""
+    newer, older = tmp_path / "seqB.ics", tmp_path / "seqA.ics"
+    newer.write_text(_moved(3, "Moved", versions[0]))
+    older.write_text(_moved(8, "Original", versions[1]))
+    db = tmp_path / "t.db"
+    order = [newer, older] if newer_first else [older, newer]
+    for path in [*order, older]:
+        assert run_import(path, "--me", "me@example.org", db=db).returncode == 0
+        older.write_text(older.read_text() + "\r\n")  # read again whole next time
+    assert main(["--db", f"sqlite:///{db}", "people", "--json"]) == 0
+    people = json.loads(capsys.readouterr().out)
+    (bob,) = [p for p in people if "bob@example.com" in p["addresses"]]
+    assert bob["meeting_count"] == 1
+    moved = (datetime.now(UTC) - timedelta(days=3)).date().isoformat()
+    assert bob["last_met"].startswith(moved)
 
 
 # -- the fast reading of plain events agrees with icalendar -----------------------------------
