@@ -52,3 +52,17 @@ def settle(connection: Connection, source_ids: Iterable[str]) -> int:
             )
             changed += 1
     return changed
+
+
+def versioned_of(connection: Connection, account_id: int) -> list[str]:
+    """The source ids of an account's versioned meetings: what to settle again once the account
+    is forgotten, so a copy its meeting had superseded in another account stands again."""
+    return list(
+        connection.scalars(
+            select(Row.source_id).where(
+                Row.account_id == account_id,
+                Row.version.is_not(None),
+                Row.kind == Kind.MEETING.value,
+            )
+        )
+    )

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from touchbase.agent.errors import UserError
 from touchbase.agent.pipeline import db
 from touchbase.agent.pipeline.accounts import FACTORIES, account_context, connector_module
+from touchbase.agent.pipeline.meeting_versions import settle, versioned_of
 from touchbase.agent.pipeline.models import (
     Account,
     Cursor,
@@ -112,7 +113,9 @@ class Accounts:
         with self._service.sessions() as session, session.begin():
             account = _named(session, name)
             removed = counts_of(session, account.id)
+            versioned = versioned_of(session.connection(), account.id)
             session.execute(delete(InteractionRow).where(InteractionRow.account_id == account.id))
+            settle(session.connection(), versioned)  # copies it superseded elsewhere stand again
             session.execute(
                 delete(QuarantinedRecord).where(QuarantinedRecord.account_id == account.id)
             )

@@ -234,7 +234,8 @@ def test_one_event_imported_from_two_files_into_two_accounts_is_one_meeting(
 ) -> None:
     """QA's case: `touchbase import seqB.ics`, then `import seqA.ics` (two accounts), one UID at
     two times. One meeting, at the newer version's time, in either order, and importing the
-    older file again (unchanged, or touched) does not bring its copy back."""
+    older file again (unchanged, or touched) does not bring its copy back; forgetting the newer
+    one's account does."""
     newer, older = tmp_path / "seqB.ics", tmp_path / "seqA.ics"
     newer.write_text(_moved(3, "Moved", versions[0]))
     older.write_text(_moved(8, "Original", versions[1]))
@@ -249,6 +250,13 @@ def test_one_event_imported_from_two_files_into_two_accounts_is_one_meeting(
     assert bob["meeting_count"] == 1
     moved = (datetime.now(UTC) - timedelta(days=3)).date().isoformat()
     assert bob["last_met"].startswith(moved)
+    # Forgetting the account of the newer copy lets the older one stand again: nothing lost.
+    assert main(["--db", f"sqlite:///{db}", "accounts", "forget", f"import:{newer}", "--yes"]) == 0
+    capsys.readouterr()
+    assert main(["--db", f"sqlite:///{db}", "people", "--json"]) == 0
+    (bob,) = [p for p in json.loads(capsys.readouterr().out) if "bob@example.com" in p["addresses"]]
+    assert bob["meeting_count"] == 1
+    assert bob["last_met"].startswith((datetime.now(UTC) - timedelta(days=8)).date().isoformat())
 
 
 # -- the fast reading of plain events agrees with icalendar -----------------------------------
