@@ -249,6 +249,7 @@ def test_records_cross_the_pipe_whole() -> None:
         thread_id="t1",
         folder="calendar",
         flags=frozenset({Flag.CANCELLED}),
+        version="0000000002 2024-05-01T00:00:00+00:00",
     )
     defaults = {f.name for f in fields(InteractionRecord) if getattr(record, f.name) == f.default}
     assert defaults == set(), f"set these fields in the test too: {defaults}"
