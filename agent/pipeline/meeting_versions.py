@@ -39,19 +39,21 @@ def settle(connection: Connection, source_ids: Iterable[str]) -> int:
         )
         for source_id, row_id, version, flags in rows:
             copies.setdefault(source_id, []).append((row_id, version or "", flags or ""))
-    changed = 0
+    # One UPDATE per new flags text (nearly always just "superseded" or ""), not per row: a
+    # second export of a 5,000-event calendar took 4.6 s here one row at a time.
+    by_flags: dict[str, list[int]] = {}
     for found in copies.values():
         stands = max(found, key=lambda c: (c[1], -c[0]))[0]
         for row_id, _version, flags in found:
             have = set(flags.split(",")) - {""}
-            if (SUPERSEDED in have) == (row_id != stands):
-                continue
-            have ^= {SUPERSEDED}
+            if (SUPERSEDED in have) != (row_id != stands):
+                by_flags.setdefault(",".join(sorted(have ^ {SUPERSEDED})), []).append(row_id)
+    for flags, ids in by_flags.items():
+        for start in range(0, len(ids), _IN_CHUNK):
             connection.execute(
-                update(Row).where(Row.id == row_id).values(flags=",".join(sorted(have)))
+                update(Row).where(Row.id.in_(ids[start : start + _IN_CHUNK])).values(flags=flags)
             )
-            changed += 1
-    return changed
+    return sum(len(ids) for ids in by_flags.values())
 
 
 def versioned_of(connection: Connection, account_id: int) -> list[str]:
