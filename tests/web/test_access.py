@@ -342,6 +342,9 @@ def test_serve_prints_the_link_on_a_terminal_and_keeps_it_out_of_a_journal(
         assert journal.stdout is not None
         line = journal.stdout.readline().decode()
         assert line.startswith("review page: http://127.0.0.1:") and "serve --url" in line
+        assert (
+            f"touchbase --db {db} serve --url" in line
+        )  # the link of this database, not the default's
         assert token not in line
         url = line.split()[2]
         assert requests.get(url, timeout=5).status_code == 403

@@ -125,7 +125,7 @@ def serve(
         )
     else:  # a journal or a file: the token stays out of logs; `serve --url` gives the link
         console.print(
-            f"review page: {server.url}{when} (run `touchbase serve --url` for its link)",
+            f"review page: {server.url}{when} (run `{_url_command(app)}` for its link)",
             soft_wrap=True,
         )
     try:
@@ -135,3 +135,16 @@ def serve(
     finally:
         server.close()
     return 0
+
+
+def _url_command(app: App) -> str:
+    """The command that prints this page's link: the token belongs to the database, so a page
+    on another database (the demo's, a --db) needs that --db named. A SQLite URL is a path and
+    safe to print; another URL may carry a password, so it is only referred to."""
+    from touchbase.agent.pipeline.config import default_db_url
+
+    if app.db_url == default_db_url():
+        return "touchbase serve --url"
+    if app.db_url.startswith("sqlite:"):
+        return f"touchbase --db {app.db_url} serve --url"
+    return "touchbase --db URL serve --url, with this database's URL"
