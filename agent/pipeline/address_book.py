@@ -11,16 +11,13 @@ them commit together.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from touchbase.agent.pipeline import identity, linkedin
-from touchbase.agent.pipeline.models import PersonEvent
 from touchbase.connectors.base import ContactRecord
-from touchbase.rules.life_events import NEW_ROLE
 
 SOURCE = "carddav"
 
@@ -48,22 +45,15 @@ def save_contacts(session: Session, contacts: Iterable[ContactRecord], now: date
             position=contact.title,
             connected_on=None,
         )
-        # The same test for a new role as a LinkedIn import's (no public helper takes one row).
-        changed = linkedin._change(person, role)
-        if changed is not None:
-            sentence, evidence = changed
-            evidence.append(f"address book card {contact.source_id} synced {now.date()}")
-            session.add(
-                PersonEvent(
-                    person_id=person.id,
-                    occurred_at=now,
-                    kind=NEW_ROLE,
-                    text=sentence,
-                    evidence=json.dumps(evidence),
-                    source=SOURCE,
-                    created_at=now,
-                )
-            )
+        # The same test and event for a new role as a LinkedIn import's.
+        linkedin.record_role_change(
+            session,
+            person,
+            role,
+            f"address book card {contact.source_id} synced {now.date()}",
+            SOURCE,
+            now,
+        )
         person.company = contact.organization or person.company
         person.position = contact.title or person.position
         applied += 1

@@ -146,6 +146,30 @@ def _find(session: Session, row: Connection, now: datetime) -> Person:
     return person
 
 
+def record_role_change(
+    session: Session, person: Person, row: Connection, seen_in: str, source: str, now: datetime
+) -> str | None:
+    """Record a dated new-role event when `row`'s company or position differs from what
+    `person` had (a LinkedIn export, a CardDAV card's ORG/TITLE); its sentence, or None."""
+    changed = _change(person, row)
+    if changed is None:
+        return None
+    sentence, evidence = changed
+    evidence.append(seen_in)
+    session.add(
+        PersonEvent(
+            person_id=person.id,
+            occurred_at=now,
+            kind=NEW_ROLE,
+            text=sentence,
+            evidence=json.dumps(evidence),
+            source=source,
+            created_at=now,
+        )
+    )
+    return sentence
+
+
 def _change(person: Person, row: Connection) -> tuple[str, list[str]] | None:
     """The new-role sentence and evidence when the row's company or position differs."""
     old_company, old_position = person.company or "", person.position or ""
@@ -218,21 +242,15 @@ def import_connections(session: Session, path: Path, text: str, now: datetime) -
                     )
                 )
             row = replace(row, company="", position="")
-        changed = _change(person, row)
-        if changed is not None:
-            sentence, evidence = changed
-            evidence.append(f"LinkedIn export {path.name} imported {now.date().isoformat()}")
-            session.add(
-                PersonEvent(
-                    person_id=person.id,
-                    occurred_at=now,
-                    kind=NEW_ROLE,
-                    text=sentence,
-                    evidence=json.dumps(evidence),
-                    source="linkedin",
-                    created_at=now,
-                )
-            )
+        sentence = record_role_change(
+            session,
+            person,
+            row,
+            f"LinkedIn export {path.name} imported {now.date().isoformat()}",
+            "linkedin",
+            now,
+        )
+        if sentence is not None:
             changes.append(f"{row.name or row.email}: {sentence}")
         if row.name and not person.name:
             person.name = row.name
