@@ -1,0 +1,89 @@
+"""The contact state's JSON codec: every Contact comes back equal, and the text is plain data."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from touchbase.rules.contact_codec import decode, encode
+from touchbase.rules.contacts import Contact
+from touchbase.rules.contacts_acc import Awaiting, MeetingRef, Trace
+from touchbase.rules.life_events import LifeEvent
+
+times = st.datetimes(
+    min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+)
+maybe_time = st.none() | times
+text = st.text(max_size=12)
+maybe_text = st.none() | text
+count = st.integers(min_value=0, max_value=10**6)
+weight = st.floats(min_value=0, max_value=1, allow_nan=False)
+
+meetings = st.builds(MeetingRef, count, times, maybe_text, st.booleans())
+awaitings = st.builds(
+    Awaiting, text, maybe_text, times, times, count, count, maybe_text, maybe_text, text, maybe_text
+)
+traces = st.builds(Trace, count, times, text, text, weight)
+events = st.builds(LifeEvent, text, times, text, st.lists(text, max_size=3).map(tuple))
+
+
+@st.composite
+def contacts(draw: st.DrawFn) -> Contact:
+    n = draw(st.integers(0, 5))
+    return Contact(
+        person=draw(text),
+        address=draw(text),
+        addresses=tuple(draw(st.lists(text, max_size=3))),
+        name=draw(text),
+        name_guessed=draw(st.booleans()),
+        excluded=draw(maybe_text),
+        last_sent=draw(maybe_time),
+        first_sent=draw(maybe_time),
+        sent_count=draw(count),
+        last_received=draw(maybe_time),
+        received_count=draw(count),
+        last_met=draw(maybe_time),
+        meeting_count=draw(count),
+        first_contact=draw(maybe_time),
+        last_contact=draw(maybe_time),
+        last_contact_kind=draw(maybe_text),
+        last_subject=draw(maybe_text),
+        topic_subject=draw(maybe_text),
+        topic_at=draw(maybe_time),
+        counted_at=tuple(draw(st.lists(times, min_size=n, max_size=n))),
+        counted_weight=tuple(draw(st.lists(weight, min_size=n, max_size=n))),
+        exchanges_out=draw(count),
+        exchanges_in=draw(count),
+        small_meetings=draw(count),
+        one_on_one=draw(count),
+        months_in_touch=draw(count),
+        last_direct_in=draw(maybe_time),
+        last_seen=draw(maybe_time),
+        delegate=draw(st.booleans()),
+        last_meeting=draw(st.none() | meetings),
+        prev_meeting_end=draw(maybe_time),
+        awaiting=draw(st.none() | awaitings),
+        last_auto_reply=draw(maybe_time),
+        next_meeting_end=draw(maybe_time),
+        trace=tuple(draw(st.lists(traces, max_size=3))),
+        events=tuple(draw(st.lists(events, max_size=3))),
+        dead=tuple(draw(st.lists(st.tuples(text, times), max_size=2))),
+    )
+
+
+@given(contacts())
+def test_a_contact_comes_back_equal(contact: Contact) -> None:
+    back = decode(encode(contact))
+    assert back == contact
+    # Equal is not enough for times: they come back aware, in UTC.
+    for value in (back.last_contact, *back.counted_at):
+        assert value is None or value.utcoffset() is not None
+
+
+@given(contacts())
+def test_the_text_is_plain_json_data(contact: Contact) -> None:
+    data = json.loads(encode(contact))
+    assert isinstance(data, dict) and data["person"] == contact.person
