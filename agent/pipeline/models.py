@@ -96,6 +96,14 @@ class InteractionRow(Base):
             sqlite_where=text("version IS NOT NULL"),
             postgresql_where=text("version IS NOT NULL"),
         ),
+        # Meetings by when they end: the ones that ended since the contact state was folded
+        # are refolded (agent/pipeline/contact_state.py, migration 0009).
+        Index(
+            "ix_interactions_meeting_end",
+            "ended_at",
+            sqlite_where=text("kind = 'meeting'"),
+            postgresql_where=text("kind = 'meeting'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -356,3 +364,54 @@ class AppState(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class ContactState(Base):
+    """One person's contact as the fold left it (rules/contact_codec.py JSON), kept current at
+    ingest so an evaluation reads people, not interactions (issue 16)."""
+
+    __tablename__ = "contact_state"
+
+    person: Mapped[str] = mapped_column(String(320), primary_key=True)
+    data: Mapped[str] = mapped_column(Text)
+
+
+class ContactStateHeader(Base):
+    """The one row saying what the contact state was folded from: a fingerprint of everything a
+    full fold depends on (the fold's policy fields, the owner's addresses, the codec's shape),
+    the moment it was folded for, who was who (merges, names) then, and a generation that each
+    writer bumps, so an evaluation that read an older state writes nothing."""
+
+    __tablename__ = "contact_state_header"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    folded_at: Mapped[datetime]
+    generation: Mapped[int] = mapped_column(Integer)
+    identities: Mapped[str] = mapped_column(Text)
+
+
+class ContactAddress(Base):
+    """Each stored participant address (as stored), its normal form and the person it was
+    folded under: which raw addresses to load when refolding a person."""
+
+    __tablename__ = "contact_addresses"
+    __table_args__ = (
+        Index("ix_contact_addresses_person", "person"),
+        Index("ix_contact_addresses_normal", "normal"),
+    )
+
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    normal: Mapped[str] = mapped_column(String(320))
+    person: Mapped[str] = mapped_column(String(320))
+
+
+class ContactDirty(Base):
+    """An address whose interactions changed since the contact state was folded (marked in the
+    page's transaction). Never unique: a mark made while an evaluation refolds has a higher id
+    and survives its clean-up."""
+
+    __tablename__ = "contact_dirty"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(320))
