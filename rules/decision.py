@@ -67,10 +67,14 @@ class Occasion(NamedTuple):
 
 
 class Topic(NamedTuple):
-    """A conversation a draft may name: text that reads as a topic (rules.topics), and when."""
+    """Something a draft may name, and when. `kind` says what it is, so the words fit it:
+    "thread" a conversation whose subject reads as a topic (rules.topics); "social" a shared
+    social occasion ("Steve's Happy Hour", "the baby shower"); "moved" the organisation they
+    moved to, as a person names it ("Mirant"), with `at` when the move was first seen."""
 
     text: str
     at: datetime
+    kind: str = "thread"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +103,9 @@ class Decision:
     meeting: MeetingRef | None = None
     occasion: Occasion | None = None
     suggest_call: bool = False
+    # How the tie reads from the mail: "warm" (personal or social signals: casual words fit),
+    # "work" (only working mail: plain, brief words), "" unknown.
+    register: str = ""
 
 
 @dataclass(frozen=True, slots=True)
