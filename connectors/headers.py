@@ -45,8 +45,15 @@ FIELDS = (
     "X-Autorespond",
     "X-Auto-Response-Suppress",
 )
-_WANTED = {f.lower() for f in FIELDS}
 _ROLES = {"from": Role.FROM, "to": Role.TO, "cc": Role.CC, "bcc": Role.BCC}
+# Exchange 5.5 exports (the Enron corpus among them) write From/To/Cc as bare addresses and keep
+# the display names only in X-From / X-To / X-cc, as Outlook showed them ("Leah A. Moss (E-mail)
+# <lamoss@duke-energy.com>", '"Leah A Moss" <lamoss@duke-energy.com>@ENRON'). A name written
+# there right before the same address is that participant's display name; nothing else of
+# those fields is used (their other entries are X.400 paths, not addresses).
+NAME_FIELDS = frozenset({"x-from", "x-to", "x-cc"})
+_WANTED = {f.lower() for f in FIELDS} | NAME_FIELDS
+_NAME_BEFORE = re.compile(r"(?:^|[>,;])\s*([^<>,;@]+(?:,[^<>,;@]+)?)<\s*([^<>\s]+@[^<>\s]+)\s*>")
 # An id longer than a header line may be (RFC 5322 2.1.1: 998) is no id; it would not fit the
 # store's column either.
 _MSGID = re.compile(r"<[^<>\s]{1,996}>")
@@ -342,8 +349,12 @@ def interaction_from_headers(
     first: dict[str, str] = {}
     participants: list[Participant] = []
     seen: set[tuple[str, Role]] = set()
+    exported: list[str] = []
     for name, value in headers:
         key = name.lower()
+        if key in NAME_FIELDS:
+            exported.append(value)
+            continue
         role = _ROLES.get(key)
         if role is not None:
             for display, address in parse_addresses(value):
@@ -359,6 +370,8 @@ def interaction_from_headers(
             first[key] = value
     if not participants:
         raise BadRecord("no usable From, To, Cc or Bcc address")
+    if exported and any(not p.name for p in participants):
+        participants = _exported_names(participants, exported)
     occurred = parse_date(first.get("date")) or fallback_date
     if occurred is None:
         raw_date = first.get("date")
@@ -379,6 +392,22 @@ def interaction_from_headers(
         folder=folder,
         flags=_flags(first, subject, folder),
     )
+
+
+def _exported_names(participants: list[Participant], values: list[str]) -> list[Participant]:
+    """Participants without a display name get the one X-From/X-To/X-cc shows for them."""
+    names: dict[str, str] = {}
+    for value in values:
+        for match in _NAME_BEFORE.finditer(decode_words(value)):
+            display = match[1].strip().strip("'\"").strip()
+            if display and len(display) <= _LONGEST_NAME:
+                names.setdefault(match[2].lower(), display)
+    if not names:
+        return participants
+    return [
+        p if p.name or p.address not in names else _participant(p.address, p.role, names[p.address])
+        for p in participants
+    ]
 
 
 def _warn(warnings: list[str] | None, text: str) -> None:

@@ -14,13 +14,16 @@ _NOT_A_NAME = re.compile(
 # Every piece has letters only; one-letter pieces are initials (kept out of the name), and the
 # first and last pieces must be real words, so "k..allen" and "jsmith" give no guess.
 _PIECES = re.compile(r"[._]+")
+# What Outlook appends to a name and is no part of it: "Leah A. Moss (E-mail)", "Jo Li (ACME)".
+_TAIL = re.compile(r"\s*\([^()]*\)\s*$")
 _WORD = re.compile(r"^[a-z]+(?:-[a-z]+)*$")
 
 
 def clean_name(name: str) -> str:
     """A display name as a person would write it: quotes gone, "Last, First" turned round,
     spaces squeezed; "" when it is not a name at all."""
-    text = " ".join(name.replace('"', " ").replace("'", " ").split()).strip(" ,")
+    # Quotes go, but not an apostrophe inside a word (O'Neil, D'Arcy).
+    text = " ".join(_TAIL.sub("", name).replace('"', " ").split()).strip(" ,'")
     if not text or _NOT_A_NAME.search(text):
         return ""
     if text.count(",") == 1:

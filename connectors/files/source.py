@@ -42,6 +42,7 @@ from touchbase.connectors.files.mbox import MboxMessage, looks_like_mbox, read_m
 from touchbase.connectors.files.settings import HORIZON, LOOKAHEAD, PAGE_SIZE, parse_settings
 from touchbase.connectors.headers import (
     FIELDS,
+    NAME_FIELDS,
     interaction_from_headers,
     message_ids,
     parse_date,
@@ -58,7 +59,7 @@ _FINGERPRINT = 4096  # bytes of an mbox's start that identify it
 # "#" and 12 to tell two messages with one Message-ID apart: a longer id is hashed instead.
 _LONGEST_ID = 480
 _RACY_NS = 2_000_000_000  # a folder changed this recently may change again within its mtime tick
-_WANTED_FILES = {f.lower() for f in FIELDS} | {"x-gmail-labels", "received"}
+_WANTED_FILES = {f.lower() for f in FIELDS} | {"x-gmail-labels", "received"} | NAME_FIELDS
 Record = InteractionRecord | Quarantined
 
 

@@ -157,3 +157,47 @@ def test_the_newest_received_stamp_is_the_date_of_arrival() -> None:
 def test_a_message_id_longer_than_a_header_line_is_no_id() -> None:
     assert message_ids("<" + "x" * 2000 + "@y>") == []
     assert message_ids("<a@b> <c@d>") == ["<a@b>", "<c@d>"]
+
+
+def test_exchange_export_names_in_x_fields_name_bare_addresses() -> None:
+    """Exchange 5.5 exports keep display names only in X-From/X-To/X-cc: a name written right
+    before the same address there names that participant; X.400 paths and other addresses
+    name nobody, and a display name the mail itself gives wins."""
+    record = interaction_from_headers(
+        [
+            ("From", "lamoss@duke-energy.com"),
+            ("To", "chris.germany@enron.com, junek@enron.com, third@x.org"),
+            ("Cc", "Kept Name <kept@x.org>"),
+            ("Date", "Mon, 14 Jan 2002 10:00:00 -0600"),
+            ("X-From", '"Leah A Moss" <lamoss@duke-energy.com>@ENRON'),
+            (
+                "X-To",
+                "Germany, Chris </O=ENRON/OU=NA/CN=RECIPIENTS/CN=CGERMAN>, "
+                "Junek, Daniel  <JUNEK@enron.com>, Else <else@z.org>",
+            ),
+            ("X-cc", "Other Name <kept@x.org>"),
+        ],
+        source_id="1",
+        folder="inbox",
+    )
+    names = {p.address: p.name for p in record.participants}
+    assert names == {
+        "lamoss@duke-energy.com": "Leah A Moss",
+        "chris.germany@enron.com": "",
+        "junek@enron.com": "Junek, Daniel",
+        "third@x.org": "",
+        "kept@x.org": "Kept Name",
+    }
+    assert all(p.address != "else@z.org" for p in record.participants)
+
+
+def test_the_files_connector_reads_the_export_name_fields() -> None:
+    raw = (
+        b"From: chris.germany@enron.com\r\nTo: lamoss@duke-energy.com\r\n"
+        b"Date: Mon, 14 Jan 2002 10:00:00 -0600\r\nSubject: golf\r\n"
+        b"X-To: Leah A. Moss (E-mail) <lamoss@duke-energy.com>\r\n\r\nbody\r\n"
+    )
+    record = interaction_from_bytes(raw, source_id="1", folder="sent")
+    assert [(p.address, p.name) for p in record.participants if p.role is Role.TO] == [
+        ("lamoss@duke-energy.com", "Leah A. Moss (E-mail)")
+    ]

@@ -19,6 +19,11 @@ NAMES = {
     "a login is not a name": ("jdoe", ""),
     "a placeholder is not a name": ("e-mail", ""),
     "digits and punctuation are not a name": ("12345", ""),
+    "Outlook's (E-mail) tail comes off": ("Leah A. Moss (E-mail)", "Leah A. Moss"),
+    "a company in brackets comes off": ("Jo Li (ACME)", "Jo Li"),
+    "an apostrophe inside a name stays": ("O'Neil, Pat", "Pat O'Neil"),
+    "single quotes round a name come off": ("'Leah Moss'", "Leah Moss"),
+    "a bracket alone is no name": ("(E-mail)", ""),
 }
 
 
