@@ -1,0 +1,156 @@
+"""Which subjects are social or personal: the warmth a tie shows in its headers (English).
+
+Blind judges who read real mail found that the ties worth a check-in share threads about life
+outside the work itself: a lunch, a happy hour, a baby shower, a party, golf, a resume or help
+with a job, "who are you"-style banter, photos. Purely transactional ties (deal, invoice and
+contract-number subjects) show none, however many exchanges they have. This module only reads
+subject text; the fold counts the shared threads (rules/contacts.py) and the decisions read the
+count (rules/decide.py).
+
+- `social_kind(subject)`: "occasion" (a social event: "Steve's Happy Hour"), "personal" (life,
+  not work: "RE: Resume", "who are you", "Pictures of RJ") or None.
+- `occasion_topic(subject, sensitive)`: the subject, cleaned as rules/topics.py cleans one, when
+  it names an occasion a check-in may recall ("Steve's Happy Hour"), else None.
+- `phrase(topic)`: the occasion as a noun phrase for a sentence ("Steve's happy hour", "the
+  baby shower", "lunch with Joan").
+
+Words match whole (lower case, an optional plural "s"); matching is cached per subject, since
+the fold asks once per message.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Final
+
+from touchbase.rules.topics import MAX_TOPIC, clean_topic, usable_topic
+
+OCCASION: Final = "occasion"
+PERSONAL: Final = "personal"
+
+# Social occasions: events people share outside the work itself. Multi-word ones first, so
+# "baby shower" is found before "shower" and the phrase keeps both words.
+OCCASIONS: Final = (
+    "happy hour", "baby shower", "bridal shower", "wedding shower", "birthday party",
+    "retirement party", "going away party", "christmas party", "holiday party",
+    "fantasy football", "poker night", "game night", "girls night", "guys night",
+    "lunch", "dinner", "drinks", "beer", "breakfast", "brunch", "bbq", "barbecue", "cookout",
+    "picnic", "party", "shower", "wedding", "golf", "softball", "bowling", "poker", "tailgate",
+    "concert", "game", "reunion", "housewarming", "celebration", "christening", "graduation",
+    "ski trip", "fishing", "hunting", "boat", "crawfish", "margaritas", "karaoke",
+)  # fmt: skip
+# Personal subjects: life, not work (a signal of warmth, never a topic to name back: a resume
+# or a baby is the person's own news to tell).
+PERSONAL_WORDS: Final = (
+    "resume", "job search", "job hunt", "new job", "job help", "job leads",
+    "who are you", "long lost", "long time no", "what's up", "whats up", "how are you",
+    "how's it going", "hows it going", "how have you been", "miss you", "missed you",
+    "photo", "picture", "pics", "baby", "babies", "kids", "family", "wife", "husband",
+    "birthday", "anniversary", "congrats", "congratulations", "engaged", "engagement",
+    "vacation", "weekend", "catching up", "catch up", "gift", "babysit", "babysitting",
+    "moving on", "big news", "greetings from",
+)  # fmt: skip
+
+
+def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
+    return re.compile(rf"(?<![\w'])(?:{alternatives})(?:s|es)?(?![\w])", re.IGNORECASE)
+
+
+_OCCASION = _pattern(OCCASIONS)
+_PERSONAL = _pattern(PERSONAL_WORDS)
+# Work phrases that contain an occasion's word.
+_NOT_SOCIAL = re.compile(
+    r"\b(?:third|3rd|counter|other|any|either|each|interested|responsible|working)[\s-]+part(?:y|ies)\b|"
+    r"\bparty\s+(?:a|b|to|line)\b|\bball\s*game\b|\bend\s*game\b|\bgame\s+plan\b|"
+    r"\blunch\s+(?:and|&|n)\s+learn\b|\bbrown\s*bag\b",
+    re.IGNORECASE,
+)
+# "Steve's" before the occasion: whose it is.
+_OWNER_WORD = re.compile(r"([A-Za-z][\w.-]*'[sS])\s+$")
+# "w/ Joan", "with Joan" after the occasion: who it was with.
+_WITH = re.compile(r"^\s*(?:w/|with)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b")
+_CAPITAL_WORD = re.compile(r"([A-Z][A-Za-z]+)\s+$")
+
+
+@lru_cache(maxsize=1 << 14)
+def social_kind(subject: str | None) -> str | None:
+    """ "occasion", "personal" or None for a subject (Re:/Fw: prefixes and tags aside)."""
+    if not subject:
+        return None
+    text = _NOT_SOCIAL.sub(" ", clean_topic(subject) or subject)
+    if _OCCASION.search(text):
+        return OCCASION
+    if _PERSONAL.search(text):
+        return PERSONAL
+    return None
+
+
+@lru_cache(maxsize=1 << 12)
+def occasion_topic(subject: str | None, sensitive: frozenset[str] = frozenset()) -> str | None:
+    """The subject as an occasion a check-in may recall, cleaned (prefixes, tags, markers and
+    edge punctuation off, as rules/topics.py does), or None: not an occasion, too long, a
+    forward, or naming a sensitive word (policy `sensitive_topics`)."""
+    if not subject or social_kind(subject) != OCCASION:
+        return None
+    text = clean_topic(subject)
+    if not text or len(text) > MAX_TOPIC or "\ufffd" in text or "=?" in text:
+        return None
+    lowered = subject.lower()
+    if lowered.lstrip().startswith(("fw", "fwd")) and ":" in lowered[:6]:
+        return None  # forwarded: somebody else's occasion, passed on
+    words = set(re.findall(r"[^\W_]+", text.lower()))
+    if words & sensitive:
+        return None
+    # Sentences and questions ("Are you coming to lunch?") are not names of an occasion; the
+    # thread-topic rules catch them, so borrow that verdict where it is no occasion's fault.
+    if text.rstrip().endswith("?") and usable_topic(subject) is None:
+        return None
+    return text
+
+
+def phrase(topic: str) -> str:
+    """An occasion's subject as a noun phrase for a sentence: "INGRID'S BABY SHOWER" ->
+    "Ingrid's baby shower", "Steve's Happy Hour" -> "Steve's happy hour", "Astros game" ->
+    "the Astros game", "Lunch w/ Joan" -> "lunch with Joan", "Happy hour!" -> "the happy hour".
+    A topic without a known occasion comes back trimmed, unchanged otherwise."""
+    text = " ".join(topic.split())
+    found = _OCCASION.search(_NOT_SOCIAL.sub(lambda m: "_" * len(m.group(0)), text))
+    if found is None:
+        return text.strip()
+    what = found.group(0).lower()
+    before, after = text[: found.start()], text[found.end() :]
+    whose = _OWNER_WORD.search(before)
+    if whose:
+        name = whose.group(1)[:-2]
+        if name.isupper():  # "INGRID'S": shouted, not how the name is written
+            name = name.capitalize()
+        return f"{name}'s {what}"
+    named = _CAPITAL_WORD.search(before)
+    if named and named.group(1).lower() not in _GENERIC:
+        word = named.group(1)
+        word = word.capitalize() if word.isupper() else word
+        return f"the {word} {what}"
+    with_whom = _WITH.match(after)
+    if with_whom:
+        return f"{what} with {with_whom.group(1)}"
+    return what if what in _ACTIVITIES else f"the {what}"
+
+
+# Pastimes named without an article ("golf", not "the golf").
+_ACTIVITIES = frozenset(
+    {"golf", "softball", "bowling", "poker", "fishing", "hunting", "karaoke", "fantasy football"}
+)
+# Capitalised words before an occasion that name no one ("Friday Lunch", "Team Dinner").
+_GENERIC = frozenset(
+    {
+        "the", "a", "our", "team", "group", "desk", "office", "company", "annual", "friday",
+        "monday", "tuesday", "wednesday", "thursday", "saturday", "sunday", "holiday",
+        "christmas", "summer", "spring", "fall", "winter", "big", "little", "final", "next",
+        "last", "this", "quick", "re", "fw", "fwd", "happy", "farewell", "goodbye",
+    }
+)  # fmt: skip
+
+
+__all__ = ["OCCASION", "PERSONAL", "occasion_topic", "phrase", "social_kind"]
