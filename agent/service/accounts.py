@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from touchbase.agent.errors import UserError
 from touchbase.agent.pipeline import db
-from touchbase.agent.pipeline.accounts import FACTORIES, account_context, connector_module
+from touchbase.agent.pipeline.accounts import account_context, connector_module
+from touchbase.agent.pipeline.contact_state import invalidate
 from touchbase.agent.pipeline.meeting_versions import settle, versioned_of
 from touchbase.agent.pipeline.models import (
     Account,
@@ -116,6 +117,7 @@ class Accounts:
             versioned = versioned_of(session.connection(), account.id)
             session.execute(delete(InteractionRow).where(InteractionRow.account_id == account.id))
             settle(session.connection(), versioned)  # copies it superseded elsewhere stand again
+            invalidate(session.connection())  # its people's contacts are folded again
             session.execute(
                 delete(QuarantinedRecord).where(QuarantinedRecord.account_id == account.id)
             )
@@ -240,16 +242,27 @@ def _latest(session: Session, account_id: int, *, finished: bool) -> SyncRun | N
     ).first()
 
 
+# The account types whose connector reads its own cursor for `status`, and the light module
+# that does it: status once imported every account's connector to ask (icalendar for a folder of
+# files, imapclient for IMAP: 0.15-0.5 s, issue 16). tests/agent/test_cli_startup.py keeps this
+# in step with the connectors' `describe_cursor`.
+CURSOR_READERS = {
+    "imap": ("touchbase.connectors.imap.cursor", "describe"),
+    "caldav": ("touchbase.connectors.dav.source", "describe_cursor"),
+    "carddav": ("touchbase.connectors.dav.source", "describe_cursor"),
+}
+
+
 def describe_cursor(type_: str, value: str | None) -> list[str]:
     """The connector's own reading of its cursor (IMAP: per folder), when it offers one."""
-    name = FACTORIES.get(type_)
-    if name is None or value is None:
+    reader = CURSOR_READERS.get(type_)
+    if reader is None or value is None:
         return []
     try:
-        module = importlib.import_module(name)
+        module = importlib.import_module(reader[0])
     except ImportError:
         return []
-    describe = getattr(module, "describe_cursor", None)
+    describe = getattr(module, reader[1], None)
     return list(describe(value)) if callable(describe) else []
 
 

@@ -26,9 +26,9 @@ from flask import Flask, Response, abort, request, session
 from markupsafe import escape
 
 from touchbase.agent.service import Service
+from touchbase.agent.web.access import access_token as access_token  # also importable from here
 
 SECRET_KEY = "web.secret"
-ACCESS_KEY = "web.access"
 ACCESS_COOKIE = "touchbase_access"
 TOKEN_PARAM = "token"
 ACCESS_DAYS = 400  # the longest a browser keeps a cookie (Chrome caps Max-Age at 400 days)
@@ -51,11 +51,6 @@ HEADERS = {
 def install_secret(service: Service) -> str:
     """The install's random secret, made on first use and kept in the database."""
     return service.remembered(SECRET_KEY, lambda: secrets.token_urlsafe(32))
-
-
-def access_token(service: Service) -> str:
-    """The install's access token, made on first use and kept in the database."""
-    return service.remembered(ACCESS_KEY, lambda: secrets.token_urlsafe(32))
 
 
 def _same(given: str, expected: str) -> bool:

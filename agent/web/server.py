@@ -28,6 +28,7 @@ from hypercorn.config import Sockets
 from hypercorn.utils import wrap_app
 
 from touchbase.agent.errors import UserError
+from touchbase.agent.web.access import address
 from touchbase.agent.web.limits import listen
 from touchbase.agent.web.security import allowed_hosts
 from touchbase.agent.web.site import Site, create_app
@@ -176,10 +177,3 @@ def _start_on_empty_body(app: Any) -> Any:
                 close()
 
     return wrapped
-
-
-def address(scheme: str, host: str, port: int) -> str:
-    """`scheme://host:port/`, a wildcard host shown as loopback, IPv6 in brackets."""
-    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
-    host = f"[{host}]" if ":" in host else host
-    return f"{scheme}://{host}:{port}/"

@@ -1,6 +1,8 @@
-"""A CLI that starts instantly (issue 16): `--help` and `--version` import no heavy library.
+"""A CLI that starts instantly (issue 16): `--help` and `--version` import no heavy library, and
+everyday commands on a current database load nothing they do not use (no alembic, no templates,
+no cloud or IMAP client, no web server).
 
-Each test runs the real console script (`.venv/bin/touchbase`) under `python -X importtime`,
+Each --help test runs the real console script (`.venv/bin/touchbase`) under `python -X importtime`,
 which lists on stderr every module the process imported, so a module that slips back into a
 command's `register()` (or into `App`, or into output.py's consoles) fails here by name, whatever
 the machine's speed. One generous wall-clock limit guards the figure the issue asks for.
@@ -8,11 +10,15 @@ the machine's speed. One generous wall-clock limit guards the figure the issue a
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
 import re
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import cast
@@ -151,3 +157,135 @@ def test_what_is_written_through_the_stand_in_is_read_back_from_either(
     for name, value in values.items():
         setattr(deferred, name, value)
     assert {n: getattr(deferred, n) for n in values} == values == vars(real)
+
+
+# --- everyday commands on a current database (issue 16) -----------------------------------------
+
+# What `people`, `plan`, `status`, `person`, `drafts` and `serve --url` on a current database must
+# not pay for: migrations (alembic), drafting (Jinja, nameparser), the cloud and IMAP clients and
+# the calendar parser (status read cursors through the connectors), the web app.
+NOT_EVERYDAY = (
+    "alembic",
+    "jinja2",
+    "nameparser",
+    "googleapiclient",
+    "google.auth",
+    "msal",
+    "imapclient",
+    "icalendar",
+    "hypercorn",
+    "flask",
+    "werkzeug",
+    "touchbase.connectors.files.source",
+    "touchbase.connectors.imap.account",
+    "touchbase.agent.web.site",
+)
+# The console script's main() in a child, which then lists sys.modules on stderr.
+CHILD = """
+import json, sys
+from touchbase.agent.cli.main import main
+code = main(sys.argv[1:])
+sys.stdout.flush()
+sys.stderr.write("\\nLOADED " + json.dumps(sorted(sys.modules)) + "\\n")
+sys.exit(code)
+"""
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def loaded(*args: str) -> tuple[str, set[str]]:
+    """The output of `touchbase ARGS` and every module its process had loaded at the end."""
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, *args], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    line = next(x for x in done.stderr.splitlines() if x.startswith("LOADED "))
+    return done.stdout, set(json.loads(line.removeprefix("LOADED ")))
+
+
+def within(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == h or m.startswith(f"{h}.") for h in names))
+
+
+def write_mail(folder: Path, n: int, sender: str, to: str, days_ago: int) -> None:
+    for sub in ("cur", "new", "tmp"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    when = format_datetime(NOW - timedelta(days=days_ago))
+    (folder / "cur" / f"{n}.eml:2,S").write_text(
+        f"From: {sender}\nTo: {to}\nSubject: budget {n}\nDate: {when}\n"
+        f"Message-ID: <{n}@startup.test>\n\nbody\n"
+    )
+
+
+@pytest.fixture
+def current_db(tmp_path: Path) -> list[str]:
+    """A database at the current schema holding half a year of mail with two people: the global
+    arguments that point at it."""
+    mail = tmp_path / "Maildir"
+    me, them = "Me <me@own.example>", ("Ann Lee <ann@work.example>", "Bob <bob@x.example>")
+    for n in range(12):
+        write_mail(mail, 2 * n, me, them[n % 2], 250 - 15 * n)
+        write_mail(mail, 2 * n + 1, them[n % 2], me, 248 - 15 * n)
+    args = ["--db", f"sqlite:///{tmp_path / 't.db'}"]
+    done = subprocess.run(
+        [TOUCHBASE, *args, "import", str(mail), "--me", "me@own.example"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return args
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["people", "--json"],
+        ["people", "--due"],
+        ["plan", "--json"],
+        ["status"],
+        ["person", "ann@work.example"],
+        ["drafts"],
+        ["serve", "--url"],
+    ],
+    ids=" ".join,
+)
+def test_everyday_commands_load_nothing_they_do_not_use(
+    current_db: list[str], command: list[str]
+) -> None:
+    out, modules = loaded(*current_db, *command)
+    assert out.strip()  # the command did its work (the database was read)
+    assert "touchbase.agent.service" in modules and "sqlalchemy.orm" in modules
+    assert within(modules, NOT_EVERYDAY) == []
+
+
+def test_a_database_behind_still_migrates_on_an_everyday_command(tmp_path: Path) -> None:
+    """And the listing above can fail: here alembic is loaded, and named."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from touchbase.agent.pipeline import db
+
+    older = f"sqlite:///{tmp_path / 'older.db'}"
+    engine = db.make_engine(older)
+    command.upgrade(db.alembic_config(engine), "0007")  # as an older touchbase left it
+    out, modules = loaded("--db", older, "people", "--json")
+    assert json.loads(out) == [] and "alembic" in modules
+    with engine.connect() as connection:
+        stored = set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    engine.dispose()
+    assert stored == db.head_revisions()
+
+
+def test_status_reads_cursors_through_the_same_functions_as_the_connectors() -> None:
+    """service.accounts.CURSOR_READERS names, per account type, a light module that reads its
+    cursor for `status`: it must be the connector's own describe_cursor, for every type that
+    has one, and no type may be missed."""
+    from touchbase.agent.pipeline.accounts import FACTORIES
+    from touchbase.agent.service.accounts import CURSOR_READERS, describe_cursor
+
+    for type_, name in FACTORIES.items():
+        own = getattr(importlib.import_module(name), "describe_cursor", None)
+        assert (type_, own is not None) == (type_, type_ in CURSOR_READERS)
+        if own is not None:
+            for value in ("garbage", "{}", '{"INBOX": [1, 2, 3]}'):
+                assert describe_cursor(type_, value) == list(own(value)), (type_, value)

@@ -64,8 +64,8 @@ def run(app: App) -> int:
     port = app.args.port if app.args.port is not None else web["port"]
     host = app.args.host or web["host"]
     if app.args.url:
-        from touchbase.agent.web.security import access_token
-        from touchbase.agent.web.server import address
+        # Not the web app: Flask and Hypercorn are not needed to print a link (issue 16).
+        from touchbase.agent.web.access import access_token, address
 
         scheme = "https" if web["tls_cert"] else "http"
         shown = next(iter(web["names"]), host.strip("[]"))
@@ -90,7 +90,7 @@ def serve(
     """Serve the review page until interrupted (also the end of `touchbase demo`)."""
     # Imported here, not at the top: Flask and Hypercorn add about 0.25 s to the start of every
     # other command (each command module is imported to build the parser).
-    from touchbase.agent.web.security import access_token
+    from touchbase.agent.web.access import access_token
     from touchbase.agent.web.server import Tls, make_server
     from touchbase.agent.web.site import Site
 

@@ -45,9 +45,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
-
 from touchbase.agent.errors import UserError
 from touchbase.agent.pipeline.compose.message import header_text
 from touchbase.agent.pipeline.compose.request import DraftKind, DraftRequest
@@ -113,6 +110,11 @@ class Drafter:
     def __init__(
         self, me: Me, overrides: Path | None = None, sensitive: frozenset[str] | None = None
     ) -> None:
+        # Jinja is imported here, not above: it costs about 0.15 s, and most commands that load
+        # this module (people, plan, status) never render a draft (issue 16).
+        from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined
+        from jinja2.sandbox import SandboxedEnvironment
+
         self.me = me
         self.sensitive = shipped_sensitive_topics() if sensitive is None else sensitive
         loaders: list[FileSystemLoader | PackageLoader] = []
@@ -144,6 +146,8 @@ class Drafter:
         return names[(int.from_bytes(digest[:8], "big") + sequence) % len(names)]
 
     def render(self, request: DraftRequest, now: datetime, sequence: int = 0) -> Rendered:
+        from jinja2 import TemplateError  # loaded already: a Drafter was built
+
         name = self.choose(request, sequence)
         try:
             text = self.env.get_template(name).render(self.context(request, now))

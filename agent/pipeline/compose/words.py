@@ -12,8 +12,6 @@ import unicodedata
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from nameparser import HumanName
-
 # Reply and forward prefixes in the languages mail clients commonly write (RFC 5322 3.6.5 only
 # names "Re:"; Outlook localises it: AW/WG German, SV Nordic, Antw Dutch, RIF/R Italian, TR French).
 _PREFIX = re.compile(
@@ -128,6 +126,10 @@ def _given_name(name: str | None, addresses: tuple[str, ...]) -> str:
             return _title(text)  # "MIKE" or "mike" for mike.grigsby@
         if text.lower() in locals_ or text.islower() or text.isupper() or "." in text:
             return ""  # a login name shown as a display name ("jsmith", "PALLEN", "j.smith")
+    # Imported here: nameparser costs about 50 ms to load, and only a draft being written needs
+    # it, while every command loads this module (drafts/sent.py's clean_subject) (issue 16).
+    from nameparser import HumanName
+
     parsed = HumanName(text)
     if text.isupper() or text.islower():
         parsed.capitalize(force=True)
