@@ -475,7 +475,7 @@ def test_each_kind_renders_personal_text_with_the_signature() -> None:
 
 def test_without_a_signature_the_owner_signs_with_a_first_name() -> None:
     drafter = Drafter(Me(name="Phillip K Allen", addresses=ME.addresses))
-    assert drafter.render(make(), NOW).body.endswith("\n\nBest,\nPhillip\n")
+    assert drafter.render(make(DraftKind.THANK_YOU), NOW).body.endswith("\n\nBest,\nPhillip\n")
     assert drafter.render(make(DraftKind.FOLLOW_UP), NOW).body.endswith("\n\nThanks,\nPhillip\n")
     nameless = Drafter(Me(addresses=ME.addresses)).render(make(), NOW)
     assert not nameless.body.endswith("Best,\n")

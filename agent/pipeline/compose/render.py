@@ -30,6 +30,12 @@ Variables (strings are "" when unknown; every value is one line of plain text):
 - `occasion`: "birthday", "work anniversary"...; `birthday`: it is one (an age is never
   given); `years`, `years_words`: years a non-birthday occasion marks ("five years").
 - `new_org`: the organisation a new role is at ("Raviga Capital"), "" when not known.
+- Check-ins (compose/phrases.py): `case` is "moved", "social", "thread" (`topic` set), "warm",
+  "work" or "plain"; `register` "warm", "work" or ""; `warm`, `work`: which it is;
+  `occasion_phrase`: a shared occasion as a noun phrase ("Steve's happy hour", "the baby
+  shower", "your happy hour" to Steve); `occasion_lapse`: it was six weeks ago or more;
+  `moved_to`: the organisation they moved to ("Mirant"), `moved_from`: the one they left
+  ("Enron"), each "" when not known; `sign_off`: the owner's signature, else their first name.
 - `signature`: the owner's signature, else "Best," (follow-ups: "Thanks,") and their first name;
   `me_name`, `me_first_name`: the owner's name.
 """
@@ -47,6 +53,7 @@ from zoneinfo import ZoneInfo
 
 from touchbase.agent.errors import UserError
 from touchbase.agent.pipeline.compose.message import header_text
+from touchbase.agent.pipeline.compose.phrases import checkin_words
 from touchbase.agent.pipeline.compose.request import DraftKind, DraftRequest
 from touchbase.agent.pipeline.compose.words import (
     clean_subject,
@@ -222,6 +229,22 @@ class Drafter:
             "signature": signature,
             "me_name": header_text(self.me.name),
             "me_first_name": me_first,
+            # Check-ins sign as a person signs a short note: the first name on its own line.
+            "sign_off": self._signature() or me_first or header_text(self.me.name),
+            **checkin_words(
+                topic_kind=request.topic_kind,
+                register=request.register,
+                topic=request.topic,
+                topic_at=request.topic_at,
+                last_contact=last,
+                moved_from=request.moved_from,
+                thread_topic=topic,
+                now=now,
+                sensitive=self.sensitive,
+                keep_subjects=self.me.keep_subjects,
+                first_name=first,
+                me_first_name=me_first,
+            ),
             **self._introducing(request, now),
         }
 
@@ -272,8 +295,8 @@ class Drafter:
                 subject = request.topic  # the rules' topic is that very note
         elif request.kind is DraftKind.THANK_YOU:
             subject = request.meeting_title
-        else:
-            subject = request.topic
+        else:  # a social occasion or a move is no conversation: checkin_words phrases them
+            subject = request.topic if request.topic_kind in ("thread", "") else None
         return header_text(usable_topic(subject, self.sensitive) or "")
 
 

@@ -78,6 +78,12 @@ class DraftRequest:
     occasion_years: int | None = None
     occasion_where: str = ""  # a new role's organisation ("Raviga Capital"), never a domain
     introducing: Introducing | None = None  # introduce-ask, introduce: the other person
+    # How the tie reads (rules Decision.register): "warm", "work" or "" (not known).
+    register: str = ""
+    # What `topic` is (rules Topic.kind): "thread", "social" (a shared occasion's subject) or
+    # "moved" (the organisation they moved to, "" when not known; `moved_from` the one left).
+    topic_kind: str = "thread"
+    moved_from: str = ""
 
     @property
     def person_key(self) -> str:

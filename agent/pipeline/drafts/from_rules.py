@@ -7,6 +7,7 @@ thread's References and the provider's message id are read from the store by the
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -60,7 +61,43 @@ def request_from_decision(session: Session, decision: Decision) -> DraftRequest:
         occasion=occasion.kind.replace("-", " ") if occasion else None,
         occasion_years=occasion.years if occasion else None,
         occasion_where=occasion.where if occasion else "",
+        register=decision.register,
+        topic_kind=topic.kind if topic else "thread",
+        moved_from=former_organisation(session, decision)
+        if topic and topic.kind == "moved"
+        else "",
     )
+
+
+def former_organisation(session: Session, decision: Decision) -> str:
+    """The organisation a person who moved has left, as a person names it ("Enron"), from the
+    domain of an address of theirs at another organisation than the one written to; "" when
+    none says it (a personal mailbox provider is no organisation one leaves)."""
+    from touchbase.rules.life_events import organisation, organisation_label
+
+    new = decision.address.rpartition("@")[2].lower()
+    if decision.person.startswith("p") and decision.person[1:].isdigit():
+        addresses = session.scalars(
+            select(PersonAddress.address).where(PersonAddress.person_id == int(decision.person[1:]))
+        ).all()
+    else:
+        addresses = [decision.person]  # a person the database does not hold: keyed by address
+    personal = shipped_personal_domains()
+    for address in sorted(addresses):
+        old = address.rpartition("@")[2].lower()
+        if "@" not in address or old in personal or organisation(old) in personal:
+            continue
+        if organisation(old) != organisation(new) and organisation_label(old):
+            return organisation_label(old)
+    return ""
+
+
+@cache
+def shipped_personal_domains() -> frozenset[str]:
+    """The shipped policy's personal mailbox providers (hotmail.com, ...)."""
+    from touchbase.rules.policy import load_policy
+
+    return load_policy().personal_domains
 
 
 def requests_from_decisions(session: Session, decisions: Iterable[Decision]) -> list[DraftRequest]:
