@@ -14,7 +14,8 @@ sent to a pipe, after one run that warms the file cache and .pyc files:
 Then the allen-p database is built once as bench/judgment.py builds it (the corpus
 ../shared/corpora/enron/maildir/allen-p imported with only phillip.allen@enron.com as [me], and
 `drafts create --at` the mailbox's end so that there is a draft to show), and each of these is
-timed on it (goal <= 0.6 s each):
+timed on it (goal <= 0.6 s each; when no draft was made, `drafts show N` is skipped with the
+reason, and "ok" is false):
 
   status, people --json, people --due, plan --json, person ADDRESS, drafts, drafts show N,
   serve --url
@@ -141,12 +142,12 @@ def build(touchbase: str, corpus: Path, folder: Path, env: dict[str, str]) -> di
     people = run("people", "--json", "--at", box.at)
     drafts = run("drafts", "create", "--json", "--at", box.at)
     assert isinstance(people, list) and isinstance(drafts, list)
-    if not people or not drafts:
-        raise SystemExit(f"allen-p gave {len(people)} people and {len(drafts)} drafts")
+    if not people:
+        raise SystemExit("allen-p gave no people")
     built = {
         "at": box.at,
         "person": str(people[0]["address"]),
-        "draft": str(drafts[0]["id"]),
+        "draft": str(drafts[0]["id"]) if drafts else "",  # none: `drafts show` is not timed
         "build_s": f"{time.perf_counter() - began:.1f}",
     }
     made.write_text(json.dumps(built))
@@ -165,7 +166,7 @@ def everyday(built: dict[str, str]) -> list[tuple[str, ...]]:
         ("plan", "--json"),
         ("person", built["person"]),
         ("drafts",),
-        ("drafts", "show", built["draft"]),
+        *([("drafts", "show", built["draft"])] if built["draft"] else []),
         ("serve", "--url"),
     ]
 
@@ -188,6 +189,9 @@ def measure(args: argparse.Namespace, home: Path, folder: Path) -> int:
         print(skipped, flush=True)
     else:
         built = build(args.touchbase, args.corpus, folder, env)
+        if not built["draft"]:
+            skipped = "drafts create made no draft on allen-p: `drafts show N` was not timed"
+            print(skipped, flush=True)
         for words in everyday(built):
             extra = ["--at", built["at"]] if words[0] in AT_TAKERS else []
             argv = [*global_args(folder), *words, *extra]
