@@ -19,7 +19,7 @@ from touchbase.rules.contacts_acc import Awaiting, MeetingRef, Trace
 from touchbase.rules.life_events import LifeEvent
 
 # Bumped whenever Contact, its records or this encoding change.
-SHAPE = 1
+SHAPE = 2
 
 _TIMES = frozenset(
     f.name for f in fields(Contact) if "datetime" in str(f.type) and "tuple" not in str(f.type)

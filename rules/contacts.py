@@ -27,6 +27,7 @@ from touchbase.rules.contacts_acc import Acc, Awaiting, MeetingRef, Trace
 from touchbase.rules.life_events import FAILED, LifeEvent, is_failure_notice
 from touchbase.rules.people import OWNER, Identities, Resolver, Who
 from touchbase.rules.policy import Policy
+from touchbase.rules.social import occasion_topic, social_kind
 from touchbase.rules.threads import copy_keys, subject_info, thread_keys_of
 from touchbase.rules.types import (
     ALL_DAY,
@@ -122,6 +123,17 @@ class Contact:
     # bounced; and the dead addresses with when they bounced (no draft goes to one).
     events: tuple[LifeEvent, ...] = ()
     dead: tuple[tuple[str, datetime], ...] = ()
+    # Issue 11: how the tie reads. Distinct days with a direct exchange either way in the
+    # `near_daily_window` before the latest one (near_daily_last): a near-daily tie that stops
+    # means they talk another way now. The latest mail a third party sent to a small group
+    # with the owner and them: the same circle lately. Threads shared with the owner whose
+    # subjects are social or personal (rules/social.py), and the latest occasion's subject.
+    near_daily_days: int = 0
+    near_daily_last: datetime | None = None
+    last_circle: datetime | None = None
+    social_threads: int = 0
+    social_subject: str | None = None
+    social_at: datetime | None = None
 
 
 _ORDER = attrgetter("occurred_at", "id")
@@ -205,6 +217,9 @@ class _Fold:
         self.answered: dict[int, datetime] = {}
         self.dropped: list[tuple[Interaction, str]] = []  # whole drops, traced at the end
         self.names = identities.names
+        self.owner_wrote: set[int] = set()  # hash(thread key): threads the owner wrote in
+        self.circle: dict[str, datetime] = {}  # person -> latest third-party small-group mail
+        self.window = policy.near_daily_window.days
 
     def acc(self, who: Who, name: str, own: bool = False) -> Acc | None:
         """The person's totals, with this address and display name seen (`own`: on their own
@@ -319,8 +334,12 @@ class _Fold:
             )
         owner_thread = thread_hash is not None and started[thread_hash]
         if sent:
+            if thread_hash is not None:
+                self.owner_wrote.add(thread_hash)
             awaitable = owner_thread and not info.forward
-            self.sent(item, whole, (thread, starts) if awaitable and thread else None)
+            self.sent(
+                item, whole, (thread, starts) if awaitable and thread else None, thread_hash
+            )
         elif sender is None:
             self.drop(item, NO_SENDER)
         else:
@@ -328,7 +347,10 @@ class _Fold:
                 held = self.answered.get(thread_hash)
                 if held is None or at > held:
                     self.answered[thread_hash] = at
-            self.received(item, resolve[sender.address], sender, whole, owner_thread)
+            shared = thread_hash is not None and thread_hash in self.owner_wrote
+            self.received(
+                item, resolve[sender.address], sender, whole, owner_thread, shared, thread_hash
+            )
 
     def bounced(self, item: Interaction, failed: list[str]) -> None:
         """A delivery failure: each failed address of a person is dead as of its date. The
@@ -350,7 +372,11 @@ class _Fold:
             acc.delegate = True
 
     def sent(
-        self, item: Interaction, whole: str | None, owner_thread: tuple[str, str | None] | None
+        self,
+        item: Interaction,
+        whole: str | None,
+        owner_thread: tuple[str, str | None] | None,
+        thread_hash: int | None = None,
     ) -> None:
         resolve = self.resolve
         best: dict[str, tuple[int, Who, str]] = {}  # person -> (role rank, who, name)
@@ -368,11 +394,24 @@ class _Fold:
         crowd = len(best) > policy.max_recipients
         few = len(best) <= policy.few_recipients
         at = item.occurred_at
+        # A social or personal subject the owner wrote to a few people: a shared thread.
+        social = (
+            social_kind(item.subject) if few and whole is None and item.subject else None
+        )
         for rank, who, name in best.values():
             acc = self.acc(who, name)
             if acc is None:
                 continue
-            acc.fact_sent(at, rank < 2 and not crowd and whole is None and who.excluded is None)
+            direct = rank < 2 and not crowd and whole is None and who.excluded is None
+            acc.fact_sent(at, direct)
+            if direct:
+                acc.exchanged(at, self.window)
+                if social is not None:
+                    acc.social(
+                        thread_hash if thread_hash is not None else hash(item.subject),
+                        at,
+                        occasion_topic(item.subject, policy.sensitive_topics),
+                    )
             if rank < 2 and whole is None:
                 acc.seen(at)
             rule = who.excluded or whole
@@ -389,7 +428,14 @@ class _Fold:
                     acc.wrote(item, *owner_thread)
 
     def received(
-        self, item: Interaction, who: Who, sender: Party, whole: str | None, owner_thread: bool
+        self,
+        item: Interaction,
+        who: Who,
+        sender: Party,
+        whole: str | None,
+        owner_thread: bool,
+        shared: bool = False,
+        thread_hash: int | None = None,
     ) -> None:
         if who is OWNER:
             return
@@ -407,18 +453,37 @@ class _Fold:
         resolve = self.resolve
         to_owner = False
         others = 0
+        group: list[Who] = []
         for p in item.participants:
             role = p.role
             if role == FROM:
                 continue
-            if resolve[p.address] is OWNER or p.is_self:
+            other = resolve[p.address]
+            if other is OWNER or p.is_self:
                 to_owner = True
             elif role != BCC:  # (some exports repeat every Cc as a Bcc)
                 others += 1
-        direct = to_owner and others < self.policy.max_recipients
+                group.append(other)
+        policy = self.policy
+        direct = to_owner and others < policy.max_recipients
         acc.fact_received(at, direct)
         if to_owner:
             acc.seen(at)
+        if direct:
+            acc.exchanged(at, self.window)
+            if group:  # the same circle: a third party's mail to a small group with them
+                circle = self.circle
+                for other in group:
+                    if other.excluded is None and other.person != who.person:
+                        held = circle.get(other.person)
+                        if held is None or at > held:
+                            circle[other.person] = at
+            if shared and item.subject and social_kind(item.subject) is not None:
+                acc.social(
+                    thread_hash if thread_hash is not None else hash(item.subject),
+                    at,
+                    occasion_topic(item.subject, policy.sensitive_topics),
+                )
         counts = self.policy.received_counts
         if counts == "never":
             return acc.note(item, "received", RECEIVED_NOT_COUNTED)
@@ -508,6 +573,10 @@ class _Fold:
         if self.tracing:
             self._trace_dropped()
         contacts = {}
+        for person, at in self.circle.items():
+            found = self.people.get(person)
+            if found is not None:
+                found.circle(at)
         for key, acc in sorted(self.people.items()):
             contact = acc.freeze(
                 Contact,

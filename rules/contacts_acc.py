@@ -69,6 +69,9 @@ class Acc:
         "bounced",
         "counted_at",
         "counted_weight",
+        "daily",
+        "daily_days",
+        "daily_last",
         "days_in",
         "days_out",
         "delegate",
@@ -77,6 +80,7 @@ class Acc:
         "first_sent",
         "included",
         "last_auto_reply",
+        "last_circle",
         "last_contact",
         "last_direct_in",
         "last_in_day",
@@ -102,6 +106,9 @@ class Acc:
         "received_count",
         "sent_count",
         "small_meetings",
+        "social_at",
+        "social_keys",
+        "social_subject",
         "topic_at",
         "topic_subject",
         "trace",
@@ -149,6 +156,19 @@ class Acc:
         self.last_month: tuple[int, int] | None = None
         self.small_meetings = 0
         self.one_on_one = 0
+        # Near-daily ties (issue 11.2): the distinct days (ordinals) with a direct exchange
+        # either way within `near_daily_window` of the latest one, oldest first (at most that
+        # many ints, pruned as the fold walks on), and how many came before the latest day.
+        self.daily: list[int] = []
+        self.daily_days = 0
+        self.daily_last: datetime | None = None
+        # The latest mail from a third party to a small group with the owner and them (11.3).
+        self.last_circle: datetime | None = None
+        # Shared social threads (11.4): their keys (hashes; only social subjects, so few), and
+        # the latest occasion a check-in may recall.
+        self.social_keys: set[int] | None = None
+        self.social_subject: str | None = None
+        self.social_at: datetime | None = None
         self.last_direct_in: datetime | None = None  # their latest direct mail to the owner
         # Their latest mail with the owner on it, to a group too: still working together.
         self.last_seen: datetime | None = None
@@ -217,6 +237,38 @@ class Acc:
         awaiting = self.awaiting
         if awaiting is not None and at > awaiting.first_at:
             self.awaiting = None  # they wrote since (in this thread or any other)
+
+    def exchanged(self, at: datetime, window: int) -> None:
+        """A direct exchange either way at `at`: kept as a day within `window` days of the
+        latest, so a tie's rhythm just before it stopped is known (the fold walks in time
+        order, so the list stays sorted)."""
+        day = at.toordinal()
+        daily = self.daily
+        if not daily or daily[-1] != day:
+            daily.append(day)
+            start = day - window
+            drop = 0
+            while daily[drop] < start:
+                drop += 1
+            if drop:
+                del daily[:drop]
+            self.daily_days = len(daily) - 1
+        if self.daily_last is None or at > self.daily_last:
+            self.daily_last = at
+
+    def circle(self, at: datetime) -> None:
+        """A third party wrote to a small group with the owner and them."""
+        if self.last_circle is None or at > self.last_circle:
+            self.last_circle = at
+
+    def social(self, key: int, at: datetime, topic: str | None) -> None:
+        """A thread shared with the owner whose subject is social or personal (`key` names the
+        thread); `topic` is the occasion it names, when a check-in may recall it."""
+        if self.social_keys is None:
+            self.social_keys = set()
+        self.social_keys.add(key)
+        if topic is not None and (self.social_at is None or at >= self.social_at):
+            self.social_subject, self.social_at = topic, at
 
     def fact_met(self, start: datetime, end: datetime) -> None:
         self.meeting_count += 1
@@ -382,6 +434,12 @@ class Acc:
             trace=trace,
             events=tuple(events),
             dead=tuple(sorted(dead.items())),
+            near_daily_days=self.daily_days,
+            near_daily_last=self.daily_last,
+            last_circle=self.last_circle,
+            social_threads=len(self.social_keys) if self.social_keys else 0,
+            social_subject=self.social_subject,
+            social_at=self.social_at,
         )
 
 

@@ -41,11 +41,17 @@ from touchbase.rules.kinds import (
     THANK_YOU,
     Case,
 )
-from touchbase.rules.life_events import left_employer, left_employer_words, names_organisation
-from touchbase.rules.merges import twins_of
+from touchbase.rules.life_events import (
+    MOVED,
+    left_employer,
+    left_employer_words,
+    names_organisation,
+    organisation_label,
+)
+from touchbase.rules.merges import Sighting, sighted_twins, twins_of
 from touchbase.rules.owner import surname_of
 from touchbase.rules.policy import Policy
-from touchbase.rules.standing import PINNED, Standing, assess
+from touchbase.rules.standing import PINNED, WARM, WORK_TIE, Standing, assess
 from touchbase.rules.topics import usable_topic
 
 _PIECES = re.compile(r"[._-]+")
@@ -148,9 +154,32 @@ def _shares(contact: Contact, surname: str) -> bool:
     return any(surname in "".join(_PIECES.split(a.rpartition("@")[0])) for a in contact.addresses)
 
 
-def _topic(contact: Contact, kind: str, policy: Policy, found_subject: str | None) -> Topic | None:
+def _topic(
+    contact: Contact,
+    kind: str,
+    policy: Policy,
+    now: datetime,
+    found_subject: str | None,
+    standing: Standing | None = None,
+    moved: tuple[Sighting, str] | None = None,
+) -> Topic | None:
     """A conversation the draft may name: the thread it follows up, the meeting it thanks for,
-    else their last conversation just with the owner, when its subject reads as a topic."""
+    else their last conversation just with the owner, when its subject reads as a topic. A
+    check-in names no work subject (blind judges scored every one quoted stale, raw or
+    sensitive): only where they moved to, or for a warm tie the latest shared occasion."""
+    if kind == CHECK_IN:
+        if moved is not None:
+            seen = moved[0]
+            return Topic(organisation_label(domain_of(seen.address)), seen.first_seen, MOVED)
+        if (
+            standing is not None
+            and standing.register == WARM
+            and contact.social_subject
+            and contact.social_at is not None
+            and now - contact.social_at <= policy.social_topic_within
+        ):
+            return Topic(contact.social_subject, contact.social_at, "social")
+        return None
     if kind in (FOLLOW_UP, THANK_YOU):
         at = contact.awaiting.last_at if kind == FOLLOW_UP and contact.awaiting else None
         if kind == THANK_YOU and contact.last_meeting is not None:
@@ -198,6 +227,20 @@ def evaluate(
         held = _hold(case, kind, twins)
         if held is not None:
             return Held(contact.person, kind, held[0], held[1], found.due)
+        moved = None
+        reasons = found.reasons
+        if kind == CHECK_IN:
+            seen = sighted_twins(contact, circumstances.sightings.get(contact.person, ()))
+            held, moved = _seen_elsewhere(case, seen)
+            # A work tie who moved is still owed one: where they went is the news.
+            moved_work = (
+                moved is not None and standing.quiet is not None and standing.quiet[0] == WORK_TIE
+            )
+            if held is None and standing.quiet is not None and not moved_work:
+                held = standing.quiet
+            if held is not None:
+                return Held(contact.person, kind, held[0], held[1], found.due)
+            reasons = (*reasons, *_tie_words(standing), *_moved_words(case, moved))
         subject = (
             found.reply_to.subject
             if found.reply_to
@@ -207,22 +250,70 @@ def evaluate(
         )
         return Decision(
             person=contact.person,
-            address=_address(case),
+            address=moved[0].address if moved is not None else _address(case),
             name=contact.name,
             kind=kind,
             due=found.due,
-            reasons=found.reasons,
+            reasons=reasons,
             strength=standing.strength,
             reply_to=found.reply_to,
-            topic=_topic(contact, kind, policy, subject),
+            topic=_topic(contact, kind, policy, now, subject, standing, moved),
             name_guessed=contact.name_guessed,
             tier=standing.tier,
             last_contact=contact.last_contact,
             meeting=found.meeting,
             occasion=found.occasion,
             suggest_call=_suggest_call(contact, standing, policy),
+            register=standing.register,
         )
     return None
+
+
+def _seen_elsewhere(
+    case: Case, seen: list[tuple[Sighting, str]]
+) -> tuple[tuple[str, str] | None, tuple[Sighting, str] | None]:
+    """An address in the headers that looks like theirs (rules/merges.py sighted_as): mail
+    between the owner and it since their last contact holds the check-in (no false "it has
+    been a while"); one first seen after their old address went quiet is the address they
+    use now (they moved). Returns (a hold, the move)."""
+    contact, zone = case.contact, case.zone
+    last = contact.last_contact
+    if last is None or not seen:
+        return None, None
+    for sighting, why in seen:
+        touch = sighting.in_touch
+        if touch is not None and touch > last:
+            return (
+                "other-address",
+                f"{sighting.address} looks like them ({why}) and was in touch on "
+                f"{show_day(touch, zone)}; merge them with `touchbase people merge "
+                f"{contact.address} {sighting.address}` if so",
+            ), None
+    quiet = max(t for t in (last, contact.last_received) if t is not None)
+    for sighting, why in seen:
+        if sighting.first_seen > quiet:
+            return None, (sighting, why)
+    return None, None
+
+
+def _tie_words(standing: Standing) -> tuple[str, ...]:
+    if not standing.warmth:
+        return (f"a {standing.register} tie: only working mail",) if standing.register else ()
+    return (f"a {standing.register} tie: " + "; ".join(standing.warmth),)
+
+
+def _moved_words(case: Case, moved: tuple[Sighting, str] | None) -> tuple[str, ...]:
+    if moved is None:
+        return ()
+    sighting, why = moved
+    zone, contact = case.zone, case.contact
+    quiet = show_day(contact.last_contact, zone) if contact.last_contact else "ever"
+    return (
+        f"{contact.address} has been quiet since {quiet}; "
+        f"{sighting.address} ({why}) is in the headers since "
+        f"{show_day(sighting.first_seen, zone)}: the draft goes there",
+        f"to merge them: touchbase people merge {contact.address} {sighting.address}",
+    )
 
 
 def safety_valve(circumstances: Circumstances) -> str | None:
@@ -289,8 +380,9 @@ def priority(decision: Decision, now: datetime) -> float:
 
 
 def is_due(standing: Standing, now: datetime) -> bool:
-    """For `people --due`: a check-in is owed now."""
-    return standing.due is not None and standing.due <= now
+    """For `people --due`: a check-in is owed now (the cadence ran out and nothing says it is
+    not: a near-daily tie, the same circle lately, a work tie; rules/standing.py quiet)."""
+    return standing.due is not None and standing.due <= now and standing.quiet is None
 
 
 __all__ = [

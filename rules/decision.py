@@ -15,6 +15,7 @@ from typing import NamedTuple
 from touchbase.rules.contacts_acc import MeetingRef
 from touchbase.rules.dates import KnownDate
 from touchbase.rules.life_events import LifeEvent
+from touchbase.rules.merges import Sighting
 
 
 def _empty() -> Mapping[str, object]:
@@ -44,6 +45,8 @@ class Circumstances:
     kept_apart: frozenset[tuple[str, str]] = frozenset()  # address pairs: not one person
     account_history: Mapping[str, tuple[int, int]] = field(default_factory=_empty)  # type: ignore[arg-type]
     events: Mapping[str, tuple[LifeEvent, ...]] = field(default_factory=_empty)  # type: ignore[arg-type]
+    # Addresses seen in headers that may be a due person's newer one (rules/merges.py).
+    sightings: Mapping[str, tuple[Sighting, ...]] = field(default_factory=_empty)  # type: ignore[arg-type]
 
 
 class ReplyTo(NamedTuple):

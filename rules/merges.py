@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime
 from typing import NamedTuple
 
 from touchbase.rules.addresses import domain_of
 from touchbase.rules.contacts import Contact
-from touchbase.rules.life_events import is_new_employer
+from touchbase.rules.life_events import is_new_employer, organisation
 
 _SPACE = re.compile(r"\s+")
 _PIECES = re.compile(r"[._-]+")
@@ -149,6 +150,82 @@ def _moved(old: Contact, new: Contact, personal: frozenset[str]) -> str:
         f"{new.address} since {new.first_contact.date().isoformat()}: moved from {old_domain} "
         f"to {new_domain}?"
     )
+
+
+class Sighting(NamedTuple):
+    """An address seen in the mail's headers (any role, anyone's mail) that may be a person's
+    newer one: when it was first and last seen, their latest mail from it and the owner's
+    latest mail to it (None: never). agent/pipeline/sightings.py finds them for those due."""
+
+    address: str
+    name: str
+    first_seen: datetime
+    last_seen: datetime
+    wrote: datetime | None = None
+    written: datetime | None = None
+
+    @property
+    def in_touch(self) -> datetime | None:
+        """The latest mail between the owner and this address, either way."""
+        times = [t for t in (self.wrote, self.written) if t is not None]
+        return max(times) if times else None
+
+
+def _locals(address: str) -> tuple[str, list[str]]:
+    local = address.rpartition("@")[0]
+    return local, [p for p in _PIECES.split(local) if p]
+
+
+def sighted_as(contact: Contact, seen: Sighting) -> str | None:
+    """Why an address seen in headers looks like this person's at another organisation, or
+    None. Three signs, none of them a name or domain of any one mailbox: the same distinctive
+    mailbox name (mark.breese@old, mark.breese@new); an initial plus a surname prefix of
+    MIN_SURNAME+ letters (steve.gillespie@old, sgillesp@new) that the owner wrote to after the
+    old address went quiet; the same full display name (not a guessed one)."""
+    if seen.address in contact.addresses:
+        return None
+    new_org = organisation(domain_of(seen.address))
+    olds = [a for a in contact.addresses if organisation(domain_of(a)) != new_org]
+    if not olds or len(olds) < len(contact.addresses):
+        return None  # one of theirs is already at that organisation: not a move
+    new_local, new_pieces = _locals(seen.address)
+    new_squeezed = "".join(new_pieces)
+    quiet = contact.last_contact or contact.last_received
+    for old in olds:
+        _local, pieces = _locals(old)
+        squeezed = "".join(pieces)
+        if (
+            squeezed == new_squeezed
+            and len(squeezed) >= MIN_LOCAL
+            and squeezed not in GENERIC_LOCALS
+            and any(c.isalpha() for c in squeezed)
+        ):
+            return f"the same mailbox name as {old}"
+        if len(pieces) >= 2 and pieces[0].isalpha() and pieces[-1].isalpha():
+            first, last = pieces[0], pieces[-1]
+            tail = new_local[1:]
+            if (
+                len(last) >= MIN_SURNAME
+                and new_local[:1] == first[:1]
+                and len(tail) >= MIN_SURNAME
+                and last.startswith(tail)
+                and seen.written is not None
+                and (quiet is None or seen.written > quiet)
+            ):
+                return (
+                    f"{first[0]} + the first {len(tail)} letters of {last}, as {old}; you wrote "
+                    f"to it after {old} went quiet"
+                )
+    named = name_key(contact.name) if contact.name and not contact.name_guessed else None
+    if named and seen.name and name_key(seen.name) == named:
+        return f'the same name ("{seen.name}")'
+    return None
+
+
+def sighted_twins(contact: Contact, sightings: Iterable[Sighting]) -> list[tuple[Sighting, str]]:
+    """The sightings that look like this person's newer address, with why, newest first."""
+    found = [(s, why) for s in sightings if (why := sighted_as(contact, s)) is not None]
+    return sorted(found, key=lambda f: (f[0].last_seen, f[0].address), reverse=True)
 
 
 def suggest_merges(

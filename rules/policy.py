@@ -77,6 +77,13 @@ class Policy:
     pinned: frozenset[str]
     few_recipients: int
     reply_owed_within: timedelta
+    checkin_ties: str
+    warm_min_social: int
+    social_topic_within: timedelta
+    near_daily_window: timedelta
+    near_daily_min_days: int
+    near_daily_horizon: timedelta
+    circle_window: timedelta
     thank_you_window: timedelta
     thank_you_for: str
     occasional_gap: timedelta
@@ -188,6 +195,49 @@ POLICY = Table(
         Entry("pinned", Strings(), REQUIRED, "always relationships", convert=_addresses),
         Entry("few_recipients", _COUNT, REQUIRED, "a message to at most this many is direct"),
         Entry("reply_owed_within", Duration(), REQUIRED, "an unanswered direct message is owed"),
+        Entry(
+            "checkin_ties",
+            Choice("warm", "any"),
+            REQUIRED,
+            'which relationships are owed check-ins: "warm" ones (social signals, a small '
+            'meeting, pinned, moved) or "any"',
+        ),
+        Entry(
+            "warm_min_social",
+            Whole(1),
+            REQUIRED,
+            "shared threads with a social or personal subject that make a tie warm",
+        ),
+        Entry(
+            "social_topic_within",
+            Duration(),
+            REQUIRED,
+            "a check-in recalls a shared occasion only this recent",
+        ),
+        Entry(
+            "near_daily_window",
+            Duration(),
+            REQUIRED,
+            "how far before the last exchange a tie's rhythm is read",
+        ),
+        Entry(
+            "near_daily_min_days",
+            Whole(1),
+            REQUIRED,
+            "days with an exchange in that window that make a tie near-daily",
+        ),
+        Entry(
+            "near_daily_horizon",
+            Duration(),
+            REQUIRED,
+            "a near-daily tie silent for less than this is not a lapse",
+        ),
+        Entry(
+            "circle_window",
+            Duration(),
+            REQUIRED,
+            "small-group mail from a third party with them this recent holds a check-in",
+        ),
         Entry("thank_you_window", Duration(), REQUIRED, "after a meeting, for a thank-you"),
         Entry(
             "thank_you_for",

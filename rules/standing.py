@@ -14,7 +14,10 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from statistics import median
 
+from touchbase.rules.addresses import domain_of
 from touchbase.rules.contacts import Contact
+from touchbase.rules.dates import show_day
+from touchbase.rules.life_events import MOVED, NEW_ROLE, organisation
 from touchbase.rules.policy import Policy, Tier
 
 # Depth weights: exchanges going both ways matter most, then how regularly you are in touch
@@ -27,6 +30,10 @@ SPAN_MONTHS = 24.0  # two years of knowing each other for full credit
 LEARNED, PERSON, TIER, TIER_MAX = "learned", "person", "tier", "tier-max"
 # Why someone is a relationship (rule names, as `people --json` and the trace show them).
 PINNED, EXCHANGED, MET = "pinned", "exchanges", "meetings"
+# How a tie reads from the headers (Decision.register): personal or social signals, or only work.
+WARM, WORK = "warm", "work"
+# Why a check-in the cadence would owe is not (rule names, as the plan's holds show them).
+NEAR_DAILY, SAME_CIRCLE, WORK_TIE = "near-daily", "same-circle", "work-tie"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +54,12 @@ class Standing:
     dormant: bool
     relationship: str | None = None
     reply_owed: datetime | None = None
+    # Issue 11: "warm" or "work" (how the tie reads), the signs that say so, and why a
+    # check-in the cadence owes is held anyway (a rule name and a sentence), or None. `due`
+    # stays the cadence's: a person who moved is owed one even from a work tie.
+    register: str = ""
+    warmth: tuple[str, ...] = ()
+    quiet: tuple[str, str] | None = None
 
 
 def strength(contact: Contact) -> float:
@@ -138,6 +151,63 @@ def person_cadence(contact: Contact, policy: Policy) -> timedelta | None:
     return None
 
 
+def warmth(contact: Contact, policy: Policy) -> tuple[str, ...]:
+    """The signs in the headers that a tie is personal, not only work: shared threads with
+    social or personal subjects (rules/social.py), an address at a personal mailbox provider
+    (policy personal_domains), a small meeting."""
+    signs = []
+    if contact.social_threads >= policy.warm_min_social:
+        latest = f', latest "{contact.social_subject}"' if contact.social_subject else ""
+        signs.append(f"{contact.social_threads} shared social or personal threads{latest}")
+    personal = policy.personal_domains
+    mailbox = [
+        a
+        for a in contact.addresses
+        if domain_of(a) in personal or organisation(domain_of(a)) in personal
+    ]
+    if mailbox:
+        signs.append(f"a personal address ({mailbox[0]})")
+    return tuple(signs)
+
+
+def quiet(
+    contact: Contact, policy: Policy, now: datetime, why: str | None, signs: tuple[str, ...]
+) -> tuple[str, str] | None:
+    """Why no check-in is owed although the cadence ran out, or None: pinned people and
+    owner-set cadences always get theirs."""
+    if why == PINNED:
+        return None
+    zone = policy.zone
+    last = contact.near_daily_last
+    if (
+        last is not None
+        and contact.near_daily_days >= policy.near_daily_min_days
+        and now - last < policy.near_daily_horizon
+    ):
+        return (
+            NEAR_DAILY,
+            f"you wrote on {contact.near_daily_days} of the {policy.near_daily_window.days} "
+            f"days before {show_day(last, zone)}; a stop like that usually means you talk "
+            "another way",
+        )
+    circle = contact.last_circle
+    if circle is not None and now - circle < policy.circle_window:
+        return (
+            SAME_CIRCLE,
+            f"you were both on small group mail from someone else on {show_day(circle, zone)}:"
+            " the same circle lately",
+        )
+    moved = any(e.kind in (MOVED, NEW_ROLE) for e in contact.events)
+    if policy.checkin_ties == "warm" and not (signs or contact.small_meetings or moved):
+        return (
+            WORK_TIE,
+            "a work tie (no social or personal threads, personal address, small meeting or "
+            "move): "
+            "tracked, not nagged (policy checkin_ties)",
+        )
+    return None
+
+
 def assess(contact: Contact, policy: Policy, now: datetime) -> Standing:
     """Relationship, strength, tier and cadence: the person's own setting, else the tier's,
     else learned from their rhythm and clamped to the tier's bounds (the tier's maximum until
@@ -161,4 +231,9 @@ def assess(contact: Contact, policy: Policy, now: datetime) -> Standing:
     seen = max(last, contact.last_seen) if last and contact.last_seen else last
     due = None if seen is None or dormant or why is None else seen + cadence
     owed = reply_owed(contact, policy, now)
-    return Standing(score, tier.name, cadence, source, due, dormant, why, owed)
+    signs = warmth(contact, policy)
+    held = quiet(contact, policy, now, why, signs) if due is not None and due <= now else None
+    register = WARM if signs else WORK
+    return Standing(
+        score, tier.name, cadence, source, due, dormant, why, owed, register, signs, held
+    )

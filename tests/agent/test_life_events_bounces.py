@@ -268,7 +268,7 @@ def _friendship(root: Path, address: str, name: str, months: range, year: int = 
         y, m = year + (month - 1) // 12, (month - 1) % 12 + 1
         day = f"Mon, 2 {_MONTHS[m - 1]}"
         (root / "sent" / "cur" / f"{y}{m:02}.out.{address}").write_bytes(
-            _mail(f"{day} {y} 10:00:00 +0000", ME, address, f"plans {m}", f"o{y}{m}{address}")
+            _mail(f"{day} {y} 10:00:00 +0000", ME, address, f"lunch plans {m}", f"o{y}{m}{address}")
         )
         (root / "inbox" / "cur" / f"{y}{m:02}.in.{address}").write_bytes(
             _mail(f"{day} {y} 12:00:00 +0000", address, ME, "re", f"i{y}{m}{address}", name)

@@ -32,7 +32,10 @@ def at(days: float = 0, hours: float = 0) -> datetime:
 
 
 def policy(**overrides: object) -> Policy:
-    return load_policy(overrides)
+    """The shipped policy with `overrides`; check-ins owed to any relationship unless a case
+    says otherwise (issue 11's warm-ties default is tested by name in test_who_is_owed.py, and
+    the older cases are about cadence, holds and pacing, not about warmth)."""
+    return load_policy({"checkin_ties": "any", **overrides})
 
 
 def mail(
