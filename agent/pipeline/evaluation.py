@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from touchbase.agent.errors import ConfigError
 from touchbase.agent.pipeline.config import Config
+from touchbase.agent.pipeline.contact_state import Progress, current
 from touchbase.agent.pipeline.drafts.lifecycle import split_recipient
 from touchbase.agent.pipeline.history import iter_interactions
 from touchbase.agent.pipeline.identity import imported_events
@@ -33,6 +34,7 @@ from touchbase.agent.pipeline.models import (
     SyncRun,
 )
 from touchbase.agent.pipeline.models import InteractionRow as Row
+from touchbase.agent.pipeline.sightings import sightings_for
 from touchbase.rules.addresses import normalise
 from touchbase.rules.contacts import Contact, fold
 from touchbase.rules.dates import KnownDate
@@ -242,12 +244,33 @@ def _collector_paused() -> Iterator[None]:
 
 
 def evaluate(
-    session: Session, config: Config, me: Collection[str], now: datetime, *, plan: bool = True
+    session: Session,
+    config: Config,
+    me: Collection[str],
+    now: datetime,
+    *,
+    plan: bool = True,
+    scratch: bool = False,
+    progress: Progress | None = None,
 ) -> Evaluation:
-    """Contacts, their standing and the plan (a dry run: nothing is written); with
+    """Contacts, their standing and the plan (a dry run: no draft is written); with
     `plan=False` the plan is left empty, for callers that only list people (at 200,000
-    people deciding is a third of the time)."""
-    policy, contacts = contacts_at(session, config, me, now)
+    people deciding is a third of the time).
+
+    The contacts come from the persisted contact state (contact_state.py), brought up to date
+    at `now`: only the people a sync, a merge or time passing changed are refolded; a full
+    refold (reported to `progress` as (interactions folded, all of them)) happens only when
+    the fold's policy or the owner's addresses changed. `scratch` folds every interaction
+    instead and touches no state: the baseline the state is held equal to.
+    """
+    if scratch:
+        policy, contacts = contacts_at(session, config, me, now)
+    else:
+        policy = policy_for(config, session)
+        with _collector_paused():
+            contacts, _how = current(
+                session, policy, identities(session, me), now, progress=progress
+            )
     known = circumstances(session, policy, now, config.me.name) if plan else None
     # Events an import recorded join those the fold saw in mail, so every view shows both.
     events = known.events if known is not None else life_events(session)
@@ -260,6 +283,9 @@ def evaluate(
     if not plan:
         return Evaluation(now, policy, people, standings, Plan((), ()))
     assert known is not None  # planned
+    # Addresses in the headers that may be a due person's newer one (issue 11.1).
+    due = [people[k] for k, s in standings.items() if s.due is not None and s.due <= now]
+    known = replace(known, sightings=sightings_for(session, due, me))
     decided = decide(people.values(), policy, now, known)
     return Evaluation(now, policy, people, standings, decided)
 

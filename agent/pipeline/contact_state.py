@@ -1,0 +1,430 @@
+"""The persisted contact state: each person's folded contact, kept current at ingest (issue 16).
+
+Evaluation reads people, not interactions. The guarantees:
+
+- **Marked in the page's transaction.** `mark_page` (one call in `Store.save_page`) records the
+  addresses of every interaction the page adds or may rewrite (its records, the stored rows a
+  meeting update replaces, the other accounts' copies of its meetings, its tombstones), so a
+  page is never stored without its marks, and a crash loses neither.
+- **Refolded at `now`, exactly who changed.** `current` refolds the people of the marked
+  addresses, of the interactions that crossed `now` since the state's moment (mail dated after
+  it, meetings that ended: the only ways the fold reads `now`), and of the merges and names that
+  changed since; with `fold(touching=their addresses, only=their keys)`, the rest is read back.
+- **A full refold only when what every contact depends on changed**: the fold's policy fields,
+  the owner's addresses, the codec's shape (`fingerprint`), or no state yet.
+- **`now` before the state's moment** (`--at` in the past): the from-scratch fold, nothing
+  written.
+- **Concurrent evaluations stay correct.** The new state is written in its own transaction,
+  and only when the header's generation is still the one read: an evaluation that read an
+  older state writes nothing (its answer is still right for its own snapshot). Marks are
+  cleared up to the highest id read, so a mark made meanwhile survives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from touchbase.agent.pipeline.history import iter_interactions
+from touchbase.agent.pipeline.models import (
+    ContactAddress,
+    ContactDirty,
+    ContactState,
+    ContactStateHeader,
+    ParticipantRow,
+)
+from touchbase.agent.pipeline.models import InteractionRow as Row
+from touchbase.connectors.base import Kind, Page
+from touchbase.rules.contact_codec import SHAPE, decode, encode
+from touchbase.rules.contacts import Contact, fold
+from touchbase.rules.people import OWNER, Identities, Resolver
+from touchbase.rules.policy import Policy
+from touchbase.rules.types import Interaction
+
+log = logging.getLogger(__name__)
+
+# Bumped when what these tables mean changes (with the codec's SHAPE, in the fingerprint).
+STATE_VERSION = 1
+# The policy fields the fold reads (rules/contacts.py, rules/people.py Resolver): a change to
+# any of them changes every contact, so the state is refolded whole. Cadence, never_draft and
+# the rest are read by standing and decide, computed at `now` every time.
+FOLD_POLICY = (
+    "aliases",
+    "ignore_addresses",
+    "ignore_domains",
+    "automated_localparts",
+    "max_recipients",
+    "few_recipients",
+    "cc_weight",
+    "received_counts",
+    "max_meeting_size",
+    "group_meeting_weight",
+    "job_change_min_run",
+    "personal_domains",
+)
+# Beyond this many changed addresses (a first sync, a large import) one pass over everything
+# is cheaper than looking each person's interactions up through the address index.
+FULL_REFOLD_AT = 20_000
+_CHUNK = 900  # IN lists and executemany batches (SQLite allows 32,766 parameters)
+_HEADER = 1  # the header's one row
+PROGRESS_EVERY = 10_000  # interactions between progress reports of a full refold
+
+# (interactions folded so far, all of them): a full refold's progress, for a terminal's bar.
+Progress = Callable[[int, int], None]
+
+
+def fingerprint(policy: Policy, me: Collection[str]) -> str:
+    """What a full fold depends on beyond the interactions and who is who, as one hash."""
+    data = {
+        "version": STATE_VERSION,
+        "shape": SHAPE,
+        "me": sorted(me),
+        "policy": {name: _plain(getattr(policy, name)) for name in FOLD_POLICY},
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """A policy value as stable JSON (sets sorted: their order changes between processes)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return sorted(_plain(v) for v in value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+# -- at ingest --------------------------------------------------------------------------------
+
+
+def mark_page(connection: Connection, account_id: int, page: Page) -> None:
+    """Mark dirty, in the page's transaction and before it is stored, every address whose
+    interactions the page may change: its records' parties, the parties of the stored rows its
+    meetings may rewrite (a meeting re-invited drops attendees) and of their copies in other
+    accounts (meeting_versions may supersede them), and the parties of its tombstones. Mail is
+    never rewritten, so new mail costs no lookup."""
+    addresses: set[str] = set()
+    uids: set[str] = set()
+    sources: list[str] = []
+    for record in page.interactions:
+        addresses.update(p.address for p in record.participants)
+        if record.kind is Kind.MEETING:
+            sources.append(record.source_id)
+            if record.message_id:
+                uids.add(record.message_id)
+    sources.extend(page.removed)
+    p, i = ParticipantRow.__table__, Row.__table__
+    joined = p.join(i, i.c.id == p.c.interaction_id)
+    for chunk in _chunks(sorted(set(sources))):
+        addresses.update(
+            connection.scalars(
+                select(p.c.address)
+                .select_from(joined)
+                .where(i.c.account_id == account_id, i.c.source_id.in_(chunk))
+            )
+        )
+    for chunk in _chunks(sorted(uids)):
+        addresses.update(
+            connection.scalars(
+                select(p.c.address)
+                .select_from(joined)
+                .where(i.c.message_id.in_(chunk), i.c.kind == Kind.MEETING.value)
+            )
+        )
+    for chunk in _chunks(sorted(addresses)):
+        connection.execute(insert(ContactDirty), [{"address": a} for a in chunk])
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+# -- at evaluation ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Refold:
+    """What one evaluation did to the state: "none", "partial", "full" or "scratch" (`now`
+    before the state's moment), how many people it refolded, and whether it wrote."""
+
+    how: str
+    people: int
+    written: bool
+
+
+def current(
+    session: Session,
+    policy: Policy,
+    who: Identities,
+    now: datetime,
+    *,
+    progress: Progress | None = None,
+) -> tuple[dict[str, Contact], Refold]:
+    """Everyone's contact at `now` (the people only: contacts of excluded addresses are not
+    kept), from the stored state brought up to date, as a from-scratch fold would give."""
+    header = session.get(ContactStateHeader, _HEADER)
+    if header is not None and now < header.folded_at:
+        return _fold_all(session, policy, who, now, None), Refold("scratch", 0, False)
+    marked = session.scalar(select(func.max(ContactDirty.id))) or 0
+    wanted = fingerprint(policy, who.me)
+    if header is None or header.fingerprint != wanted:
+        return _full(session, policy, who, now, header, marked, wanted, progress)
+    dirty = set(
+        session.scalars(select(ContactDirty.address).where(ContactDirty.id <= marked).distinct())
+    )
+    dirty |= _crossed(session, header.folded_at, now)
+    before = json.loads(header.identities)
+    people_then: dict[str, str] = before["people"]
+    names_then: dict[str, str] = before["names"]
+    changed = {
+        a for a in people_then.keys() | who.people.keys() if people_then.get(a) != who.people.get(a)
+    }
+    keys = {
+        k for k in names_then.keys() | who.names.keys() if names_then.get(k) != who.names.get(k)
+    }
+    keys |= {people_then.get(a, a) for a in changed} | {who.people.get(a, a) for a in changed}
+    for chunk in _chunks(sorted(changed)):
+        dirty.update(
+            session.scalars(select(ContactAddress.address).where(ContactAddress.normal.in_(chunk)))
+        )
+    if len(dirty) > FULL_REFOLD_AT:
+        return _full(session, policy, who, now, header, marked, wanted, progress)
+    resolve = Resolver(who, policy)
+    folded_as: dict[str, str] = {}
+    for chunk in _chunks(sorted(dirty)):
+        folded_as.update(
+            session.execute(
+                select(ContactAddress.address, ContactAddress.person).where(
+                    ContactAddress.address.in_(chunk)
+                )
+            ).all()
+        )
+    for address in dirty:
+        found = resolve[address]
+        if found is not OWNER:
+            keys.add(found.person)
+        if address in folded_as:
+            keys.add(folded_as[address])
+    touching = set(dirty)
+    for chunk in _chunks(sorted(keys)):
+        touching.update(
+            session.scalars(select(ContactAddress.address).where(ContactAddress.person.in_(chunk)))
+        )
+    refolded: dict[str, Contact] = {}
+    if keys:
+        items = iter_interactions(session, touching=touching)
+        refolded = {
+            k: c
+            for k, c in fold(items, who, policy, now, only=keys, ordered=True).items()
+            if c.excluded is None
+        }
+    stored = _stored(session)
+    if session.scalar(_generation()) != header.generation:
+        # Another evaluation wrote between our reads (PostgreSQL reads each statement afresh):
+        # what we read may mix two states, so answer from scratch and write nothing.
+        return _fold_all(session, policy, who, now, None), Refold("scratch", 0, False)
+    contacts = {k: decode(v) for k, v in stored.items() if k not in keys}
+    contacts.update(refolded)
+    mapping = [(a, resolve[a]) for a in sorted(dirty)]
+    written = _write(
+        session,
+        header.generation,
+        wanted,
+        now,
+        who,
+        marked,
+        replace_keys=keys,
+        states=refolded,
+        addresses=[(a, w.address, w.person) for a, w in mapping if w is not OWNER],
+        full=False,
+    )
+    return dict(sorted(contacts.items())), Refold("partial" if keys else "none", len(keys), written)
+
+
+def _generation() -> Any:
+    return select(ContactStateHeader.generation).where(ContactStateHeader.id == _HEADER)
+
+
+def _stored(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(ContactState.person, ContactState.data)).all())
+
+
+def _crossed(session: Session, since: datetime, now: datetime) -> set[str]:
+    """The addresses of interactions that crossed into the past since `since`: mail (and any
+    record) dated in (since, now], meetings that ended in it. The fold reads `now` only there:
+    a record after `now` does not count yet, a meeting not ended is upcoming."""
+    if now <= since:
+        return set()
+    p, i = ParticipantRow.__table__, Row.__table__
+    joined = p.join(i, i.c.id == p.c.interaction_id)
+    found = set(
+        session.scalars(
+            select(p.c.address)
+            .select_from(joined)
+            .where(Row.occurred_at > since, Row.occurred_at <= now)
+            .distinct()
+        )
+    )
+    # A literal kind, so SQLite can use the partial index on meetings' ends.
+    found.update(
+        session.scalars(
+            select(p.c.address)
+            .select_from(joined)
+            .where(text("interactions.kind = 'meeting'"), Row.ended_at > since, Row.ended_at <= now)
+            .distinct()
+        )
+    )
+    return found
+
+
+def _fold_all(
+    session: Session,
+    policy: Policy,
+    who: Identities,
+    now: datetime,
+    progress: Progress | None,
+) -> dict[str, Contact]:
+    items: Iterable[Interaction] = iter_interactions(session)
+    if progress is not None:
+        total = session.scalar(select(func.count()).select_from(Row)) or 0
+        items = _reporting(items, total, progress)
+    return {
+        k: c for k, c in fold(items, who, policy, now, ordered=True).items() if c.excluded is None
+    }
+
+
+def _reporting(
+    items: Iterable[Interaction], total: int, progress: Progress
+) -> Iterator[Interaction]:
+    done = 0
+    progress(0, total)
+    for item in items:
+        yield item
+        done += 1
+        if done % PROGRESS_EVERY == 0:
+            progress(done, total)
+    progress(done, total)
+
+
+def _full(
+    session: Session,
+    policy: Policy,
+    who: Identities,
+    now: datetime,
+    header: ContactStateHeader | None,
+    marked: int,
+    wanted: str,
+    progress: Progress | None,
+) -> tuple[dict[str, Contact], Refold]:
+    """Fold everyone and write it all; the marks read so far are then settled."""
+    contacts = _fold_all(session, policy, who, now, progress)
+    resolve = Resolver(who, policy)
+    addresses = []
+    for address in session.scalars(select(ParticipantRow.address).distinct()):
+        found = resolve[address]
+        if found is not OWNER:
+            addresses.append((address, found.address, found.person))
+    written = _write(
+        session,
+        None if header is None else header.generation,
+        wanted,
+        now,
+        who,
+        marked,
+        replace_keys=None,
+        states=contacts,
+        addresses=addresses,
+        full=True,
+    )
+    return contacts, Refold("full", len(contacts), written)
+
+
+def _write(
+    session: Session,
+    generation: int | None,
+    wanted: str,
+    now: datetime,
+    who: Identities,
+    marked: int,
+    *,
+    replace_keys: Collection[str] | None,
+    states: Mapping[str, Contact],
+    addresses: list[tuple[str, str, str]],
+    full: bool,
+) -> bool:
+    """The new state in one transaction of its own, only if the header's generation is still
+    `generation` (None: no header yet). False when another writer came first or the database
+    is busy or read-only: the answer stands, and the marks stay for the next evaluation."""
+    identities = json.dumps({"people": dict(who.people), "names": dict(who.names)}, sort_keys=True)
+    try:
+        with Session(bind=session.get_bind()) as writer, writer.begin():
+            if generation is None:
+                writer.execute(
+                    insert(ContactStateHeader).values(
+                        id=_HEADER,
+                        fingerprint=wanted,
+                        folded_at=now,
+                        generation=1,
+                        identities=identities,
+                    )
+                )
+            else:
+                moved = writer.execute(
+                    update(ContactStateHeader)
+                    .where(
+                        ContactStateHeader.id == _HEADER,
+                        ContactStateHeader.generation == generation,
+                    )
+                    .values(
+                        fingerprint=wanted,
+                        folded_at=now,
+                        generation=generation + 1,
+                        identities=identities,
+                    )
+                )
+                if moved.rowcount != 1:  # type: ignore[attr-defined]
+                    writer.rollback()
+                    return False
+            if full:
+                writer.execute(delete(ContactState))
+                writer.execute(delete(ContactAddress))
+            else:
+                assert replace_keys is not None
+                for chunk in _chunks(sorted(replace_keys)):
+                    writer.execute(delete(ContactState).where(ContactState.person.in_(chunk)))
+                for chunk in _chunks([a for a, _n, _p in addresses]):
+                    writer.execute(delete(ContactAddress).where(ContactAddress.address.in_(chunk)))
+            rows = [{"person": k, "data": encode(c)} for k, c in states.items()]
+            for start in range(0, len(rows), _CHUNK):
+                writer.execute(insert(ContactState), rows[start : start + _CHUNK])
+            links = [{"address": a, "normal": n, "person": p} for a, n, p in addresses]
+            for start in range(0, len(links), _CHUNK):
+                writer.execute(insert(ContactAddress), links[start : start + _CHUNK])
+            writer.execute(delete(ContactDirty).where(ContactDirty.id <= marked))
+    except (IntegrityError, DBAPIError) as exc:
+        # A concurrent first refold inserted the header, or SQLite stayed busy past its
+        # timeout: nothing of ours was written.
+        log.info("contact state not written (%s)", type(exc).__name__)
+        return False
+    return True
+
+
+def invalidate(connection: Connection) -> None:
+    """Drop the state's header, in the caller's transaction: the next evaluation folds everyone.
+    For changes too wide to mark address by address (an account's interactions forgotten)."""
+    connection.execute(delete(ContactStateHeader))
