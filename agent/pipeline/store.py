@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from touchbase.agent.pipeline.address_book import save_contacts
 from touchbase.agent.pipeline.bulk import bulk_insert
+from touchbase.agent.pipeline.contact_state import mark_page
 from touchbase.agent.pipeline.history import encode_parties
 from touchbase.agent.pipeline.meeting_versions import settle
 from touchbase.agent.pipeline.models import (
@@ -106,6 +107,8 @@ class Store:
         with self.sessions.begin() as session:
             connection = session.connection()
             _take_turns(connection, account_id)
+            # Before the rows change: the parties of meetings it rewrites are still there.
+            mark_page(connection, account_id, page)
             stored, updated, duplicates = _store_interactions(
                 connection, account_id, page.interactions, now
             )
