@@ -1,0 +1,141 @@
+"""Addresses seen in headers that may be a due person's newer one (issue 11.1), for the rules.
+
+People who move often show their new address only in the headers of mail the owner has: a
+co-recipient of someone else's farewell, or an address the owner wrote to once under a shorter
+name (steve.gillespie@old, then sgillesp@new). The fold knows only the people the owner deals
+with; this looks in the participants table for addresses whose mailbox name could be theirs at
+another domain, only for the people a check-in is due to (a few dozen index range scans, never
+a walk of the whole table), and hands them to the rules as plain data
+(`Circumstances.sightings`); rules/merges.py `sighted_as` decides which ones count.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from touchbase.agent.pipeline.models import InteractionRow, ParticipantRow
+from touchbase.rules.contacts import Contact
+from touchbase.rules.merges import MIN_LOCAL, MIN_SURNAME, Sighting
+
+_PIECES = re.compile(r"[._-]+")
+# A code point above every character of an address: the end of a prefix's index range.
+_HIGH = "\U0010ffff"
+FROM = "from"
+
+
+def prefixes(contact: Contact) -> set[str]:
+    """Index prefixes an address of theirs elsewhere would start with: the mailbox name with
+    its '@' (mark.breese@), its pieces joined (markbreese@), and an initial plus the first
+    MIN_SURNAME letters of a surname (sgille)."""
+    found: set[str] = set()
+    for address in contact.addresses:
+        local = address.rpartition("@")[0]
+        pieces = [p for p in _PIECES.split(local) if p]
+        squeezed = "".join(pieces)
+        if len(squeezed) >= MIN_LOCAL:
+            found.add(f"{local}@")
+            found.add(f"{squeezed}@")
+        if (
+            len(pieces) >= 2
+            and pieces[0].isalpha()
+            and pieces[-1].isalpha()
+            and len(pieces[-1]) >= MIN_SURNAME
+        ):
+            found.add(pieces[0][0] + pieces[-1][:MIN_SURNAME])
+    return found
+
+
+def sightings_for(
+    session: Session, contacts: Iterable[Contact], owner: Collection[str]
+) -> dict[str, tuple[Sighting, ...]]:
+    """Person key -> the addresses seen in headers under one of their prefixes (their own
+    addresses and the owner's left out), with first and last seen, their latest mail from it
+    and the owner's latest mail to it."""
+    mine = frozenset(owner)
+    chosen = list(contacts)
+    wanted: dict[str, set[str]] = {}  # prefix -> person keys
+    for contact in chosen:
+        for prefix in prefixes(contact):
+            wanted.setdefault(prefix, set()).add(contact.person)
+    if not wanted:
+        return {}
+    p, i = ParticipantRow, InteractionRow
+    rows: dict[str, _Seen] = {}
+    per_person: dict[str, set[str]] = {}
+    for prefix in sorted(wanted):
+        query = (
+            select(p.address, p.name, p.role, i.occurred_at, i.id)
+            .join(i, i.id == p.interaction_id)
+            .where(p.address >= prefix, p.address < prefix + _HIGH)
+        )
+        for address, name, role, at, interaction in session.execute(query):
+            if address in mine or not address.startswith(prefix):
+                continue
+            seen = rows.get(address)
+            if seen is None:
+                seen = rows[address] = _Seen(name or "", at, at)
+            seen.add(name, role, at, interaction)
+            for person in wanted[prefix]:
+                per_person.setdefault(person, set()).add(address)
+    written = _owner_sent(session, {x for s in rows.values() for x in s.to_ids}, mine)
+    out: dict[str, tuple[Sighting, ...]] = {}
+    own = {c.person: set(c.addresses) for c in chosen}
+    for person, addresses in per_person.items():
+        found = [rows[a].sighting(a, written) for a in sorted(addresses - own[person])]
+        if found:
+            out[person] = tuple(found)
+    return out
+
+
+@dataclass
+class _Seen:
+    """One address's sightings so far."""
+
+    name: str
+    first: datetime
+    last: datetime
+    wrote: datetime | None = None
+    to_ids: set[int] = field(default_factory=set)  # interactions it received
+
+    def add(self, name: str, role: str, at: datetime, interaction: int) -> None:
+        self.first, self.last = min(self.first, at), max(self.last, at)
+        if name and not self.name:
+            self.name = name
+        if role == FROM:
+            self.wrote = at if self.wrote is None else max(self.wrote, at)
+        else:
+            self.to_ids.add(interaction)
+
+    def sighting(self, address: str, written: dict[int, datetime]) -> Sighting:
+        times = [written[x] for x in self.to_ids if x in written]
+        return Sighting(
+            address, self.name, self.first, self.last, self.wrote, max(times) if times else None
+        )
+
+
+def _owner_sent(session: Session, ids: set[int], mine: frozenset[str]) -> dict[int, datetime]:
+    """Of these interactions, those the owner sent, with when."""
+    if not ids or not mine:
+        return {}
+    p, i = ParticipantRow, InteractionRow
+    sent: dict[int, datetime] = {}
+    chunk = sorted(ids)
+    for start in range(0, len(chunk), 500):
+        part = chunk[start : start + 500]
+        query = (
+            select(i.id, i.occurred_at)
+            .join(p, p.interaction_id == i.id)
+            .where(i.id.in_(part), p.role == FROM, p.address.in_(sorted(mine)))
+        )
+        for interaction, at in session.execute(query):
+            sent[interaction] = at
+    return sent
+
+
+__all__ = ["prefixes", "sightings_for"]
