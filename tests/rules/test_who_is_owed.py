@@ -17,7 +17,6 @@ from touchbase.rules.standing import assess
 from touchbase.rules.types import Interaction
 
 BOB = "bob.stone@oldco.example"
-WARM = {"checkin_ties": "warm"}
 
 
 def work_tie(days: tuple[int, ...] = (-200, -150)) -> list[Interaction]:
@@ -47,10 +46,10 @@ def outcome(
 
 
 def test_a_work_only_tie_is_tracked_not_nagged_by_default() -> None:
-    held = outcome(work_tie(), at(0), **WARM)
+    held = outcome(work_tie(), at(0), checkin_ties="warm")
     assert isinstance(held, Held) and held.rule == "work-tie"
     assert "checkin_ties" in held.reason
-    pol = policy(**WARM)
+    pol = policy(checkin_ties="warm")
     contact = fold(work_tie(), OWNER, pol, at(0))[BOB]
     assert not is_due(assess(contact, pol, at(0)), at(0))  # not in people --due either
 
@@ -68,7 +67,7 @@ def test_a_shared_social_thread_makes_the_tie_warm_and_names_the_occasion() -> N
         sent(at(-120), BOB, "ann@oldco.example", subject="Steve's Happy Hour"),
         received(at(-119), BOB, subject="RE: Steve's Happy Hour"),
     ]
-    decision = outcome(items, at(0), **WARM)
+    decision = outcome(items, at(0), checkin_ties="warm")
     assert isinstance(decision, Decision) and decision.kind == "check-in"
     assert decision.register == "warm"
     assert decision.topic is not None
@@ -78,14 +77,14 @@ def test_a_shared_social_thread_makes_the_tie_warm_and_names_the_occasion() -> N
 
 def test_an_occasion_older_than_social_topic_within_is_not_named() -> None:
     items = [*work_tie(), sent(at(-300), BOB, subject="Golf on Saturday")]
-    decision = outcome(items, at(100), social_topic_within="180d", **WARM)
+    decision = outcome(items, at(100), social_topic_within="180d", checkin_ties="warm")
     assert isinstance(decision, Decision) and decision.register == "warm"
     assert decision.topic is None
 
 
 def test_their_mail_in_a_thread_the_owner_did_not_write_in_is_not_shared() -> None:
     items = [*work_tie(), received(at(-120), BOB, subject="Happy hour tonight")]
-    held = outcome(items, at(0), **WARM)
+    held = outcome(items, at(0), checkin_ties="warm")
     assert isinstance(held, Held) and held.rule == "work-tie"
 
 
@@ -95,7 +94,7 @@ def test_a_personal_mailbox_is_a_warm_sign_without_a_topic() -> None:
         *[sent(at(d), pat, subject="CGLF contract") for d in (-200, -150)],
         *[received(at(d + 1), pat, subject="Re: CGLF contract") for d in (-200, -150)],
     ]
-    decision = outcome(items, at(0), person=pat, **WARM)
+    decision = outcome(items, at(0), person=pat, checkin_ties="warm")
     assert isinstance(decision, Decision) and decision.kind == "check-in"
     assert decision.register == "warm" and decision.topic is None
     assert any(f"a personal address ({pat})" in r for r in decision.reasons)
@@ -104,7 +103,9 @@ def test_a_personal_mailbox_is_a_warm_sign_without_a_topic() -> None:
 def test_a_small_meeting_still_owes_a_check_in_to_a_work_tie() -> None:
     from tests.rules.factory import meeting
 
-    decision = outcome([*work_tie(), meeting(at(-140), BOB, subject="Sync")], at(0), **WARM)
+    decision = outcome(
+        [*work_tie(), meeting(at(-140), BOB, subject="Sync")], at(0), checkin_ties="warm"
+    )
     assert isinstance(decision, Decision) and decision.kind == "check-in"
 
 
@@ -134,18 +135,18 @@ def near_daily(last: int) -> list[Interaction]:
 
 
 def test_a_near_daily_tie_that_stops_is_held_with_why() -> None:
-    held = outcome(near_daily(-100), at(0), **WARM)
+    held = outcome(near_daily(-100), at(0), checkin_ties="warm")
     assert isinstance(held, Held) and held.rule == "near-daily"
     assert "of the 60 days before" in held.reason and "talk another way" in held.reason
 
 
 def test_past_near_daily_horizon_the_silence_is_a_lapse() -> None:
-    decision = outcome(near_daily(-100), at(0), near_daily_horizon="90d", **WARM)
+    decision = outcome(near_daily(-100), at(0), near_daily_horizon="90d", checkin_ties="warm")
     assert isinstance(decision, Decision) and decision.kind == "check-in"
 
 
 def test_a_pinned_person_still_gets_a_check_in_after_a_near_daily_run() -> None:
-    decision = outcome(near_daily(-100), at(0), pinned=[BOB], **WARM)
+    decision = outcome(near_daily(-100), at(0), pinned=[BOB], checkin_ties="warm")
     assert isinstance(decision, Decision) and decision.kind == "check-in"
 
 
@@ -194,7 +195,7 @@ def seen(address: str, first: int, **kw: object) -> Circumstances:
 
 
 def test_a_quiet_address_with_a_newer_one_seen_later_moves_the_check_in_there() -> None:
-    decision = outcome(work_tie(), at(0), seen(NEW, -60), **WARM)
+    decision = outcome(work_tie(), at(0), seen(NEW, -60), checkin_ties="warm")
     assert isinstance(decision, Decision) and decision.kind == "check-in"
     assert decision.address == NEW
     assert decision.topic is not None
@@ -208,14 +209,14 @@ def test_a_quiet_address_with_a_newer_one_seen_later_moves_the_check_in_there() 
 
 
 def test_contact_through_the_newer_address_counts() -> None:
-    held = outcome(work_tie(), at(0), seen(NEW, -60, written=at(-20)), **WARM)
+    held = outcome(work_tie(), at(0), seen(NEW, -60, written=at(-20)), checkin_ties="warm")
     assert isinstance(held, Held) and held.rule == "other-address"
     assert NEW in held.reason
 
 
 def test_an_initial_and_a_surname_prefix_the_owner_wrote_to_is_theirs() -> None:
     short = "bsto@newco.example"  # b + "sto": too short a part of the surname to say anything
-    decision = outcome(work_tie(), at(0), seen(short, -60, written=at(-20)), **WARM)
+    decision = outcome(work_tie(), at(0), seen(short, -60, written=at(-20)), checkin_ties="warm")
     assert isinstance(decision, Held) and decision.rule == "work-tie"
     gill, new = "steve.gillespie@oldco.example", "sgillesp@newco.example"
     items = [
@@ -223,27 +224,33 @@ def test_an_initial_and_a_surname_prefix_the_owner_wrote_to_is_theirs() -> None:
         *[received(at(d + 1), gill, subject="Re: VNG deal") for d in (-200, -150)],
     ]
     sighting = Sighting(new, "", at(-40), at(-20), None, at(-20))
-    held = outcome(items, at(0), Circumstances(sightings={gill: (sighting,)}), gill, **WARM)
+    held = outcome(
+        items, at(0), Circumstances(sightings={gill: (sighting,)}), gill, checkin_ties="warm"
+    )
     assert isinstance(held, Held) and held.rule == "other-address"
     assert "the first 7 letters of gillespie" in held.reason
     # Written to before the old address went quiet: not evidence of a move.
     early = sighting._replace(written=at(-210), first_seen=at(-210))
-    held = outcome(items, at(0), Circumstances(sightings={gill: (early,)}), gill, **WARM)
+    held = outcome(
+        items, at(0), Circumstances(sightings={gill: (early,)}), gill, checkin_ties="warm"
+    )
     assert isinstance(held, Held) and held.rule == "work-tie"
 
 
 def test_an_address_seen_before_they_went_quiet_is_not_a_move() -> None:
-    held = outcome(work_tie(), at(0), seen(NEW, -300), **WARM)
+    held = outcome(work_tie(), at(0), seen(NEW, -300), checkin_ties="warm")
     assert isinstance(held, Held) and held.rule == "work-tie"
 
 
 def test_the_same_organisation_is_no_move() -> None:
-    held = outcome(work_tie(), at(0), seen("bob.stone@mail.oldco.example", -60), **WARM)
+    held = outcome(
+        work_tie(), at(0), seen("bob.stone@mail.oldco.example", -60), checkin_ties="warm"
+    )
     assert isinstance(held, Held) and held.rule == "work-tie"
 
 
 def test_a_sighting_changes_nothing_for_whom_no_check_in_is_due() -> None:
-    assert outcome(work_tie((-20, -10)), at(0), seen(NEW, -5), **WARM) is None
+    assert outcome(work_tie((-20, -10)), at(0), seen(NEW, -5), checkin_ties="warm") is None
 
 
 def test_the_new_address_as_a_contact_needs_no_sighting_to_hold() -> None:
@@ -255,7 +262,7 @@ def test_the_new_address_as_a_contact_needs_no_sighting_to_hold() -> None:
 
 def test_holds_never_hide_the_owner_set_cadence() -> None:
     circle = mail(at(-5), "carol@oldco.example", [ME, BOB], subject="Breakfast")
-    pol = policy(cadence={BOB: "30d"}, **WARM)
+    pol = policy(cadence={BOB: "30d"}, checkin_ties="warm")
     contacts = fold([*work_tie(), circle], OWNER, pol, at(0))
     plan = decide(contacts.values(), pol, at(0))
     assert [d.person for d in plan.decisions] == [BOB]
