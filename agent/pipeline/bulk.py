@@ -48,14 +48,15 @@ def bulk_insert(
     rows: Sequence[Sequence[Any]],
     *,
     skip_conflicts_on: Sequence[str] = (),
-) -> None:
-    """INSERT `rows` (tuples in the order of `names`) into `table` with one executemany.
+) -> int:
+    """INSERT `rows` (tuples in the order of `names`) into `table` with one executemany; return
+    how many rows were inserted (the driver's summed row count).
 
     `skip_conflicts_on` names a unique key: a row that collides with a stored one on it is left
-    out (ON CONFLICT DO NOTHING, which SQLite and PostgreSQL both speak).
+    out (ON CONFLICT DO NOTHING, which SQLite and PostgreSQL both speak) and not counted.
     """
     if not rows:
-        return
+        return 0
     dialect = connection.dialect
     processors = [_processor(table.c[name].type, dialect) for name in names]
     quote = dialect.identifier_preparer.quote
@@ -85,4 +86,5 @@ def bulk_insert(
                     last[i] = (value, item[i])
             converted.append(tuple(item))
         rows = converted
-    connection.exec_driver_sql(sql, rows if isinstance(rows, list) else list(rows))
+    result = connection.exec_driver_sql(sql, rows if isinstance(rows, list) else list(rows))
+    return result.rowcount

@@ -1,0 +1,197 @@
+"""A first sync into an empty store inserts without the participants' indexes and builds them
+once at its end (issue 16): the same rows and the same indexes as the normal path, on both
+engines; a run after a killed first sync builds them before its first page."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, create_engine, text
+
+from tests.agent.dbdump import content
+from tests.conftest import need
+from tests.servers.postgres import PostgresServer
+from touchbase.agent.pipeline.db import open_database
+from touchbase.agent.pipeline.store import Store, build_indexes
+from touchbase.connectors.base import InteractionRecord as Record
+from touchbase.connectors.base import Kind, Page, Role
+from touchbase.connectors.base import Participant as P
+
+NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
+DEFERRED = {"ix_participants_address", "ix_participants_interaction"}
+
+
+def indexes(url: str) -> dict[str, str]:
+    """Every index of the database: name -> its definition, as the engine keeps it."""
+    engine: Engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                rows = connection.execute(
+                    text("select name, coalesce(sql, '') from sqlite_master where type = 'index'")
+                )
+            else:
+                rows = connection.execute(
+                    text(
+                        "select indexname, indexdef from pg_indexes "
+                        "where schemaname = current_schema()"
+                    )
+                )
+            return {name: definition for name, definition in rows}
+    finally:
+        engine.dispose()
+
+
+def mail(n: int, sender: str = "ann@y.org", day: int = 1) -> Record:
+    return Record(
+        source_id=f"sent:<{n}@x.org>",
+        kind=Kind.MAIL,
+        occurred_at=NOW - timedelta(days=day),
+        participants=(
+            P(sender, Role.FROM, "Ann"),
+            P(f"p{n}@y.org", Role.TO),
+            P("c@y.org", Role.CC),
+        ),
+        subject=f"subject {n}",
+        message_id=f"<{n}@x.org>",
+    )
+
+
+def test_a_first_sync_goes_in_without_the_participant_indexes_and_ends_with_them(
+    db_url: str,
+) -> None:
+    store = Store(open_database(db_url))
+    fresh = indexes(db_url)
+    assert set(fresh) >= DEFERRED
+    account = store.ensure_account("a", "imap", NOW)
+    run = store.start_run(account, NOW)
+    assert not DEFERRED & set(indexes(db_url)), "an empty store's first run keeps the indexes"
+    page = Page(interactions=[mail(n) for n in range(50)], cursor="c1")
+    assert store.save_page(account, run, page, NOW).stored == 50
+    assert not DEFERRED & set(indexes(db_url))
+    store.finish_run(run, "ok", NOW)
+    assert indexes(db_url) == fresh
+
+    again = store.start_run(account, NOW)  # not empty any more: the indexes stay
+    assert store.save_page(account, again, Page(interactions=[mail(50)]), NOW).stored == 1
+    assert indexes(db_url) == fresh
+    store.finish_run(again, "ok", NOW)
+
+
+def test_the_run_after_a_killed_first_sync_builds_the_indexes_before_its_pages(
+    db_url: str,
+) -> None:
+    """A first sync killed between pages leaves its pages (each with its cursor) and no
+    indexes; the restart finds the store not empty and builds them at its start."""
+    store = Store(open_database(db_url))
+    fresh = indexes(db_url)
+    account = store.ensure_account("a", "imap", NOW)
+    killed = store.start_run(account, NOW)
+    store.save_page(
+        account, killed, Page(interactions=[mail(n) for n in range(10)], cursor="c1"), NOW
+    )
+    # killed here: finish_run never runs
+    restarted = Store(open_database(db_url))
+    run = restarted.start_run(account, NOW)
+    assert indexes(db_url) == fresh
+    assert restarted.cursor(account) == "c1"
+    page = Page(interactions=[mail(n) for n in range(5, 20)], cursor="c2")
+    result = restarted.save_page(account, run, page, NOW)
+    assert (result.stored, result.duplicates) == (10, 5)
+    restarted.finish_run(run, "ok", NOW)
+    assert indexes(db_url) == fresh
+
+
+# -- the bulk path equals the normal path ------------------------------------------------------
+
+_SENDERS = ("ann@y.org", "bob@y.org")
+
+
+def _record(kind: str, n: int, sender: int, day: int, version: int) -> Record:
+    """Mail reusing a few Message-IDs (the variant path), or a meeting that may change."""
+    if kind == "meeting":
+        return Record(
+            source_id=f"cal:{n}",
+            kind=Kind.MEETING,
+            occurred_at=NOW + timedelta(days=day),
+            ended_at=NOW + timedelta(days=day, hours=1),
+            participants=(P("me@x.org", Role.ORGANIZER), P(_SENDERS[sender], Role.ATTENDEE)),
+            subject=f"meeting {n} v{version}",
+        )
+    return Record(
+        source_id=f"sent:<{n}@x.org>",
+        kind=Kind.MAIL,
+        occurred_at=NOW - timedelta(days=day),
+        participants=(P(_SENDERS[sender], Role.FROM), P(f"p{n}@y.org", Role.TO, "P")),
+        message_id=f"<{n}@x.org>",
+    )
+
+
+_RECORDS = st.lists(
+    st.builds(
+        _record,
+        st.sampled_from(["mail", "mail", "meeting"]),
+        st.integers(0, 6),
+        st.integers(0, 1),
+        st.integers(1, 2),
+        st.integers(0, 1),
+    ),
+    max_size=25,
+)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_url(request: pytest.FixtureRequest) -> Iterator[object]:
+    """A maker of fresh empty database URLs on one engine (two per hypothesis example)."""
+    folder = tempfile.mkdtemp(prefix="tb-bulk-")
+    if request.param == "sqlite":
+        count = iter(range(10**6))
+        yield lambda: f"sqlite:///{folder}/{next(count)}.db"
+    else:
+        server: PostgresServer | None = request.getfixturevalue("postgres")
+        need(server is not None, "PostgreSQL is not installed (apt-get install postgresql)")
+        assert server is not None
+        yield server.new_database
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+# The fixture is a maker of fresh databases: sharing it between examples is the point.
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(records=_RECORDS, page_size=st.integers(1, 7), replay=st.booleans(), rng=st.randoms())
+def test_the_bulk_path_stores_the_same_rows_and_indexes_as_the_normal_path(
+    new_url: object, records: list[Record], page_size: int, replay: bool, rng: random.Random
+) -> None:
+    """Whatever the pages hold (new mail, a Message-ID another message took, pages seen twice,
+    meetings changed), storing them into an empty store (indexes left out until the run
+    ends) gives exactly the rows, participants, counts and indexes of storing them with the
+    indexes kept up to date throughout."""
+    assert callable(new_url)
+    pages = [
+        Page(interactions=records[i : i + page_size], cursor=f"c{i}")
+        for i in range(0, len(records), page_size)
+    ]
+    if replay and pages:  # a page stored again (a resync): every row a conflict
+        pages.insert(rng.randrange(len(pages) + 1), pages[rng.randrange(len(pages))])
+    outcomes = []
+    for bulk in (True, False):
+        url = new_url()
+        store = Store(open_database(url))
+        account = store.ensure_account("a", "imap", NOW)
+        run = store.start_run(account, NOW)
+        if not bulk:  # the normal path: the indexes are there while the pages go in
+            with store.sessions.begin() as session:
+                build_indexes(session.connection())
+        results = [store.save_page(account, run, page, NOW) for page in pages]
+        store.finish_run(run, "ok", NOW)
+        outcomes.append((results, content(url), indexes(url)))
+        store.sessions.kw["bind"].dispose()
+    assert outcomes[0] == outcomes[1]
