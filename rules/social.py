@@ -34,8 +34,8 @@ PERSONAL: Final = "personal"
 OCCASIONS: Final = (
     "happy hour", "baby shower", "bridal shower", "wedding shower", "birthday party",
     "retirement party", "going away party", "christmas party", "holiday party",
-    "fantasy football", "poker night", "game night", "girls night", "guys night",
-    "lunch", "dinner", "drinks", "beer", "breakfast", "brunch", "bbq", "barbecue", "cookout",
+    "fantasy football", "poker night", "game night", "girls night", "guys night", "lunch",
+    "dinner", "drinks", "coffee", "beer", "breakfast", "brunch", "bbq", "barbecue", "cookout",
     "picnic", "party", "shower", "wedding", "golf", "softball", "bowling", "poker", "tailgate",
     "concert", "game", "reunion", "housewarming", "celebration", "christening", "graduation",
     "ski trip", "fishing", "hunting", "boat", "crawfish", "margaritas", "karaoke",

@@ -174,6 +174,13 @@ class SampleInfo:
     quiet: str  # last in touch about five months ago
     awaiting_reply: str  # the owner wrote seven business days ago; no answer
     met_yesterday: str  # a 1:1 that ended yesterday
+    # Issue 11: who is owed a check-in. A transactional tie (invoices, purchase orders; many
+    # exchanges, nothing personal) that went quiet is tracked, not nagged; a colleague whose
+    # old address went quiet and whose new one, at another company, shows up on a third
+    # party's mail is written to there.
+    transactional: str = ""
+    moved: str = ""
+    moved_to: str = ""
 
 
 class _Writer:
@@ -382,6 +389,66 @@ def _special_people(w: _Writer, rng: random.Random, now: datetime, people: list[
     )
 
 
+TRANSACTIONAL = Person("Dana Whitfield", "dana.whitfield@atlas-logistics.example", "Atlas")
+MOVED = Person("Jordan Reyes", "jordan.reyes@helios.example", "Helios Energy")
+MOVED_TO = "jordan.reyes@solstice.example"
+
+
+def _ties(w: _Writer, rng: random.Random, now: datetime, friend: Person) -> None:
+    """Issue 11's cases: a transactional tie gone quiet, a colleague who moved (their new
+    address only on a third party's mail), and a lunch with the quiet friend (a warm tie: the
+    occasion a check-in may recall)."""
+    stop = now - timedelta(days=160)
+    for months in range(8, 0, -1):  # monthly invoices, answered, ending five months ago
+        when = _working_time(rng, stop - timedelta(days=30 * months))
+        number = 4400 + months * 17
+        parent = w.write(
+            (TRANSACTIONAL.name, TRANSACTIONAL.address),
+            [_me()],
+            f"Invoice {number}",
+            when,
+            body="Attached.\n",
+        )
+        w.write(
+            _me(),
+            [(TRANSACTIONAL.name, TRANSACTIONAL.address)],
+            f"Re: Invoice {number}",
+            _working_time(rng, when + timedelta(days=1)),
+            body="Approved.\n",
+            parent=parent,
+        )
+    quiet = now - timedelta(days=200)
+    for months in range(6, 0, -1):  # a working tie that stops when Jordan leaves Helios
+        when = _working_time(rng, quiet - timedelta(days=30 * months))
+        parent = w.write(_me(), [(MOVED.name, MOVED.address)], "Pilot results", when, body="Hi\n")
+        w.write(
+            (MOVED.name, MOVED.address),
+            [_me()],
+            "Re: Pilot results",
+            _working_time(rng, when + timedelta(days=2)),
+            body="Thanks.\n",
+            parent=parent,
+        )
+    colleague = ("Rita Okafor", "rita.okafor@kestrel.example")
+    w.write(
+        colleague,
+        [_me(), (MOVED.name, MOVED_TO)],
+        "Panel line-up for the energy forum",
+        _working_time(rng, now - timedelta(days=45)),
+        body="Hi both,\n",
+    )
+    lunch = _working_time(rng, now - timedelta(days=152 + 40))
+    parent = w.write(_me(), [(friend.name, friend.address)], "Lunch on Thursday", lunch, body="?\n")
+    w.write(
+        (friend.name, friend.address),
+        [_me()],
+        "Re: Lunch on Thursday",
+        lunch + timedelta(hours=2),
+        body="Yes!\n",
+        parent=parent,
+    )
+
+
 def _bulk(w: _Writer, rng: random.Random, now: datetime) -> None:
     """Newsletters (List-Unsubscribe, List-Id) and machine notifications (noreply senders)."""
     for name, address, subject in _NEWSLETTERS:
@@ -431,6 +498,8 @@ def write_sample(folder: Path, *, seed: int = 7, now: datetime) -> SampleInfo:
     _special_people(writer, rng, now, people)
     _bulk(writer, rng, now)
     cal = calendar_for(rng, now, people)
+    # After the calendar, on its own generator: the rest of the sample stays as it was.
+    _ties(writer, random.Random(seed + 11), now, people[-1])
     calendar = folder / "calendar.ics"
     calendar.write_bytes(cal.to_ical())
     return SampleInfo(
@@ -444,4 +513,7 @@ def write_sample(folder: Path, *, seed: int = 7, now: datetime) -> SampleInfo:
         quiet=people[-1].address,
         awaiting_reply=people[-2].address,
         met_yesterday=people[0].address,
+        transactional=TRANSACTIONAL.address,
+        moved=MOVED.address,
+        moved_to=MOVED_TO,
     )

@@ -80,3 +80,32 @@ def test_demo_ends_serving_the_review_page_with_its_drafts(tmp_path: Path) -> No
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_the_demo_owes_warm_ties_and_moves_not_transactional_ones(tmp_path: Path) -> None:
+    """Issue 11: in the sample, the quiet friend (a lunch) gets a check-in naming it, the
+    colleague who moved gets one at the new address, and the invoice tie is only tracked."""
+    from datetime import UTC, datetime
+
+    from touchbase.agent.demo.mailbox import write_sample
+    from touchbase.agent.pipeline.config import Config, Me
+    from touchbase.agent.service import Service
+
+    now = datetime.now(UTC)
+    info = write_sample(tmp_path / "sample", now=now)
+    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    unpaced = {"max_drafts_per_run": 1000, "max_drafts_per_day": 1000}
+    config = Config(me=Me(addresses=(info.owner,)), policy=unpaced, database_url=db)
+    assert main(["--db", db, "import", str(info.maildir), "--me", info.owner]) == 0
+    evaluation = Service(config, db).people(now)
+    decided = {d.address: d for d in evaluation.plan.decisions}
+    friend = decided[info.quiet]
+    assert friend.kind == "check-in" and friend.register == "warm"
+    assert friend.topic is not None
+    assert (friend.topic.kind, friend.topic.text) == ("social", "Lunch on Thursday")
+    moved = decided[info.moved_to]
+    assert moved.kind == "check-in" and moved.topic is not None
+    assert (moved.topic.kind, moved.topic.text) == ("moved", "Solstice")
+    assert info.moved not in decided and info.transactional not in decided
+    held = {evaluation.contacts[h.person].address: h for h in evaluation.plan.held}
+    assert held[info.transactional].rule == "work-tie"
