@@ -103,6 +103,11 @@ class PersonView:
         else:
             why = {"pinned": "you pinned them", "meetings": "meetings together"}
             words.append(f"a relationship: {why.get(standing.relationship, both)}")
+        if standing.register:  # issue 11: how the tie reads, and why no check-in is owed
+            signs = "; ".join(standing.warmth) or "only working mail"
+            words.append(f"a {standing.register} tie: {signs}")
+        if standing.quiet is not None:
+            words.append(f"no check-in ({standing.quiet[0]}): {standing.quiet[1]}")
         if standing.reply_owed is not None:
             words.append(f"reply owed: they wrote on {standing.reply_owed.date().isoformat()}")
         if standing.dormant:
