@@ -457,3 +457,14 @@ def test_a_moved_decision_carries_the_organisation_they_left(
     assert (social.topic_kind, social.moved_from) == ("social", "")
     body = DRAFTER.render(req, NOW).body
     assert "Enron" in body and "hotmail" not in body.lower()
+
+
+@pytest.mark.parametrize("register", REGISTERS)
+@pytest.mark.parametrize("topic", [None, "Bishops Corner draw"])
+def test_no_check_in_says_it_has_been_too_long(register: str, topic: str | None) -> None:
+    """The mail cannot show that a gap was too long (they may talk every day in person)."""
+    for days in (60, 400):
+        req = checkin(register=register, tier="inner", topic=topic)
+        req = replace(req, last_contact=NOW - timedelta(days=days))
+        for r in variants(req):
+            assert "too long" not in (r.subject + r.body).lower(), r.body
