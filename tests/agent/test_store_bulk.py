@@ -1,5 +1,5 @@
-"""A first sync into an empty store inserts without the participants' indexes and builds them
-once at its end (issue 16): the same rows and the same indexes as the normal path, on both
+"""A first sync into an empty store inserts without the participants' address index and builds
+it once at its end (issue 16): the same rows and the same indexes as the normal path, on both
 engines; a run after a killed first sync builds them before its first page."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from touchbase.connectors.base import Kind, Page, Role
 from touchbase.connectors.base import Participant as P
 
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
-DEFERRED = {"ix_participants_address", "ix_participants_interaction"}
+DEFERRED = {"ix_participants_address"}
 
 
 def indexes(url: str) -> dict[str, str]:
