@@ -48,7 +48,7 @@ from touchbase.rules.life_events import (
     names_organisation,
     organisation_label,
 )
-from touchbase.rules.merges import Sighting, sighted_twins, twins_of
+from touchbase.rules.merges import Sighting, name_key, namesakes, sighted_twins, twins_of
 from touchbase.rules.owner import surname_of
 from touchbase.rules.policy import Policy
 from touchbase.rules.standing import PINNED, WARM, WORK_TIE, Standing, assess
@@ -215,9 +215,11 @@ def evaluate(
     now: datetime,
     circumstances: Circumstances,
     twins: Sequence[Contact] = (),
+    named: Sequence[Sighting] = (),
 ) -> Decision | Held | None:
     """One person: the first matching rule's decision, a hold, or None (nothing due).
-    `twins`: other people who look like this one (another address of theirs, perhaps)."""
+    `twins`: other people who look like this one (another address of theirs, perhaps);
+    `named`: people with their name, as sightings (rules/merges.py namesakes)."""
     standing = assess(contact, policy, now)
     case = Case(contact, standing, policy, now, policy.zone, circumstances)
     for kind, rule in RULES:
@@ -230,7 +232,8 @@ def evaluate(
         moved = None
         reasons = found.reasons
         if kind == CHECK_IN:
-            seen = sighted_twins(contact, circumstances.sightings.get(contact.person, ()))
+            found_seen = (*circumstances.sightings.get(contact.person, ()), *named)
+            seen = sighted_twins(contact, found_seen)
             held, moved = _seen_elsewhere(case, seen)
             # A work tie who moved is still owed one: where they went is the news.
             moved_work = (
@@ -341,10 +344,13 @@ def decide(
         return Plan((), (), stopped)
     people = sorted(contacts, key=lambda c: c.person)
     twins = twins_of((c for c in people if c.excluded is None), circumstances.kept_apart)
+    names = namesakes(c for c in people if c.excluded is None)
     proposals: list[Decision] = []
     held: list[Held] = []
     for contact in people:
-        outcome = evaluate(contact, policy, now, circumstances, twins.get(contact.person, ()))
+        key = name_key(contact.name) if contact.name else None
+        same = names.get(key, ()) if key else ()
+        outcome = evaluate(contact, policy, now, circumstances, twins.get(contact.person, ()), same)
         if isinstance(outcome, Decision):
             proposals.append(outcome)
         elif isinstance(outcome, Held):

@@ -216,10 +216,28 @@ def sighted_as(contact: Contact, seen: Sighting) -> str | None:
                     f"{first[0]} + the first {len(tail)} letters of {last}, as {old}; you wrote "
                     f"to it after {old} went quiet"
                 )
-    named = name_key(contact.name) if contact.name and not contact.name_guessed else None
+    # Their name may be guessed from first.last@ (old corporate mail often shows no display
+    # name); the sighting's must be one someone wrote.
+    named = name_key(contact.name) if contact.name else None
     if named and seen.name and name_key(seen.name) == named:
         return f'the same name ("{seen.name}")'
     return None
+
+
+def namesakes(contacts: Iterable[Contact]) -> dict[str, list[Sighting]]:
+    """Name key -> the people whose own display name it is, as sightings (from their first
+    to their last contact; their latest mail in and the owner's latest out): another address
+    of someone due may be one of them."""
+    found: dict[str, list[Sighting]] = {}
+    for c in contacts:
+        key = name_key(c.name) if c.name and not c.name_guessed else None
+        if key is None or c.first_contact is None:
+            continue
+        last = c.last_contact or c.first_contact
+        found.setdefault(key, []).append(
+            Sighting(c.address, c.name, c.first_contact, last, c.last_received, c.last_sent)
+        )
+    return found
 
 
 def sighted_twins(contact: Contact, sightings: Iterable[Sighting]) -> list[tuple[Sighting, str]]:

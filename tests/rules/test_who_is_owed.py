@@ -267,3 +267,20 @@ def test_holds_never_hide_the_owner_set_cadence() -> None:
     plan = decide(contacts.values(), pol, at(0))
     assert [d.person for d in plan.decisions] == [BOB]
     assert plan.decisions[0].due <= at(0) - timedelta(days=1)
+
+
+def test_a_later_address_under_their_own_name_counts_even_when_ours_is_guessed() -> None:
+    """bob.stone@ never showed a display name (guessed "Bob Stone"); "Bob Stone" at a personal
+    mailbox wrote since: the check-in to the old address is held, with the evidence."""
+    later = mail(
+        at(-20), "bs_1970@gmail.com", [ME], subject="news", names={"bs_1970@gmail.com": "Bob Stone"}
+    )
+    held = outcome([*work_tie(), later], at(0), checkin_ties="any")
+    assert isinstance(held, Held) and held.rule == "other-address"
+    assert 'the same name ("Bob Stone")' in held.reason
+    # Someone else's name is no evidence.
+    other = later._replace(
+        participants=tuple(p._replace(name="Rob Stein") for p in later.participants)
+    )
+    decision = outcome([*work_tie(), other], at(0), checkin_ties="any")
+    assert isinstance(decision, Decision) and decision.kind == "check-in"
