@@ -337,9 +337,7 @@ class _Fold:
             if thread_hash is not None:
                 self.owner_wrote.add(thread_hash)
             awaitable = owner_thread and not info.forward
-            self.sent(
-                item, whole, (thread, starts) if awaitable and thread else None, thread_hash
-            )
+            self.sent(item, whole, (thread, starts) if awaitable and thread else None, thread_hash)
         elif sender is None:
             self.drop(item, NO_SENDER)
         else:
@@ -395,9 +393,7 @@ class _Fold:
         few = len(best) <= policy.few_recipients
         at = item.occurred_at
         # A social or personal subject the owner wrote to a few people: a shared thread.
-        social = (
-            social_kind(item.subject) if few and whole is None and item.subject else None
-        )
+        social = social_kind(item.subject) if few and whole is None and item.subject else None
         for rank, who, name in best.values():
             acc = self.acc(who, name)
             if acc is None:
