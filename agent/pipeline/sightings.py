@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from touchbase.agent.pipeline.models import InteractionRow, ParticipantRow
@@ -27,6 +27,10 @@ _PIECES = re.compile(r"[._-]+")
 # A code point above every character of an address: the end of a prefix's index range.
 _HIGH = "\U0010ffff"
 FROM = "from"
+# Prefixes per query: one index range scan each, OR-ed (SQLite's OR optimisation and
+# PostgreSQL's bitmap OR both use the address index), so a plan with a thousand people due
+# costs a few dozen queries, not thousands.
+_BATCH = 50
 
 
 def prefixes(contact: Contact) -> set[str]:
@@ -68,21 +72,26 @@ def sightings_for(
     p, i = ParticipantRow, InteractionRow
     rows: dict[str, _Seen] = {}
     per_person: dict[str, set[str]] = {}
-    for prefix in sorted(wanted):
+    ordered = sorted(wanted)
+    for start in range(0, len(ordered), _BATCH):
+        chunk = ordered[start : start + _BATCH]
+        ranges = [and_(p.address >= pre, p.address < pre + _HIGH) for pre in chunk]
         query = (
             select(p.address, p.name, p.role, i.occurred_at, i.id)
             .join(i, i.id == p.interaction_id)
-            .where(p.address >= prefix, p.address < prefix + _HIGH)
+            .where(or_(*ranges))
         )
         for address, name, role, at, interaction in session.execute(query):
-            if address in mine or not address.startswith(prefix):
+            matched = [pre for pre in chunk if address.startswith(pre)]
+            if address in mine or not matched:
                 continue
             seen = rows.get(address)
             if seen is None:
                 seen = rows[address] = _Seen(name or "", at, at)
             seen.add(name, role, at, interaction)
-            for person in wanted[prefix]:
-                per_person.setdefault(person, set()).add(address)
+            for prefix in matched:
+                for person in wanted[prefix]:
+                    per_person.setdefault(person, set()).add(address)
     written = _owner_sent(session, {x for s in rows.values() for x in s.to_ids}, mine)
     out: dict[str, tuple[Sighting, ...]] = {}
     own = {c.person: set(c.addresses) for c in chosen}
