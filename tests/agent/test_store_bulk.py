@@ -8,17 +8,20 @@ import random
 import shutil
 import tempfile
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.dialects import sqlite
 
 from tests.agent.dbdump import content
 from tests.conftest import need
 from tests.servers.postgres import PostgresServer
+from touchbase.agent.pipeline.bulk import _sqlite_utc
 from touchbase.agent.pipeline.db import open_database
+from touchbase.agent.pipeline.models import UTCDateTime
 from touchbase.agent.pipeline.store import Store, build_indexes
 from touchbase.connectors.base import InteractionRecord as Record
 from touchbase.connectors.base import Kind, Page, Role
@@ -195,3 +198,21 @@ def test_the_bulk_path_stores_the_same_rows_and_indexes_as_the_normal_path(
         outcomes.append((results, content(url), indexes(url)))
         store.sessions.kw["bind"].dispose()
     assert outcomes[0] == outcomes[1]
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.sampled_from(
+            [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
+        ),
+    )
+)
+def test_bulk_times_are_the_text_sqlalchemy_writes_on_sqlite(value: datetime) -> None:
+    """bulk._sqlite_utc (isoformat, sliced) is exactly UTCDateTime's stored form on SQLite."""
+    dialect = sqlite.dialect()
+    column = UTCDateTime()
+    impl = column.dialect_impl(dialect).impl_instance  # type: ignore[attr-defined]
+    expected = impl.bind_processor(dialect)(column.process_bind_param(value, dialect))
+    assert _sqlite_utc(value) == expected
