@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 
 from touchbase.agent.pipeline.evaluation import Evaluation
 from touchbase.agent.pipeline.identity import imported_events
-from touchbase.agent.pipeline.models import Draft, InteractionRow, Person
+from touchbase.agent.pipeline.models import Draft, InteractionRow, ParticipantRow, Person
 from touchbase.rules.contacts import COUNTED, DRAFTED, NOT_ENDED, NOT_YET, Contact
 from touchbase.rules.life_events import UNDELIVERABLE
 from touchbase.rules.standing import Standing
 
-_CHUNK = 5_000  # ids per IN (...): well inside SQLite's limit on bound parameters
+_CHUNK = 900  # ids per IN (...): inside the oldest SQLite limit on bound parameters (999)
 EVENT = "life-event"  # a Moment's rule when it is a life event, not an interaction (issue 18)
 
 
@@ -133,16 +133,9 @@ def person_view(
     drafts: tuple[Draft, ...],
 ) -> PersonView:
     """A PersonView: the owner's name for them first, every address known, and each
-    interaction the rules walked with its subject (read by id, a chunk at a time)."""
+    interaction the rules walked with its subject."""
     trace = contact.trace if contact else ()
-    subjects: dict[int, str | None] = {}
-    ids = [t.interaction_id for t in trace]
-    for start in range(0, len(ids), _CHUNK):
-        chosen = ids[start : start + _CHUNK]
-        query = select(InteractionRow.id, InteractionRow.subject).where(
-            InteractionRow.id.in_(chosen)
-        )
-        subjects.update((i, subject) for i, subject in session.execute(query))
+    subjects = _subjects(session, contact) if contact else {}
     if contact is not None and row is not None:
         imported = imported_events(session, row.id).get(row.id, ())
         if imported:
@@ -163,6 +156,29 @@ def person_view(
     name = (row.name if row else "") or (contact.name if contact else "")
     person_id = row.id if row else None
     return PersonView(person_id, name, tuple(known), contact, standing, moments, drafts, _work(row))
+
+
+def _subjects(session: Session, contact: Contact) -> dict[int, str | None]:
+    """Interaction id -> subject for every interaction in the contact's trace, in one query
+    through the participants' address index (as the fold found them), not as id lists: the
+    busiest person of bench/rules.py's 1M interactions has 35,117, which took 8 queries of
+    5,000 bound ids (0.38 s CPU on a cold connection, 0.20 s warm) and take one (0.19 s and
+    0.18 s). An interaction in the trace that none of their addresses is on is read by id."""
+    if not contact.trace:
+        return {}
+    table = InteractionRow.__table__
+    connection = session.connection()
+    theirs = select(ParticipantRow.interaction_id).where(
+        ParticipantRow.address.in_(sorted(contact.addresses))
+    )
+    query = select(table.c.id, table.c.subject).where(table.c.id.in_(theirs))
+    found: dict[int, str | None] = {i: subject for i, subject in connection.execute(query)}
+    missing = sorted({t.interaction_id for t in contact.trace} - found.keys())
+    for start in range(0, len(missing), _CHUNK):
+        chosen = missing[start : start + _CHUNK]
+        query = select(table.c.id, table.c.subject).where(table.c.id.in_(chosen))
+        found.update((i, subject) for i, subject in connection.execute(query))
+    return found
 
 
 def _work(row: Person | None) -> str:
