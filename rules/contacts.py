@@ -436,8 +436,8 @@ class _Fold:
         if who is OWNER:
             return
         acc = self.acc(who, sender.name, own=True)
-        if acc is None:
-            return
+        if acc is None:  # a sender not among `only`: their totals are dropped, but the
+            acc = Acc(who.person, False)  # circle their mail makes for the others counts
         at = item.occurred_at
         acc.wrote_from(who.address, at)
         if whole == OUT_OF_OFFICE:
