@@ -19,7 +19,7 @@ from touchbase.rules.contacts_acc import Awaiting, MeetingRef, Trace
 from touchbase.rules.life_events import LifeEvent
 
 # Bumped whenever Contact, its records or this encoding change.
-SHAPE = 2
+SHAPE = 3
 
 _TIMES = frozenset(
     f.name for f in fields(Contact) if "datetime" in str(f.type) and "tuple" not in str(f.type)
@@ -29,6 +29,13 @@ _FROMISO = datetime.fromisoformat
 
 def _t(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
+
+
+def _short(value: datetime) -> str:
+    """ISO 8601 with "Z" for UTC: a million of these are read at every evaluation at 10,000
+    people, and the shorter text parses faster (fromisoformat reads "Z" since Python 3.11)."""
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _d(value: str | None) -> datetime | None:
@@ -45,9 +52,12 @@ def to_data(contact: Contact) -> dict[str, Any]:
         elif f.name == "addresses":
             value = list(value)
         elif f.name == "counted_at":
-            value = [at.isoformat() for at in value]
+            # One text, not a list of texts: a JSON list of a hundred strings parses slower
+            # than one string split in C.
+            value = ",".join(map(_short, value))
         elif f.name == "counted_weight":
-            value = list(value)
+            # Nearly always all 1.0 (To and 1:1): then none are written.
+            value = None if all(w == 1.0 and type(w) is float for w in value) else list(value)
         elif f.name == "last_meeting" and value is not None:
             value = [value.interaction_id, _t(value.ended_at), value.subject, value.recurring]
         elif f.name == "awaiting" and value is not None:
@@ -68,8 +78,10 @@ def from_data(data: dict[str, Any]) -> Contact:
     for name in _TIMES:
         values[name] = _d(values[name])
     values["addresses"] = tuple(values["addresses"])
-    values["counted_at"] = tuple(_FROMISO(at) for at in values["counted_at"])
-    values["counted_weight"] = tuple(values["counted_weight"])
+    text = values["counted_at"]
+    counted = values["counted_at"] = tuple(map(_FROMISO, text.split(","))) if text else ()
+    weights = values["counted_weight"]
+    values["counted_weight"] = (1.0,) * len(counted) if weights is None else tuple(weights)
     meeting = values["last_meeting"]
     if meeting is not None:
         values["last_meeting"] = MeetingRef(meeting[0], _FROMISO(meeting[1]), *meeting[2:])

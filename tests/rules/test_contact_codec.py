@@ -20,7 +20,7 @@ maybe_time = st.none() | times
 text = st.text(max_size=12)
 maybe_text = st.none() | text
 count = st.integers(min_value=0, max_value=10**6)
-weight = st.floats(min_value=0, max_value=1, allow_nan=False)
+weight = st.just(1.0) | st.floats(min_value=0, max_value=1, allow_nan=False)
 
 meetings = st.builds(MeetingRef, count, times, maybe_text, st.booleans())
 awaitings = st.builds(
