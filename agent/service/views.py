@@ -103,15 +103,15 @@ class PersonView:
         else:
             why = {"pinned": "you pinned them", "meetings": "meetings together"}
             words.append(f"a relationship: {why.get(standing.relationship, both)}")
+        if standing.reply_owed is not None:
+            words.append(f"reply owed: they wrote on {standing.reply_owed.date().isoformat()}")
+        if standing.dormant:
+            words.append("the tie has lapsed: no check-ins any more")
         if standing.register:  # issue 11: how the tie reads, and why no check-in is owed
             signs = "; ".join(standing.warmth) or "only working mail"
             words.append(f"a {standing.register} tie: {signs}")
         if standing.quiet is not None:
             words.append(f"no check-in ({standing.quiet[0]}): {standing.quiet[1]}")
-        if standing.reply_owed is not None:
-            words.append(f"reply owed: they wrote on {standing.reply_owed.date().isoformat()}")
-        if standing.dormant:
-            words.append("the tie has lapsed: no check-ins any more")
         if contact.name_guessed and not (self.person_id and self.name != contact.name):
             words.append(f'name guessed from the address ("{contact.name}")')
         for event in contact.events:
