@@ -240,6 +240,9 @@ def current(
         return _fold_all(session, policy, who, now, None), Refold("scratch", 0, False)
     contacts = {k: decode(v) for k, v in stored.items() if k not in keys}
     contacts.update(refolded)
+    if not keys and not dirty and now == header.folded_at:
+        # Nothing to write (a second command at the same moment): no write lock taken.
+        return dict(sorted(contacts.items())), Refold("none", 0, False)
     mapping = [(a, resolve[a]) for a in sorted(dirty)]
     written = _write(
         session,
