@@ -6,14 +6,12 @@ Starts a private Dovecot (tests/servers/dovecot.py), writes the sent messages st
 Maildir, warms the server's index with one bare pass, then times side by side in one run:
 a bare imaplib UID FETCH of the same header fields in chunks (the floor), touchbase's full sync
 as fetch + parse into interactions (the connector) and as the agent's `sync_account` into an
-empty SQLite store (the whole of a first `touchbase sync`: the pull in pullahead's worker, the
-participants' address index built at the end), the same with the pull kept in this process
-(for comparison), and the no-change sync on a fresh connection, both the connector's alone
-and `sync_account`'s with the store. Client CPU seconds are printed beside wall time (a loaded
-machine inflates wall time). Peak RSS is this process's high-water mark; the worker's is
-printed apart. Targets (issue 16): the first sync with the store <= 4x the bare fetch of the
-same run, no-change sync < 0.2 s (issue 5: peak RSS < 300 MB); `ok` in the JSON checks exactly
-those. The last line is JSON.
+empty SQLite store (the whole of a first `touchbase sync`, the participants' address index
+built at the end), and the no-change sync on a fresh connection, both the connector's alone and
+`sync_account`'s with the store. Client CPU seconds are printed beside wall time (a loaded
+machine inflates wall time). Peak RSS is the process's high-water mark. Targets (issue 16):
+the first sync with the store <= 4x the bare fetch of the same run, no-change sync < 0.2 s
+(issue 5: peak RSS < 300 MB); `ok` in the JSON checks exactly those. The last line is JSON.
 """
 
 from __future__ import annotations
@@ -36,9 +34,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.servers.dovecot import PASSWORD, Dovecot
-from touchbase.connectors.base import AccountContext, Page, Source
+from touchbase.connectors.base import AccountContext
 from touchbase.connectors.headers import FIELDS
-from touchbase.connectors.imap.account import ImapAccount, open_account
+from touchbase.connectors.imap.account import open_account
 
 log = logging.getLogger("bench.imap")
 CHUNK = 5000
@@ -137,24 +135,9 @@ def touchbase_sync(
     return time.perf_counter() - started, found, bad, cursor
 
 
-class Inline:
-    """The account without `pulls_in_worker`: pullahead pulls it in this process."""
-
-    def __init__(self, account: ImapAccount) -> None:
-        self.account = account
-
-    def pull(self, cursor: str | None) -> Iterator[Page]:
-        return self.account.pull(cursor)
-
-    def close(self) -> None:
-        self.account.close()
-
-
-def stored_sync(
-    server: Dovecot, user: str, folder: Path, *, worker: bool = True
-) -> tuple[float, int, int, Path]:
-    """The whole of `touchbase sync` for the account into an empty SQLite store, page by page;
-    `worker=False` keeps the pull in this process. Returns the database too."""
+def stored_sync(server: Dovecot, user: str, folder: Path) -> tuple[float, int, int, Path]:
+    """The whole of `touchbase sync` for the account into an empty SQLite store, page by page.
+    Returns the database too."""
     from touchbase.agent.pipeline.db import open_database, sqlite_url
     from touchbase.agent.pipeline.store import Store
     from touchbase.agent.pipeline.sync import sync_account
@@ -164,8 +147,7 @@ def stored_sync(
     store = Store(open_database(sqlite_url(database)))
     account_id = store.ensure_account("bench", "imap", datetime.now(UTC))
     started = time.perf_counter()
-    account = open_account(_settings(server, user), AccountContext(name="bench", secrets=Secrets()))
-    source: Source = account if worker else Inline(account)
+    source = open_account(_settings(server, user), AccountContext(name="bench", secrets=Secrets()))
     result = sync_account(store, account_id, "bench", source)
     assert result.status == "ok", result
     store.sessions.kw["bind"].dispose()
@@ -219,18 +201,15 @@ def main() -> None:
         full, found, bad, cursor = touchbase_sync(server, user, None)
         bare2, _ = bare_fetch(server, user)
         stored_s, stored, quarantined, database = stored_sync(server, user, server.root / "w")
-        worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         bare3, _ = bare_fetch(server, user)
-        inline_s, _, _, _ = stored_sync(server, user, server.root / "i", worker=False)
-        bare4, _ = bare_fetch(server, user)
-        bare = min(bare1, bare2, bare3, bare4)
+        bare = min(bare1, bare2, bare3)
         nochange = min(touchbase_sync(server, user, cursor)[0] for _ in range(3))
         nochange_stored = min(stored_no_change(server, user, database) for _ in range(3))
         assert got == count and found + bad == count, (got, found, bad, count)
         ratio = full / bare
         stored_ratio = stored_s / bare
         rss = peak_rss_mb()
-        runs = f"runs {bare1:.2f}, {bare2:.2f}, {bare3:.2f}, {bare4:.2f}"
+        runs = f"runs {bare1:.2f}, {bare2:.2f}, {bare3:.2f}"
         print(f"bare imaplib fetch      {bare:.2f}s ({got} messages; {runs})")
         print(f"touchbase fetch+parse   {full:.2f}s ({found} interactions, {bad} quarantined)")
         print(f"ratio fetch+parse/bare  {ratio:.2f}x (the connector alone)")
@@ -240,10 +219,9 @@ def main() -> None:
             f"touchbase sync + SQLite {stored_s:.2f}s ({stored} stored, {quarantined} quarantined)"
         )
         print(f"ratio with store/bare   {stored_ratio:.2f}x (issue 16's target: <= 4x)")
-        print(f"  same, pull inline     {inline_s:.2f}s ({inline_s / bare:.2f}x; for comparison)")
         print(f"no-change sync          {nochange * 1000:.1f} ms (connector; target < 200 ms)")
         print(f"no-change sync + store  {nochange_stored * 1000:.1f} ms (target < 200 ms)")
-        print(f"peak RSS                {rss:.0f} MB, worker {worker_rss:.0f} MB (target < 300 MB)")
+        print(f"peak RSS                {rss:.0f} MB (target < 300 MB)")
         result = {
             "bench": "imap",
             "messages": count,
@@ -252,20 +230,15 @@ def main() -> None:
             "ratio": round(ratio, 2),
             "stored_sync_s": round(stored_s, 3),
             "stored_ratio": round(stored_ratio, 2),
-            "stored_inline_s": round(inline_s, 3),
-            "stored_inline_ratio": round(inline_s / bare, 2),
             "client_cpu_bare_s": round(cpu_bare, 3),
             "client_cpu_sync_s": round(cpu_tb, 3),
             "no_change_s": round(nochange, 4),
             "no_change_stored_s": round(nochange_stored, 4),
             "peak_rss_mb": round(rss, 1),
-            "worker_peak_rss_mb": round(worker_rss, 1),
             "load_avg_1m": round(os.getloadavg()[0], 2),
             # Issue 16's targets: the first sync (fetch + parse + store) against the bare fetch
             # of this run, and the no-change sync with and without the store; issue 5's memory.
-            "ok": stored_ratio <= 4
-            and max(nochange, nochange_stored) < 0.2
-            and max(rss, worker_rss) < 300,
+            "ok": stored_ratio <= 4 and max(nochange, nochange_stored) < 0.2 and rss < 300,
         }
         print(json.dumps(result))
     finally:

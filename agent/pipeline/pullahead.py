@@ -2,9 +2,8 @@
 
 Parsing a large export and storing it both hold the GIL (a reading thread measured no faster),
 so on a machine with two cores the one way to overlap them is a second process. A source opts
-in with `pulls_in_worker = True`: it reads local files, or opens a connection of its own (IMAP
-with a password), and keeps nothing the parent needs back (no open connection, no token cache).
-Every other source is pulled in this process, as before.
+in with `pulls_in_worker = True`: it reads local files and keeps nothing the parent needs back
+(no connection, no token cache). Every other source is pulled in this process, as before.
 
 What stays true (DESIGN.md contract 1):
 - Pages arrive in order, each with its cursor, and only this process stores them, one
@@ -97,8 +96,8 @@ def _work(source: Source, cursor: str | None, read_fd: int, write_fd: int) -> No
     try:
         # The parent's garbage came along (a finished sync's socket, a disposed engine's
         # connections): collected here, it would close descriptor numbers that this process
-        # has since reused for its own files and sockets (an IMAP pull failed with EBADF
-        # half-way, issue 16). Frozen, the collector never looks at it.
+        # has since reused for its own files and sockets (an IMAP pull tried in a worker failed
+        # with EBADF half-way, issue 16). Frozen, the collector never looks at it.
         gc.freeze()
         os.close(read_fd)
         # Leave the parent's descriptors to the parent: the instance lock's flock and the

@@ -137,17 +137,6 @@ class ImapAccount:
 
     # -- Source ------------------------------------------------------------------------------
 
-    @property
-    def pulls_in_worker(self) -> bool:
-        """Whether the agent may run `pull` in a forked worker (agent/pipeline/pullahead.py)
-        while it stores the previous page: fetching and parsing 100,000 messages and storing
-        them each take about one core's 3-4 s, so overlapping them is what brings a first sync
-        near the bare fetch (issue 16). Only for a login with a password and no connection
-        open yet: the worker connects on its own (it closes the descriptors it inherits), and
-        an OAuth token provider run there could rotate a refresh token behind this process's
-        back, so XOAUTH2 accounts pull here."""
-        return self._client is None and self.settings.auth == "password"
-
     def pull(self, cursor: str | None) -> Iterator[Page]:
         try:
             yield from self._pull(cursor)
