@@ -220,7 +220,9 @@ def current(
             keys.add(found.person)
         if address in folded_as:
             keys.add(folded_as[address])
-    touching = set(dirty)
+    # Never the owner's own addresses: they are on every interaction (a sync's page marks
+    # them), and each person's interactions are found through that person's addresses.
+    touching = {a for a in dirty if resolve[a] is not OWNER}
     for chunk in _chunks(sorted(keys)):
         touching.update(
             session.scalars(select(ContactAddress.address).where(ContactAddress.person.in_(chunk)))
