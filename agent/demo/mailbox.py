@@ -399,7 +399,7 @@ def _ties(w: _Writer, rng: random.Random, now: datetime, friend: Person) -> None
     address only on a third party's mail), and a lunch with the quiet friend (a warm tie: the
     occasion a check-in may recall)."""
     stop = now - timedelta(days=160)
-    for months in range(8, 0, -1):  # monthly invoices, answered, ending five months ago
+    for months in range(7, 0, -1):  # monthly invoices, answered, ending five months ago
         when = _working_time(rng, stop - timedelta(days=30 * months))
         number = 4400 + months * 17
         parent = w.write(

@@ -46,7 +46,7 @@ def _friendship(fake: FakeGoogle, address: str) -> None:
     for m, month in enumerate(_MONTHS, start=1):
         day = f"Mon, 2 {month} 2023"
         fake.gmail.add_message(
-            _message(f"{day} 10:00:00 +0000", ME, address, f"plans {m}", f"o{m}{address}"),
+            _message(f"{day} 10:00:00 +0000", ME, address, f"lunch plans {m}", f"o{m}{address}"),
             ("SENT",),
         )
         fake.gmail.add_message(

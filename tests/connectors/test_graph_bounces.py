@@ -174,7 +174,7 @@ def _friendship(fake: FakeGraph, address: str) -> None:
             "sentitems",
             sender=ME,
             to=(address,),
-            subject=f"plans {month}",
+            subject=f"lunch plans {month}",
             date=day,
             message_id=f"<o{month}.{address}>",
         )
