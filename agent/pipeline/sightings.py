@@ -113,7 +113,7 @@ class _Seen:
     first: datetime
     last: datetime
     wrote: datetime | None = None
-    to_ids: set[int] = field(default_factory=set)  # interactions it received
+    to_ids: dict[int, datetime] = field(default_factory=dict)  # interactions it received
 
     def add(self, name: str, role: str, at: datetime, interaction: int) -> None:
         self.first, self.last = min(self.first, at), max(self.last, at)
@@ -122,31 +122,36 @@ class _Seen:
         if role == FROM:
             self.wrote = at if self.wrote is None else max(self.wrote, at)
         else:
-            self.to_ids.add(interaction)
+            self.to_ids[interaction] = at
 
-    def sighting(self, address: str, written: dict[int, datetime]) -> Sighting:
-        times = [written[x] for x in self.to_ids if x in written]
+    def sighting(self, address: str, written: set[int]) -> Sighting:
+        times = [at for x, at in self.to_ids.items() if x in written]
         return Sighting(
             address, self.name, self.first, self.last, self.wrote, max(times) if times else None
         )
 
 
-def _owner_sent(session: Session, ids: set[int], mine: frozenset[str]) -> dict[int, datetime]:
-    """Of these interactions, those the owner sent, with when."""
+def _owner_sent(session: Session, ids: set[int], mine: frozenset[str]) -> set[int]:
+    """Of these interactions (mail the sighted addresses received), those the owner sent.
+
+    Each one's sender is read through the participants' interaction index, a handful of rows
+    per interaction. Filtering on the owner's addresses in SQL let the planner walk the
+    address index instead, every mail the owner ever sent: 436 of 521 s of a cProfiled plan at
+    bench/rules.py's 1M interactions.
+    """
     if not ids or not mine:
-        return {}
-    p, i = ParticipantRow, InteractionRow
-    sent: dict[int, datetime] = {}
+        return set()
+    p = ParticipantRow
+    sent: set[int] = set()
     chunk = sorted(ids)
     for start in range(0, len(chunk), 500):
         part = chunk[start : start + 500]
-        query = (
-            select(i.id, i.occurred_at)
-            .join(p, p.interaction_id == i.id)
-            .where(i.id.in_(part), p.role == FROM, p.address.in_(sorted(mine)))
+        query = select(p.interaction_id, p.address).where(
+            p.interaction_id.in_(part), p.role == FROM
         )
-        for interaction, at in session.execute(query):
-            sent[interaction] = at
+        for interaction, address in session.execute(query):
+            if address in mine:
+                sent.add(interaction)
     return sent
 
 
