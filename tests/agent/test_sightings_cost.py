@@ -36,6 +36,7 @@ def _record(n: int, days: float, sender: str, *to: str) -> InteractionRecord:
 def _steps(session: Session, contact: object) -> tuple[int, object]:
     """SQLite virtual machine steps (in thousands) spent by one sightings_for, and its result."""
     raw = session.connection().connection.driver_connection
+    assert raw is not None
     ticks = [0]
 
     def tick() -> int:
