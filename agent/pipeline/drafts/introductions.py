@@ -411,14 +411,15 @@ def suggest(session: Session, config: Config, me: Collection[str], at: datetime)
     for person, others in twins_of(c for c in seen.raw.values() if c.excluded is None).items():
         together.update((min(person, o.person), max(person, o.person)) for o in others)
     mentions: dict[str, set[str]] = defaultdict(set)
-    for person in relations:
-        name = seen.contacts[person].name
-        if len(name.split()) < 2:
-            continue
-        for key, subjects in thread_subjects.items():
-            if person in threads[key]:
-                continue
-            if any(rules.mentioned(name, s) for s in subjects):
+    named = {
+        person: seen.contacts[person].name
+        for person in relations
+        if len(seen.contacts[person].name.split()) >= 2
+    }
+    # Through an index of the subjects' words, not each person against each thread.
+    for person, keys in rules.mentions(named, thread_subjects).items():
+        for key in keys:
+            if person not in threads[key]:
                 mentions[person] |= thread_orgs[key] - {""}
     closed = frozenset(
         session.scalars(select(Introduction.pair).where(Introduction.state != rules.SUGGESTED))
