@@ -44,6 +44,7 @@ from touchbase.agent.pipeline.evaluation import (
     cadence_days,
     contacts_at,
     evaluate,
+    identities,
     policy_for,
 )
 from touchbase.agent.pipeline.models import AppState, Draft, Person, PersonAddress
@@ -58,6 +59,7 @@ from touchbase.agent.service.views import Due, Moment, PersonView, due_rows, per
 from touchbase.connectors.base import DraftSink
 from touchbase.rules.addresses import normalise
 from touchbase.rules.decide import Plan
+from touchbase.rules.people import OWNER, Resolver
 from touchbase.rules.standing import assess
 
 __all__ = [
@@ -248,8 +250,14 @@ class Service:
     ) -> PersonView:
         row = session.get(Person, person_id) if person_id is not None else None
         addresses = [a.address for a in row.addresses] if row is not None else [address or ""]
+        # Only their own contact is folded: the interactions touching their addresses hold
+        # everyone else on them too (a busy person's group mail: thousands of people folded
+        # to be thrown away). `only` keeps theirs exactly as a full fold makes it.
+        me = self.me()
+        resolve = Resolver(identities(session, me), policy_for(self.config, session))
+        keys = {who.person for who in map(resolve.__getitem__, addresses) if who is not OWNER}
         policy, contacts = contacts_at(
-            session, self.config, self.me(), at, touching=addresses, trace=True
+            session, self.config, me, at, touching=addresses, only=keys, trace=True
         )
         contact = next((c for c in contacts.values() if set(addresses) & set(c.addresses)), None)
         return person_view(
