@@ -18,6 +18,7 @@ only the people it touched: pass every interaction of those people and `only=` t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -47,6 +48,12 @@ from touchbase.rules.types import (
     Interaction,
     Party,
 )
+
+# Bumped whenever a change to the fold's rules changes what a Contact holds for the same mail:
+# a persisted contact state folded by older rules is then refolded (agent/pipeline/
+# contact_state.py puts it in its fingerprint). 2: an unanswered group invitation is not a shared
+# social thread.
+FOLD_RULES = 2
 
 # Rule names: the word a trace gives for an interaction that did not count for a person.
 COUNTED = "counted"
@@ -217,7 +224,6 @@ class _Fold:
         self.answered: dict[int, datetime] = {}
         self.dropped: list[tuple[Interaction, str]] = []  # whole drops, traced at the end
         self.names = identities.names
-        self.owner_wrote: set[int] = set()  # hash(thread key): threads the owner wrote in
         self.circle: dict[str, datetime] = {}  # person -> latest third-party small-group mail
         self.window = policy.near_daily_window.days
 
@@ -333,11 +339,12 @@ class _Fold:
                 else None
             )
         owner_thread = thread_hash is not None and started[thread_hash]
+        # Social threads are told apart by subject: an invitation's replies often carry no
+        # In-Reply-To, and its own thread key is its Message-ID (threads.thread_keys_of).
+        subject_key = hash(info.stripped.lower()) if info.stripped else None
         if sent:
-            if thread_hash is not None:
-                self.owner_wrote.add(thread_hash)
             awaitable = owner_thread and not info.forward
-            self.sent(item, whole, (thread, starts) if awaitable and thread else None, thread_hash)
+            self.sent(item, whole, (thread, starts) if awaitable and thread else None, subject_key)
         elif sender is None:
             self.drop(item, NO_SENDER)
         else:
@@ -345,10 +352,7 @@ class _Fold:
                 held = self.answered.get(thread_hash)
                 if held is None or at > held:
                     self.answered[thread_hash] = at
-            shared = thread_hash is not None and thread_hash in self.owner_wrote
-            self.received(
-                item, resolve[sender.address], sender, whole, owner_thread, shared, thread_hash
-            )
+            self.received(item, resolve[sender.address], sender, whole, owner_thread, subject_key)
 
     def bounced(self, item: Interaction, failed: list[str]) -> None:
         """A delivery failure: each failed address of a person is dead as of its date. The
@@ -374,7 +378,7 @@ class _Fold:
         item: Interaction,
         whole: str | None,
         owner_thread: tuple[str, str | None] | None,
-        thread_hash: int | None = None,
+        subject_key: int | None = None,
     ) -> None:
         resolve = self.resolve
         best: dict[str, tuple[int, Who, str]] = {}  # person -> (role rank, who, name)
@@ -404,9 +408,11 @@ class _Fold:
                 acc.exchanged(at, self.window)
                 if social is not None:
                     acc.social(
-                        thread_hash if thread_hash is not None else hash(item.subject),
+                        subject_key if subject_key is not None else hash(item.subject),
                         at,
                         occasion_topic(item.subject, policy.sensitive_topics),
+                        # To them alone, or naming them ("Lunch w/ Joan"): meant for them.
+                        mine=len(best) == 1 or _names_them(item.subject, who.address, name),
                     )
             if rank < 2 and whole is None:
                 acc.seen(at)
@@ -430,8 +436,7 @@ class _Fold:
         sender: Party,
         whole: str | None,
         owner_thread: bool,
-        shared: bool = False,
-        thread_hash: int | None = None,
+        subject_key: int | None = None,
     ) -> None:
         if who is OWNER:
             return
@@ -474,11 +479,14 @@ class _Fold:
                         held = circle.get(other.person)
                         if held is None or at > held:
                             circle[other.person] = at
-            if shared and item.subject and social_kind(item.subject) is not None:
+            # Their social mail to the owner; the thread is shared once the owner writes in it
+            # too, before or after (Acc._shared_social).
+            if item.subject and others < policy.few_recipients and social_kind(item.subject):
                 acc.social(
-                    thread_hash if thread_hash is not None else hash(item.subject),
+                    subject_key if subject_key is not None else hash(item.subject),
                     at,
                     occasion_topic(item.subject, policy.sensitive_topics),
+                    theirs=True,
                 )
         counts = self.policy.received_counts
         if counts == "never":
@@ -597,6 +605,21 @@ class _Fold:
 
 
 _RANK = {TO: 0, CC: 1, BCC: 2}
+
+
+_WORDS = re.compile(r"[^\W\d_]{3,}")
+
+
+def _names_them(subject: str | None, address: str, name: str) -> bool:
+    """Whether a subject names the person by their first name (from the display name the
+    owner wrote, else the first piece of their mailbox name): "Lunch w/ Joan" to joan.quick@."""
+    first = (
+        _WORDS.findall(name.split(",")[-1] if "," in name else name)[:1]
+        or _WORDS.findall(address.partition("@")[0])[:1]
+    )
+    if not first or not subject:
+        return False
+    return first[0].lower() in {w.lower() for w in _WORDS.findall(subject)}
 
 
 def _series_keys(item: Interaction) -> tuple[str, ...]:

@@ -106,9 +106,7 @@ class Acc:
         "received_count",
         "sent_count",
         "small_meetings",
-        "social_at",
         "social_keys",
-        "social_subject",
         "topic_at",
         "topic_subject",
         "trace",
@@ -164,11 +162,10 @@ class Acc:
         self.daily_last: datetime | None = None
         # The latest mail from a third party to a small group with the owner and them (11.3).
         self.last_circle: datetime | None = None
-        # Shared social threads (11.4): their keys (hashes; only social subjects, so few), and
-        # the latest occasion a check-in may recall.
-        self.social_keys: set[int] | None = None
-        self.social_subject: str | None = None
-        self.social_at: datetime | None = None
+        # Social threads (11.4), by key (hashes; only social subjects, so few): key -> [theirs
+        # too (they wrote in it, or the owner wrote it to them alone or naming them), its latest
+        # occasion and when]. A lunch invitation to a group they never answered is not theirs.
+        self.social_keys: dict[int, list[Any]] | None = None
         self.last_direct_in: datetime | None = None  # their latest direct mail to the owner
         # Their latest mail with the owner on it, to a group too: still working together.
         self.last_seen: datetime | None = None
@@ -261,14 +258,33 @@ class Acc:
         if self.last_circle is None or at > self.last_circle:
             self.last_circle = at
 
-    def social(self, key: int, at: datetime, topic: str | None) -> None:
-        """A thread shared with the owner whose subject is social or personal (`key` names the
-        thread); `topic` is the occasion it names, when a check-in may recall it."""
+    def social(
+        self, key: int, at: datetime, topic: str | None, theirs: bool = False, mine: bool = False
+    ) -> None:
+        """Mail in a thread whose subject is social or personal (`key` names the thread): by
+        them (`theirs`), or by the owner to them alone or naming them (`mine`), or by the
+        owner to a few people with them; `topic` is the occasion it names, when a check-in may
+        recall it."""
         if self.social_keys is None:
-            self.social_keys = set()
-        self.social_keys.add(key)
-        if topic is not None and (self.social_at is None or at >= self.social_at):
-            self.social_subject, self.social_at = topic, at
+            self.social_keys = {}
+        held = self.social_keys.get(key)
+        if held is None:
+            held = self.social_keys[key] = [False, None, None]
+        if theirs or mine:
+            held[0] = True
+        if topic is not None and (held[2] is None or at >= held[2]):
+            held[1], held[2] = topic, at
+
+    def _shared_social(self) -> tuple[int, str | None, datetime | None]:
+        """(threads that were theirs too, the latest occasion among them and when). A group
+        invitation from the owner that they never answered says nothing of the tie."""
+        count, subject, when = 0, None, None
+        for shared, topic, at in (self.social_keys or {}).values():
+            if shared:
+                count += 1
+                if topic is not None and (when is None or at >= when):
+                    subject, when = topic, at
+        return count, subject, when
 
     def fact_met(self, start: datetime, end: datetime) -> None:
         self.meeting_count += 1
@@ -374,6 +390,7 @@ class Acc:
         `min_run` and `personal`: what makes a move to a new domain (policy job_change_min_run,
         personal_domains)."""
         order = sorted(range(len(self.counted_at)), key=self.counted_at.__getitem__)
+        social = self._shared_social()
         trace = () if self.trace is None else tuple(sorted(self.trace, key=_trace_order))
         name, guessed = best_name(self.names_own, self.names_given, self.addresses)
         awaiting = self.awaiting
@@ -437,9 +454,9 @@ class Acc:
             near_daily_days=self.daily_days,
             near_daily_last=self.daily_last,
             last_circle=self.last_circle,
-            social_threads=len(self.social_keys) if self.social_keys else 0,
-            social_subject=self.social_subject,
-            social_at=self.social_at,
+            social_threads=social[0],
+            social_subject=social[1],
+            social_at=social[2],
         )
 
 

@@ -118,15 +118,29 @@ def is_dormant(
     contact: Contact, last: datetime, policy: Policy, now: datetime, pinned: bool = False
 ) -> bool:
     """Past `dormant_after` no check-ins are owed; nor, unless the owner pinned them, once a
-    silence of over a year outlasts the whole time the two were in touch (a tie that lived a
-    few weeks, two years ago, is over; one that lived for years and went quiet is not)."""
+    silence of over a year outlasts the time the two were last in touch without a year's gap
+    (a tie that lived a few weeks, two years ago, is over; one that lived for years and went
+    quiet is not)."""
     silence = now - last
     if silence > policy.dormant_after:
         return True
     if pinned:
         return False
-    lived = last - (contact.counted_at[0] if contact.counted_at else last)
-    return silence > LAPSE_FLOOR and silence > lived
+    if silence <= LAPSE_FLOOR:
+        return False
+    # The tie's life is its last run of contact without a gap of over LAPSE_FLOOR, walked back
+    # from the latest: one mis-dated message (exports hold mail stamped 1980) or a contact
+    # from another era must not make a tie of a few months decades old, and never over.
+    start = last
+    for when in reversed(contact.counted_at):
+        if when > start:
+            continue
+        if start - when > LAPSE_FLOOR:
+            break
+        start = when
+        if last - start >= silence:
+            return False  # it lived at least as long as it has been quiet
+    return silence > last - start
 
 
 def tier_for(score: float, policy: Policy) -> Tier:

@@ -45,7 +45,7 @@ from touchbase.agent.pipeline.models import (
 from touchbase.agent.pipeline.models import InteractionRow as Row
 from touchbase.connectors.base import Kind, Page
 from touchbase.rules.contact_codec import SHAPE, decode, encode
-from touchbase.rules.contacts import Contact, fold
+from touchbase.rules.contacts import FOLD_RULES, Contact, fold
 from touchbase.rules.people import OWNER, Identities, Resolver
 from touchbase.rules.policy import Policy
 from touchbase.rules.types import Interaction
@@ -87,6 +87,7 @@ def fingerprint(policy: Policy, me: Collection[str]) -> str:
     data = {
         "version": STATE_VERSION,
         "shape": SHAPE,
+        "rules": FOLD_RULES,
         "me": sorted(me),
         "policy": {name: _plain(getattr(policy, name)) for name in FOLD_POLICY},
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -301,6 +301,9 @@ CASES = {
     ),
     "check-in: a tie whose silence (over a year) outlasts its whole life is over": Case(
         tie(), at(300), None
+    ),
+    "check-in: one mis-dated old message does not make a short tie's life long": Case(
+        [sent(datetime(1980, 1, 1, tzinfo=UTC), BOB, subject="hello"), *tie()], at(300), None
     ),
     "check-in: never to someone whose mail to the owner is not in the mailbox (one-way)": Case(
         [sent(at(-120 + i * 10), BOB, subject=f"Re: deal {i}") for i in range(4)], at(200), None

@@ -41,10 +41,10 @@ def db(tmp_path: Path) -> str:
     page = Page(
         [
             message(1, T0, ME, "bob@example.com", subject="proposal"),
-            # Ann is a relationship: two exchanges each way, long ago, and a warm one (a lunch:
-            # the shipped policy owes check-ins to warm ties, issue 11).
+            # Ann is a relationship: two exchanges each way, long ago, and a warm one (a lunch she
+            # answered: the shipped policy owes check-ins to warm ties, issue 11).
             message(2, T0 - timedelta(days=300), ME, "ann@example.com", subject="Lunch Friday"),
-            message(5, T0 - timedelta(days=299), "ann@example.com", ME),
+            message(5, T0 - timedelta(days=299), "ann@example.com", ME, subject="Re: Lunch Friday"),
             message(6, T0 - timedelta(days=200), ME, "ann@example.com"),
             message(7, T0 - timedelta(days=199), "ann@example.com", ME),
             message(3, T0, "noreply@shop.example", ME, flags=frozenset({Flag.AUTOMATED})),

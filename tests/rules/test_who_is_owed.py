@@ -76,16 +76,46 @@ def test_a_shared_social_thread_makes_the_tie_warm_and_names_the_occasion() -> N
 
 
 def test_an_occasion_older_than_social_topic_within_is_not_named() -> None:
-    items = [*work_tie(), sent(at(-300), BOB, subject="Golf on Saturday")]
+    items = [
+        *work_tie(),
+        sent(at(-300), BOB, subject="Golf on Saturday"),
+        received(at(-299), BOB, subject="Re: Golf on Saturday"),
+    ]
     decision = outcome(items, at(100), social_topic_within="180d", checkin_ties="warm")
     assert isinstance(decision, Decision) and decision.register == "warm"
     assert decision.topic is None
 
 
-def test_their_mail_in_a_thread_the_owner_did_not_write_in_is_not_shared() -> None:
-    items = [*work_tie(), received(at(-120), BOB, subject="Happy hour tonight")]
+def test_an_invitation_they_never_answered_is_not_a_shared_thread() -> None:
+    """The owner's lunch invitation to a few people says nothing of the tie until they write
+    in it too (a blind judge threw out check-ins to billing contacts of two years before whose
+    only "social" sign was one unanswered lunch invitation); one to them alone, or naming
+    them, is theirs."""
+    items = [*work_tie(), sent(at(-120), BOB, "ann@oldco.example", subject="Lunch")]
     held = outcome(items, at(0), checkin_ties="warm")
     assert isinstance(held, Held) and held.rule == "work-tie"
+    answered = [*items, received(at(-119), BOB, subject="RE: Lunch")]  # no In-Reply-To
+    decision = outcome(answered, at(0), checkin_ties="warm")
+    assert isinstance(decision, Decision) and decision.register == "warm"
+    for theirs in (
+        sent(at(-120), BOB, subject="Lunch"),  # to them alone
+        sent(at(-120), BOB, "ann@oldco.example", subject="Lunch w/ Bob"),  # naming them
+    ):
+        decision = outcome([*work_tie(), theirs], at(0), checkin_ties="warm")
+        assert isinstance(decision, Decision) and decision.register == "warm"
+
+
+def test_their_social_mail_to_a_group_is_not_shared_but_to_the_owner_alone_is() -> None:
+    """Mailboxes often keep only the owner's side (the Enron exports are mostly Sent mail), so
+    their social mail to the owner alone counts without an answer in the mailbox; the same
+    mail to the owner among a group does not."""
+    crowd = [ME, "a@oldco.example", "b@oldco.example", "c@oldco.example"]
+    items = [*work_tie(), mail(at(-120), BOB, crowd, subject="Happy hour tonight")]
+    held = outcome(items, at(0), checkin_ties="warm")
+    assert isinstance(held, Held) and held.rule == "work-tie"
+    items = [*work_tie(), received(at(-120), BOB, subject="Happy hour tonight")]
+    decision = outcome(items, at(0), checkin_ties="warm")
+    assert isinstance(decision, Decision) and decision.register == "warm"
 
 
 def test_a_personal_mailbox_is_a_warm_sign_without_a_topic() -> None:
