@@ -47,9 +47,12 @@ class App:
 
     @cached_property
     def service(self) -> Service:
+        from touchbase.agent.cli.output import refold_bar
         from touchbase.agent.service import Service
 
-        return Service(self.config, self.db_url, self.now)
+        service = Service(self.config, self.db_url, self.now)
+        service.refold_progress = refold_bar()
+        return service
 
     def now(self) -> datetime:
         return datetime.now(UTC)

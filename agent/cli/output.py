@@ -167,6 +167,47 @@ def body(text: str) -> None:
         console.file.write(text if text.endswith("\n") else text + "\n")
 
 
+class RefoldBar:
+    """A full refold's progress (agent/pipeline/contact_state.py reports (folded, all)): a bar
+    on the error console that appears at the first report and goes at the last, so a command
+    that needs no refold shows nothing."""
+
+    def __init__(self) -> None:
+        self._bar: Progress | None = None
+        self._task: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            # Markup is off on our consoles (data may hold brackets): plain words.
+            self._bar = Progress(
+                TextColumn("Refolding contacts", markup=False),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=made(errors),
+                transient=True,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("refold", total=total)
+        self._bar.update(self._task, completed=done, total=total)
+        if done >= total:
+            self._bar.stop()
+            self._bar = None
+
+
+def refold_bar() -> RefoldBar | None:
+    """A RefoldBar when the error stream is a terminal, else None (scripts read stdout)."""
+    return RefoldBar() if errors.is_terminal else None
+
+
 @contextmanager
 def progress(description: str, *, enabled: bool | None = None) -> Iterator[Progress | None]:
     """A progress display on a terminal; nothing when output goes to a file or a pipe."""

@@ -100,6 +100,8 @@ class Service:
         self.clock = clock
         self.sleep = sleep
         self._sinks = sinks
+        # Told how a full refold of the contact state goes (a terminal's bar; issue 16).
+        self.refold_progress: Callable[[int, int], None] | None = None
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
@@ -213,7 +215,9 @@ class Service:
         (its `plan` is then empty): a listing of people needs none, and at 200,000 people the
         plan is a third of the time."""
         with self.sessions() as session:
-            return evaluate(session, self.config, self.me(), at, plan=plan)
+            return evaluate(
+                session, self.config, self.me(), at, plan=plan, progress=self.refold_progress
+            )
 
     def plan(self, at: datetime) -> Plan:
         """What the rules would draft at `at`, in order, and what they hold back (a dry run)."""
