@@ -70,6 +70,8 @@ FOLD_POLICY = (
     "group_meeting_weight",
     "job_change_min_run",
     "personal_domains",
+    "near_daily_window",
+    "sensitive_topics",
 )
 # Beyond this many changed addresses (a first sync, a large import) one pass over everything
 # is cheaper than looking each person's interactions up through the address index.
