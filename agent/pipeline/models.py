@@ -89,6 +89,9 @@ class InteractionRow(Base):
         UniqueConstraint("account_id", "source_id", name="uq_interactions_account_source"),
         Index("ix_interactions_occurred_at", "occurred_at"),
         Index("ix_interactions_message_id", "message_id"),
+        # Replies and provider threads: a refold reads its people's threads whole (migration 0010).
+        Index("ix_interactions_in_reply_to", "in_reply_to"),
+        Index("ix_interactions_thread_id", "thread_id"),
         # Copies of one versioned meeting in other accounts, by source id (migration 0008).
         Index(
             "ix_interactions_versioned",
