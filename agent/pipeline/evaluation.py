@@ -286,7 +286,7 @@ def evaluate(
     # Addresses in the headers that may be a due person's newer one (issue 11.1).
     due = [people[k] for k, s in standings.items() if s.due is not None and s.due <= now]
     known = replace(known, sightings=sightings_for(session, due, me))
-    decided = decide(people.values(), policy, now, known)
+    decided = decide(people.values(), policy, now, known, standings=standings)
     return Evaluation(now, policy, people, standings, decided)
 
 
