@@ -4,12 +4,14 @@ Evaluation reads people, not interactions. The guarantees:
 
 - **Marked in the page's transaction.** `mark_page` (one call in `Store.save_page`) records the
   addresses of every interaction the page adds or may rewrite (its records, the stored rows a
-  meeting update replaces, the other accounts' copies of its meetings, its tombstones), so a
-  page is never stored without its marks, and a crash loses neither.
+  meeting update replaces, the other accounts' copies of its meetings, its tombstones) and of
+  the stored mail in its mail's threads (a reply by one person answers the owner's question to
+  another), so a page is never stored without its marks, and a crash loses neither.
 - **Refolded at `now`, exactly who changed.** `current` refolds the people of the marked
   addresses, of the interactions that crossed `now` since the state's moment (mail dated after
   it, meetings that ended: the only ways the fold reads `now`), and of the merges and names that
-  changed since; with `fold(touching=their addresses, only=their keys)`, the rest is read back.
+  changed since; with `fold(touching=their addresses, only=their keys)` over their interactions
+  and the rest of their threads' mail (history's `threads=`), the rest is read back.
 - **A full refold only when what every contact depends on changed**: the fold's policy fields,
   the owner's addresses, the codec's shape (`fingerprint`), or no state yet.
 - **`now` before the state's moment** (`--at` in the past): the from-scratch fold, nothing
@@ -34,7 +36,7 @@ from sqlalchemy import Connection, delete, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from touchbase.agent.pipeline.history import iter_interactions
+from touchbase.agent.pipeline.history import iter_interactions, thread_mates
 from touchbase.agent.pipeline.models import (
     ContactAddress,
     ContactDirty,
@@ -118,19 +120,39 @@ def mark_page(connection: Connection, account_id: int, page: Page) -> None:
     """Mark dirty, in the page's transaction and before it is stored, every address whose
     interactions the page may change: its records' parties, the parties of the stored rows its
     meetings may rewrite (a meeting re-invited drops attendees) and of their copies in other
-    accounts (meeting_versions may supersede them), and the parties of its tombstones. Mail is
-    never rewritten, so new mail costs no lookup."""
+    accounts (meeting_versions may supersede them), the parties of its tombstones, and the
+    parties of the stored mail in its mail's threads (by Message-ID and provider thread id:
+    history.thread_mates): the fold's per-thread memory makes a reply by Erin answer the
+    owner's question to Bob, and a late-synced original make stored replies replies in the
+    owner's thread."""
     addresses: set[str] = set()
     uids: set[str] = set()
     sources: list[str] = []
+    message_ids: set[str] = set()
+    thread_ids: set[str] = set()
     for record in page.interactions:
         addresses.update(p.address for p in record.participants)
-        if record.kind is Kind.MEETING:
+        if record.kind is Kind.MAIL:
+            if record.message_id:
+                message_ids.add(record.message_id)
+            if record.in_reply_to:
+                message_ids.add(record.in_reply_to)
+            message_ids.update(record.references)
+            if record.thread_id:
+                thread_ids.add(record.thread_id)
+        elif record.kind is Kind.MEETING:
             sources.append(record.source_id)
             if record.message_id:
                 uids.add(record.message_id)
     sources.extend(page.removed)
     p, i = ParticipantRow.__table__, Row.__table__
+    mates = sorted(thread_mates(connection, sorted(message_ids), sorted(thread_ids)))
+    for start in range(0, len(mates), _CHUNK):
+        addresses.update(
+            connection.scalars(
+                select(p.c.address).where(p.c.interaction_id.in_(mates[start : start + _CHUNK]))
+            )
+        )
     joined = p.join(i, i.c.id == p.c.interaction_id)
     for chunk in _chunks(sorted(set(sources))):
         addresses.update(
@@ -232,7 +254,7 @@ def current(
         )
     refolded: dict[str, Contact] = {}
     if keys:
-        items = iter_interactions(session, touching=touching)
+        items = iter_interactions(session, touching=touching, threads=True)
         refolded = {
             k: c
             for k, c in fold(items, who, policy, now, only=keys, ordered=True).items()

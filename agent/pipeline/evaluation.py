@@ -224,7 +224,7 @@ def contacts_at(
     The interactions stream from the database in time order and are never all in memory."""
     policy = policy_for(config, session)
     who = identities(session, me)
-    items = iter_interactions(session, touching=touching)
+    items = iter_interactions(session, touching=touching, threads=True)
     with _collector_paused():
         return policy, fold(items, who, policy, now, only=only, trace=trace, ordered=True)
 

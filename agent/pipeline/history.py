@@ -7,7 +7,9 @@ straight from the driver's cursor (SQLAlchemy's per-row processing cost more tha
 text times parsed here; on other databases through SQLAlchemy Core with streaming results.
 Repeated values (parties lists, flags, kinds, accounts) are shared, not rebuilt per row.
 `touching` limits the load to the interactions of some addresses, for refolding only the people
-a sync changed.
+a sync changed; with `threads`, the other stored mail of their threads comes too (see
+`_same_threads`), since the fold's per-thread memory (who started it, who answered) is built
+from everyone's messages in it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import UTC, datetime
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, String, select, type_coerce
+from sqlalchemy import Connection, String, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from touchbase.agent.pipeline.models import Account
@@ -51,22 +53,44 @@ def encode_parties(parties: Iterable[Any]) -> str | None:
 
 
 def load_interactions(
-    session: Session, *, touching: Collection[str] | None = None
+    session: Session, *, touching: Collection[str] | None = None, threads: bool = False
 ) -> list[Interaction]:
-    """Every stored interaction (or those with any of the `touching` addresses), as rules input,
-    in (occurred_at, id) order."""
-    return list(iter_interactions(session, touching=touching))
+    """Every stored interaction (or those with any of the `touching` addresses, and with
+    `threads` the rest of their threads' mail), as rules input, in (occurred_at, id) order."""
+    return list(iter_interactions(session, touching=touching, threads=threads))
 
 
 def iter_interactions(
-    session: Session, *, touching: Collection[str] | None = None
+    session: Session, *, touching: Collection[str] | None = None, threads: bool = False
 ) -> Iterator[Interaction]:
     """Like `load_interactions`, streamed: sorted by (occurred_at, id) for `fold(ordered=True)`.
-    Tombstoned interactions are included: the contact still happened."""
+    Tombstoned interactions are included: the contact still happened. `threads` (with
+    `touching`): for a fold of those people that agrees with a fold of everyone."""
     connection = session.connection()
     accounts = dict(connection.execute(select(Account.id, Account.name)).all())
     i = Row.__table__
-    query = select(
+    query = _columns()
+    if touching is not None:
+        # A few people's interactions, found through the address index and sorted here: ordering
+        # in SQL would walk the whole occurred_at index to find them.
+        chosen = select(PartyRow.interaction_id).where(PartyRow.address.in_(sorted(touching)))
+        found = [
+            row for batch in _batches(connection, query.where(i.c.id.in_(chosen))) for row in batch
+        ]
+        if threads:
+            found.extend(_same_threads(connection, query, found))
+        found.sort(key=lambda r: (r[3], r[0]))
+        yield from _items(connection, [found], accounts)
+        return
+    yield from _items(
+        connection, _batches(connection, query.order_by(i.c.occurred_at, i.c.id)), accounts
+    )
+
+
+def _columns() -> Any:
+    """The interactions' columns as `_items` reads them, in that order."""
+    i = Row.__table__
+    return select(
         i.c.id,
         i.c.account_id,
         i.c.kind,
@@ -81,19 +105,77 @@ def iter_interactions(
         i.c.flags,
         i.c.parties,
     )
-    if touching is not None:
-        # A few people's interactions, found through the address index and sorted here: ordering
-        # in SQL would walk the whole occurred_at index to find them.
-        chosen = select(PartyRow.interaction_id).where(PartyRow.address.in_(sorted(touching)))
-        found = [
-            row for batch in _batches(connection, query.where(i.c.id.in_(chosen))) for row in batch
-        ]
-        found.sort(key=lambda r: (r[3], r[0]))
-        yield from _items(connection, [found], accounts)
-        return
-    yield from _items(
-        connection, _batches(connection, query.order_by(i.c.occurred_at, i.c.id)), accounts
-    )
+
+
+def thread_mates(
+    connection: Connection, message_ids: Iterable[str], thread_ids: Iterable[str]
+) -> list[int]:
+    """The ids of the stored mail in the threads of these Message-IDs (a new message's own id,
+    In-Reply-To, References) and provider thread ids, as `_same_threads` follows them."""
+    # Rows shaped as `_columns` (id 0 is no row's): only the kind and thread fields are read.
+    seed: list[tuple[Any, ...]] = [
+        (0, 0, "mail", None, None, None, m, None, None, None) for m in message_ids
+    ]
+    seed += [(0, 0, "mail", None, None, None, None, None, None, t) for t in thread_ids]
+    return [row[0] for row in _same_threads(connection, _columns(), seed)]
+
+
+def _same_threads(
+    connection: Connection, query: Any, rows: Sequence[Sequence[Any]]
+) -> list[Sequence[Any]]:
+    """The other stored mail of the threads of `rows`, by Message-ID and provider thread id.
+
+    The fold keys a thread by the provider's thread id, else its root (the first References
+    entry or In-Reply-To), else a new message's own Message-ID (rules/threads.thread_keys_of).
+    So from each message its own id, In-Reply-To and References are followed both ways: the
+    messages with those ids (its ancestors, copies in other accounts) and the replies to them
+    (ix_interactions_in_reply_to), again from what that found until nothing new comes, plus the
+    mail with the same provider thread ids (ix_interactions_thread_id). Threads keyed by
+    subject alone (replies with neither header nor thread id) are not followed: there is no
+    index on the stripped subject."""
+    i = Row.__table__
+    have = {row[0] for row in rows}
+    asked_ids: set[str] = set()
+    asked_threads: set[str] = set()
+    out: list[Sequence[Any]] = []
+    new = [row for row in rows if row[2] == "mail"]
+    mail = query.where(i.c.kind == "mail")
+    while new:
+        ids: set[str] = set()
+        threads: set[str] = set()
+        for row in new:
+            mid, reply, refs, thread = row[6], row[7], row[8], row[9]
+            if mid:
+                ids.add(mid)
+            if reply:
+                ids.add(reply)
+            if refs:
+                ids.update(refs.split())
+            if thread:
+                threads.add(thread)
+        wanted_ids = sorted(ids - asked_ids)
+        wanted_threads = sorted(threads - asked_threads)
+        asked_ids.update(wanted_ids)
+        asked_threads.update(wanted_threads)
+        new = []
+        queries = [
+            mail.where(or_(i.c.message_id.in_(chunk), i.c.in_reply_to.in_(chunk)))
+            for chunk in _chunked(wanted_ids)
+        ] + [mail.where(i.c.thread_id.in_(chunk)) for chunk in _chunked(wanted_threads)]
+        for each in queries:
+            for batch in _batches(connection, each):
+                for row in batch:
+                    if row[0] not in have:
+                        have.add(row[0])
+                        new.append(row)
+        out.extend(new)
+    return out
+
+
+def _chunked(items: list[str], size: int = 400) -> Iterator[list[str]]:
+    """IN lists small enough for SQLite's parameter limit (two lists per query)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _batches(connection: Connection, query: Any) -> Iterator[Sequence[Sequence[Any]]]:
