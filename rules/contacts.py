@@ -52,8 +52,8 @@ from touchbase.rules.types import (
 # Bumped whenever a change to the fold's rules changes what a Contact holds for the same mail:
 # a persisted contact state folded by older rules is then refolded (agent/pipeline/
 # contact_state.py puts it in its fingerprint). 2: an unanswered group invitation is not a shared
-# social thread.
-FOLD_RULES = 2
+# social thread. 3: a sensitive phrase or a plan ("Lunch next week?") is no occasion to name.
+FOLD_RULES = 3
 
 # Rule names: the word a trace gives for an interaction that did not count for a person.
 COUNTED = "counted"

@@ -10,7 +10,8 @@ count (rules/decide.py).
 - `social_kind(subject)`: "occasion" (a social event: "Steve's Happy Hour"), "personal" (life,
   not work: "RE: Resume", "who are you", "Pictures of RJ") or None.
 - `occasion_topic(subject, sensitive)`: the subject, cleaned as rules/topics.py cleans one, when
-  it names an occasion a check-in may recall ("Steve's Happy Hour"), else None.
+  it names an occasion a check-in may recall ("Steve's Happy Hour"), else None: never one
+  naming a sensitive word or phrase, nor a plan or question ("Lunch next week?").
 - `phrase(topic)`: the occasion as a noun phrase for a sentence ("Steve's happy hour", "the
   baby shower", "lunch with Joan").
 
@@ -24,7 +25,14 @@ import re
 from functools import lru_cache
 from typing import Final
 
-from touchbase.rules.topics import MAX_TOPIC, clean_topic, usable_topic
+# _forms and _sensitive_index: the owner's list read exactly as for subjects.
+from touchbase.rules.topics import (
+    MAX_TOPIC,
+    _forms,
+    _sensitive_index,
+    clean_topic,
+    usable_topic,
+)
 
 OCCASION: Final = "occasion"
 PERSONAL: Final = "personal"
@@ -72,6 +80,21 @@ _OWNER_WORD = re.compile(r"([A-Za-z][\w.-]*'[sS])\s+$")
 # "w/ Joan", "with Joan" after the occasion: who it was with.
 _WITH = re.compile(r"^\s*(?:w/|with)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b")
 _CAPITAL_WORD = re.compile(r"([A-Z][A-Za-z]+)\s+$")
+# A plan or a question, not an occasion that took place: "Lunch next week?", "Drinks Friday",
+# "Are you free for lunch", "Dinner tomorrow". Recalled later as "our last lunch", it would
+# claim a meal that may never have happened, so it is never named back. A weekday counts only
+# at the end ("Lunch Friday"); at the start it names a regular event ("Friday Lunch").
+_DAY = r"(?:mon|tues?|wed(?:nes)?|thurs?|fri|sat(?:ur)?|sun)(?:day)?"
+_PLANNED = re.compile(
+    r"\?|\b(?:next|this|coming|upcoming)\s+(?:week|weekend|month|year|time|"
+    + _DAY
+    + r")\b|\b(?:tomorrow|tonight|today|soon|later|sometime|plans?|rsvp|invite|invitation|"
+    r"invited|anyone|who'?s\s+in|interested|available|free)\b|"
+    r"\b(?:are|r)\s+(?:you|u|we)\b|\b(?:want|wanna|care)\s+to\b|\bshall\s+we\b|"
+    r"\blet'?s\b|\bhow\s+about\b|\bup\s+for\b|\bjoin\s+(?:us|me)\b|"
+    r"\b(?:on\s+)?" + _DAY + r"\W*$",
+    re.IGNORECASE,
+)
 
 
 @lru_cache(maxsize=1 << 14)
@@ -100,14 +123,37 @@ def occasion_topic(subject: str | None, sensitive: frozenset[str] = frozenset())
     lowered = subject.lower()
     if lowered.lstrip().startswith(("fw", "fwd")) and ":" in lowered[:6]:
         return None  # forwarded: somebody else's occasion, passed on
-    words = set(re.findall(r"[^\W_]+", text.lower()))
-    if words & sensitive:
+    # Words and phrases ("happy hour"), plurals and -ing forms, as rules/topics.py judges a
+    # subject: a set of single words never matched a phrase of the owner's list.
+    if names_sensitive(text, sensitive):
         return None
+    if _PLANNED.search(subject):
+        return None  # an invitation or a question: nothing says it happened
     # Sentences and questions ("Are you coming to lunch?") are not names of an occasion; the
     # thread-topic rules catch them, so borrow that verdict where it is no occasion's fault.
     if text.rstrip().endswith("?") and usable_topic(subject) is None:
         return None
     return text
+
+
+def names_sensitive(text: str, sensitive: frozenset[str]) -> bool:
+    """`text` holds a word of the owner's `sensitive` list (whole, or its plural or -ing form)
+    or one of its phrases of two or three words ("happy hour", "happy hours"), as
+    rules/topics.py reads the list. Only the owner's list: topics' floor of never-quoted
+    work words ("invite", "weekly") is about quoting work subjects, not naming an occasion."""
+    if not sensitive:
+        return False
+    words, phrases = _sensitive_index(sensitive)
+    tokens = re.findall(r"[^\W_]+", text.lower())
+    for i, token in enumerate(tokens):
+        if any(form in words for form in _forms(token)):
+            return True
+        for n in (2, 3):
+            if phrases and i + n <= len(tokens):
+                head = " ".join(tokens[i : i + n - 1])
+                if any(f"{head} {last}" in phrases for last in _forms(tokens[i + n - 1])):
+                    return True  # "happy hours" too
+    return False
 
 
 def phrase(topic: str) -> str:
@@ -153,4 +199,4 @@ _GENERIC = frozenset(
 )  # fmt: skip
 
 
-__all__ = ["OCCASION", "PERSONAL", "occasion_topic", "phrase", "social_kind"]
+__all__ = ["OCCASION", "PERSONAL", "names_sensitive", "occasion_topic", "phrase", "social_kind"]
