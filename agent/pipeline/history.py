@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, String, or_, select, type_coerce
+from sqlalchemy import Connection, String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from touchbase.agent.pipeline.models import Account
@@ -113,8 +113,9 @@ def thread_mates(
     """The ids of the stored mail in the threads of these Message-IDs (a new message's own id,
     In-Reply-To, References) and provider thread ids, as `_same_threads` follows them."""
     # Rows shaped as `_columns` (id 0 is no row's): only the kind and thread fields are read.
+    # Each id as an In-Reply-To: the messages with it and the replies to it are both wanted.
     seed: list[tuple[Any, ...]] = [
-        (0, 0, "mail", None, None, None, m, None, None, None) for m in message_ids
+        (0, 0, "mail", None, None, None, None, m, None, None) for m in message_ids
     ]
     seed += [(0, 0, "mail", None, None, None, None, None, None, t) for t in thread_ids]
     return [row[0] for row in _same_threads(connection, _columns(), seed)]
@@ -127,8 +128,8 @@ def _same_threads(
 
     The fold keys a thread by the provider's thread id, else its root (the first References
     entry or In-Reply-To), else a new message's own Message-ID (rules/threads.thread_keys_of).
-    So from each message its own id, In-Reply-To and References are followed both ways: the
-    messages with those ids (its ancestors, copies in other accounts) and the replies to them
+    So from each message its In-Reply-To and References lead to the messages with those ids
+    (its ancestors and their copies), and those and its own id to the replies to them
     (ix_interactions_in_reply_to), again from what that found until nothing new comes, plus the
     mail with the same provider thread ids (ix_interactions_thread_id). Threads keyed by
     subject alone (replies with neither header nor thread id) are not followed: there is no
@@ -140,28 +141,37 @@ def _same_threads(
     out: list[Sequence[Any]] = []
     new = [row for row in rows if row[2] == "mail"]
     mail = query.where(i.c.kind == "mail")
+    asked_parents: set[str] = set()
     while new:
-        ids: set[str] = set()
+        ids: set[str] = set()  # replies to these are wanted
+        parents: set[str] = set()  # and the messages with these ids (ancestors)
         threads: set[str] = set()
         for row in new:
             mid, reply, refs, thread = row[6], row[7], row[8], row[9]
             if mid:
                 ids.add(mid)
             if reply:
-                ids.add(reply)
+                parents.add(reply)
             if refs:
-                ids.update(refs.split())
+                parents.update(refs.split())
             if thread:
                 threads.add(thread)
+        ids |= parents
+        # A message's own id is not looked up as a parent: its copies in other accounts have
+        # its parties, so they are loaded already, and most mail is no reply (one lookup that
+        # finds nothing instead of reading each message again).
+        wanted_parents = sorted(parents - asked_parents)
         wanted_ids = sorted(ids - asked_ids)
         wanted_threads = sorted(threads - asked_threads)
+        asked_parents.update(wanted_parents)
         asked_ids.update(wanted_ids)
         asked_threads.update(wanted_threads)
         new = []
-        queries = [
-            mail.where(or_(i.c.message_id.in_(chunk), i.c.in_reply_to.in_(chunk)))
-            for chunk in _chunked(wanted_ids)
-        ] + [mail.where(i.c.thread_id.in_(chunk)) for chunk in _chunked(wanted_threads)]
+        queries = (
+            [mail.where(i.c.message_id.in_(chunk)) for chunk in _chunked(wanted_parents)]
+            + [mail.where(i.c.in_reply_to.in_(chunk)) for chunk in _chunked(wanted_ids)]
+            + [mail.where(i.c.thread_id.in_(chunk)) for chunk in _chunked(wanted_threads)]
+        )
         for each in queries:
             for batch in _batches(connection, each):
                 for row in batch:
