@@ -82,8 +82,10 @@ _WITH = re.compile(r"^\s*(?:w/|with)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b")
 _CAPITAL_WORD = re.compile(r"([A-Z][A-Za-z]+)\s+$")
 # A plan or a question, not an occasion that took place: "Lunch next week?", "Drinks Friday",
 # "Are you free for lunch", "Dinner tomorrow". Recalled later as "our last lunch", it would
-# claim a meal that may never have happened, so it is never named back. A weekday counts only
-# at the end ("Lunch Friday"); at the start it names a regular event ("Friday Lunch").
+# claim a meal that may never have happened, so it is never named back. A bare weekday is not
+# enough ("Lunch on Thursday" names the lunch that took place as often as the plan for it);
+# with a "?" it is a question ("Drinks Friday?"). The fold stores subjects cleaned of their
+# "?", so the test runs on the raw subject there.
 _DAY = r"(?:mon|tues?|wed(?:nes)?|thurs?|fri|sat(?:ur)?|sun)(?:day)?"
 _PLANNED = re.compile(
     r"\?|\b(?:next|this|coming|upcoming)\s+(?:week|weekend|month|year|time|"
@@ -91,8 +93,7 @@ _PLANNED = re.compile(
     + r")\b|\b(?:tomorrow|tonight|today|soon|later|sometime|plans?|rsvp|invite|invitation|"
     r"invited|anyone|who'?s\s+in|interested|available|free)\b|"
     r"\b(?:are|r)\s+(?:you|u|we)\b|\b(?:want|wanna|care)\s+to\b|\bshall\s+we\b|"
-    r"\blet'?s\b|\bhow\s+about\b|\bup\s+for\b|\bjoin\s+(?:us|me)\b|"
-    r"\b(?:on\s+)?" + _DAY + r"\W*$",
+    r"\blet'?s\b|\bhow\s+about\b|\bup\s+for\b|\bjoin\s+(?:us|me)\b",
     re.IGNORECASE,
 )
 
