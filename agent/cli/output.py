@@ -170,13 +170,19 @@ def body(text: str) -> None:
 class RefoldBar:
     """A full refold's progress (agent/pipeline/contact_state.py reports (folded, all)): a bar
     on the error console that appears at the first report and goes at the last, so a command
-    that needs no refold shows nothing."""
+    that needs no refold, or only a small one, shows nothing."""
+
+    # A refold of fewer interactions ends within a second or so: a bar would only flicker (and
+    # leave its cursor codes in a terminal's scrollback).
+    SMALL = 20_000
 
     def __init__(self) -> None:
         self._bar: Progress | None = None
         self._task: Any = None
 
     def __call__(self, done: int, total: int) -> None:
+        if self._bar is None and total < self.SMALL:
+            return
         if self._bar is None:
             from rich.progress import (
                 BarColumn,

@@ -61,6 +61,11 @@ def test_the_bar_appears_at_the_first_report_and_goes_at_the_last(
     bar(20_000, 20_000)
     assert bar._bar is None
     assert "Refolding contacts" in screen.getvalue()
+    shown = screen.getvalue()
+    small = output.RefoldBar()
+    small(0, 9_000)
+    small(9_000, 9_000)
+    assert small._bar is None and screen.getvalue() == shown  # a short refold: no flicker
 
 
 def test_no_bar_when_the_error_stream_is_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
