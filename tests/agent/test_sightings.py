@@ -19,7 +19,7 @@ OLD = "mark.breese@oldco.example"
 T0 = datetime(2024, 1, 8, 9, 0, tzinfo=UTC)
 
 
-def _record(n: int, days: int, sender: str, *to: str) -> InteractionRecord:
+def _record(n: int, days: float, sender: str, *to: str) -> InteractionRecord:
     return InteractionRecord(
         source_id=str(n),
         kind=Kind.MAIL,

@@ -3,34 +3,20 @@ by walking the owner's sent mail (issue 16: 436 of 521 s of a cProfiled plan at 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from tests.agent.test_sightings import ME, OLD, T0, _record
 from touchbase.agent.pipeline.db import open_database
 from touchbase.agent.pipeline.sightings import sightings_for
 from touchbase.agent.pipeline.store import Store
-from touchbase.connectors.base import InteractionRecord, Kind, Page, Participant, Role
+from touchbase.connectors.base import Page
 from touchbase.rules.contacts import fold
 from touchbase.rules.people import Identities
 from touchbase.rules.policy import load_policy
 from touchbase.rules.types import FROM, MAIL, TO, Interaction, Party
-
-ME = "me@example.com"
-OLD = "mark.breese@oldco.example"
-T0 = datetime(2024, 1, 8, 9, 0, tzinfo=UTC)
-
-
-def _record(n: int, days: float, sender: str, *to: str) -> InteractionRecord:
-    return InteractionRecord(
-        source_id=str(n),
-        kind=Kind.MAIL,
-        occurred_at=T0 + timedelta(days=days),
-        participants=(Participant(sender, Role.FROM), *(Participant(a, Role.TO) for a in to)),
-        message_id=f"<{n}@x>",
-        subject="hello",
-    )
 
 
 def _steps(session: Session, contact: object) -> tuple[int, object]:
