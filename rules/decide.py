@@ -136,6 +136,8 @@ def _hold(case: Case, kind: str, twins: Sequence[Contact]) -> tuple[str, str] | 
     if kind in NUDGES and contact.last_contact is not None:
         for twin in twins:
             last = twin.last_contact
+            if dict(twin.dead).get(twin.address) is not None:
+                continue  # mail to it bounced since they last wrote: not in touch there (H7)
             if last is not None and last > contact.last_contact:
                 return (
                     "other-address",
@@ -246,7 +248,12 @@ def evaluate(
                 held = standing.quiet
             if held is not None:
                 return Held(contact.person, kind, held[0], held[1], found.due)
-            reasons = (*reasons, *_tie_words(standing), *_moved_words(case, moved))
+            reasons = (
+                *reasons,
+                *_tie_words(standing),
+                *_moved_words(case, moved),
+                *_unverified_words(case, seen),
+            )
         subject = (
             found.reply_to.subject
             if found.reply_to
@@ -297,9 +304,30 @@ def _seen_elsewhere(
             ), None
     quiet = max(t for t in (last, contact.last_received) if t is not None)
     for sighting, why in seen:
-        if sighting.first_seen > quiet:
+        if sighting.first_seen > quiet and _verified(sighting):
             return None, (sighting, why)
     return None, None
+
+
+def _verified(sighting: Sighting) -> bool:
+    """An address is someone's newer one only when they wrote from it, or the owner wrote to
+    it and it did not bounce (agent/pipeline/sightings.py leaves `written` unset then). One
+    seen only in a third party's headers is at most a merge suggestion (QA, task H7)."""
+    return sighting.wrote is not None or sighting.written is not None
+
+
+def _unverified_words(case: Case, seen: list[tuple[Sighting, str]]) -> tuple[str, ...]:
+    """The newest address that looks like theirs but only others' mail shows: a suggestion."""
+    contact = case.contact
+    for sighting, why in seen:
+        if not _verified(sighting):
+            return (
+                f"{sighting.address} looks like them ({why}) but only others' mail shows it "
+                f"(they never wrote from it, you never wrote to it): the draft stays at "
+                f"{contact.address}; merge them with `touchbase people merge "
+                f"{contact.address} {sighting.address}` if it is theirs",
+            )
+    return ()
 
 
 def _tie_words(standing: Standing) -> tuple[str, ...]:

@@ -234,8 +234,11 @@ def namesakes(contacts: Iterable[Contact]) -> dict[str, list[Sighting]]:
         if key is None or c.first_contact is None:
             continue
         last = c.last_contact or c.first_contact
+        dead = dict(c.dead).get(c.address)
+        # The owner's latest mail to it bounced: no sign it is anyone's (H7).
+        written = None if dead is not None and c.last_sent and dead >= c.last_sent else c.last_sent
         found.setdefault(key, []).append(
-            Sighting(c.address, c.name, c.first_contact, last, c.last_received, c.last_sent)
+            Sighting(c.address, c.name, c.first_contact, last, c.last_received, written)
         )
     return found
 

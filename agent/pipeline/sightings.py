@@ -27,6 +27,7 @@ _PIECES = re.compile(r"[._-]+")
 # A code point above every character of an address: the end of a prefix's index range.
 _HIGH = "\U0010ffff"
 FROM = "from"
+FAILED = "failed"  # a bounce's failed recipient (connectors/bounces.py)
 # Prefixes per query: one index range scan each, OR-ed (SQLite's OR optimisation and
 # PostgreSQL's bitmap OR both use the address index), so a plan with a thousand people due
 # costs a few dozen queries, not thousands.
@@ -114,6 +115,7 @@ class _Seen:
     last: datetime
     wrote: datetime | None = None
     to_ids: dict[int, datetime] = field(default_factory=dict)  # interactions it received
+    bounced: datetime | None = None  # the latest bounce naming it
 
     def add(self, name: str, role: str, at: datetime, interaction: int) -> None:
         self.first, self.last = min(self.first, at), max(self.last, at)
@@ -121,14 +123,17 @@ class _Seen:
             self.name = name
         if role == FROM:
             self.wrote = at if self.wrote is None else max(self.wrote, at)
+        elif role == FAILED:
+            self.bounced = at if self.bounced is None else max(self.bounced, at)
         else:
             self.to_ids[interaction] = at
 
     def sighting(self, address: str, written: set[int]) -> Sighting:
         times = [at for x, at in self.to_ids.items() if x in written]
-        return Sighting(
-            address, self.name, self.first, self.last, self.wrote, max(times) if times else None
-        )
+        wrote_to = max(times) if times else None
+        if wrote_to is not None and self.bounced is not None and self.bounced >= wrote_to:
+            wrote_to = None  # the owner's mail to it bounced: no sign it is anyone's (H7)
+        return Sighting(address, self.name, self.first, self.last, self.wrote, wrote_to)
 
 
 def _owner_sent(session: Session, ids: set[int], mine: frozenset[str]) -> set[int]:

@@ -224,18 +224,40 @@ def seen(address: str, first: int, **kw: object) -> Circumstances:
     return Circumstances(sightings={BOB: (sighting,)})
 
 
-def test_a_quiet_address_with_a_newer_one_seen_later_moves_the_check_in_there() -> None:
-    decision = outcome(work_tie(), at(0), seen(NEW, -60), checkin_ties="warm")
+def test_an_address_only_others_mail_shows_is_a_merge_suggestion_not_a_move() -> None:
+    """QA (task H7): an address seen only in a third party's headers (they never wrote from
+    it, the owner never wrote to it) is not where the draft goes; it is offered as a merge."""
+    decision = outcome(work_tie(), at(0), seen(NEW, -60), checkin_ties="any")
     assert isinstance(decision, Decision) and decision.kind == "check-in"
-    assert decision.address == NEW
-    assert decision.topic is not None
-    assert (decision.topic.kind, decision.topic.text, decision.topic.at) == (
-        "moved",
-        "Newco",
-        at(-60),
-    )
+    assert decision.address == BOB and decision.topic is None
     assert any(NEW in r and "the same mailbox name" in r for r in decision.reasons)
     assert any(f"touchbase people merge {BOB} {NEW}" in r for r in decision.reasons)
+    # Verified (they wrote from it): they are in touch there, so the check-in is held.
+    held = outcome(work_tie(), at(0), seen(NEW, -60, wrote=at(-60)), checkin_ties="warm")
+    assert isinstance(held, Held) and held.rule == "other-address"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    first=st.integers(-400, -1),
+    wrote=st.none() | st.integers(0, 30),
+    written=st.none() | st.integers(0, 30),
+)
+def test_a_draft_goes_to_a_sighted_address_only_when_it_is_verified(
+    first: int, wrote: int | None, written: int | None
+) -> None:
+    """Whatever the sighting, a check-in goes to an address they wrote from or the owner wrote
+    to; an unverified one never holds the check-in as "in touch" either."""
+    kw = {
+        "wrote": None if wrote is None else at(min(first + wrote, -1)),
+        "written": None if written is None else at(min(first + written, -1)),
+    }
+    found = outcome(work_tie(), at(0), seen(NEW, first, **kw), checkin_ties="any")
+    verified = wrote is not None or written is not None
+    if isinstance(found, Decision):
+        assert found.address == BOB or (found.address == NEW and verified)
+    elif isinstance(found, Held) and found.rule == "other-address":
+        assert verified
 
 
 def test_contact_through_the_newer_address_counts() -> None:

@@ -1,0 +1,133 @@
+"""QA leftovers (task H7): faults found by attacking touchbase through its real CLI, each
+reproduced on a real store through `touchbase.agent.cli.main.main` and kept as a test."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from touchbase.agent.cli.main import main
+from touchbase.agent.pipeline.db import open_database
+from touchbase.agent.pipeline.store import Store
+from touchbase.connectors.base import InteractionRecord, Kind, Page, Participant, Role
+
+ME = ("me@own.test", "Olivia Owner")
+BOB = ("bob.stone@oldco3.test", "Bob Stone")
+NEWBOB = ("bob.stone@newco3.test", "Bob Stone")
+TOM = ("tom.third@t.test", "Tom Third")
+DAEMON = ("mailer-daemon@own.test", "Mail Delivery System")
+T0 = datetime(2023, 10, 5, 10, tzinfo=UTC)
+AT = "2024-06-01T12:00:00+00:00"
+Party = tuple[str, str]
+
+
+def message(
+    n: int,
+    when: datetime,
+    sender: Party,
+    to: Party,
+    subject: str,
+    cc: Party | None = None,
+    failed: Party | None = None,
+) -> InteractionRecord:
+    parties = [Participant(sender[0], Role.FROM, sender[1]), Participant(to[0], Role.TO, to[1])]
+    if cc:
+        parties.append(Participant(cc[0], Role.CC, cc[1]))
+    if failed:
+        parties.append(Participant(failed[0], Role.FAILED, failed[1]))
+    return InteractionRecord(
+        source_id=str(n),
+        kind=Kind.MAIL,
+        occurred_at=when,
+        participants=tuple(parties),
+        message_id=f"<{n}@qa7.test>",
+        subject=subject,
+    )
+
+
+def friendship(who: Party, start: int = 0) -> list[InteractionRecord]:
+    """A warm tie: four exchanges a month apart, the last a lunch answered; then quiet."""
+    records = []
+    for k in range(4):
+        subject = "Lunch w/ Olivia" if k == 3 else f"Plan {k}"
+        when = T0 + timedelta(days=30 * k)
+        n = start + 2 * k
+        records.append(message(n + 1, when, ME, who, subject))
+        records.append(message(n + 2, when + timedelta(days=1), who, ME, f"Re: {subject}"))
+    return records
+
+
+def mailbox(tmp_path: Path, records: list[InteractionRecord]) -> tuple[Path, str]:
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    store = Store(open_database(url))
+    account = store.ensure_account("mail", "files", T0)
+    run = store.start_run(account, T0)
+    store.save_page(account, run, Page(records, cursor="1"), T0)
+    config = tmp_path / "config.toml"
+    config.write_text('[me]\nname = "Olivia Owner"\naddresses = ["me@own.test"]\n')
+    return config, url
+
+
+def cli_json(
+    where: tuple[Path, str], capsys: pytest.CaptureFixture[str], *args: str
+) -> list[dict[str, object]]:
+    config, url = where
+    assert main(["--config", str(config), "--db", url, *args, "--json", "--at", AT]) == 0
+    rows: list[dict[str, object]] = json.loads(capsys.readouterr().out)
+    return rows
+
+
+def planned(
+    where: tuple[Path, str], capsys: pytest.CaptureFixture[str], person: str
+) -> dict[str, object]:
+    """The person's row in `plan --json`, else in `plan --held --json` (with "rule")."""
+    for row in cli_json(where, capsys, "plan"):
+        if row["person"] == person:
+            return row
+    for row in cli_json(where, capsys, "plan", "--held"):
+        if row["person"] == person:
+            return row
+    raise AssertionError(f"{person} neither planned nor held")
+
+
+# -- 1: a newer address is one they wrote from, or the owner wrote to without a bounce --------
+
+
+def test_an_address_only_in_a_third_partys_cc_gets_no_draft(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Bob went quiet in January; in April Tom copies bob.stone@newco3 on his own mail.
+    cc = message(100, datetime(2024, 4, 10, tzinfo=UTC), TOM, ME, "Hello", NEWBOB)
+    where = mailbox(tmp_path, [*friendship(BOB), cc])
+    row = planned(where, capsys, BOB[0])
+    assert row["kind"] == "check-in" and row["address"] == BOB[0]
+    reasons = " ".join(map(str, row.get("reasons", [row.get("reason")])))
+    # Still offered as a possible merge, never as the address the draft goes to.
+    assert f"touchbase people merge {BOB[0]} {NEWBOB[0]}" in reasons
+    assert "the draft goes there" not in reasons
+
+
+def test_an_address_the_owner_wrote_to_that_bounced_gets_no_draft(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    when = datetime(2024, 4, 10, tzinfo=UTC)
+    wrote = message(100, when, ME, NEWBOB, "New role?")
+    notice = "Undeliverable: New role?"
+    bounce = message(101, when + timedelta(minutes=5), DAEMON, ME, notice, failed=NEWBOB)
+    where = mailbox(tmp_path, [*friendship(BOB), wrote, bounce])
+    row = planned(where, capsys, BOB[0])
+    assert row["kind"] == "check-in" and row["address"] == BOB[0]
+    assert "rule" not in row  # not held as "in touch through" an address that bounced
+
+
+def test_an_address_they_wrote_from_is_theirs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    note = message(100, datetime(2024, 4, 10, tzinfo=UTC), NEWBOB, TOM, "Moved", ME)
+    where = mailbox(tmp_path, [*friendship(BOB), note])
+    row = planned(where, capsys, BOB[0])
+    # In touch through it since their old address went quiet: no "it has been a while".
+    assert row["rule"] == "other-address" and NEWBOB[0] in str(row["reason"])
