@@ -44,6 +44,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
@@ -161,10 +162,15 @@ class ImapAccount:
         states = {f.name: states[f.name] for f in folders if f.name in states}
         last_cursor = cursor
         # Copies of one message (same Message-ID, or header digest) come once per pull, from
-        # the first folder that has one: Sent, then INBOX, then by name.
+        # the first folder that has one: Sent, then INBOX, then by name. A pull killed and
+        # resumed remembers what its stored part took before it reads anything new
+        # (`_remember`: the folders' `started` marks, cursor.py).
         seen: set[str] = set()
+        resume = {name: state for name, state in states.items() if state.started is not None}
         for folder in folders:
-            for page in self._pull_folder(client, folder, states, capabilities, restart, seen):
+            for page in self._pull_folder(
+                client, folder, states, capabilities, restart, seen, resume, folders
+            ):
                 restart = False
                 last_cursor = page.cursor
                 yield page
@@ -173,7 +179,8 @@ class ImapAccount:
             with self._errors("CLOSE"):
                 client.close_folder()  # EXAMINEd, so CLOSE expunges nothing
             self._selected = False
-        final = dump(states)
+        # The pull is over: its cursor drops the `started` marks.
+        final = dump({name: replace(state, started=None) for name, state in states.items()})
         if final != last_cursor or restart:
             yield Page(cursor=final, resync=restart)
 
@@ -185,6 +192,8 @@ class ImapAccount:
         capabilities: set[bytes],
         restart: bool,
         seen: set[str],
+        resume: dict[str, FolderState],
+        folders: list[Folder],
     ) -> Iterator[Page]:
         condstore = b"CONDSTORE" in capabilities
         old = states.get(folder.name)
@@ -198,17 +207,15 @@ class ImapAccount:
             if unchanged:
                 modseq = status.get(b"HIGHESTMODSEQ")
                 states[folder.name] = FolderState(
-                    old.uidvalidity, old.last_uid, int(modseq) if modseq else old.modseq
+                    old.uidvalidity,
+                    old.last_uid,
+                    int(modseq) if modseq else old.modseq,
+                    old.started,
                 )
                 return
-        with self._errors(f"SELECT {folder.hint}"):
-            if condstore and b"ENABLE" in capabilities and self._enable:
-                # RFC 7162 3.1: SELECT reports HIGHESTMODSEQ only once CONDSTORE is enabled.
-                # Asked for here, not at login: an unchanged mailbox never gets this far.
-                client.enable("CONDSTORE")
-                self._enable = False
-            selected = client.select_folder(folder.name, readonly=True)
-            self._selected = True
+        if resume:
+            self._remember(client, folders, resume, seen, capabilities)
+        selected = self._select(client, folder, capabilities)
         uidvalidity = int(selected[b"UIDVALIDITY"])
         uidnext = int(selected.get(b"UIDNEXT", 0))
         modseq_raw = selected.get(b"HIGHESTMODSEQ")
@@ -222,6 +229,10 @@ class ImapAccount:
         if expired:
             log.info("IMAP folder %s has a new UIDVALIDITY: reading it again", folder.hint)
         start = 0 if old is None or expired else old.last_uid
+        # Where this pull (or the killed one it resumes) began reading the folder.
+        started = (
+            old.started if old is not None and not expired and old.started is not None else start
+        )
         reader = RawReader(client)
         with self._errors(f"SEARCH {folder.hint}"):
             if uidnext:
@@ -250,7 +261,9 @@ class ImapAccount:
                     # Every UID below UIDNEXT existed by the SELECT and was listed by the search.
                     last = max(last, uidnext - 1, start)
                 kept = old.modseq if old is not None and not expired else None
-                states[folder.name] = FolderState(uidvalidity, last, modseq if final else kept)
+                states[folder.name] = FolderState(
+                    uidvalidity, last, modseq if final else kept, started
+                )
                 yield Page(
                     interactions=found,
                     quarantined=bad,
@@ -261,6 +274,62 @@ class ImapAccount:
             if pending is not None:
                 # Abandoned with an answer still on the wire: the stream is out of step.
                 self._drop()
+
+    def _select(
+        self, client: IMAPClient, folder: Folder, capabilities: set[bytes]
+    ) -> dict[bytes, Any]:
+        with self._errors(f"SELECT {folder.hint}"):
+            if b"CONDSTORE" in capabilities and b"ENABLE" in capabilities and self._enable:
+                # RFC 7162 3.1: SELECT reports HIGHESTMODSEQ only once CONDSTORE is enabled.
+                # Asked for here, not at login: an unchanged mailbox never gets this far.
+                client.enable("CONDSTORE")
+                self._enable = False
+            selected: dict[bytes, Any] = client.select_folder(folder.name, readonly=True)
+            self._selected = True
+        return selected
+
+    def _remember(
+        self,
+        client: IMAPClient,
+        folders: list[Folder],
+        resume: dict[str, FolderState],
+        seen: set[str],
+        capabilities: set[bytes],
+    ) -> None:
+        """A resumed pull's memory: the identities the killed pull took from the UIDs it
+        stored, (started, last_uid] of each folder it reached, read again (header fields only)
+        and remembered as `_records` would have. Done once, before the first message the
+        resumed pull reads; a folder whose UIDVALIDITY changed since is read again in full
+        anyway and gives nothing to remember."""
+        todo = [(folder, resume[folder.name]) for folder in folders if folder.name in resume]
+        resume.clear()
+        for folder, state in todo:
+            if state.started is None or state.last_uid <= state.started:
+                continue
+            selected = self._select(client, folder, capabilities)
+            if int(selected[b"UIDVALIDITY"]) != state.uidvalidity:
+                continue
+            reader = RawReader(client)
+            with self._errors(f"SEARCH {folder.hint}"):
+                uids = reader.search_uids(
+                    state.started + 1, state.last_uid, b"ESEARCH" in capabilities
+                )
+            size = self.settings.page_size
+            for at in range(0, len(uids), size):
+                with self._errors(f"FETCH {folder.hint}"):
+                    fetched = reader.fetch_headers(uids[at : at + size], FIELDS)
+                for item in fetched:
+                    identity = self._identity(folder, item)
+                    if identity is not None:
+                        seen.add(identity)
+
+    @staticmethod
+    def _identity(folder: Folder, item: Fetched) -> str | None:
+        """What makes copies of one message one (the source id less its folder kind), or
+        None for an answer that is no message to take (too large, a draft outside Sent)."""
+        if item.too_large or (item.draft and folder.kind != "sent"):
+            return None
+        return source_id(folder.kind, item.header, header_fields(item.header)).partition(":")[2]
 
     def _records(
         self,
