@@ -53,6 +53,7 @@ from touchbase.rules.owner import surname_of
 from touchbase.rules.policy import Policy
 from touchbase.rules.standing import PINNED, WARM, WORK_TIE, Standing, assess
 from touchbase.rules.topics import usable_topic
+from touchbase.rules.workplace import Workplace, owner_organisations, workplace_hold
 
 _PIECES = re.compile(r"[._-]+")
 
@@ -219,11 +220,14 @@ def evaluate(
     twins: Sequence[Contact] = (),
     named: Sequence[Sighting] = (),
     standing: Standing | None = None,
+    workplace: Workplace | None = None,
 ) -> Decision | Held | None:
     """One person: the first matching rule's decision, a hold, or None (nothing due).
     `twins`: other people who look like this one (another address of theirs, perhaps);
     `named`: people with their name, as sightings (rules/merges.py namesakes);
-    `standing`: `assess(contact, policy, now)` when the caller has it already."""
+    `standing`: `assess(contact, policy, now)` when the caller has it already;
+    `workplace`: who at the owner's organisation wrote when (rules/workplace.py)."""
+    workplace_orgs = owner_organisations(circumstances.owner_domains, policy.personal_domains)
     if standing is None:
         standing = assess(contact, policy, now)
     case = Case(contact, standing, policy, now, policy.zone, circumstances)
@@ -246,6 +250,16 @@ def evaluate(
             )
             if held is None and standing.quiet is not None and not moved_work:
                 held = standing.quiet
+            if held is None and moved is None and workplace is not None:
+                held = workplace_hold(
+                    contact,
+                    workplace,
+                    workplace_orgs,
+                    quiet=policy.left_organisation_quiet,
+                    colleagues=policy.left_organisation_colleagues,
+                    now=now,
+                    zone=case.zone,
+                )
             if held is not None:
                 return Held(contact.person, kind, held[0], held[1], found.due)
             reasons = (
@@ -382,6 +396,8 @@ def decide(
     people = sorted(contacts, key=lambda c: c.person)
     twins = twins_of((c for c in people if c.excluded is None), circumstances.kept_apart)
     names = namesakes(c for c in people if c.excluded is None)
+    orgs = owner_organisations(circumstances.owner_domains, policy.personal_domains)
+    workplace = Workplace.of(people, orgs) if orgs else None
     proposals: list[Decision] = []
     held: list[Held] = []
     for contact in people:
@@ -395,6 +411,7 @@ def decide(
             twins.get(contact.person, ()),
             same,
             standings.get(contact.person) if standings is not None else None,
+            workplace,
         )
         if isinstance(outcome, Decision):
             proposals.append(outcome)

@@ -47,6 +47,9 @@ class Circumstances:
     events: Mapping[str, tuple[LifeEvent, ...]] = field(default_factory=_empty)  # type: ignore[arg-type]
     # Addresses seen in headers that may be a due person's newer one (rules/merges.py).
     sightings: Mapping[str, tuple[Sighting, ...]] = field(default_factory=_empty)  # type: ignore[arg-type]
+    # The domains of the owner's own addresses: colleagues there are co-workers or have left
+    # (rules/workplace.py).
+    owner_domains: frozenset[str] = frozenset()
 
 
 class ReplyTo(NamedTuple):

@@ -84,6 +84,8 @@ class Policy:
     near_daily_min_days: int
     near_daily_horizon: timedelta
     circle_window: timedelta
+    left_organisation_quiet: timedelta
+    left_organisation_colleagues: int
     thank_you_window: timedelta
     thank_you_for: str
     occasional_gap: timedelta
@@ -237,6 +239,20 @@ POLICY = Table(
             Duration(),
             REQUIRED,
             "small-group mail from a third party with them this recent holds a check-in",
+        ),
+        Entry(
+            "left_organisation_quiet",
+            Duration(),
+            REQUIRED,
+            "a colleague at your own organisation in your mail this recent is a co-worker (no "
+            "check-in); silent longer while others there kept writing, they may have left it",
+        ),
+        Entry(
+            "left_organisation_colleagues",
+            Whole(0),
+            REQUIRED,
+            "others at your organisation who must write after that silence to hold a check-in "
+            "to the old address (0: neither hold)",
         ),
         Entry("thank_you_window", Duration(), REQUIRED, "after a meeting, for a thank-you"),
         Entry(

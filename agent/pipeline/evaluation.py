@@ -285,7 +285,11 @@ def evaluate(
     assert known is not None  # planned
     # Addresses in the headers that may be a due person's newer one (issue 11.1).
     due = [people[k] for k, s in standings.items() if s.due is not None and s.due <= now]
-    known = replace(known, sightings=sightings_for(session, due, me))
+    known = replace(
+        known,
+        sightings=sightings_for(session, due, me),
+        owner_domains=frozenset(a.rpartition("@")[2].lower() for a in me),  # colleagues (H6)
+    )
     decided = decide(people.values(), policy, now, known, standings=standings)
     return Evaluation(now, policy, people, standings, decided)
 
