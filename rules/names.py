@@ -17,6 +17,17 @@ _PIECES = re.compile(r"[._]+")
 # What Outlook appends to a name and is no part of it: "Leah A. Moss (E-mail)", "Jo Li (ACME)".
 _TAIL = re.compile(r"\s*\([^()]*\)\s*$")
 _WORD = re.compile(r"^[a-z]+(?:-[a-z]+)*$")
+# One word of letters (Anne-Marie, O'Neil, Zoë), as a given name is written.
+_ONE_WORD = re.compile(r"^[^\W\d_]{2,}(?:[-'’][^\W\d_]+)*$")
+# How a given name can begin with two consonants: "Jsmith" (a login capitalised) cannot.
+_ONSETS = frozenset(
+    {
+        "bl", "br", "ch", "cl", "cr", "dr", "dw", "fl", "fr", "gl", "gr", "gw", "kh", "kl",
+        "kr", "ph", "pl", "pr", "qu", "sc", "sh", "sk", "sl", "sm", "sn", "sp", "st", "sv",
+        "sw", "th", "tr", "tw", "wh", "wr", "zh",
+    }
+)  # fmt: skip
+_VOWELS = frozenset("aeiouyàáâäãåæèéêëìíîïòóôöõøùúûüýÿœ")
 
 
 def clean_name(name: str) -> str:
@@ -45,6 +56,25 @@ def guess_from_address(address: str) -> str:
         return ""
     words = [pieces[0], *(p for p in pieces[1:-1] if len(p) > 1), pieces[-1]]
     return " ".join("-".join(_capital(part) for part in w.split("-")) for w in words)
+
+
+def given_name_word(word: str, addresses: Iterable[str] = ()) -> bool:
+    """Whether a one-word display name reads as a given name ("Mike", "Anne-Marie"): letters
+    only, capitalised but not all capitals ("MIKE", "ACCOUNTS" are as often a login or a
+    mailbox), beginning as a name can when it is also their mailbox name ("Jsmith" for jsmith@
+    is a login), and not the organisation of one of their addresses ("Acme" for bob@acme.com).
+    Role words ("Accounts", "Support") are the caller's to refuse."""
+    if not _ONE_WORD.match(word) or not word[0].isupper() or word.isupper():
+        return False
+    lower = word.lower()
+    own = [a.lower().rpartition("@") for a in addresses if "@" in a]
+    if any(lower in domain.split(".")[:-1] for _l, _at, domain in own):
+        return False
+    if any(lower == local.split("+", 1)[0] for local, _at, _domain in own):
+        head = lower[:2]
+        if not (set(head) & _VOWELS) and head not in _ONSETS:
+            return False
+    return True
 
 
 def _capital(word: str) -> str:

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from touchbase.agent.cli.main import main
 from touchbase.agent.pipeline.db import open_database
@@ -104,7 +106,7 @@ def test_an_address_only_in_a_third_partys_cc_gets_no_draft(
     where = mailbox(tmp_path, [*friendship(BOB), cc])
     row = planned(where, capsys, BOB[0])
     assert row["kind"] == "check-in" and row["address"] == BOB[0]
-    reasons = " ".join(map(str, row.get("reasons", [row.get("reason")])))
+    reasons = " ".join(str(r) for r in row["reasons"])  # type: ignore[attr-defined]
     # Still offered as a possible merge, never as the address the draft goes to.
     assert f"touchbase people merge {BOB[0]} {NEWBOB[0]}" in reasons
     assert "the draft goes there" not in reasons
@@ -131,3 +133,57 @@ def test_an_address_they_wrote_from_is_theirs(
     row = planned(where, capsys, BOB[0])
     # In touch through it since their old address went quiet: no "it has been a while".
     assert row["rule"] == "other-address" and NEWBOB[0] in str(row["reason"])
+
+
+# -- 2: a one-word display name that is a given name greets by it ------------------------------
+
+MIKE = ("mike@smallco3.test", "Mike")
+
+
+def test_a_one_word_display_name_greets_by_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    where = mailbox(tmp_path, friendship(MIKE))
+    [draft] = cli_json(where, capsys, "drafts", "create")
+    assert draft["to"] == [MIKE[0]] and draft["kind"] == "check-in"
+    assert str(draft["body"]).startswith("Hi Mike,"), draft["body"]
+
+
+@pytest.mark.parametrize(
+    ("name", "address", "greeted"),
+    [
+        ("Mike", "mike@smallco.test", "Mike"),
+        ("Anne-Marie", "annemarie@x.test", "Anne-Marie"),
+        ("Kim", "kim@x.test", "Kim"),
+        ("Accounts", "accounts@acme.test", ""),  # a role
+        ("Support", "help@acme.test", ""),
+        ("MIKE", "mike@smallco.test", ""),  # all capitals: a login as often as a name
+        ("Acme", "bob@acme.test", ""),  # their organisation
+        ("Jsmith", "jsmith@x.test", ""),  # a login, capitalised
+        ("mike@smallco.test", "mike@smallco.test", ""),  # an address
+    ],
+)
+def test_one_word_names(name: str, address: str, greeted: str) -> None:
+    from touchbase.agent.pipeline.compose.words import first_name
+
+    assert first_name(name, (address,)) == greeted
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    word=st.from_regex(r"[A-Za-z]{2,10}", fullmatch=True)
+    | st.sampled_from(["Accounts", "Support", "Billing", "Mike", "MIKE", "Acme", "Ann"]),
+    local=st.sampled_from(["", "same", "other"]),
+)
+def test_a_one_word_greeting_is_the_word_itself_or_none(word: str, local: str) -> None:
+    """Whatever the single word and whether it is also their mailbox name, the greeting is
+    that word or nothing: never a role, all capitals, or their organisation's name."""
+    from touchbase.agent.pipeline.compose.words import _NOT_A_PERSON, first_name
+
+    mailbox_name = {"": "x9", "same": word.lower(), "other": "zq7"}[local]
+    greeted = first_name(word, (f"{mailbox_name}@acme.test",))
+    assert greeted in ("", word)
+    if word.isupper() or word.lower() in _NOT_A_PERSON or word.lower() == "acme":
+        assert greeted == ""
+    if word in ("Mike", "Ann"):
+        assert greeted == word

@@ -12,6 +12,8 @@ import unicodedata
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from touchbase.rules.names import given_name_word
+
 # Reply and forward prefixes in the languages mail clients commonly write (RFC 5322 3.6.5 only
 # names "Re:"; Outlook localises it: AW/WG German, SV Nordic, Antw Dutch, RIF/R Italian, TR French).
 _PREFIX = re.compile(
@@ -124,8 +126,10 @@ def _given_name(name: str | None, addresses: tuple[str, ...]) -> str:
         firsts = {re.split(r"[._]", local)[0] for local in locals_ if re.search(r"[._]", local)}
         if text.lower() in firsts and _GIVEN.match(text):
             return _title(text)  # "MIKE" or "mike" for mike.grigsby@
-        if text.lower() in locals_ or text.islower() or text.isupper() or "." in text:
-            return ""  # a login name shown as a display name ("jsmith", "PALLEN", "j.smith")
+        if not given_name_word(text, addresses):
+            # a login name shown as a display name ("jsmith", "PALLEN", "j.smith", "Jsmith"),
+            # or their organisation ("Acme" for bob@acme.com); "Mike" for mike@ is a name
+            return ""
     # Imported here: nameparser costs about 50 ms to load, and only a draft being written needs
     # it, while every command loads this module (drafts/sent.py's clean_subject) (issue 16).
     from nameparser import HumanName
