@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 import pytest
 from hypothesis import given, settings
@@ -468,3 +469,88 @@ def test_no_check_in_says_it_has_been_too_long(register: str, topic: str | None)
         req = replace(req, last_contact=NOW - timedelta(days=days))
         for r in variants(req):
             assert "too long" not in (r.subject + r.body).lower(), r.body
+
+
+# --- the time of year -------------------------------------------------------------------------
+
+SEASON_WORDS = re.compile(r"\b(summer|winter|spring|autumn|fall|holiday|holidays|new year)\b")
+
+
+@cache
+def _drafter(zone: str) -> Drafter:
+    return Drafter(replace(CHRIS, time_zone=zone))
+
+
+def test_a_warm_check_in_says_the_season_where_the_owner_is() -> None:
+    req = checkin(register="warm")
+    houston = [
+        SEASON_WORDS.findall(words(r.body).lower())
+        for r in variants(req, _drafter("America/Chicago"))
+    ]
+    assert all(found == ["summer"] for found in houston), houston  # 1 July in Houston
+    sydney = [
+        SEASON_WORDS.findall(words(r.body).lower())
+        for r in variants(req, _drafter("Australia/Sydney"))
+    ]
+    assert all(found == ["winter"] for found in sydney), sydney
+    for zone in ("UTC", "Asia/Singapore"):  # no hemisphere, or no seasons: nothing said
+        for r in variants(req, _drafter(zone)):
+            assert not SEASON_WORDS.search(words(r.body).lower()), r.body
+    # Two drafts of one run do not all wish the same sentence.
+    wishes = {
+        s
+        for r in variants(req, _drafter("America/Chicago"))
+        for s in re.split(r"(?<=[.?!]) ", words(r.body))
+        if "summer" in s
+    }
+    assert len(wishes) >= 3, wishes
+
+
+def test_a_warm_check_in_after_a_lapse_names_the_month_not_a_stock_phrase() -> None:
+    req = checkin(register="warm", last_contact=datetime(2002, 2, 8, 18, 0, tzinfo=UTC))
+    for r in variants(req, _drafter("America/Chicago")):
+        assert "February" in words(r.body), r.body
+        assert not any(s in r.body.lower() for s in STIFF), r.body
+        assert 2 <= sentences(r.body) <= 3, r.body
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    day=st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)
+    ),
+    zone=st.sampled_from(["America/Chicago", "Europe/London", "Australia/Sydney", "UTC"]),
+    gap=st.integers(0, 900),
+    register=st.sampled_from(REGISTERS),
+)
+def test_the_season_said_is_the_one_at_now_in_the_owners_hemisphere(
+    day: datetime, zone: str, gap: int, register: str
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    req = checkin(register=register, last_contact=day - timedelta(days=gap))
+    local = day.astimezone(ZoneInfo(zone))
+    month = local.month if not zone.startswith("Australia") else (local.month + 5) % 12 + 1
+    allowed = {
+        12: {"winter", "holiday", "holidays"},
+        1: {"winter", "new year"},
+        2: {"winter"},
+        3: {"spring"},
+        4: {"spring"},
+        5: {"spring"},
+        6: {"summer"},
+        7: {"summer"},
+        8: {"summer"},
+        9: {"fall", "autumn"},
+        10: {"fall", "autumn"},
+        11: {"fall", "autumn"},
+    }[month] | ({"holiday", "holidays", "new year"} if zone.startswith("Australia") else set())
+    drafter = _drafter(zone)
+    for n in range(len(drafter.variants["check-in"])):
+        r = drafter.render(req, day, n)
+        said = set(SEASON_WORDS.findall(words(r.body).lower()))
+        if zone == "UTC":
+            assert not said, r.body
+        assert said <= allowed, (local, said, r.body)
+        if gap < 42:
+            assert not re.search(r"a while|ages|long time|been in touch|since", r.body.lower())

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from touchbase.agent.pipeline.compose.message import header_text
 from touchbase.rules.social import occasion_topic, phrase
@@ -130,6 +131,96 @@ def occasion_age(at: datetime | None, last_contact: datetime | None, now: dateti
     return None if when is None else max(0, (now - when).days)
 
 
+# Time of year, said only where the owner's time zone says which half of the world they are in
+# (a July "summer" is winter in Sydney; near the equator the seasons are no season at all).
+_SOUTH = (
+    "Australia/", "Antarctica/", "Pacific/Auckland", "Pacific/Chatham", "NZ",
+    "America/Argentina/", "America/Buenos_Aires", "America/Sao_Paulo", "America/Santiago",
+    "America/Montevideo", "America/Asuncion", "Africa/Johannesburg", "Africa/Maputo",
+    "Africa/Windhoek", "Indian/Mauritius", "Chile/", "Brazil/East",
+)  # fmt: skip
+_NORTH = ("Europe/", "America/", "US/", "Canada/", "Asia/", "Africa/", "Atlantic/", "GB", "Eire")
+_TROPICS = (
+    "America/Bogota", "America/Caracas", "America/Lima", "America/Guayaquil", "America/Panama",
+    "America/Costa_Rica", "America/Guatemala", "America/El_Salvador", "America/Managua",
+    "America/Tegucigalpa", "America/Belize", "America/Jamaica", "America/Puerto_Rico",
+    "America/Santo_Domingo", "America/Port_of_Spain", "America/Barbados", "America/Manaus",
+    "America/Belem", "America/Fortaleza", "America/Recife", "America/Bahia", "America/La_Paz",
+    "Asia/Singapore", "Asia/Jakarta", "Asia/Kuala_Lumpur", "Asia/Manila", "Asia/Bangkok",
+    "Asia/Ho_Chi_Minh", "Asia/Saigon", "Asia/Kolkata", "Asia/Calcutta", "Asia/Colombo",
+    "Asia/Dubai", "Asia/Riyadh", "Asia/Qatar", "Asia/Muscat", "Asia/Dhaka", "Asia/Yangon",
+    "Asia/Phnom_Penh", "Asia/Makassar", "Africa/Lagos", "Africa/Nairobi", "Africa/Accra",
+    "Africa/Kinshasa", "Africa/Addis_Ababa", "Africa/Dar_es_Salaam", "Africa/Kampala",
+    "Africa/Abidjan", "Africa/Dakar", "Africa/Luanda", "Africa/Khartoum",
+)  # fmt: skip
+_SEASONS_NORTH = {
+    1: "winter", 2: "winter", 3: "spring", 4: "spring", 5: "spring", 6: "summer",
+    7: "summer", 8: "summer", 9: "fall", 10: "fall", 11: "fall", 12: "winter",
+}  # fmt: skip
+# What one wishes for a time of year: (early in it, later in it, another way to say it, a
+# question about it), so two drafts of one run do not share a sentence.
+_WISHES = {
+    "new year": (
+        "Hope the new year's off to a good start.",
+        "Hope the new year's off to a good start.",
+        "All the best for the new year.",
+        "How's the new year treating you so far?",
+    ),
+    "holidays": (
+        "Hope you have a good holiday season.",
+        "Hope you're having a good holiday season.",
+        "Hope you get a proper break over the holidays.",
+        "Any plans for the holidays?",
+    ),
+}
+_SEASON_WISHES = (
+    "Hope your {0}'s off to a good start.",
+    "Hope the {0}'s treating you well.",
+    "Hope you're having a good {0}.",
+    "How's the {0} treating you?",
+)
+
+
+def time_of_year(now: datetime, zone: ZoneInfo | None) -> tuple[str, bool]:
+    """(the season or holiday time at `now` where the owner is, early in it), ("", False) when
+    their time zone does not say which half of the world they are in."""
+    key = getattr(zone, "key", "") or ""
+    if key.startswith(_TROPICS) or not key.startswith((*_NORTH, *_SOUTH)):
+        return "", False
+    local = now.astimezone(zone)
+    month, day = local.month, local.day
+    if month == 1 and day <= 20:
+        return "new year", True
+    if month == 12 and day >= 10:
+        return "holidays", day < 20
+    south = key.startswith(_SOUTH)
+    season = _SEASONS_NORTH[(month + 5) % 12 + 1 if south else month]
+    if season == "fall" and not key.startswith(("America/", "US/", "Canada/")):
+        season = "autumn"
+    first = {"winter": 12, "spring": 3, "summer": 6, "fall": 9, "autumn": 9}[season]
+    start = (first + 6 - 1) % 12 + 1 if south else first
+    return season, month == start
+
+
+def season_words(now: datetime, zone: ZoneInfo | None) -> dict[str, str]:
+    """`season` ("summer", "holidays", "new year", "" when not known), `season_wish` ("Hope
+    the summer's treating you well."), `season_wish_other` ("Hope you're having a good
+    summer."), `season_question` ("How's the summer treating you?"):
+    true of anyone, so they claim nothing the mail does not show."""
+    season, early = time_of_year(now, zone)
+    if not season:
+        return {"season": "", "season_wish": "", "season_wish_other": "", "season_question": ""}
+    start, later, other, question = _WISHES.get(season) or tuple(
+        w.format(season) for w in _SEASON_WISHES
+    )
+    return {
+        "season": season,
+        "season_wish": start if early else later,
+        "season_wish_other": other,
+        "season_question": question,
+    }
+
+
 def checkin_words(
     *,
     topic_kind: str,
@@ -144,9 +235,11 @@ def checkin_words(
     keep_subjects: bool,
     first_name: str,
     me_first_name: str,
+    zone: ZoneInfo | None = None,
 ) -> dict[str, object]:
     """The check-in variables (render.py's docstring lists them): `case`, `register`, `warm`,
-    `work`, `occasion_phrase`, `occasion_lapse`, `moved_to`, `moved_from`."""
+    `work`, `occasion_phrase`, `occasion_lapse`, `moved_to`, `moved_from`, `season`,
+    `season_wish`, `season_question` (season_words)."""
     register = register if register in ("warm", "work") else ""
     moved = topic_kind == "moved"
     moved_to = organisation_name(topic) if moved else ""  # from an address, not a subject
@@ -170,7 +263,15 @@ def checkin_words(
         "occasion_lapse": lapse,
         "moved_to": moved_to,
         "moved_from": organisation_name(moved_from) if moved else "",
+        **season_words(now, zone),
     }
 
 
-__all__ = ["checkin_case", "checkin_words", "organisation_name", "social_phrase"]
+__all__ = [
+    "checkin_case",
+    "checkin_words",
+    "organisation_name",
+    "season_words",
+    "social_phrase",
+    "time_of_year",
+]

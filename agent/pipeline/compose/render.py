@@ -35,7 +35,10 @@ Variables (strings are "" when unknown; every value is one line of plain text):
   `occasion_phrase`: a shared occasion as a noun phrase ("Steve's happy hour", "the baby
   shower", "your happy hour" to Steve); `occasion_lapse`: it was six weeks ago or more;
   `moved_to`: the organisation they moved to ("Mirant"), `moved_from`: the one they left
-  ("Enron"), each "" when not known; `sign_off`: the owner's signature, else their first name.
+  ("Enron"), each "" when not known; `sign_off`: the owner's signature, else their first name;
+  `season` ("summer", "holidays", "new year"; "" when the owner's time zone does not say the
+  hemisphere), `season_wish` ("Hope the summer's treating you well."), `season_wish_other`
+  ("Hope you're having a good summer."), `season_question` ("How's the summer treating you?").
 - `signature`: the owner's signature, else "Best," (follow-ups: "Thanks,") and their first name;
   `me_name`, `me_first_name`: the owner's name.
 """
@@ -244,6 +247,7 @@ class Drafter:
                 keep_subjects=self.me.keep_subjects,
                 first_name=first,
                 me_first_name=me_first,
+                zone=zone,
             ),
             **self._introducing(request, now),
         }
