@@ -1,7 +1,7 @@
 """Decisions: ordered named rules, first match wins, each with reasons a person can read.
 
 For each contact the drafting rules (rules/kinds.py) are tried in order (thank-you, follow-up,
-congratulate, check-in); the first that matches proposes a draft. Holds then keep a proposal
+congratulate, reply, check-in); the first that matches proposes a draft. Holds then keep a proposal
 back (not a person, never-draft, an open draft, a recent rejection, snoozed, a reply the owner
 owes them, an out-of-office reply, a meeting already scheduled, another address of theirs in
 recent touch), and pacing caps what is left (per run, and per day counted from the owner's
@@ -37,9 +37,11 @@ from touchbase.rules.kinds import (
     INTRODUCE,
     INTRODUCE_ASK,
     NUDGES,
+    REPLY,
     RULES,
     THANK_YOU,
     Case,
+    judge_reply,
 )
 from touchbase.rules.life_events import (
     MOVED,
@@ -116,7 +118,12 @@ def _hold(case: Case, kind: str, twins: Sequence[Contact]) -> tuple[str, str] | 
         return "snoozed", f"snoozed until {show_day(snoozed, zone)}"
     owed = case.standing.reply_owed
     if kind == CHECK_IN and owed is not None:
-        return "reply-owed", f"they wrote to you on {show_day(owed, zone)}; your reply is owed"
+        why = judge_reply(case)
+        unsent = f" ({why})" if isinstance(why, str) else ""
+        return (
+            "reply-owed",
+            f"they wrote to you on {show_day(owed, zone)}; your reply is owed{unsent}",
+        )
     ooo = contact.last_auto_reply
     if kind in NUDGES and ooo is not None and now < ooo + policy.out_of_office_pause:
         return "out-of-office", f"out-of-office reply on {show_day(ooo, zone)}"
@@ -183,8 +190,10 @@ def _topic(
         ):
             return Topic(contact.social_subject, contact.social_at, "social")
         return None
-    if kind in (FOLLOW_UP, THANK_YOU):
+    if kind in (FOLLOW_UP, THANK_YOU, REPLY):
         at = contact.awaiting.last_at if kind == FOLLOW_UP and contact.awaiting else None
+        if kind == REPLY:
+            at = contact.last_direct_in
         if kind == THANK_YOU and contact.last_meeting is not None:
             at = contact.last_meeting.ended_at
         text = usable_topic(found_subject, policy.sensitive_topics)
@@ -230,7 +239,7 @@ def evaluate(
     workplace_orgs = owner_organisations(circumstances.owner_domains, policy.personal_domains)
     if standing is None:
         standing = assess(contact, policy, now)
-    case = Case(contact, standing, policy, now, policy.zone, circumstances)
+    case = Case(contact, standing, policy, now, policy.zone, circumstances, tuple(twins))
     for kind, rule in RULES:
         found = rule(case)
         if found is None:
@@ -459,6 +468,7 @@ __all__ = [
     "FOLLOW_UP",
     "INTRODUCE",
     "INTRODUCE_ASK",
+    "REPLY",
     "THANK_YOU",
     "Circumstances",
     "Decision",

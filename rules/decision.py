@@ -22,6 +22,28 @@ def _empty() -> Mapping[str, object]:
     return MappingProxyType({})
 
 
+class OwedMail(NamedTuple):
+    """Their latest direct mail to the owner, which awaits an answer (rules/standing.py
+    reply_owed), as its headers tell: where it is, who it went to, what it is called."""
+
+    interaction_id: int
+    at: datetime
+    subject: str | None
+    message_id: str | None
+    thread_id: str | None
+    account: str
+    to_owner: bool  # the owner in To, not only in Cc
+    others: int  # other people it went to (To and Cc), the sender aside
+    copied_owner: bool = False  # the owner in Cc
+    to: tuple[str, ...] = ()  # the other addresses in To
+    # It answers the owner's own mail to them (its In-Reply-To, or the same subject stripped
+    # of Re:/Fw:, sent by the owner to them before it): most often the end of that exchange.
+    answers_owner: bool = False
+    # The owner wrote under its subject (Re:/Fw: aside) after it came, to anyone: it was passed
+    # on or dealt with elsewhere; when, or None.
+    handled: datetime | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Circumstances:
     """What the agent knows beyond interactions, as plain data (keys are person keys).
@@ -47,6 +69,9 @@ class Circumstances:
     events: Mapping[str, tuple[LifeEvent, ...]] = field(default_factory=_empty)  # type: ignore[arg-type]
     # Addresses seen in headers that may be a due person's newer one (rules/merges.py).
     sightings: Mapping[str, tuple[Sighting, ...]] = field(default_factory=_empty)  # type: ignore[arg-type]
+    # Their direct mail that awaits the owner's answer, by person key, as its headers tell
+    # (read from the store for people a reply may be drafted for; rules/replies.py).
+    owed: Mapping[str, OwedMail] = field(default_factory=_empty)  # type: ignore[arg-type]
     # The domains of the owner's own addresses: colleagues there are co-workers or have left
     # (rules/workplace.py).
     owner_domains: frozenset[str] = frozenset()
@@ -140,6 +165,7 @@ __all__ = [
     "Decision",
     "Held",
     "Occasion",
+    "OwedMail",
     "Plan",
     "ReplyTo",
     "Topic",

@@ -1,5 +1,5 @@
 """The drafting rules, one per kind of draft, tried in this order for each person: thank-you,
-follow-up, congratulate, check-in. Each says whether its kind of draft is owed now, with
+follow-up, congratulate, reply, check-in. Each says whether its kind of draft is owed now, with
 reasons a person can read and the data the draft needs; rules/decide.py holds and paces them.
 """
 
@@ -20,15 +20,17 @@ from touchbase.rules.dates import (
     show_minute,
     show_span,
 )
-from touchbase.rules.decision import Circumstances, Occasion, ReplyTo
+from touchbase.rules.decision import Circumstances, Occasion, OwedMail, ReplyTo
 from touchbase.rules.life_events import NEW_ROLE, latest_move, new_organisation
 from touchbase.rules.matters import asks, matter_passed, mentions
 from touchbase.rules.policy import Policy
+from touchbase.rules.replies import answers_them, mail_refusal
 from touchbase.rules.standing import Standing
 from touchbase.rules.threads import is_forward_subject
 from touchbase.rules.topics import usable_topic
 
 THANK_YOU, FOLLOW_UP, CONGRATULATE, CHECK_IN = "thank-you", "follow-up", "congratulate", "check-in"
+REPLY = "reply"  # the answer the owner owes to a person's direct mail (rules/replies.py)
 NUDGES = frozenset({FOLLOW_UP, CHECK_IN})  # what an out-of-office reply pauses
 # Introductions (rules/introductions.py): not tried per person like the rules below, but made
 # for a pair on the owner's word or a suggestion: the ask to A first, then the introduction.
@@ -44,6 +46,9 @@ class Case(NamedTuple):
     now: datetime
     zone: ZoneInfo
     circumstances: Circumstances
+    # Other people who look like this one (rules/merges.py twins_of): another address of
+    # theirs, perhaps. A reply reads the owner's history with them too.
+    twins: tuple[Contact, ...] = ()
 
 
 class Found(NamedTuple):
@@ -263,9 +268,73 @@ def check_in(case: Case) -> Found | None:
     )
 
 
+def reply(case: Case) -> Found | None:
+    """Their direct mail awaits the owner's answer (rules/standing.py reply_owed) and deserves a
+    drafted reply in its thread (rules/replies.py: to the owner, asking, from someone the owner
+    answers), and `reply_after` business days passed since it came."""
+    found = judge_reply(case)
+    return found if isinstance(found, Found) else None
+
+
+def judge_reply(case: Case) -> Found | str | None:
+    """The reply rule's finding; else why no reply is drafted although one is owed (a sentence
+    for the "reply-owed" hold), or None when no reply is owed at all."""
+    contact, standing, policy, zone = case.contact, case.standing, case.policy, case.zone
+    owed = standing.reply_owed
+    if owed is None:
+        return None
+    if not policy.reply_drafts:
+        return "reply drafts are off (reply_drafts = false)"
+    if contact.delegate:
+        return "they work beside you (an assistant or delegate): answer them in person"
+    history = answers_them(contact, standing, policy, case.twins)
+    if history is None:
+        return (
+            f"you have written to them on {contact.exchanges_out} days only: no reply is "
+            "drafted to someone you do not usually answer"
+        )
+    mail: OwedMail | None = case.circumstances.owed.get(contact.person)
+    if mail is None or mail.at != owed:
+        return "their message was not found in the store"
+    for twin in case.twins:
+        if twin.last_sent is not None and twin.last_sent >= mail.at:
+            return f"you wrote to {twin.address}, which looks like them, since"
+    why = mail_refusal(mail, policy, case.now, case.circumstances.owner_name)
+    if why is not None:
+        return f"no reply drafted: {why}"
+    due = add_business_days(mail.at, policy.reply_after, zone)
+    if due > case.now:
+        return (
+            f"a reply draft waits until {show_day(due, zone)} ({policy.reply_after} business days)"
+        )
+    topic = usable_topic(mail.subject, policy.sensitive_topics)
+    about = f' about "{topic}"' if topic else ""
+    others = f", with {mail.others} other{'s' if mail.others > 1 else ''}" if mail.others else ""
+    return Found(
+        due,
+        (
+            f"they wrote to you{about} on {show_day(mail.at, zone)} (To you{others}) and you "
+            "have not answered",
+            f"you answer them: {history}",
+            f"{policy.reply_after} business days passed on {show_day(due, zone)}; "
+            f"replies are owed within {show_span(policy.reply_owed_within)}",
+            "the draft answers in their thread and leaves the answer itself to you",
+        ),
+        reply_to=ReplyTo(
+            mail.interaction_id,
+            mail.message_id,
+            mail.thread_id,
+            mail.account,
+            mail.subject,
+            mail.at,
+        ),
+    )
+
+
 RULES: tuple[tuple[str, Rule], ...] = (
     (THANK_YOU, thank_you),
     (FOLLOW_UP, follow_up),
     (CONGRATULATE, congratulate),
+    (REPLY, reply),
     (CHECK_IN, check_in),
 )

@@ -27,6 +27,7 @@ from touchbase.rules.schema import (
     Duration,
     Either,
     Entry,
+    Flag,
     MapOf,
     Number,
     SchemaError,
@@ -92,6 +93,8 @@ class Policy:
     follow_up_after: int
     max_follow_ups: int
     follow_up_expires: timedelta
+    reply_drafts: bool
+    reply_after: int
     out_of_office_pause: timedelta
     rejection_pause: timedelta
     congrats_window: timedelta
@@ -265,6 +268,13 @@ POLICY = Table(
         Entry("follow_up_after", _COUNT, REQUIRED, "business days without a reply"),
         Entry("max_follow_ups", _COUNT, REQUIRED, "follow-ups per thread"),
         Entry("follow_up_expires", Duration(), REQUIRED, "older threads are left to check-ins"),
+        Entry(
+            "reply_drafts",
+            Flag(),
+            REQUIRED,
+            "draft the reply owed to a person's direct mail, in their thread",
+        ),
+        Entry("reply_after", _COUNT, REQUIRED, "business days their mail waits for a reply draft"),
         Entry(
             "out_of_office_pause", Duration(), REQUIRED, "an out-of-office reply pauses this long"
         ),

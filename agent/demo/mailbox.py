@@ -2,7 +2,8 @@
 
 Everything is placed relative to `now`, so the demo always has people who are due: someone who
 went quiet five months ago, someone the owner wrote to seven business days ago who never
-answered, and a 1:1 that ended yesterday. Mail is a Maildir (INBOX and .Sent) of RFC 5322
+answered, someone whose question to the owner waits four business days for its answer, and a
+1:1 that ended yesterday. Mail is a Maildir (INBOX and .Sent) of RFC 5322
 messages made with the stdlib's email package; meetings are one .ics file.
 """
 
@@ -181,6 +182,9 @@ class SampleInfo:
     transactional: str = ""
     moved: str = ""
     moved_to: str = ""
+    # Issue 11: someone the owner often answers asked them a question four business days ago,
+    # to them alone, and awaits the answer: a reply is drafted in their thread.
+    owed_reply: str = ""
 
 
 class _Writer:
@@ -389,6 +393,7 @@ def _special_people(w: _Writer, rng: random.Random, now: datetime, people: list[
     )
 
 
+OWED_INDEX = 6  # a frequent correspondent (the first ten have about twenty threads each)
 TRANSACTIONAL = Person("Dana Whitfield", "dana.whitfield@atlas-logistics.example", "Atlas")
 MOVED = Person("Jordan Reyes", "jordan.reyes@helios.example", "Helios Energy")
 MOVED_TO = "jordan.reyes@solstice.example"
@@ -449,6 +454,23 @@ def _ties(w: _Writer, rng: random.Random, now: datetime, friend: Person) -> None
     )
 
 
+OWED_SUBJECT = "Partnership terms for the Lisbon pilot"
+
+
+def _owed(w: _Writer, now: datetime, person: Person) -> None:
+    """A regular correspondent's question to the owner alone, four business days ago (after
+    every other message with them), still unanswered: the reply the owner owes."""
+    asked = _business_days_before(now, 4).replace(hour=9, minute=40, second=0)
+    w.write(
+        (person.name, person.address),
+        [_me()],
+        OWED_SUBJECT,
+        asked,
+        body=f"Hi Alex,\n\nCould you let me know where you landed on the terms?\n\n"
+        f"{person.name.split()[0]}\n",
+    )
+
+
 def _bulk(w: _Writer, rng: random.Random, now: datetime) -> None:
     """Newsletters (List-Unsubscribe, List-Id) and machine notifications (noreply senders)."""
     for name, address, subject in _NEWSLETTERS:
@@ -500,6 +522,7 @@ def write_sample(folder: Path, *, seed: int = 7, now: datetime) -> SampleInfo:
     cal = calendar_for(rng, now, people)
     # After the calendar, on its own generator: the rest of the sample stays as it was.
     _ties(writer, random.Random(seed + 11), now, people[-1])
+    _owed(writer, now, people[OWED_INDEX])
     calendar = folder / "calendar.ics"
     calendar.write_bytes(cal.to_ical())
     return SampleInfo(
@@ -516,4 +539,5 @@ def write_sample(folder: Path, *, seed: int = 7, now: datetime) -> SampleInfo:
         transactional=TRANSACTIONAL.address,
         moved=MOVED.address,
         moved_to=MOVED_TO,
+        owed_reply=people[OWED_INDEX].address,
     )

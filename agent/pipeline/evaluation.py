@@ -23,6 +23,7 @@ from touchbase.agent.errors import ConfigError
 from touchbase.agent.pipeline.config import Config
 from touchbase.agent.pipeline.contact_state import Progress, current
 from touchbase.agent.pipeline.drafts.lifecycle import split_recipient
+from touchbase.agent.pipeline.drafts.owed import owed_mail
 from touchbase.agent.pipeline.history import iter_interactions
 from touchbase.agent.pipeline.identity import imported_events
 from touchbase.agent.pipeline.models import (
@@ -288,6 +289,7 @@ def evaluate(
     known = replace(
         known,
         sightings=sightings_for(session, due, me),
+        owed=owed_mail(session, people, standings, policy, now, me),  # reply drafts (H5)
         owner_domains=frozenset(a.rpartition("@")[2].lower() for a in me),  # colleagues (H6)
     )
     decided = decide(people.values(), policy, now, known, standings=standings)

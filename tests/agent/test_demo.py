@@ -19,9 +19,10 @@ def test_demo_imports_the_sample_and_plans_drafts(
     assert out["synced"]["demo-mail"] > 1000 and out["synced"]["demo-calendar"] > 30
     plan = out["plan"]
     assert plan, "the demo proposed nothing"
-    assert {d["kind"] for d in plan} <= {"thank-you", "follow-up", "congratulate", "check-in"}
+    kinds = {"thank-you", "follow-up", "congratulate", "reply", "check-in"}
+    assert {d["kind"] for d in plan} <= kinds
     assert all(d["reasons"] and d["due"] for d in plan)
-    assert "thank-you" in {d["kind"] for d in plan}
+    assert {"thank-you", "reply"} <= {d["kind"] for d in plan}
     assert (folder / "demo.db").exists() and (folder / "sample" / "calendar.ics").exists()
     # Running it again starts afresh rather than piling up.
     assert main(["demo", "--folder", str(folder), "--no-serve", "--json"]) == 0
@@ -88,7 +89,7 @@ def test_the_demo_owes_warm_ties_and_moves_not_transactional_ones(tmp_path: Path
     tracked."""
     from datetime import UTC, datetime
 
-    from touchbase.agent.demo.mailbox import write_sample
+    from touchbase.agent.demo.mailbox import OWED_SUBJECT, write_sample
     from touchbase.agent.pipeline.config import Config, Me
     from touchbase.agent.service import Service
 
@@ -111,3 +112,49 @@ def test_the_demo_owes_warm_ties_and_moves_not_transactional_ones(tmp_path: Path
     held = {evaluation.contacts[h.person].address: h for h in evaluation.plan.held}
     assert held[info.transactional].rule == "work-tie"
     assert held[info.moved].rule == "work-tie"
+    # Issue 11 (H5): the question a regular correspondent asked the owner alone four business
+    # days ago gets a reply, in its thread, naming it; nobody else is owed one by the sample.
+    replies = [d for d in evaluation.plan.decisions if d.kind == "reply"]
+    assert [d.address for d in replies] == [info.owed_reply]
+    owed = replies[0]
+    assert owed.reply_to is not None and owed.reply_to.message_id
+    assert owed.reply_to.subject == OWED_SUBJECT
+    assert owed.topic is not None and owed.topic.text == OWED_SUBJECT
+
+
+def test_the_demo_drafts_its_reply_in_their_thread(tmp_path: Path) -> None:
+    """The demo's reply draft answers the question in its thread: In-Reply-To and References
+    name it, the subject is "Re: " and theirs, the greeting and the signature use first names,
+    and four business days earn no apology."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from touchbase.agent.demo.mailbox import OWED_SUBJECT, write_sample
+    from touchbase.agent.pipeline.config import Config, Me
+    from touchbase.agent.pipeline.models import Draft
+    from touchbase.agent.service import Service
+
+    now = datetime.now(UTC)
+    info = write_sample(tmp_path / "sample", now=now)
+    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    config = Config(me=Me(addresses=(info.owner,), name=info.owner_name), database_url=db)
+    assert main(["--db", db, "import", str(info.maildir), "--me", info.owner]) == 0
+    service = Service(config, db)
+    plan = service.people(now).plan
+    reply = next(d for d in plan.decisions if d.address == info.owed_reply)
+    assert reply.kind == "reply" and reply.reply_to is not None
+    made = service.apply(replace(plan, decisions=(reply,)), now)
+    assert len(made.created) == 1
+    with service.sessions() as session:
+        draft = session.get(Draft, made.created[0])
+        assert draft is not None
+        asked = reply.reply_to.message_id
+        assert draft.kind == "reply" and draft.in_reply_to == asked
+        assert (draft.references or "").split()[-1] == asked
+        assert draft.subject == f"Re: {OWED_SUBJECT}"
+        first = info.owner_name.split()[0]
+        their_first = reply.name.split()[0]
+        assert draft.body.startswith(f"Hi {their_first},\n")
+        assert draft.body.rstrip().endswith(f"\n{first}")
+        assert OWED_SUBJECT.lower() in draft.body.lower()
+        assert "sorry" not in draft.body.lower() and "apolog" not in draft.body.lower()

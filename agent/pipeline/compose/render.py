@@ -14,7 +14,7 @@ Variables (strings are "" when unknown; every value is one line of plain text):
 
 - `greeting`: "Hi Mike," (or "Hi," when no name is known for sure); `first_name`: "Mike";
   `name`: the full name as known; `name_guessed`: the name only comes from first.last@.
-- `kind`: check-in, thank-you, follow-up, congratulate; `reasons`: the rules' sentences.
+- `kind`: check-in, thank-you, follow-up, congratulate, reply; `reasons`: the rules' sentences.
 - `tier`: the relationship's tier ("inner", "active", "wider"); `close`: an inner tie;
   `occasional`: an occasional one (neither: in between, or not known).
 - `topic`: what the conversation was about, as it reads after "about" ("the Bishops Corner
@@ -24,7 +24,9 @@ Variables (strings are "" when unknown; every value is one line of plain text):
 - `lapse`: the last contact was six weeks ago or more; `long_lapse`: five months or more.
 - `since`: how long since the last contact ("about three months"); `since_month`: the month it
   was in ("October", "October 2022"); `last_date`: its day ("21 December 2023").
-- `note_date`: the day of the owner's note a follow-up answers ("21 December").
+- `note_date`: the day of the owner's note a follow-up answers ("21 December"), or of their
+  note a reply answers; `delay`: how late a reply is, "" (a few business days: no
+  apology), "slow" (five business days or more) or "long" (ten or more).
 - `when_met`: when the meeting a thank-you is for ended ("today", "yesterday", "on Tuesday").
 - `offer_call`: offering a call fits this tie (the rules' `suggest_call`).
 - `occasion`: "birthday", "work anniversary"...; `birthday`: it is one (an age is never
@@ -83,9 +85,15 @@ _SUBJECTS = {
     DraftKind.THANK_YOU: "Thank you",
     DraftKind.FOLLOW_UP: "Following up",
     DraftKind.CONGRATULATE: "Congratulations",
+    DraftKind.REPLY: "Your note",
     DraftKind.INTRODUCE_ASK: "An introduction",
     DraftKind.INTRODUCE: "Introduction",
 }
+# Kinds that answer in a thread, under "Re: " and its subject.
+_THREADED = frozenset({DraftKind.FOLLOW_UP, DraftKind.REPLY})
+# How long their note has waited, in business days (a reply's apology is proportionate to
+# it): from a working week a "slow" reply, from two a "long" one.
+REPLY_SLOW_DAYS, REPLY_LONG_DAYS = 5, 10
 STARTER_NAME = "Your Name"  # the placeholder agent/pipeline/starter.toml shipped and ships
 _RUNS = re.compile(r"(?<=\S) {2,}")
 _SPACE_BEFORE = re.compile(r"(?<=\w) +(?=[,.;:!?](?:\s|$))")
@@ -169,8 +177,9 @@ class Drafter:
             ) from exc
         subject, body = _split(text, name)
         thread = clean_subject(request.last.subject) if self.me.keep_subjects else ""
-        if request.kind is DraftKind.FOLLOW_UP and any(ch.isalnum() for ch in thread):
-            # A follow-up answers in its thread: "Re: " and the original subject (RFC 5322 3.6.5).
+        if request.kind in _THREADED and any(ch.isalnum() for ch in thread):
+            # A follow-up or a reply answers in its thread: "Re: " and the original subject, its
+            # stacked Re:/Fw: prefixes cleaned off (RFC 5322 3.6.5).
             subject = "Re: " + thread
         elif (
             request.kind is DraftKind.CONGRATULATE
@@ -222,6 +231,7 @@ class Drafter:
             "since_month": month_words(last, now, zone),
             "last_date": _day(last.astimezone(zone)) if last is not None else "",
             "note_date": day_words(request.last.at, now, zone),
+            "delay": _delay(request, now, zone),
             "when_met": when_words(request.meeting_at, now, zone),
             "offer_call": request.suggest_call,
             "occasion": occasion,
@@ -293,7 +303,7 @@ class Drafter:
         """The topic a draft may name, judged again with the owner's sensitive words."""
         if not self.me.keep_subjects:
             return ""
-        if request.kind is DraftKind.FOLLOW_UP:
+        if request.kind in _THREADED:
             subject = request.last.subject
             if not subject and request.topic_at is not None and request.topic_at == request.last.at:
                 subject = request.topic  # the rules' topic is that very note
@@ -302,6 +312,28 @@ class Drafter:
         else:  # a social occasion or a move is no conversation: checkin_words phrases them
             subject = request.topic if request.topic_kind in ("thread", "") else None
         return header_text(usable_topic(subject, self.sensitive) or "")
+
+
+def _delay(request: DraftRequest, now: datetime, zone: ZoneInfo) -> str:
+    """How late a reply is: "" (a few business days: no apology), "slow" or "long"."""
+    if request.kind is not DraftKind.REPLY or request.last.at is None:
+        return ""
+    days = business_days_between(request.last.at, now, zone)
+    return "long" if days >= REPLY_LONG_DAYS else "slow" if days >= REPLY_SLOW_DAYS else ""
+
+
+def business_days_between(start: datetime, end: datetime, zone: ZoneInfo) -> int:
+    """Working days (Monday to Friday) after `start`'s day up to `end`'s, in `zone`."""
+    first, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+    days = (last - first).days
+    if days <= 0:
+        return 0
+    weeks, rest = divmod(days, 7)
+    count = weeks * 5
+    for n in range(1, rest + 1):
+        if (first.weekday() + n) % 7 < 5:
+            count += 1
+    return count
 
 
 def _tidy(body: str) -> str:

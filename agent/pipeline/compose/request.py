@@ -18,6 +18,7 @@ class DraftKind(StrEnum):
     THANK_YOU = "thank-you"
     FOLLOW_UP = "follow-up"
     CONGRATULATE = "congratulate"
+    REPLY = "reply"  # answers a person's direct mail that awaits the owner, in its thread
     INTRODUCE_ASK = "introduce-ask"  # asks A whether they would like to meet B (issue 20)
     INTRODUCE = "introduce"  # introduces A and B to each other, once A said yes
 

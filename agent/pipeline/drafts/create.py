@@ -47,8 +47,9 @@ from touchbase.agent.pipeline.models import (
 log = logging.getLogger(__name__)
 STALE = "a draft for them was opened after this plan was made; plan again"
 # Kinds that answer in a thread when the rules name one: a follow-up in the owner's own, a
-# congratulation in the person's mail that awaits the owner's reply (rules/kinds.py new_role).
-THREADED = frozenset({DraftKind.FOLLOW_UP, DraftKind.CONGRATULATE})
+# congratulation in the person's mail that awaits the owner's reply (rules/kinds.py new_role),
+# a reply in the person's mail it answers (rules/kinds.py reply).
+THREADED = frozenset({DraftKind.FOLLOW_UP, DraftKind.CONGRATULATE, DraftKind.REPLY})
 
 
 @dataclass
