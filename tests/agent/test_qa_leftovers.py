@@ -187,3 +187,28 @@ def test_a_one_word_greeting_is_the_word_itself_or_none(word: str, local: str) -
         assert greeted == ""
     if word in ("Mike", "Ann"):
         assert greeted == word
+
+
+# -- 5: `person` shows the plan's hold beside "due" ---------------------------------------------
+
+
+def test_person_shows_the_hold_beside_due(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    note = message(100, datetime(2024, 4, 10, tzinfo=UTC), NEWBOB, TOM, "Moved", ME)
+    where = mailbox(tmp_path, [*friendship(BOB), friendship(MIKE, 50)[0], note])
+    [held] = [h for h in cli_json(where, capsys, "plan", "--held") if h["person"] == BOB[0]]
+    config, url = where
+    args = ["--config", str(config), "--db", url, "person", BOB[0], "--at", AT]
+    assert main([*args, "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["is_due"] is True
+    assert row["held"] == {"kind": "check-in", "rule": held["rule"], "reason": held["reason"]}
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    due_line = next(line for line in out.splitlines() if " · due " in line)
+    assert "due now" in due_line and "held back (other-address)" in due_line
+    assert NEWBOB[0] in out  # the reason, as plan --held says it
+    # Someone the plan does not hold says nothing of a hold.
+    assert main(["--config", str(config), "--db", url, "person", MIKE[0], "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["held"] is None

@@ -24,6 +24,7 @@ from touchbase.agent.errors import UserError
 if TYPE_CHECKING:
     from touchbase.agent.service import Moment
     from touchbase.rules.contacts import Contact
+    from touchbase.rules.decision import Held
     from touchbase.rules.standing import Standing
 
 
@@ -275,6 +276,8 @@ def run_person(app: App) -> int:
     row = person_row(contact, standing, now, view.name, view.addresses)
     row["excluded"] = contact.excluded
     row["standing"] = view.standing_words()
+    held = _held(app, contact, now) if row["is_due"] else None
+    row["held"] = {"kind": held.kind, "rule": held.rule, "reason": held.reason} if held else None
     # Issue 20: introductions with them on either side, with their state and reasons.
     introductions = app.service.introductions.for_addresses(list(view.addresses))
     row["introductions"] = [i.as_json() for i in introductions]
@@ -298,6 +301,7 @@ def run_person(app: App) -> int:
             f"tier {standing.tier} (strength {standing.strength}) · cadence "
             f"{row['cadence_days']} days ({standing.cadence_source}) · due "
             f"{'now' if row['is_due'] else _day(row['due'])}"
+            + (f", held back ({held.rule}): {held.reason}" if held else "")
         )
     for words in row["standing"]:
         console.print(words)
@@ -321,6 +325,19 @@ def run_person(app: App) -> int:
         ],
     )
     return 0
+
+
+def _held(app: App, contact: Contact, now: datetime) -> Held | None:
+    """The plan's hold on them at `now`, as `plan --held` says it (QA, task H7): a due person
+    may be held back (another address of theirs in touch, a reply owed, a work tie...). Holds
+    weigh everyone (twins, pacing), so this is the whole evaluation, asked only of the due."""
+    evaluation = app.service.people(now)
+    mine = set(contact.addresses)
+    for held in evaluation.plan.held:
+        other = evaluation.contacts.get(held.person)
+        if held.person == contact.person or (other is not None and mine & set(other.addresses)):
+            return held
+    return None
 
 
 SHOWN_MATCHES = 20
