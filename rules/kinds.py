@@ -22,9 +22,10 @@ from touchbase.rules.dates import (
 )
 from touchbase.rules.decision import Circumstances, Occasion, OwedMail, ReplyTo
 from touchbase.rules.life_events import NEW_ROLE, latest_move, new_organisation
-from touchbase.rules.matters import asks, matter_passed, mentions
+from touchbase.rules.matters import asks, matter_passed
 from touchbase.rules.policy import Policy
 from touchbase.rules.replies import answers_them, mail_refusal
+from touchbase.rules.social import names_sensitive
 from touchbase.rules.standing import Standing
 from touchbase.rules.threads import is_forward_subject
 from touchbase.rules.topics import usable_topic
@@ -120,7 +121,9 @@ def follow_up(case: Case) -> Found | None:
     if (
         not asks(subject)
         or is_forward_subject(subject)
-        or mentions(subject, policy.sensitive_topics)
+        # The owner's list as check-ins read it: words and their forms, and phrases of two
+        # or three words ("performance review"), not single words alone (QA, task H7).
+        or names_sensitive(subject or "", policy.sensitive_topics)
         or matter_passed(subject, awaiting.first_at, case.now) is not None
     ):
         return None  # an FYI, a hand-off, a forward, a sensitive or a past matter: leave it

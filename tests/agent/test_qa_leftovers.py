@@ -212,3 +212,28 @@ def test_person_shows_the_hold_beside_due(
     # Someone the plan does not hold says nothing of a hold.
     assert main(["--config", str(config), "--db", url, "person", MIKE[0], "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["held"] is None
+
+
+# -- 3: follow-ups refuse the owner's sensitive phrases, not only single words -----------------
+
+
+@pytest.mark.parametrize(
+    ("sensitive", "followed_up"),
+    [
+        ("[]", True),
+        ('["board seat"]', False),
+        ('["the board seat"]', False),  # three words
+        ('["seat"]', False),  # a single word, as before
+        ('["board meeting"]', True),  # a phrase the subject does not hold
+    ],
+)
+def test_a_follow_up_is_refused_for_a_sensitive_phrase(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sensitive: str, followed_up: bool
+) -> None:
+    when = datetime(2024, 5, 20, 9, tzinfo=UTC)
+    ask = message(100, when, ME, BOB, "Can you take the board seat?")
+    where = mailbox(tmp_path, [*friendship(BOB), ask])
+    config, _url = where
+    config.write_text(config.read_text() + f"\n[policy]\nsensitive_topics = {sensitive}\n")
+    kinds = {r["kind"] for r in cli_json(where, capsys, "plan") if r["person"] == BOB[0]}
+    assert ("follow-up" in kinds) is followed_up
