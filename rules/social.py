@@ -75,6 +75,18 @@ _NOT_SOCIAL = re.compile(
     r"\blunch\s+(?:and|&|n)\s+learn\b|\bbrown\s*bag\b",
     re.IGNORECASE,
 )
+# Words of time off ("weekend", "vacation") are personal only outside the work itself: beside a
+# working noun ("Capacity for the Weekend", "Weekend nominations", "Vacation coverage") they
+# schedule work, and a counterparty's daily notices would make a transactional tie look warm.
+_TIME_OFF = re.compile(r"\b(?:weekends?|vacations?)\b", re.IGNORECASE)
+_WORKING = re.compile(
+    r"\b(?:capacity|nom(?:ination)?s?|volumes?|schedul(?:e|es|ing)|coverage|deals?|trades?|"
+    r"flows?|prices?|pricing|storage|transport(?:ation)?|pipeline|contracts?|invoices?|"
+    r"reports?|outages?|maintenance|imbalances?|injections?|withdrawals?|deliver(?:y|ies)|"
+    r"shifts?|on[\s-]call|rota|roster|staffing|support|release|requests?|approvals?|"
+    r"balances?|positions?|limits?|desk)\b",
+    re.IGNORECASE,
+)
 # "Steve's" before the occasion: whose it is.
 _OWNER_WORD = re.compile(r"([A-Za-z][\w.-]*'[sS])\s+$")
 # "w/ Joan", "with Joan" after the occasion: who it was with.
@@ -106,6 +118,8 @@ def social_kind(subject: str | None) -> str | None:
     text = _NOT_SOCIAL.sub(" ", clean_topic(subject) or subject)
     if _OCCASION.search(text):
         return OCCASION
+    if _WORKING.search(text):
+        text = _TIME_OFF.sub(" ", text)
     if _PERSONAL.search(text):
         return PERSONAL
     return None
