@@ -71,7 +71,8 @@ def subject_refusal(subject: str | None, sensitive: frozenset[str] = frozenset()
     if not any(ch.isalnum() for ch in text):
         return "it has no subject to answer under"
     raw = subject or ""
-    if is_forward_subject(raw) or _FORWARD_SUFFIX.search(raw) or re.search(r"\bfwd?:", raw, re.I):
+    # A forward starts with its prefix ("Fw: X"); "RE: Fw: X" answers one, which may ask.
+    if is_forward_subject(raw) or _FORWARD_SUFFIX.search(raw):
         return "it passes something on (a forward)"
     if _THANKS.match(text.rstrip(" !.")):
         return "it only thanks or acknowledges"

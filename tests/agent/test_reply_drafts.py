@@ -1,0 +1,88 @@
+"""Reply drafts end to end (issue 11, H5): a Maildir imported through the real CLI, the plan from
+the store (agent/pipeline/drafts/owed.py reads each owed message's headers), drafts created.
+
+Each correspondent has a history with the owner (two exchanges each way), then writes last:
+only the ones whose mail deserves an answer get a reply draft, in their thread.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from touchbase.agent.cli.main import main
+from touchbase.agent.demo.mailbox import OWNER, OWNER_NAME, _Writer
+from touchbase.agent.pipeline.config import Config, Me
+from touchbase.agent.pipeline.models import Draft
+from touchbase.agent.service import Service
+
+NOW = datetime(2025, 6, 12, 15, 0, tzinfo=UTC)  # a Thursday
+ME = (OWNER_NAME, OWNER)
+ANN = ("Ann Lee", "ann.lee@acme.example")  # asks the owner alone: a reply
+BOB = ("Bob Ray", "bob.ray@acme.example")  # his mail was forwarded on by the owner: handled
+CAT = ("Cat Poe", "cat.poe@acme.example")  # answers the owner's own question: nothing asked
+DAN = ("Dan Fox", "dan.fox@acme.example")  # the owner is only in Cc, To someone else
+EVE = ("Eve Kim", "eve.kim@acme.example")  # to the owner's other mailbox, Cc the owner: a reply
+FAY = ("Fay Orr", "fay.orr@acme.example")  # a joke forwarded: nothing to answer
+
+
+def _history(w: _Writer, who: tuple[str, str]) -> None:
+    for n, days in enumerate((90, 60)):
+        when = NOW - timedelta(days=days)
+        parent = w.write(ME, [who], f"Plans {n}", when, body="Hi\n")
+        w.write(who, [ME], f"Re: Plans {n}", when + timedelta(hours=3), body="Yes\n", parent=parent)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Service:
+    folder = tmp_path_factory.mktemp("replies")
+    w = _Writer(folder / "Maildir", random.Random(5))
+    for who in (ANN, BOB, CAT, DAN, EVE, FAY):
+        _history(w, who)
+    asked = NOW - timedelta(days=6)  # a Friday: four business days before NOW
+    w.write(ANN, [ME], "RE: RE: Budget for the Lisbon office", asked, body="Can you?\n")
+    w.write(BOB, [ME], "Quarterly volumes", asked, body="Numbers\n")
+    w.write(
+        ME,
+        [("Gus", "gus@acme.example")],
+        "FW: Quarterly volumes",
+        asked + timedelta(hours=1),
+        body="Gus?\n",
+    )
+    mine = w.write(ME, [CAT], "Venue options", asked - timedelta(days=2), body="Which one?\n")
+    w.write(CAT, [ME], "Re: Venue options", asked, body="The second.\n", parent=mine)
+    w.write(DAN, [("Gus", "gus@acme.example")], "Venue budget", asked, body="Gus,\n", cc=[ME])
+    w.write(
+        EVE, [("Alex", "alex.morgan@home.example")], "Board seat", asked, body="Alex,\n", cc=[ME]
+    )
+    w.write(FAY, [ME], "Fw: too funny", asked, body="Ha\n")
+    db = f"sqlite:///{folder / 'touchbase.db'}"
+    assert main(["--db", db, "import", str(folder / "Maildir"), "--me", OWNER]) == 0
+    config = Config(me=Me(name=OWNER_NAME, addresses=(OWNER,)), database_url=db)
+    return Service(config, db)
+
+
+def test_only_mail_that_asks_the_owner_gets_a_reply(service: Service) -> None:
+    plan = service.people(NOW).plan
+    replies = {d.address: d for d in plan.decisions if d.kind == "reply"}
+    assert set(replies) == {ANN[1], EVE[1]}
+    ann = replies[ANN[1]]
+    assert (
+        ann.reply_to is not None and ann.reply_to.subject == "RE: RE: Budget for the Lisbon office"
+    )
+    assert any("you answer them" in r for r in ann.reasons)
+
+
+def test_the_reply_draft_answers_in_their_thread(service: Service) -> None:
+    plan = service.people(NOW).plan
+    made = service.apply(plan, NOW)
+    with service.sessions() as session:
+        drafts = [session.get(Draft, i) for i in made.created]
+        replies = {d.to_addresses: d for d in drafts if d is not None and d.kind == "reply"}
+        ann = next(d for to, d in replies.items() if ANN[1] in to)
+        assert ann.subject == "Re: Budget for the Lisbon office"
+        assert ann.in_reply_to and ann.references and ann.references.split()[-1] == ann.in_reply_to
+        assert ann.body.startswith("Hi Ann,\n") and ann.body.rstrip().endswith("\nAlex")
+        assert "Budget for the Lisbon office" in ann.body and "sorry" not in ann.body.lower()
