@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -83,7 +83,25 @@ def make_engine(url: str) -> Engine:
         ) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.name == "postgresql":
+        from touchbase.agent.pipeline.models import Base
+
+        partial_indexes(Base.metadata)
     return engine
+
+
+def partial_indexes(metadata: MetaData) -> None:
+    """Give PostgreSQL the partial indexes' WHERE that the models name for SQLite only.
+
+    A postgresql_where= in models.py would make SQLAlchemy load the PostgreSQL dialect, with
+    asyncpg, pg8000, psycopg and psycopg2 behind it, to check the keyword when the models are
+    imported: ~0.08 s of every command on SQLite (issue 16). Both databases take the same SQL
+    there, so a PostgreSQL engine (which has loaded that dialect already) copies it over."""
+    for table in metadata.tables.values():
+        for index in table.indexes:
+            where = index.dialect_options["sqlite"]["where"]
+            if where is not None and index.dialect_options["postgresql"]["where"] is None:
+                index.dialect_options["postgresql"]["where"] = where
 
 
 def prepare_sqlite_file(path: Path) -> None:
