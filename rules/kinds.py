@@ -312,11 +312,15 @@ def judge_reply(case: Case) -> Found | str | None:
         )
     topic = usable_topic(mail.subject, policy.sensitive_topics)
     about = f' about "{topic}"' if topic else ""
-    others = f", with {mail.others} other{'s' if mail.others > 1 else ''}" if mail.others else ""
+    if mail.to_owner:
+        n = mail.others
+        where = f"To you, with {n} other{'s' if n > 1 else ''}" if n else "To you"
+    else:  # To another mailbox of the owner's (rules/replies.py), the owner in Cc
+        where = f"To {', '.join(mail.to)}, with you in Cc"
     return Found(
         due,
         (
-            f"they wrote to you{about} on {show_day(mail.at, zone)} (To you{others}) and you "
+            f"they wrote to you{about} on {show_day(mail.at, zone)} ({where}) and you "
             "have not answered",
             f"you answer them: {history}",
             f"{policy.reply_after} business days passed on {show_day(due, zone)}; "

@@ -125,6 +125,9 @@ def mail_refusal(mail: OwedMail, policy: Policy, now: datetime, owner_name: str 
     others = mail.others - len(own)
     if others >= policy.few_recipients:
         return f"it went to {others} other people as well"
+    why = subject_refusal(mail.subject, policy.sensitive_topics)
+    if why is not None:
+        return why
     if mail.handled is not None:
         return (
             f"you wrote under its subject on {show_day(mail.handled, policy.zone)} (passed it on, "
@@ -132,9 +135,6 @@ def mail_refusal(mail: OwedMail, policy: Policy, now: datetime, owner_name: str 
         )
     if mail.answers_owner and "?" not in (mail.subject or ""):
         return "it answers your own mail to them and asks nothing back (by its subject)"
-    why = subject_refusal(mail.subject, policy.sensitive_topics)
-    if why is not None:
-        return why
     passed = matter_passed(mail.subject, mail.at, now)
     if passed is not None:
         return passed

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from touchbase.agent.pipeline import owner
@@ -21,7 +21,7 @@ from touchbase.rules.addresses import normalise
 from touchbase.rules.contacts import Contact
 from touchbase.rules.decision import OwedMail
 from touchbase.rules.policy import Policy
-from touchbase.rules.replies import may_owe_draft
+from touchbase.rules.replies import may_owe_draft, subject_refusal
 from touchbase.rules.standing import Standing
 from touchbase.rules.threads import is_reply_subject, strip_subject
 
@@ -53,7 +53,9 @@ def owed_mail(
     found: dict[str, OwedMail] = {}
     for contact, at in wanted:
         assert at is not None
-        mail = _their_mail(session, contact.addresses, at, mine, accounts, now)
+        mail = _their_mail(
+            session, contact.addresses, at, mine, accounts, now, policy.sensitive_topics
+        )
         if mail is not None:
             found[contact.person] = mail
     return found
@@ -66,6 +68,7 @@ def _their_mail(
     mine: set[str],
     accounts: Mapping[int, str],
     now: datetime,
+    sensitive: frozenset[str],
 ) -> OwedMail | None:
     """Their mail sent at `at` (copies in several folders are one message): the copy that
     names the owner in To and has a Message-ID comes first."""
@@ -97,8 +100,11 @@ def _their_mail(
                 others.add(address)
                 if p.role == "to" and address not in to:
                     to.append(address)
-        answers = _answers_owner(session, row, theirs, mine)
-        handled = _handled(session, row, mine, now)
+        # Whether it answers the owner's mail, or was dealt with since, only matters to a
+        # subject the rules would answer at all (rules/replies.py checks the subject first).
+        asks = subject_refusal(row.subject, sensitive) is None
+        answers = asks and _answers_owner(session, row, theirs, mine)
+        handled = _handled(session, row, mine, now) if asks else None
         mail = OwedMail(
             interaction_id=row.id,
             at=at,  # the fold's time for it (the store may give it back naive)
@@ -173,19 +179,31 @@ def _handled(
     subject = strip_subject(row.subject)
     if not subject:
         return None
+    # By time and subject words first (indexed time, then a LIKE on few rows), the sender after:
+    # starting from the owner's address would read all of the owner's mail ever.
     later = session.execute(
-        select(InteractionRow.subject, InteractionRow.occurred_at)
-        .join(ParticipantRow, ParticipantRow.interaction_id == InteractionRow.id)
+        select(InteractionRow.id, InteractionRow.subject, InteractionRow.occurred_at)
         .where(
-            InteractionRow.kind == "mail",
             InteractionRow.occurred_at > row.occurred_at,
             InteractionRow.occurred_at <= now,
-            ParticipantRow.role == "from",
-            ParticipantRow.address.in_(sorted(mine)),
+            InteractionRow.kind == "mail",
+            func.lower(InteractionRow.subject).contains(subject, autoescape=True),
         )
-        .order_by(InteractionRow.occurred_at)
+        .order_by(InteractionRow.occurred_at, InteractionRow.id)
     ).all()
-    for text, when in later:
-        if strip_subject(text) == subject:
+    same = [(ident, when) for ident, text, when in later if strip_subject(text) == subject]
+    if not same:
+        return None
+    senders: dict[int, str] = {
+        ident: address
+        for ident, address in session.execute(
+            select(ParticipantRow.interaction_id, ParticipantRow.address).where(
+                ParticipantRow.interaction_id.in_([ident for ident, _ in same]),
+                ParticipantRow.role == "from",
+            )
+        )
+    }
+    for ident, when in same:
+        if normalise(senders.get(ident, "")) in mine:
             return when
     return None
