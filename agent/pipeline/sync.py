@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from touchbase.agent.errors import UserError
-from touchbase.agent.pipeline import pullahead
+from touchbase.agent.pipeline import pullahead, run_lock
 from touchbase.agent.pipeline.accounts import open_connector
 from touchbase.agent.pipeline.config import AccountConfig, Config
 from touchbase.agent.pipeline.store import Store
@@ -131,6 +131,9 @@ def sync_account(
 ) -> SyncResult:
     """Drain `source` from the stored cursor; store page by page. Never raises ConnectorError."""
     result = SyncResult(account=name)
+    # Held for the run's life, released by the kernel or the server if this process dies:
+    # how `touchbase status` tells an interrupted run from a running one (run_lock.py).
+    held = run_lock.hold(store.sessions, account_id)
     run_id = store.start_run(account_id, clock())
     pulled: Generator[Page, None, None] | None = None
     try:
@@ -160,7 +163,10 @@ def sync_account(
         if pulled is not None:
             pulled.close()  # a worker still reading ahead is stopped now, not when collected
         source.close()
-        store.finish_run(run_id, result.status, clock(), _detail(result))
+        try:
+            store.finish_run(run_id, result.status, clock(), _detail(result))
+        finally:
+            held.release()
     if result.status != "ok":
         log.warning("account %s: %s: %s", name, result.status, result.error)
     return result

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import shlex
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -14,7 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from touchbase.agent.errors import UserError
-from touchbase.agent.pipeline import db
+from touchbase.agent.pipeline import db, run_lock
 from touchbase.agent.pipeline.accounts import account_context, connector_module
 from touchbase.agent.pipeline.contact_state import invalidate
 from touchbase.agent.pipeline.meeting_versions import settle, versioned_of
@@ -67,6 +68,10 @@ class Accounts:
                 cursor = session.get(Cursor, account.id)
                 count, latest = stored.get(account.id, (0, None))
                 last = _latest(session, account.id, finished=False)
+                status, error = (last.status, last.error) if last is not None else ("", None)
+                sessions = self._service.sessions
+                if status == RUNNING and run_lock.alive(sessions, account.id) is False:
+                    status, error = INTERRUPTED, _rerun(account)  # its process is gone
                 rows.append(
                     {
                         "account": account.name,
@@ -85,12 +90,12 @@ class Accounts:
                         else {
                             "started_at": iso(last.started_at),
                             "finished_at": iso(last.finished_at),
-                            "status": last.status,
+                            "status": status,
                             "stored": last.stored,
                             "duplicates": last.duplicates,
                             "quarantined": last.quarantined,
                             "resyncs": last.resyncs,
-                            "error": last.error,
+                            "error": error,
                         },
                         "failing_since": iso(account.failing_since),
                         "last_error": account.last_error,
@@ -231,6 +236,20 @@ def _named(session: Session, name: str) -> Account:
             advice=f"stored accounts: {known} (`touchbase status` lists them)",
         )
     return account
+
+
+RUNNING, INTERRUPTED = "running", "interrupted"
+IMPORT_PREFIX = "import:"  # the account of `touchbase import PATH` (cli/commands/importing.py)
+
+
+def _rerun(account: Account) -> str:
+    """What to do about a run whose process is gone: run it again, and it resumes from the
+    cursor its last stored page left (nothing stored is lost or doubled)."""
+    if account.name.startswith(IMPORT_PREFIX):
+        again = f"touchbase import {shlex.quote(account.name[len(IMPORT_PREFIX) :])}"
+    else:
+        again = f"touchbase sync --account {shlex.quote(account.name)}"
+    return f"rerun `{again}` to finish (it resumes where it stopped)"
 
 
 def _latest(session: Session, account_id: int, *, finished: bool) -> SyncRun | None:

@@ -83,7 +83,8 @@ def _result(row: dict[str, Any]) -> str:
     last = row["last_sync"] or {}
     result = str(last.get("status", "never"))
     if last.get("error"):
-        result += f": {last['error']}"
+        # "interrupted — rerun `touchbase import PATH` to finish": its process is gone
+        result += f" — {last['error']}" if result == "interrupted" else f": {last['error']}"
     if row["failing_since"]:
         result += f" (failing since {row['failing_since']})"
     return result
