@@ -13,7 +13,9 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from touchbase.agent.errors import UserError
 from touchbase.agent.pipeline.models import (
+    ContactDirty,
     InteractionRow,
     MergeSuggestion,
     ParticipantRow,
@@ -134,6 +136,57 @@ def decline(session: Session, first: str, second: str, now: datetime) -> None:
         )
     else:
         row.status = "declined"
+
+
+def person_of(session: Session, address: str) -> int | None:
+    """The id of the Person row owning `address`; None when nobody merged or named it."""
+    return session.scalar(
+        select(PersonAddress.person_id).where(PersonAddress.address == normalise(address))
+    )
+
+
+def unmerge(session: Session, address: str, now: datetime) -> tuple[Person, list[str]]:
+    """Split `address` out of its person into a person of its own: (that person, the
+    addresses left with the other one). Settings, events and drafts stay with the other one
+    (they were the merged person's). The pair is remembered apart (never suggested again;
+    `merge` still joins them), and every address of both is marked in the persisted contact
+    state (ContactDirty), so the next evaluation refolds both people from their own mail.
+    Raises UserError when the address is not merged with anyone."""
+    address = normalise(address)
+    pid = person_of(session, address)
+    others = (
+        sorted(
+            session.scalars(
+                select(PersonAddress.address).where(
+                    PersonAddress.person_id == pid, PersonAddress.address != address
+                )
+            )
+        )
+        if pid is not None
+        else []
+    )
+    if not others:
+        raise UserError(
+            f"{address} is not merged with anyone",
+            advice=f"`touchbase person {address}` shows who it is; "
+            "`touchbase people merge A B` joins two addresses",
+        )
+    alone = Person(name="", created_at=now)
+    session.add(alone)
+    session.flush()
+    session.execute(
+        update(PersonAddress)
+        .where(PersonAddress.address == address)
+        .values(person_id=alone.id, source="unmerge")
+    )
+    for other in others:
+        decline(session, address, other, now)
+    session.execute(insert(ContactDirty), [{"address": a} for a in [address, *others]])
+    session.flush()
+    session.expire_all()
+    found = session.get(Person, alone.id)
+    assert found is not None
+    return found, others
 
 
 def suggestions(

@@ -65,9 +65,26 @@ class Identity:
             return sorted(a.address for a in person.addresses)
 
     def keep_apart(self, first: str, second: str) -> None:
+        """Decline the suggestion that these two are one person. Two addresses the owner
+        merged are one person already: refused, naming `unmerge`, which splits them."""
         first, second = _pair(first, second)
         with self._service.sessions.begin() as session:
+            mine = identity.person_of(session, first)
+            if mine is not None and mine == identity.person_of(session, second):
+                raise UserError(
+                    f"{first} and {second} are one person (merged); keeping them apart "
+                    "would change nothing",
+                    advice=f"`touchbase people unmerge {second}` splits {second} back into "
+                    "a person of its own",
+                )
             identity.decline(session, first, second, self._service.now())
+
+    def unmerge(self, address: str) -> list[str]:
+        """Split `address` back into a person of its own; the addresses left with the
+        person it was merged into (agent.pipeline.identity.unmerge)."""
+        with self._service.sessions.begin() as session:
+            _alone, others = identity.unmerge(session, address, self._service.now())
+            return others
 
     def settle(self, address: str, settings: Sequence[str]) -> str:
         """Apply `KEY=VALUE` settings to the person with `address`; their person key."""

@@ -237,3 +237,47 @@ def test_a_follow_up_is_refused_for_a_sensitive_phrase(
     config.write_text(config.read_text() + f"\n[policy]\nsensitive_topics = {sensitive}\n")
     kinds = {r["kind"] for r in cli_json(where, capsys, "plan") if r["person"] == BOB[0]}
     assert ("follow-up" in kinds) is followed_up
+
+
+# -- 6: `people unmerge ADDRESS` undoes a merge; keep-apart on a merged pair says so ------------
+
+
+def run(where: tuple[Path, str], capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    config, url = where
+    capsys.readouterr()
+    code = main(["--config", str(config), "--db", url, *args])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def test_unmerge_splits_an_address_back_into_its_own_person(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = ("carol@elsewhere3.test", "Carol Other")
+    where = mailbox(tmp_path, [*friendship(BOB), *friendship(other, 50)])
+    people = {r["address"]: r for r in cli_json(where, capsys, "people")}
+    assert {BOB[0], other[0]} <= set(people)
+    apart = people[other[0]]
+    code, out = run(where, capsys, "people", "merge", BOB[0], other[0])
+    assert code == 0 and "one person now" in out
+    merged = {r["address"]: r for r in cli_json(where, capsys, "people")}
+    assert other[0] not in merged  # one person, shown by its first address
+    # Keeping a merged pair apart is not what it says: refused, naming the way back.
+    code, out = run(where, capsys, "people", "keep-apart", BOB[0], other[0])
+    assert code != 0 and "one person" in out and f"touchbase people unmerge {other[0]}" in out
+    code, out = run(where, capsys, "people", "unmerge", other[0])
+    assert code == 0 and f"{other[0]} is its own person again" in out and BOB[0] in out
+    after = {r["address"]: r for r in cli_json(where, capsys, "people")}
+    assert {BOB[0], other[0]} <= set(after)
+    # The next evaluation refolded both from their own mail: as before the merge.
+    for key in ("last_contact", "sent_count", "received_count", "name"):
+        assert after[other[0]][key] == apart[key]
+        assert after[BOB[0]][key] == people[BOB[0]][key]
+    # Unmerged twice, or never merged: a clear message, no traceback.
+    code, out = run(where, capsys, "people", "unmerge", other[0])
+    assert code != 0 and "is not merged with anyone" in out and "Traceback" not in out
+    code, out = run(where, capsys, "people", "unmerge", BOB[0], other[0])
+    assert code != 0 and "one address" in out
+    # Suggestions do not offer the pair again; merging it again still works.
+    code, out = run(where, capsys, "people", "merge", other[0], BOB[0])
+    assert code == 0 and "one person now" in out

@@ -33,13 +33,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "people",
         help="everyone you are in touch with",
         description="`touchbase people` lists people; `touchbase people merge A B` makes two "
-        "addresses one person; `touchbase people keep-apart A B` declines a suggestion; "
+        "addresses one person; `touchbase people unmerge ADDRESS` splits an address back into "
+        "a person of its own; `touchbase people keep-apart A B` declines a suggestion; "
         "`touchbase people suggestions` lists merge suggestions.",
     )
     people.add_argument(
         "action",
         nargs="?",
-        choices=("merge", "keep-apart", "suggestions"),
+        choices=("merge", "unmerge", "keep-apart", "suggestions"),
         help="what to do instead of listing",
     )
     people.add_argument("addresses", nargs="*", metavar="ADDRESS")
@@ -145,7 +146,7 @@ def person_row(
 
 
 def run_people(app: App) -> int:
-    if app.args.action in ("merge", "keep-apart"):
+    if app.args.action in ("merge", "unmerge", "keep-apart"):
         return change_identity(app)
     now = app.at()
     service = app.service
@@ -242,6 +243,19 @@ def is_due_key(standing: Standing | None, now: datetime) -> bool:
 def change_identity(app: App) -> int:
     from touchbase.rules.addresses import normalise
 
+    if app.args.action == "unmerge":
+        if len(app.args.addresses) != 1:
+            raise UserError(
+                "touchbase people unmerge takes one address: the one to split back out",
+                advice="e.g. touchbase people unmerge bob@new.example",
+            )
+        [address] = app.args.addresses
+        others = app.service.identity.unmerge(address)
+        console.print(
+            f"{normalise(address)} is its own person again, apart from {', '.join(others)} "
+            "(`touchbase people merge` joins them again)"
+        )
+        return 0
     if len(app.args.addresses) != 2:
         raise UserError(f"touchbase people {app.args.action} takes two addresses")
     first, second = app.args.addresses
