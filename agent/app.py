@@ -47,9 +47,11 @@ class App:
 
     @cached_property
     def service(self) -> Service:
+        from touchbase.agent.cli import startup
         from touchbase.agent.cli.output import refold_bar
         from touchbase.agent.service import Service
 
+        startup.settle()  # the imports are done: the collector again, without them
         service = Service(self.config, self.db_url, self.now)
         service.refold_progress = refold_bar()
         return service

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from touchbase.agent.app import App
+from touchbase.agent.cli import startup
 from touchbase.agent.cli.examples import add_examples
 from touchbase.agent.cli.output import clean, errors, escape
 from touchbase.agent.errors import UserError
@@ -42,6 +43,37 @@ COMMANDS = (
     "touchbase.agent.cli.commands.accounts",
     "touchbase.agent.cli.commands.completion",
 )
+
+# The module that registers each command word. Running a command needs its own parser only:
+# building all of them (17 modules, some 300 arguments, every help text through gettext) is
+# ~0.03 s of each start (issue 16). tests/agent/test_cli_startup.py keeps this equal to what
+# the modules register.
+COMMAND_MODULES = {
+    "init": "init",
+    "import": "importing",
+    "sync": "sync",
+    "status": "status",
+    "people": "people",
+    "person": "people",
+    "me": "me",
+    "demo": "demo",
+    "auth": "auth",
+    "contacts": "contacts",
+    "drafts": "drafts",
+    "serve": "serve",
+    "plan": "plan",
+    "introduce": "introduce",
+    "introductions": "introduce",
+    "daemon": "daemon",
+    "run": "daemon",
+    "service": "service",
+    "accounts": "accounts",
+    "completion": "completion",
+}
+_PACKAGE = "touchbase.agent.cli.commands."
+# The global options before a command word: those that take a value, and flags.
+_VALUED = ("--config", "--db")
+_FLAGS = ("--verbose", "--debug")
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the command ran, but part of it failed (an account, a push)
@@ -69,7 +101,28 @@ class VersionAction(argparse._VersionAction):
         super().__call__(parser, *args, **kwargs)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_word(argv: Sequence[str]) -> str | None:
+    """The command `argv` runs, when plain to see: the first word after the global options
+    (--config PATH, --db URL, -v, --debug). None for anything else (--help, --version, an
+    abbreviated or unknown option, no command, an unknown one): then every command's parser
+    is built, so that help, errors and their suggestions list them all."""
+    words = iter(argv)
+    for word in words:
+        if word in _VALUED:
+            next(words, None)
+        elif word.startswith(tuple(f"{option}=" for option in _VALUED)) or word in _FLAGS:
+            continue
+        elif len(word) > 1 and word.startswith("-") and set(word[1:]) == {"v"}:
+            continue  # -v, -vv
+        elif word.startswith("-"):
+            return None
+        else:
+            return word if word in COMMAND_MODULES else None
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of `command` alone (a word of COMMAND_MODULES)."""
     parser = argparse.ArgumentParser(
         prog="touchbase",
         description="Keeps professional relationships warm. Reads mail and meeting metadata, "
@@ -90,8 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
     parser.add_argument("--version", action=VersionAction)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        importlib.import_module(name).register(commands)
+    if command is None:
+        for name in COMMANDS:
+            importlib.import_module(name).register(commands)
+    else:  # with its module's other word, if any (people registers person too)
+        importlib.import_module(_PACKAGE + COMMAND_MODULES[command]).register(commands)
     add_examples(parser)
     return parser
 
@@ -109,11 +165,14 @@ class CleanFormatter(logging.Formatter):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     if "_ARGCOMPLETE" in os.environ:  # a shell asking for completions (touchbase completion)
         import argcomplete
 
+        parser = build_parser()
         argcomplete.autocomplete(parser)
+    else:
+        parser = build_parser(command_word(argv))
     args = parser.parse_args(argv)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
@@ -155,4 +214,5 @@ def run() -> None:
     # database, logs, the outbox, token caches) is for its owner only, as the systemd units'
     # UMask=0077 already ensures; agent/pipeline/db.py also tightens an existing install.
     os.umask(0o077)
+    startup.pause()  # App.service turns the collector on again (agent/cli/startup.py)
     sys.exit(main())
