@@ -16,6 +16,12 @@ Evaluation reads people, not interactions. The guarantees:
   the owner's addresses, the codec's shape (`fingerprint`), or no state yet.
 - **`now` before the state's moment** (`--at` in the past): the from-scratch fold, nothing
   written.
+- **Standings kept with the contacts** (`standings_at`): each person's assessed standing,
+  the moment it next changes with time alone (rules/standing.py changes_at) and its basis (a
+  hash of the policy, the rules' version and the person's imported life events). A standing
+  is read back unless the person was refolded, its moment came or its basis changed; it is
+  deleted with its contact in the transaction that replaces the contact, so it is never
+  older than the contact it was assessed from.
 - **Concurrent evaluations stay correct.** The new state is written in its own transaction,
   and only when the header's generation is still the one read: an evaluation that read an
   older state writes nothing (its answer is still right for its own snapshot). Marks are
@@ -28,7 +34,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +46,7 @@ from touchbase.agent.pipeline.history import iter_interactions, thread_mates
 from touchbase.agent.pipeline.models import (
     ContactAddress,
     ContactDirty,
+    ContactStanding,
     ContactState,
     ContactStateHeader,
     ParticipantRow,
@@ -48,8 +55,13 @@ from touchbase.agent.pipeline.models import InteractionRow as Row
 from touchbase.connectors.base import Kind, Page
 from touchbase.rules.contact_codec import SHAPE, decode, encode
 from touchbase.rules.contacts import FOLD_RULES, Contact, fold
+from touchbase.rules.life_events import LifeEvent
 from touchbase.rules.people import OWNER, Identities, Resolver
 from touchbase.rules.policy import Policy
+from touchbase.rules.standing import STANDING_RULES, Standing, assess, changes_at
+from touchbase.rules.standing_codec import SHAPE as STANDING_SHAPE
+from touchbase.rules.standing_codec import decode as decode_standing
+from touchbase.rules.standing_codec import encode as encode_standing
 from touchbase.rules.types import Interaction
 
 log = logging.getLogger(__name__)
@@ -185,11 +197,13 @@ def _chunks(items: list[str]) -> Iterator[list[str]]:
 @dataclass(frozen=True)
 class Refold:
     """What one evaluation did to the state: "none", "partial", "full" or "scratch" (`now`
-    before the state's moment), how many people it refolded, and whether it wrote."""
+    before the state's moment), how many people it refolded, whether it wrote, and how many
+    standings it assessed (`standings_at`; the others were read back)."""
 
     how: str
     people: int
     written: bool
+    assessed: int = 0
 
 
 def current(
@@ -202,13 +216,49 @@ def current(
 ) -> tuple[dict[str, Contact], Refold]:
     """Everyone's contact at `now` (the people only: contacts of excluded addresses are not
     kept), from the stored state brought up to date, as a from-scratch fold would give."""
+    contacts, _standings, how = _current(session, policy, who, now, progress, None)
+    return contacts, how
+
+
+Events = Mapping[str, tuple[LifeEvent, ...]]
+
+
+def standings_at(
+    session: Session,
+    policy: Policy,
+    who: Identities,
+    now: datetime,
+    events: Events,
+    *,
+    progress: Progress | None = None,
+) -> tuple[dict[str, Contact], dict[str, Standing], Refold]:
+    """`current`'s contacts with the life events an import recorded (`events`, by person key)
+    added to theirs, and each one's standing at `now` (rules/standing.py assess), as assessing
+    everyone from scratch would give. Stored standings are read back; a person is assessed
+    again only when their contact was refolded, their standing's `changes_at` came, or what it
+    was assessed from besides the contact changed (the policy, their imported events, the
+    rules: `basis`). The new ones are written with the contacts, in one transaction."""
+    contacts, standings, how = _current(session, policy, who, now, progress, events)
+    assert standings is not None
+    return contacts, standings, how
+
+
+def _current(
+    session: Session,
+    policy: Policy,
+    who: Identities,
+    now: datetime,
+    progress: Progress | None,
+    events: Events | None,
+) -> tuple[dict[str, Contact], dict[str, Standing] | None, Refold]:
+    """`current`, and with `events` the standings too (`standings_at`)."""
     header = session.get(ContactStateHeader, _HEADER)
     if header is not None and now < header.folded_at:
-        return _fold_all(session, policy, who, now, None), Refold("scratch", 0, False)
+        return _scratch(session, policy, who, now, events)
     marked = session.scalar(select(func.max(ContactDirty.id))) or 0
     wanted = fingerprint(policy, who.me)
     if header is None or header.fingerprint != wanted:
-        return _full(session, policy, who, now, header, marked, wanted, progress)
+        return _full(session, policy, who, now, header, marked, wanted, progress, events)
     dirty = set(
         session.scalars(select(ContactDirty.address).where(ContactDirty.id <= marked).distinct())
     )
@@ -228,7 +278,7 @@ def current(
             session.scalars(select(ContactAddress.address).where(ContactAddress.normal.in_(chunk)))
         )
     if len(dirty) > FULL_REFOLD_AT:
-        return _full(session, policy, who, now, header, marked, wanted, progress)
+        return _full(session, policy, who, now, header, marked, wanted, progress, events)
     resolve = Resolver(who, policy)
     folded_as: dict[str, str] = {}
     for chunk in _chunks(sorted(dirty)):
@@ -264,12 +314,17 @@ def current(
     if session.scalar(_generation()) != header.generation:
         # Another evaluation wrote between our reads (PostgreSQL reads each statement afresh):
         # what we read may mix two states, so answer from scratch and write nothing.
-        return _fold_all(session, policy, who, now, None), Refold("scratch", 0, False)
+        return _scratch(session, policy, who, now, events)
     contacts = {k: decode(v) for k, v in stored.items() if k not in keys}
     contacts.update(refolded)
-    if not keys and not dirty and now == header.folded_at:
+    contacts = dict(sorted(contacts.items()))
+    standings: dict[str, Standing] | None = None
+    rows: list[dict[str, Any]] = []
+    if events is not None:
+        contacts, standings, rows = _assessed(session, policy, now, contacts, keys, events)
+    if not keys and not dirty and not rows and now == header.folded_at:
         # Nothing to write (a second command at the same moment): no write lock taken.
-        return dict(sorted(contacts.items())), Refold("none", 0, False)
+        return contacts, standings, Refold("none", 0, False, len(rows))
     mapping = [(a, resolve[a]) for a in sorted(dirty)]
     written = _write(
         session,
@@ -282,8 +337,95 @@ def current(
         states=refolded,
         addresses=[(a, w.address, w.person) for a, w in mapping if w is not OWNER],
         full=False,
+        standings=rows,
     )
-    return dict(sorted(contacts.items())), Refold("partial" if keys else "none", len(keys), written)
+    how = Refold("partial" if keys else "none", len(keys), written, len(rows))
+    return contacts, standings, how
+
+
+def _scratch(
+    session: Session, policy: Policy, who: Identities, now: datetime, events: Events | None
+) -> tuple[dict[str, Contact], dict[str, Standing] | None, Refold]:
+    """Everyone folded and assessed afresh, nothing read from the state or written to it."""
+    contacts = _fold_all(session, policy, who, now, None)
+    standings = None
+    if events is not None:
+        contacts = _with_events(contacts, events)
+        standings = {k: assess(c, policy, now) for k, c in contacts.items()}
+    return contacts, standings, Refold("scratch", 0, False, len(standings or ()))
+
+
+def _with_events(contacts: dict[str, Contact], events: Events) -> dict[str, Contact]:
+    """The imported life events joined to the ones the fold saw in mail."""
+    return {
+        k: replace(c, events=(*c.events, *events[k])) if k in events else c
+        for k, c in contacts.items()
+    }
+
+
+def standing_basis(policy: Policy) -> str:
+    """What every standing is assessed from besides the contact and `now`, as one hash: the
+    whole policy (tiers, cadences, the owner's per-person settings, windows), the rules'
+    version and the stored shape."""
+    data = {
+        "version": STATE_VERSION,
+        "rules": STANDING_RULES,
+        "shape": STANDING_SHAPE,
+        "policy": {f.name: _plain(getattr(policy, f.name)) for f in fields(policy)},
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def _person_basis(basis: str, found: tuple[LifeEvent, ...] | None) -> str:
+    """`basis`, and the person's imported life events when they have any."""
+    if not found:
+        return basis
+    data = [basis, [[e.kind, e.at.isoformat(), e.text, list(e.evidence)] for e in found]]
+    return hashlib.sha256(json.dumps(data).encode()).hexdigest()
+
+
+def _assessed(
+    session: Session,
+    policy: Policy,
+    now: datetime,
+    contacts: dict[str, Contact],
+    refolded: Collection[str] | None,
+    events: Events,
+) -> tuple[dict[str, Contact], dict[str, Standing], list[dict[str, Any]]]:
+    """The contacts with their imported events, everyone's standing at `now`, and the rows of
+    the standings assessed again (to write). `refolded` None: everyone was."""
+    contacts = _with_events(contacts, events)
+    basis = standing_basis(policy)
+    kept: dict[str, tuple[datetime | None, str, str]] = {}
+    if refolded is not None:
+        query = select(
+            ContactStanding.person,
+            ContactStanding.changes_at,
+            ContactStanding.basis,
+            ContactStanding.data,
+        )
+        kept = {p: (at, b, d) for p, at, b, d in session.execute(query)}
+        refolded = set(refolded)
+    standings: dict[str, Standing] = {}
+    rows: list[dict[str, Any]] = []
+    for key, contact in contacts.items():
+        wanted = _person_basis(basis, events.get(key))
+        row = None if refolded is None or key in refolded else kept.get(key)
+        if row is not None:
+            moment, was, data = row
+            if was == wanted and (moment is None or now < moment):
+                standings[key] = decode_standing(data)
+                continue
+        standing = standings[key] = assess(contact, policy, now)
+        rows.append(
+            {
+                "person": key,
+                "changes_at": changes_at(contact, policy, now, standing),
+                "basis": wanted,
+                "data": encode_standing(standing),
+            }
+        )
+    return contacts, standings, rows
 
 
 def _generation() -> Any:
@@ -360,9 +502,15 @@ def _full(
     marked: int,
     wanted: str,
     progress: Progress | None,
-) -> tuple[dict[str, Contact], Refold]:
+    events: Events | None,
+) -> tuple[dict[str, Contact], dict[str, Standing] | None, Refold]:
     """Fold everyone and write it all; the marks read so far are then settled."""
     contacts = _fold_all(session, policy, who, now, progress)
+    standings: dict[str, Standing] | None = None
+    rows: list[dict[str, Any]] = []
+    if events is not None:
+        # The state keeps the fold's contacts; the standings are of them with imported events.
+        with_events, standings, rows = _assessed(session, policy, now, contacts, None, events)
     resolve = Resolver(who, policy)
     addresses = []
     for address in session.scalars(select(ParticipantRow.address).distinct()):
@@ -380,8 +528,11 @@ def _full(
         states=contacts,
         addresses=addresses,
         full=True,
+        standings=rows,
     )
-    return contacts, Refold("full", len(contacts), written)
+    if standings is not None:
+        contacts = with_events
+    return contacts, standings, Refold("full", len(contacts), written, len(rows))
 
 
 def _write(
@@ -396,6 +547,7 @@ def _write(
     states: Mapping[str, Contact],
     addresses: list[tuple[str, str, str]],
     full: bool,
+    standings: list[dict[str, Any]],
 ) -> bool:
     """The new state in one transaction of its own, only if the header's generation is still
     `generation` (None: no header yet). False when another writer came first or the database
@@ -433,10 +585,15 @@ def _write(
             if full:
                 writer.execute(delete(ContactState))
                 writer.execute(delete(ContactAddress))
+                writer.execute(delete(ContactStanding))
             else:
                 assert replace_keys is not None
                 for chunk in _chunks(sorted(replace_keys)):
                     writer.execute(delete(ContactState).where(ContactState.person.in_(chunk)))
+                # A standing goes with its contact: never one assessed from an older contact.
+                gone = set(replace_keys) | {row["person"] for row in standings}
+                for chunk in _chunks(sorted(gone)):
+                    writer.execute(delete(ContactStanding).where(ContactStanding.person.in_(chunk)))
                 for chunk in _chunks([a for a, _n, _p in addresses]):
                     writer.execute(delete(ContactAddress).where(ContactAddress.address.in_(chunk)))
             # Encoded a chunk at a time: all 10,000 people's JSON at once is 30 MB more peak.
@@ -444,6 +601,8 @@ def _write(
             for start in range(0, len(people), _CHUNK):
                 rows = [{"person": k, "data": encode(c)} for k, c in people[start : start + _CHUNK]]
                 writer.execute(insert(ContactState), rows)
+            for start in range(0, len(standings), _CHUNK):
+                writer.execute(insert(ContactStanding), standings[start : start + _CHUNK])
             links = [{"address": a, "normal": n, "person": p} for a, n, p in addresses]
             for start in range(0, len(links), _CHUNK):
                 writer.execute(insert(ContactAddress), links[start : start + _CHUNK])

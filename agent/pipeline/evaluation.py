@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from touchbase.agent.errors import ConfigError
 from touchbase.agent.pipeline.config import Config
-from touchbase.agent.pipeline.contact_state import Progress, current
+from touchbase.agent.pipeline.contact_state import Progress, standings_at
 from touchbase.agent.pipeline.drafts.lifecycle import split_recipient
 from touchbase.agent.pipeline.drafts.owed import owed_mail
 from touchbase.agent.pipeline.history import iter_interactions
@@ -261,26 +261,28 @@ def evaluate(
     The contacts come from the persisted contact state (contact_state.py), brought up to date
     at `now`: only the people a sync, a merge or time passing changed are refolded; a full
     refold (reported to `progress` as (interactions folded, all of them)) happens only when
-    the fold's policy or the owner's addresses changed. `scratch` folds every interaction
-    instead and touches no state: the baseline the state is held equal to.
+    the fold's policy or the owner's addresses changed. The standings are persisted with them:
+    only the refolded people, those whose standing's moment to change came, and everyone after
+    a policy change are assessed again. `scratch` folds and assesses everyone instead and
+    touches no state: the baseline the state is held equal to.
     """
-    if scratch:
-        policy, contacts = contacts_at(session, config, me, now)
-    else:
-        policy = policy_for(config, session)
-        with _collector_paused():
-            contacts, _how = current(
-                session, policy, identities(session, me), now, progress=progress
-            )
+    policy = policy_for(config, session)
     known = circumstances(session, policy, now, config.me.name) if plan else None
     # Events an import recorded join those the fold saw in mail, so every view shows both.
     events = known.events if known is not None else life_events(session)
-    people = {
-        k: replace(c, events=(*c.events, *events[k])) if k in events else c
-        for k, c in contacts.items()
-        if c.excluded is None
-    }
-    standings = {k: assess(c, policy, now) for k, c in people.items()}
+    if scratch:
+        _policy, contacts = contacts_at(session, config, me, now)
+        people = {
+            k: replace(c, events=(*c.events, *events[k])) if k in events else c
+            for k, c in contacts.items()
+            if c.excluded is None
+        }
+        standings = {k: assess(c, policy, now) for k, c in people.items()}
+    else:
+        with _collector_paused():
+            people, standings, _how = standings_at(
+                session, policy, identities(session, me), now, events, progress=progress
+            )
     if not plan:
         return Evaluation(now, policy, people, standings, Plan((), ()))
     assert known is not None  # planned

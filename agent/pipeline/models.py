@@ -419,3 +419,18 @@ class ContactDirty(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     address: Mapped[str] = mapped_column(String(320))
+
+
+class ContactStanding(Base):
+    """One person's standing (rules/standing.py assess) as the last evaluation found it, with
+    the moment it next changes on its own (`changes_at`: a due date, dormancy, a reply owed
+    expiring; None: never) and what it was assessed from besides the contact (`basis`: the
+    policy, imported life events, the rules' version). Replaced with the person's contact, in
+    the same transaction, so it is never older than the contact it was assessed from."""
+
+    __tablename__ = "contact_standing"
+
+    person: Mapped[str] = mapped_column(String(320), primary_key=True)
+    changes_at: Mapped[datetime | None]
+    basis: Mapped[str] = mapped_column(String(64))
+    data: Mapped[str] = mapped_column(Text)

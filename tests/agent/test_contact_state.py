@@ -137,10 +137,23 @@ ops = st.one_of(
     ),
     st.tuples(st.just("me"), st.booleans()),
     st.tuples(
-        st.just("policy"), st.sampled_from([{}, {"received_counts": "replies"}, {"cc_weight": 0.2}])
+        st.just("policy"),
+        st.sampled_from(
+            [
+                {},
+                {"received_counts": "replies"},
+                {"cc_weight": 0.2},
+                # Read by standing alone (no refold): the persisted standings are assessed again.
+                {"reply_owed_within": "2d", "dormant_after": "40d"},
+                {"near_daily_horizon": "3d", "circle_window": "2d", "checkin_ties": "any"},
+            ]
+        ),
     ),
     st.tuples(st.just("cap"), st.integers(1, 5)),  # not read by the fold: no full refold
     st.tuples(st.just("advance"), st.integers(1, 80)),
+    # Days at once: due dates pass, replies owed expire, ties go dormant (a standing's
+    # changes_at), with nothing new stored.
+    st.tuples(st.just("days"), st.integers(1, 400)),
     st.tuples(st.just("back"), st.integers(1, 80)),
 )
 
@@ -207,6 +220,8 @@ def _apply(service: Service, store: Store, world: World, op: tuple[Any, ...]) ->
         world.policy["max_drafts_per_run"] = op[1]
     elif kind == "advance":
         world.now += timedelta(hours=op[1])
+    elif kind == "days":
+        world.now += timedelta(days=op[1])
     elif kind == "back":
         return world.now - timedelta(hours=op[1])
     return world.now
