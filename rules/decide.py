@@ -119,7 +119,7 @@ def _hold(case: Case, kind: str, twins: Sequence[Contact]) -> tuple[str, str] | 
     owed = case.standing.reply_owed
     if kind == CHECK_IN and owed is not None:
         why = judge_reply(case)
-        unsent = f" ({why})" if isinstance(why, str) else ""
+        unsent = f"; {why}" if isinstance(why, str) else ""
         return (
             "reply-owed",
             f"they wrote to you on {show_day(owed, zone)}; your reply is owed{unsent}",

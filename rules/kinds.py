@@ -287,21 +287,21 @@ def judge_reply(case: Case) -> Found | str | None:
     if owed is None:
         return None
     if not policy.reply_drafts:
-        return "reply drafts are off (reply_drafts = false)"
+        return "no reply drafted: reply drafts are off (reply_drafts = false)"
     if contact.delegate:
-        return "they work beside you (an assistant or delegate): answer them in person"
+        return "no reply drafted: they work beside you (an assistant or delegate)"
     history = answers_them(contact, standing, policy, case.twins)
     if history is None:
         return (
-            f"you have written to them on {contact.exchanges_out} days only: no reply is "
-            "drafted to someone you do not usually answer"
+            f"no reply drafted: you have written to them on {contact.exchanges_out} days only, "
+            "and a reply is drafted only to someone you answer"
         )
     mail: OwedMail | None = case.circumstances.owed.get(contact.person)
     if mail is None or mail.at != owed:
-        return "their message was not found in the store"
+        return "no reply drafted: their message was not found in the store"
     for twin in case.twins:
         if twin.last_sent is not None and twin.last_sent >= mail.at:
-            return f"you wrote to {twin.address}, which looks like them, since"
+            return f"no reply drafted: you wrote to {twin.address}, which looks like them, since"
     why = mail_refusal(mail, policy, case.now, case.circumstances.owner_name)
     if why is not None:
         return f"no reply drafted: {why}"

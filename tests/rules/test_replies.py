@@ -251,7 +251,7 @@ def test_a_check_in_held_for_a_reply_owed_says_why_none_is_drafted() -> None:
         items, owed=owed, tiers={"active": {"cadence": "5d"}, "wider": {"cadence": "5d"}}
     )
     assert held is not None and held.rule == "reply-owed"
-    assert "forward" in held.reason
+    assert "your reply is owed; no reply drafted: it passes something on" in held.reason
 
 
 SUBJECTS = st.sampled_from(
