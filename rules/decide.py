@@ -248,18 +248,22 @@ def evaluate(
         if held is not None:
             return Held(contact.person, kind, held[0], held[1], found.due)
         moved = None
+        elsewhere: tuple[Sighting, datetime] | None = None
         reasons = found.reasons
         if kind == CHECK_IN:
             found_seen = (*circumstances.sightings.get(contact.person, ()), *named)
             seen = sighted_twins(contact, found_seen)
             held, moved = _seen_elsewhere(case, seen)
+            elsewhere = _due_elsewhere(case, held, seen)
+            if elsewhere is not None:  # in touch at a newer address, but a cadence ago
+                held = None
             # A work tie who moved is still owed one: where they went is the news.
             moved_work = (
                 moved is not None and standing.quiet is not None and standing.quiet[0] == WORK_TIE
             )
             if held is None and standing.quiet is not None and not moved_work:
                 held = standing.quiet
-            if held is None and moved is None and workplace is not None:
+            if held is None and moved is None and elsewhere is None and workplace is not None:
                 held = workplace_hold(
                     contact,
                     workplace,
@@ -273,6 +277,7 @@ def evaluate(
                 return Held(contact.person, kind, held[0], held[1], found.due)
             reasons = (
                 *reasons,
+                *_elsewhere_words(case, elsewhere),
                 *_tie_words(standing),
                 *_moved_words(case, moved),
                 *_unverified_words(case, seen),
@@ -286,7 +291,13 @@ def evaluate(
         )
         return Decision(
             person=contact.person,
-            address=moved[0].address if moved is not None else _address(case),
+            address=(
+                moved[0].address
+                if moved is not None
+                else elsewhere[0].address
+                if elsewhere is not None
+                else _address(case)
+            ),
             name=contact.name,
             kind=kind,
             due=found.due,
@@ -296,7 +307,7 @@ def evaluate(
             topic=_topic(contact, kind, policy, now, subject, standing, moved),
             name_guessed=contact.name_guessed,
             tier=standing.tier,
-            last_contact=contact.last_contact,
+            last_contact=elsewhere[1] if elsewhere is not None else contact.last_contact,
             meeting=found.meeting,
             occasion=found.occasion,
             suggest_call=_suggest_call(contact, standing, policy),
@@ -330,6 +341,38 @@ def _seen_elsewhere(
         if sighting.first_seen > quiet and _verified(sighting):
             return None, (sighting, why)
     return None, None
+
+
+def _due_elsewhere(
+    case: Case, held: tuple[str, str] | None, seen: list[tuple[Sighting, str]]
+) -> tuple[Sighting, datetime] | None:
+    """(their newer address, its last exchange with the owner) when the only hold is mail
+    between the owner and that address since their last contact, and that mail is itself a
+    cadence old: they moved, the owner wrote there, and the tie has lapsed again, so the
+    check-in goes to that address and counts time from that exchange (germany-c: a colleague
+    who left in November, written to at his new firm in March, due again by July)."""
+    last = case.contact.last_contact
+    if held is None or held[0] != "other-address" or last is None:
+        return None
+    for sighting, _why in seen:
+        touch = sighting.in_touch
+        if touch is not None and touch > last:
+            if case.now - touch < case.standing.cadence or not _verified(sighting):
+                return None  # in touch there lately (the hold stands), or a dead address
+            return sighting, touch
+    return None
+
+
+def _elsewhere_words(case: Case, elsewhere: tuple[Sighting, datetime] | None) -> tuple[str, ...]:
+    if elsewhere is None:
+        return ()
+    sighting, touch = elsewhere
+    contact = case.contact
+    return (
+        f"{sighting.address} looks like their newer address and was last in touch on "
+        f"{show_day(touch, case.zone)}, a cadence ago: the draft goes there",
+        f"to merge them: touchbase people merge {contact.address} {sighting.address}",
+    )
 
 
 def _verified(sighting: Sighting) -> bool:
@@ -430,6 +473,7 @@ def decide(
     # Rule order first (a thank-you cannot wait, a check-in can), then the stronger and
     # fresher relationship, then the longest overdue.
     proposals.sort(key=lambda d: (order[d.kind], -priority(d, now), d.due, d.person))
+    proposals = _one_per_address(proposals, held)
     room_today = max(policy.max_drafts_per_day - circumstances.drafts_today, 0)
     room = min(policy.max_drafts_per_run, room_today)
     for late in proposals[room:]:
@@ -441,6 +485,29 @@ def decide(
         )
     held.sort(key=lambda h: (h.person, h.kind))
     return Plan(tuple(proposals[:room]), tuple(held), None)
+
+
+def _one_per_address(proposals: list[Decision], held: list[Held]) -> list[Decision]:
+    """The first proposal per address (a check-in sent to someone's newer address may meet a
+    proposal for the person that address is on its own); the others are held."""
+    kept: list[Decision] = []
+    taken: set[str] = set()
+    for decision in proposals:
+        address = decision.address.lower()
+        if address in taken:
+            held.append(
+                Held(
+                    decision.person,
+                    decision.kind,
+                    "same-address",
+                    f"another draft in this plan goes to {decision.address} already",
+                    decision.due,
+                )
+            )
+            continue
+        taken.add(address)
+        kept.append(decision)
+    return kept
 
 
 FRESHNESS_HALF_LIFE_DAYS = 365.0

@@ -1,0 +1,93 @@
+"""A newer address the owner was in touch with a cadence ago gets the check-in (issue 11): a
+colleague left, the owner wrote to them at their new firm once, and months later the tie has
+lapsed again. The old hold ("in touch at another address since") kept them from every plan for
+ever; now the check-in goes to the newer address and counts time from that exchange, while a
+recent exchange there still holds it, and one plan never sends two drafts to one address."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.rules.factory import OWNER, at, policy, received, sent
+from touchbase.rules.contacts import fold
+from touchbase.rules.decide import decide
+from touchbase.rules.decision import Circumstances, Decision, Held
+from touchbase.rules.merges import Sighting
+from touchbase.rules.types import Interaction
+
+STEVE = "steve.gillespie@oldco.example"
+NEW = "steve.gillespie@newco.example"
+NOW = at(0)
+
+
+def _tie(last: int = -200) -> list[Interaction]:
+    items: list[Interaction] = []
+    for i in range(6):
+        day = last - 15 * i
+        items.append(sent(at(day - 1), STEVE, subject=f"plan {i}"))
+        items.append(received(at(day), STEVE, subject=f"Re: plan {i}"))
+    return items
+
+
+def _plan(touch: int, *, wrote: bool = True, extra: list[Interaction] | None = None):  # type: ignore[no-untyped-def]
+    seen = Sighting(
+        NEW,
+        "Steve Gillespie",
+        first_seen=at(touch - 5),
+        last_seen=at(touch),
+        wrote=at(touch) if wrote else None,
+        written=at(touch - 1),
+    )
+    pol = policy()
+    contacts = fold([*_tie(), *(extra or [])], OWNER, pol, NOW)
+    return decide(contacts.values(), pol, NOW, Circumstances(sightings={STEVE: (seen,)}))
+
+
+def _for(plan, person: str = STEVE) -> Decision | Held | None:  # type: ignore[no-untyped-def]
+    found = [d for d in (*plan.decisions, *plan.held) if d.person == person]
+    return found[0] if found else None
+
+
+def test_a_newer_address_in_touch_a_cadence_ago_gets_the_check_in() -> None:
+    outcome = _for(_plan(-120))
+    assert isinstance(outcome, Decision), outcome
+    assert outcome.address == NEW and outcome.kind == "check-in"
+    assert outcome.last_contact == at(-120)  # the words count from that exchange
+    assert any(f"touchbase people merge {STEVE} {NEW}" in r for r in outcome.reasons)
+
+
+def test_a_recent_exchange_there_still_holds_it() -> None:
+    outcome = _for(_plan(-5))
+    assert isinstance(outcome, Held) and outcome.rule == "other-address", outcome
+
+
+def test_one_plan_sends_one_draft_to_an_address() -> None:
+    # The newer address is a person of its own with a lapsed tie too: one draft, one hold.
+    own = []
+    for i in range(6):
+        own.append(sent(at(-130 - 15 * i), NEW, subject=f"deal {i}"))
+        own.append(received(at(-129 - 15 * i), NEW, subject=f"Re: deal {i}"))
+    plan = _plan(-120, extra=own)
+    to_new = [d for d in plan.decisions if d.address == NEW]
+    assert len(to_new) == 1, plan.decisions
+
+
+@settings(max_examples=40, deadline=None)
+@given(touch=st.integers(-190, -1), own=st.booleans())
+def test_the_newer_address_gets_a_draft_or_a_hold_and_never_two(touch: int, own: bool) -> None:
+    extra = []
+    if own:  # the newer address is a person of its own, with a lapsed tie of its own
+        for i in range(4):
+            extra.append(sent(at(touch - 20 * i - 1), NEW, subject=f"deal {i}"))
+            extra.append(received(at(touch - 20 * i), NEW, subject=f"Re: deal {i}"))
+    plan = _plan(touch, extra=extra)
+    outcome = _for(plan)
+    assert outcome is not None
+    if isinstance(outcome, Decision):
+        assert outcome.address == NEW and outcome.last_contact == at(touch)
+        assert touch <= -30  # a cadence (at least the shortest tier's) since that exchange
+    else:
+        assert outcome.rule == "other-address", outcome
+    addresses = [d.address for d in plan.decisions]
+    assert len(addresses) == len(set(addresses)), plan.decisions
