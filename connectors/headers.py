@@ -304,6 +304,12 @@ def message_ids(value: str | None) -> list[str]:
 
 
 def _flags(get: dict[str, str], subject: str | None, folder: str | None) -> frozenset[Flag]:
+    if (
+        _FLAG_FIELDS.isdisjoint(get)
+        and folder != "drafts"
+        and not (subject and _AUTO_REPLY_SUBJECT.match(subject))
+    ):
+        return _NO_FLAGS  # the common case: none of the fields below, an everyday subject
     flags: set[Flag] = set()
     precedence = get.get("precedence", "").strip().lower()
     if "list-id" in get or "list-unsubscribe" in get or precedence in ("bulk", "list", "junk"):
@@ -348,50 +354,102 @@ def interaction_from_headers(
     """
     first: dict[str, str] = {}
     participants: list[Participant] = []
-    seen: set[tuple[str, Role]] = set()
+    roles: set[Role] = set()  # the roles whose fields were read: a repeat needs de-duplicating
     exported: list[str] = []
     for name, value in headers:
-        key = name.lower()
-        if key in NAME_FIELDS:
-            exported.append(value)
-            continue
-        role = _ROLES.get(key)
+        key, role = _KEYS.get(name) or _key(name)
         if role is not None:
-            for display, address in parse_addresses(value):
-                if not is_address(address):
-                    _warn(warnings, f"{name}: {address!r} is not an e-mail address; dropped")
-                    continue
-                if len(display) > _LONGEST_NAME:
-                    display = display[:_LONGEST_NAME]
-                if (address, role) not in seen:
-                    seen.add((address, role))
-                    participants.append(_participant(address, role, display))
+            parties, problems = _parties(name, value)
+            for text in problems:
+                _warn(warnings, text)
+            if role in roles:
+                taken = {p.address for p in participants if p.role is role}
+                participants.extend(p for p in parties if p.address not in taken)
+            else:
+                roles.add(role)
+                participants.extend(parties)
+        elif key in NAME_FIELDS:
+            exported.append(value)
         elif key not in first:
             first[key] = value
     if not participants:
         raise BadRecord("no usable From, To, Cc or Bcc address")
     if exported and any(not p.name for p in participants):
         participants = _exported_names(participants, exported)
-    occurred = parse_date(first.get("date")) or fallback_date
+    raw_date = first.get("date")
+    occurred = parse_date(raw_date) or fallback_date
     if occurred is None:
-        raw_date = first.get("date")
         raise BadRecord(f"unreadable Date header {raw_date!r}" if raw_date else "no Date header")
-    subject = decode_words(first["subject"]) if "subject" in first else None
-    ids = message_ids(first.get("message-id"))
-    replies = message_ids(first.get("in-reply-to"))
-    return InteractionRecord(
-        source_id=source_id,
-        kind=Kind.MAIL,
-        occurred_at=occurred,
-        participants=tuple(participants),
-        subject=subject if keep_subject else None,
-        message_id=ids[0] if ids else None,
-        in_reply_to=replies[0] if replies else None,
-        references=tuple(message_ids(first.get("references"))),
-        thread_id=thread_id,
-        folder=folder,
-        flags=_flags(first, subject, folder),
+    raw_subject = first.get("subject")
+    subject = None if raw_subject is None else decode_words(raw_subject)
+    raw_id, raw_reply, raw_refs = (
+        first.get("message-id"),
+        first.get("in-reply-to"),
+        first.get("references"),
     )
+    ids = _MSGID.findall(raw_id) if raw_id else ()
+    replies = _MSGID.findall(raw_reply) if raw_reply else ()
+    return InteractionRecord(
+        source_id,
+        Kind.MAIL,
+        occurred,
+        tuple(participants),
+        subject if keep_subject else None,
+        None,
+        ids[0] if ids else None,
+        replies[0] if replies else None,
+        tuple(_MSGID.findall(raw_refs)) if raw_refs else (),
+        thread_id,
+        folder,
+        _flags(first, subject, folder),
+    )
+
+
+def _key(name: str) -> tuple[str, Role | None]:
+    """A field name lower-cased, and the role of the participants it names, if any."""
+    key = name.lower()
+    return key, _ROLES.get(key)
+
+
+# _key of field names as mailers write them, looked up once (another spelling is worked out).
+_KEYS = {
+    spelling: _key(spelling)
+    for name in (*FIELDS, "X-From", "X-To", "X-cc", "X-Cc")
+    for spelling in (name, name.lower())
+}
+_FLAG_FIELDS = frozenset(
+    {
+        "precedence",
+        "list-id",
+        "list-unsubscribe",
+        "auto-submitted",
+        "x-autoreply",
+        "x-autorespond",
+    }
+)
+_NO_FLAGS: frozenset[Flag] = frozenset()
+
+
+# One address field's value as participants, with the warnings for entries that are no
+# address: a mailbox repeats the same From and many of the same To values, so each distinct
+# (field name, value) is parsed, checked and built once. Bounded, so memory stays flat.
+@functools.lru_cache(maxsize=16384)
+def _parties(name: str, value: str) -> tuple[tuple[Participant, ...], tuple[str, ...]]:
+    role = _key(name)[1]
+    assert role is not None
+    parties: list[Participant] = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    for display, address in _cached_addresses(value):
+        if not is_address(address):
+            problems.append(f"{name}: {address!r} is not an e-mail address; dropped")
+            continue
+        if len(display) > _LONGEST_NAME:
+            display = display[:_LONGEST_NAME]
+        if address not in seen:
+            seen.add(address)
+            parties.append(_participant(address, role, display))
+    return tuple(parties), tuple(problems)
 
 
 def _exported_names(participants: list[Participant], values: list[str]) -> list[Participant]:
