@@ -19,7 +19,7 @@ from touchbase.rules.contacts_acc import Awaiting, MeetingRef, Trace
 from touchbase.rules.life_events import LifeEvent
 
 # Bumped whenever Contact, its records or this encoding change.
-SHAPE = 3
+SHAPE = 4  # 4: counted times kept as summaries (Contact.counted ... day_gaps)
 
 _TIMES = frozenset(
     f.name for f in fields(Contact) if "datetime" in str(f.type) and "tuple" not in str(f.type)
@@ -51,13 +51,8 @@ def to_data(contact: Contact) -> dict[str, Any]:
             value = _t(value)
         elif f.name == "addresses":
             value = list(value)
-        elif f.name == "counted_at":
-            # One text, not a list of texts: a JSON list of a hundred strings parses slower
-            # than one string split in C.
-            value = ",".join(map(_short, value))
-        elif f.name == "counted_weight":
-            # Nearly always all 1.0 (To and 1:1): then none are written.
-            value = None if all(w == 1.0 and type(w) is float for w in value) else list(value)
+        elif f.name == "day_gaps":
+            value = [list(pair) for pair in value]
         elif f.name == "last_meeting" and value is not None:
             value = [value.interaction_id, _t(value.ended_at), value.subject, value.recurring]
         elif f.name == "awaiting" and value is not None:
@@ -78,10 +73,7 @@ def from_data(data: dict[str, Any]) -> Contact:
     for name in _TIMES:
         values[name] = _d(values[name])
     values["addresses"] = tuple(values["addresses"])
-    text = values["counted_at"]
-    counted = values["counted_at"] = tuple(map(_FROMISO, text.split(","))) if text else ()
-    weights = values["counted_weight"]
-    values["counted_weight"] = (1.0,) * len(counted) if weights is None else tuple(weights)
+    values["day_gaps"] = tuple((gap, n) for gap, n in values["day_gaps"])
     meeting = values["last_meeting"]
     if meeting is not None:
         values["last_meeting"] = MeetingRef(meeting[0], _FROMISO(meeting[1]), *meeting[2:])

@@ -7,7 +7,8 @@ broken by id, so input order never matters), and keeps per person:
   owner sent with them in To, Cc or Bcc), `last_received` / `received_count` (mail from them,
   not automated, bulk or an auto-reply), `last_met` / `meeting_count` (meetings that happened
   with both attending), `first_contact`;
-- what counted towards the check-in cadence: `last_contact`, `counted_at` and its weights;
+- what counted towards the check-in cadence: `last_contact`, how many counted and their weights,
+  the first, where the tie's last run began (`tie_start`) and the gaps between contact days;
 - what the decisions need: the last counted meeting, the thread awaiting their reply, the last
   out-of-office reply.
 
@@ -53,7 +54,8 @@ from touchbase.rules.types import (
 # a persisted contact state folded by older rules is then refolded (agent/pipeline/
 # contact_state.py puts it in its fingerprint). 2: an unanswered group invitation is not a shared
 # social thread. 3: a sensitive phrase or a plan ("Lunch next week?") is no occasion to name.
-FOLD_RULES = 3
+# 4: what counted is kept as summaries (counted, weight, first_counted, tie_start, day_gaps).
+FOLD_RULES = 4
 
 # Rule names: the word a trace gives for an interaction that did not count for a person.
 COUNTED = "counted"
@@ -105,8 +107,18 @@ class Contact:
     last_subject: str | None  # of the last counted interaction
     topic_subject: str | None  # of the last conversation just between them (direct, small)
     topic_at: datetime | None
-    counted_at: tuple[datetime, ...]  # every counted interaction, oldest first
-    counted_weight: tuple[float, ...]  # 1.0 for To / 1:1, less for Cc / groups
+    # What counted, summed up (every counted time was a million datetimes to keep, store and
+    # read back at 1M interactions; the rules need only these): how many interactions counted
+    # and their weights summed (1.0 for To / 1:1, less for Cc / groups); the first counted
+    # time (the last is `last_contact`); where the last run of counted contact without a gap
+    # over contacts_acc.LAPSE_FLOOR began (the tie's life, for dormancy); and the gaps between
+    # consecutive distinct contact days (date ordinals) as (days, how many), by gap (learned
+    # cadence).
+    counted: int
+    weight: float
+    first_counted: datetime | None
+    tie_start: datetime | None
+    day_gaps: tuple[tuple[int, int], ...]
     # Depth, apart from recency: distinct days the owner wrote to them (To or Cc, not a crowd)
     # and they wrote to the owner (the owner in To or Cc, not a crowd); small meetings and 1:1s
     # that happened; calendar months with counted contact.
@@ -210,11 +222,16 @@ class _Fold:
         self.only = None if only is None else frozenset(only)
         self.tracing = trace
         self.people: dict[str, Acc] = {}
-        # Copies: (Message-ID, sender) ever seen, with the time of the message counted under it
-        # (as hashes: 1,000,000 strings would cost 100 MB; a 64-bit collision among a million is
-        # about 1 in 30 million), and the other copy keys for the current moment only, since
-        # those copies share their time.
+        # Copies: (Message-ID, sender) seen, with the time of the message counted under it
+        # (as hashes; a 64-bit collision among a million is about 1 in 30 million), and the
+        # other copy keys for the current moment only, since those copies share their time.
+        # A key only makes a copy within COPY_DRIFT and the fold walks in time order, so the
+        # keys live in two generations of COPY_DRIFT each: `seen_ids` since `seen_since`, and
+        # `seen_before` the one before; older keys are dropped (one dict of every key held a
+        # million entries, 100 MB, at a million interactions).
         self.seen_ids: dict[int, datetime] = {}
+        self.seen_before: dict[int, datetime] = {}
+        self.seen_since: datetime | None = None
         self.seen_now: set[object] = set()
         self.moment: datetime | None = None
         self.started: dict[int, bool] = {}  # hash(thread key) -> did the owner start it
@@ -267,8 +284,16 @@ class _Fold:
         if at != self.moment:
             self.moment = at
             seen_now.clear()
+            since = self.seen_since
+            if since is None or at - since >= COPY_DRIFT:
+                # Whatever is older than the last generation is over COPY_DRIFT before `at`.
+                self.seen_before, self.seen_ids, self.seen_since = self.seen_ids, {}, at
         marker = None if anytime is None else hash(anytime)
-        first = None if marker is None else self.seen_ids.get(marker)
+        first = None
+        if marker is not None:
+            first = self.seen_ids.get(marker)
+            if first is None:
+                first = self.seen_before.get(marker)
         if first is not None and abs(at - first) <= COPY_DRIFT:
             return True
         for key in now_hashes:

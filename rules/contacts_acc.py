@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -15,6 +17,10 @@ from touchbase.rules.life_events import (
 )
 from touchbase.rules.names import best_name
 from touchbase.rules.types import Interaction
+
+# A tie's life, for dormancy (rules/standing.py is_dormant), is its last run of counted contact
+# without a gap of over this: the fold keeps where that run started (Contact.tie_start).
+LAPSE_FLOOR = timedelta(days=365)
 
 
 class Trace(NamedTuple):
@@ -57,6 +63,23 @@ def _trace_order(entry: Trace) -> tuple[datetime, int]:
     return entry.occurred_at, entry.interaction_id
 
 
+def _run_start(run: list[datetime]) -> datetime:
+    return run[0]
+
+
+def day_gaps(days: Collection[int]) -> tuple[tuple[int, int], ...]:
+    """(gap in days, how many times) between consecutive distinct contact days (sorted
+    ordinals), by gap: all the learned cadence needs of the days."""
+    found: dict[int, int] = {}
+    previous = None
+    for day in days:
+        if previous is not None:
+            gap = day - previous
+            found[gap] = found.get(gap, 0) + 1
+        previous = day
+    return tuple(sorted(found.items()))
+
+
 class Acc:
     """Mutable totals for one person; `freeze` turns them into a Contact."""
 
@@ -67,8 +90,8 @@ class Acc:
         "addresses",
         "awaiting",
         "bounced",
-        "counted_at",
-        "counted_weight",
+        "counted",
+        "counted_days",
         "daily",
         "daily_days",
         "daily_last",
@@ -82,6 +105,7 @@ class Acc:
         "last_auto_reply",
         "last_circle",
         "last_contact",
+        "last_day",
         "last_direct_in",
         "last_in_day",
         "last_kind",
@@ -104,12 +128,15 @@ class Acc:
         "person",
         "prev_meeting_end",
         "received_count",
+        "run_end",
+        "runs",
         "sent_count",
         "small_meetings",
         "social_keys",
         "topic_at",
         "topic_subject",
         "trace",
+        "weight",
     )
 
     def __init__(self, person: str, tracing: bool) -> None:
@@ -141,8 +168,18 @@ class Acc:
         # mailboxes marked an older subject a stale hook even when it read as a topic.
         self.topic_subject: str | None = None
         self.topic_at: datetime | None = None
-        self.counted_at: list[datetime] = []
-        self.counted_weight: list[float] = []
+        # What counted, as the rules read it (not every time: a list of a million datetimes
+        # was a third of a full refold's memory and of the stored state): how many and their
+        # weights summed, the distinct days (date ordinals, sorted: the learned cadence's
+        # gaps), and the runs of counted times without a gap over LAPSE_FLOOR, as [first,
+        # last] pairs in order (the first counted time; where the tie's last run started).
+        self.counted = 0
+        self.weight = 0.0
+        self.counted_days = array("l")
+        self.last_day: int | None = None  # the latest of counted_days
+        # The last run's end is kept here while times are appended (runs[-1][1] is then stale).
+        self.runs: list[list[datetime]] = []
+        self.run_end: datetime | None = None
         # Depth: distinct days of direct mail each way, small meetings, months in touch. The
         # fold walks in time order, so a count and the last one seen say "distinct" without
         # holding every day (a set per person cost 200 MB at a million interactions).
@@ -293,8 +330,26 @@ class Acc:
         self._first(start)
 
     def count(self, item: Interaction, kind: str, at: datetime, weight: float) -> None:
-        self.counted_at.append(at)
-        self.counted_weight.append(weight)
+        self.counted += 1
+        self.weight += weight
+        # The fold walks in time order, so nearly every time comes after the ones before (a
+        # meeting counts at its end, so a later start's mail may come before it): appended.
+        day = at.toordinal()
+        last_day = self.last_day
+        if day != last_day:
+            if last_day is None or day > last_day:
+                self.counted_days.append(day)
+                self.last_day = day
+            else:
+                self._late_day(day)
+        end = self.run_end
+        if end is not None and at >= end:
+            if at - end > LAPSE_FLOOR:
+                self.runs[-1][1] = end
+                self.runs.append([at, at])
+            self.run_end = at
+        else:
+            self._late(at)
         month = (at.year, at.month)
         if month != self.last_month:
             self.months += 1
@@ -305,6 +360,39 @@ class Acc:
             self.last_subject = item.subject
         if self.trace is not None:
             self.trace.append(Trace(item.id, item.occurred_at, kind, "counted", weight))
+
+    def _late_day(self, day: int) -> None:
+        days = self.counted_days
+        found = bisect_left(days, day)
+        if days[found] != day:
+            days.insert(found, day)
+
+    def _late(self, at: datetime) -> None:
+        """A counted time before the last one (or the first): into the runs where it falls,
+        joining its neighbours when within LAPSE_FLOOR of them."""
+        runs, end = self.runs, self.run_end
+        if runs and end is not None:
+            runs[-1][1] = end  # (kept apart while times are appended)
+        after = bisect_right(runs, at, key=_run_start)  # the first run starting after `at`
+        before = runs[after - 1] if after else None
+        if before is not None and at <= before[1]:
+            return  # inside a run
+        following = runs[after] if after < len(runs) else None
+        joins_before = before is not None and at - before[1] <= LAPSE_FLOOR
+        joins_after = following is not None and following[0] - at <= LAPSE_FLOOR
+        if joins_before and joins_after:
+            assert before is not None and following is not None
+            before[1] = following[1]
+            del runs[after]
+        elif joins_before:
+            assert before is not None
+            before[1] = at
+        elif joins_after:
+            assert following is not None
+            following[0] = at
+        else:
+            runs.insert(after, [at, at])
+        self.run_end = runs[-1][1]
 
     def conversed(self, item: Interaction, at: datetime) -> None:
         """A conversation just with them (direct mail, a small meeting): its subject is the one
@@ -389,7 +477,6 @@ class Acc:
         `answered`: thread key hash -> the latest time someone other than the owner wrote in it.
         `min_run` and `personal`: what makes a move to a new domain (policy job_change_min_run,
         personal_domains)."""
-        order = sorted(range(len(self.counted_at)), key=self.counted_at.__getitem__)
         social = self._shared_social()
         trace = () if self.trace is None else tuple(sorted(self.trace, key=_trace_order))
         name, guessed = best_name(self.names_own, self.names_given, self.addresses)
@@ -433,8 +520,11 @@ class Acc:
             last_subject=self.last_subject,
             topic_subject=self.topic_subject,
             topic_at=self.topic_at,
-            counted_at=tuple(self.counted_at[i] for i in order),
-            counted_weight=tuple(self.counted_weight[i] for i in order),
+            counted=self.counted,
+            weight=self.weight,
+            first_counted=self.runs[0][0] if self.runs else None,
+            tie_start=self.runs[-1][0] if self.runs else None,
+            day_gaps=day_gaps(self.counted_days),
             exchanges_out=self.days_out,
             exchanges_in=self.days_in,
             small_meetings=self.small_meetings,
@@ -460,4 +550,4 @@ class Acc:
         )
 
 
-__all__ = ["Acc", "Awaiting", "MeetingRef", "Trace"]
+__all__ = ["LAPSE_FLOOR", "Acc", "Awaiting", "MeetingRef", "Trace", "day_gaps"]

@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from operator import sub
+from itertools import chain, repeat
 from statistics import median
 
 from touchbase.rules.addresses import domain_of
 from touchbase.rules.contacts import Contact
+from touchbase.rules.contacts_acc import LAPSE_FLOOR
 from touchbase.rules.dates import show_day
 from touchbase.rules.life_events import MOVED, NEW_ROLE, organisation
 from touchbase.rules.policy import Policy, Tier
@@ -71,8 +72,9 @@ def strength(contact: Contact) -> float:
     meetings = min(1.0, math.log1p(met) / math.log1p(MEETINGS_FULL))
     regularity = min(1.0, contact.months_in_touch / REGULAR_MONTHS)
     span = 0.0
-    if contact.counted_at:  # from the first to the last contact that counted (not crowd mail)
-        months = (contact.counted_at[-1] - contact.counted_at[0]).days / 30.44
+    first, last = contact.first_counted, contact.last_contact
+    if first is not None and last is not None:  # the first to the last contact that counted
+        months = (last - first).days / 30.44
         span = min(1.0, max(months, 0.0) / SPAN_MONTHS)
     score = EXCHANGES * exchanges + REGULARITY * regularity + MEETINGS * meetings
     return round(score + SPAN * span, 3)
@@ -111,9 +113,6 @@ def reply_owed(contact: Contact, policy: Policy, now: datetime) -> datetime | No
     return last_in
 
 
-LAPSE_FLOOR = timedelta(days=365)
-
-
 def is_dormant(
     contact: Contact, last: datetime, policy: Policy, now: datetime, pinned: bool = False
 ) -> bool:
@@ -128,18 +127,12 @@ def is_dormant(
         return False
     if silence <= LAPSE_FLOOR:
         return False
-    # The tie's life is its last run of contact without a gap of over LAPSE_FLOOR, walked back
-    # from the latest: one mis-dated message (exports hold mail stamped 1980) or a contact
-    # from another era must not make a tie of a few months decades old, and never over.
-    start = last
-    for when in reversed(contact.counted_at):
-        if when > start:
-            continue
-        if start - when > LAPSE_FLOOR:
-            break
-        start = when
-        if last - start >= silence:
-            return False  # it lived at least as long as it has been quiet
+    # The tie's life is its last run of contact without a gap of over LAPSE_FLOOR (the fold
+    # keeps where it began): one mis-dated message (exports hold mail stamped 1980) or a
+    # contact from another era must not make a tie of a few months decades old, and never over.
+    start = contact.tie_start
+    if start is None or start > last:
+        start = last
     return silence > last - start
 
 
@@ -150,10 +143,8 @@ def tier_for(score: float, policy: Policy) -> Tier:
 
 def learned_cadence(contact: Contact, policy: Policy) -> timedelta | None:
     """`learned_factor` x the median gap between contact days, or None with too few gaps."""
-    # Day numbers (the date's ordinal, as `.date()` would give) through C-level map calls:
-    # no Python frame per counted interaction, at every evaluation of every person.
-    days = sorted(set(map(datetime.toordinal, contact.counted_at)))
-    gaps = list(map(sub, days[1:], days))
+    # The fold keeps the gaps between distinct contact days (date ordinals) as (gap, count).
+    gaps = list(chain.from_iterable(repeat(gap, n) for gap, n in contact.day_gaps))
     if len(gaps) < max(policy.learned_min_gaps, 1):
         return None
     return timedelta(days=policy.learned_factor * median(gaps))
@@ -253,53 +244,3 @@ def assess(contact: Contact, policy: Policy, now: datetime) -> Standing:
     return Standing(
         score, tier.name, cadence, source, due, dormant, why, owed, register, signs, held
     )
-
-
-# Bumped whenever `assess` reads something new or reads it differently: persisted standings
-# (agent/pipeline/contact_state.py) assessed by older rules are then assessed again.
-STANDING_RULES = 1
-_TICK = timedelta(microseconds=1)  # datetimes' resolution: "after" a moment is a tick later
-
-
-def changes_at(
-    contact: Contact, policy: Policy, now: datetime, standing: Standing
-) -> datetime | None:
-    """The first moment after `now` at which `assess(contact, policy, t)` may differ from
-    `standing` (which is `assess(contact, policy, now)`), or None if it never changes with time
-    alone: dormancy setting in, the due date passing (then a hold may apply), a reply becoming
-    owed or no longer owed, a near-daily tie's horizon or the same circle's window closing.
-    Never later than the real change; it may be earlier (the standing is then assessed again
-    and found the same)."""
-    moments: list[datetime] = []
-    last = contact.last_contact
-    if last is not None and not standing.dormant:
-        moments.extend(_dormant_from(contact, last, policy, now, standing.relationship == PINNED))
-    if standing.due is not None:
-        moments.append(standing.due)
-    last_in = contact.last_direct_in
-    if last_in is not None:
-        moments += (last_in, last_in + policy.reply_owed_within + _TICK)
-    if contact.near_daily_last is not None:
-        moments.append(contact.near_daily_last + policy.near_daily_horizon)
-    if contact.last_circle is not None:
-        moments.append(contact.last_circle + policy.circle_window)
-    return min((m for m in moments if m > now), default=None)
-
-
-def _dormant_from(
-    contact: Contact, last: datetime, policy: Policy, now: datetime, pinned: bool
-) -> list[datetime]:
-    """The first moment after `now` the contact is dormant (is_dormant only turns true as
-    time passes: the silence grows, the tie's life does not), by bisection: is_dormant is the
-    one rule, not restated here."""
-    high = last + policy.dormant_after + _TICK  # silence over dormant_after: dormant
-    if high <= now or is_dormant(contact, last, policy, now, pinned):
-        return []
-    low = now  # not dormant
-    while high - low > _TICK:
-        middle = low + (high - low) / 2
-        if is_dormant(contact, last, policy, middle, pinned):
-            high = middle
-        else:
-            low = middle
-    return [high]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from touchbase.rules.contact_codec import decode, encode
@@ -32,7 +32,6 @@ events = st.builds(LifeEvent, text, times, text, st.lists(text, max_size=3).map(
 
 @st.composite
 def contacts(draw: st.DrawFn) -> Contact:
-    n = draw(st.integers(0, 5))
     return Contact(
         person=draw(text),
         address=draw(text),
@@ -53,8 +52,11 @@ def contacts(draw: st.DrawFn) -> Contact:
         last_subject=draw(maybe_text),
         topic_subject=draw(maybe_text),
         topic_at=draw(maybe_time),
-        counted_at=tuple(draw(st.lists(times, min_size=n, max_size=n))),
-        counted_weight=tuple(draw(st.lists(weight, min_size=n, max_size=n))),
+        counted=draw(count),
+        weight=draw(st.floats(min_value=0, max_value=10**6, allow_nan=False)),
+        first_counted=draw(maybe_time),
+        tie_start=draw(maybe_time),
+        day_gaps=tuple(draw(st.lists(st.tuples(count, count), max_size=3))),
         exchanges_out=draw(count),
         exchanges_in=draw(count),
         small_meetings=draw(count),
@@ -74,15 +76,21 @@ def contacts(draw: st.DrawFn) -> Contact:
     )
 
 
+# Generation is slow on a loaded machine (every Contact field is drawn): not a failure.
+SLOW = settings(suppress_health_check=[HealthCheck.too_slow])
+
+
+@SLOW
 @given(contacts())
 def test_a_contact_comes_back_equal(contact: Contact) -> None:
     back = decode(encode(contact))
     assert back == contact
     # Equal is not enough for times: they come back aware, in UTC.
-    for value in (back.last_contact, *back.counted_at):
+    for value in (back.last_contact, back.first_counted, back.tie_start):
         assert value is None or value.utcoffset() is not None
 
 
+@SLOW
 @given(contacts())
 def test_the_text_is_plain_json_data(contact: Contact) -> None:
     data = json.loads(encode(contact))

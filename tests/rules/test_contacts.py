@@ -93,11 +93,11 @@ CASES = {
         {"last_contact": at(1), "last_auto_reply": at(2), "trace": ["counted", "auto-reply"]},
     ),
     "recipient position: To counts": Case(
-        [sent(at(1), BOB)], {"last_contact": at(1), "counted_weight": (1.0,)}
+        [sent(at(1), BOB)], {"last_contact": at(1), "counted": 1, "weight": 1.0}
     ),
     "recipient position: Cc counts as weaker": Case(
         [mail(at(1), "me@example.com", ["ann@example.com"], cc=[BOB])],
-        {"last_contact": at(1), "counted_weight": (0.5,)},
+        {"last_contact": at(1), "counted": 1, "weight": 0.5},
     ),
     "recipient position: Bcc alone does not count": Case(
         [mail(at(1), "me@example.com", ["ann@example.com"], bcc=[BOB])],
@@ -136,11 +136,11 @@ CASES = {
     ),
     "a 1:1 meeting counts fully": Case(
         [meeting(at(1), BOB, rooms=["room-4@resource.example"])],
-        {"last_contact": at(1, hours=1), "last_met": at(1, hours=1), "counted_weight": (1.0,)},
+        {"last_contact": at(1, hours=1), "last_met": at(1, hours=1), "weight": 1.0},
     ),
     "a small group meeting (up to max_meeting_size) counts": Case(
         [meeting(at(1), BOB, *[f"p{i}@example.com" for i in range(4)])],
-        {"last_contact": at(1, hours=1), "counted_weight": (0.5,)},
+        {"last_contact": at(1, hours=1), "counted": 1, "weight": 0.5},
     ),
     "larger meetings do not reset cadence": Case(
         [meeting(at(1), BOB, *[f"p{i}@example.com" for i in range(5)])],

@@ -1,5 +1,6 @@
-"""rules/standing.py learned_cadence from day numbers (issue 16: it runs for every person at
-every evaluation) equals the median gap between distinct contact dates it always was."""
+"""rules/standing.py learned_cadence from the fold's gaps between contact days (issue 16: it
+runs for every person at every evaluation) equals the median gap between distinct contact
+dates it always was."""
 
 from __future__ import annotations
 
@@ -11,19 +12,16 @@ from statistics import median
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.rules.factory import OWNER, at, mail, policy
-from touchbase.rules.contacts import Contact, fold
+from tests.rules.factory import policy
+from tests.rules.test_counted_summary import counted
 from touchbase.rules.policy import Policy
 from touchbase.rules.standing import learned_cadence
 
 ZONES = st.sampled_from([UTC, timezone(timedelta(hours=-11)), timezone(timedelta(hours=13))])
-BASE = fold(
-    [mail(at(days=1), "me@example.com", ["ann@example.com"], ident=1)], OWNER, policy(), at(days=2)
-)["ann@example.com"]
 
 
-def _as_it_was(contact: Contact, pol: Policy) -> timedelta | None:
-    days = sorted({x.date() for x in contact.counted_at})
+def _as_it_was(times: list[datetime], pol: Policy) -> timedelta | None:
+    days = sorted({x.date() for x in times})
     gaps = [(b - a).days for a, b in pairwise(days)]
     if len(gaps) < max(pol.learned_min_gaps, 1):
         return None
@@ -45,5 +43,5 @@ def test_learned_cadence_is_the_median_gap_between_contact_days(
     times: list[datetime], min_gaps: int, factor: float
 ) -> None:
     pol = replace(policy(), learned_min_gaps=min_gaps, learned_factor=factor)
-    contact = replace(BASE, counted_at=tuple(sorted(times)))
-    assert learned_cadence(contact, pol) == _as_it_was(contact, pol)
+    contact = counted(sorted(times))
+    assert learned_cadence(contact, pol) == _as_it_was(times, pol)
