@@ -244,3 +244,53 @@ def assess(contact: Contact, policy: Policy, now: datetime) -> Standing:
     return Standing(
         score, tier.name, cadence, source, due, dormant, why, owed, register, signs, held
     )
+
+
+# Bumped whenever `assess` reads something new or reads it differently: persisted standings
+# (agent/pipeline/contact_state.py) assessed by older rules are then assessed again.
+STANDING_RULES = 1
+_TICK = timedelta(microseconds=1)  # datetimes' resolution: "after" a moment is a tick later
+
+
+def changes_at(
+    contact: Contact, policy: Policy, now: datetime, standing: Standing
+) -> datetime | None:
+    """The first moment after `now` at which `assess(contact, policy, t)` may differ from
+    `standing` (which is `assess(contact, policy, now)`), or None if it never changes with time
+    alone: dormancy setting in, the due date passing (then a hold may apply), a reply becoming
+    owed or no longer owed, a near-daily tie's horizon or the same circle's window closing.
+    Never later than the real change; it may be earlier (the standing is then assessed again
+    and found the same)."""
+    moments: list[datetime] = []
+    last = contact.last_contact
+    if last is not None and not standing.dormant:
+        moments.extend(_dormant_from(contact, last, policy, now, standing.relationship == PINNED))
+    if standing.due is not None:
+        moments.append(standing.due)
+    last_in = contact.last_direct_in
+    if last_in is not None:
+        moments += (last_in, last_in + policy.reply_owed_within + _TICK)
+    if contact.near_daily_last is not None:
+        moments.append(contact.near_daily_last + policy.near_daily_horizon)
+    if contact.last_circle is not None:
+        moments.append(contact.last_circle + policy.circle_window)
+    return min((m for m in moments if m > now), default=None)
+
+
+def _dormant_from(
+    contact: Contact, last: datetime, policy: Policy, now: datetime, pinned: bool
+) -> list[datetime]:
+    """The first moment after `now` the contact is dormant (is_dormant only turns true as
+    time passes: the silence grows, the tie's life does not), by bisection: is_dormant is the
+    one rule, not restated here."""
+    high = last + policy.dormant_after + _TICK  # silence over dormant_after: dormant
+    if high <= now or is_dormant(contact, last, policy, now, pinned):
+        return []
+    low = now  # not dormant
+    while high - low > _TICK:
+        middle = low + (high - low) / 2
+        if is_dormant(contact, last, policy, middle, pinned):
+            high = middle
+        else:
+            low = middle
+    return [high]
