@@ -51,7 +51,7 @@ def test_a_full_scan_uses_a_small_page_cache_and_restores_it(tmp_path: Path) -> 
         assert _cache(session) == configured
         scan = iter_interactions(session)
         next(scan)
-        scan.close()  # left part-way
+        del scan  # left part-way: the generator is closed
         assert _cache(session) == configured
         touching = list(iter_interactions(session, touching={"p1@y.org"}))
         assert len(touching) == 5 and _cache(session) == configured
