@@ -331,9 +331,37 @@ def _row(account_id: int, r: Record, now: datetime) -> tuple[Any, ...]:
         None,
         now,
         digest(r),
-        encode_parties(r.participants),
+        _encode_parties(r.participants),
         r.version,
     )
+
+
+# Each participant's part of `interactions.parties`, by the object's identity: connectors share
+# one Participant per (address, role, name) (connectors/headers.py), so a first sync of 100,000
+# messages encodes a few thousand parties instead of 240,000. Each entry holds its participant,
+# so the id cannot be reused while the entry lives; cleared when full.
+_PARTS: dict[int, tuple[Any, str | None]] = {}
+_PARTS_MAX = 65_536
+
+
+def _encode_parties(parties: Sequence[Any]) -> str | None:
+    """history.encode_parties(parties), party by party: a separator inside one party's fields
+    fails that party's encoding exactly when it fails the whole (the counts add up)."""
+    parts = _PARTS
+    texts = []
+    for party in parties:
+        held = parts.get(id(party))
+        if held is None or held[0] is not party:
+            if len(parts) >= _PARTS_MAX:
+                parts.clear()
+            held = parts[id(party)] = (party, encode_parties((party,)))
+        if held[1] is None:
+            return None
+        texts.append(held[1])
+    return _PARTY_SEPARATOR.join(texts) if texts else encode_parties(())
+
+
+_PARTY_SEPARATOR = "\x1e"  # history._PARTY: between parties
 
 
 def _participant_rows(pairs: Iterable[tuple[int, Record]]) -> list[tuple[Any, ...]]:
