@@ -1,7 +1,7 @@
 """A Standing as plain JSON data and back (the persisted standings, issue 16).
 
-Field by field, by the type each field holds: times as ISO 8601 text, durations as
-[days, seconds, microseconds] (exact), tuples as lists. `decode(encode(s)) == s` for every
+Field by field, in order: times as ISO 8601 text, the cadence as [days, seconds,
+microseconds] (exact), tuples as lists. `decode(encode(s)) == s` for every
 Standing (a hypothesis property holds it to that). `SHAPE` names the fields: stored standings
 of another shape are assessed again, never misread.
 """
@@ -11,42 +11,60 @@ from __future__ import annotations
 import json
 from dataclasses import fields
 from datetime import datetime, timedelta
-from typing import Any
 
 from touchbase.rules.standing import Standing
 
-SHAPE = ",".join(f"{f.name}:{f.type}" for f in fields(Standing))
-_FIELDS = tuple(f.name for f in fields(Standing))
+# The fields encode writes, in order: a Standing with other fields is another shape (stored
+# standings of it are assessed again), and encode/decode must be taught the new field.
+# 2: a flat list of the fields (1 tagged each value).
+SHAPE = "2;" + ",".join(f"{f.name}:{f.type}" for f in fields(Standing))
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return ["t", value.isoformat()]
-    if isinstance(value, timedelta):
-        return ["d", value.days, value.seconds, value.microseconds]
-    if isinstance(value, tuple):
-        return ["l", [_plain(v) for v in value]]
-    return value
+_FROMISO = datetime.fromisoformat
 
 
-def _back(value: Any) -> Any:
-    if isinstance(value, list):
-        tag = value[0]
-        if tag == "t":
-            return datetime.fromisoformat(value[1])
-        if tag == "d":
-            return timedelta(days=value[1], seconds=value[2], microseconds=value[3])
-        return tuple(_back(v) for v in value[1])
-    return value
+def _t(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def encode(standing: Standing) -> str:
+    """The standing as compact JSON: a list of its fields in order (10,000 are read back at
+    every evaluation at 10,000 people: a flat list parses fastest)."""
+    s, c = standing, standing.cadence
     return json.dumps(
-        [_plain(getattr(standing, name)) for name in _FIELDS],
+        [
+            s.strength,
+            s.tier,
+            [c.days, c.seconds, c.microseconds],
+            s.cadence_source,
+            _t(s.due),
+            s.dormant,
+            s.relationship,
+            _t(s.reply_owed),
+            s.register,
+            list(s.warmth),
+            None if s.quiet is None else list(s.quiet),
+        ],
         separators=(",", ":"),
         ensure_ascii=False,
     )
 
 
 def decode(text: str) -> Standing:
-    return Standing(*map(_back, json.loads(text)))
+    """The standing `encode` gave."""
+    strength, tier, (d, sec, us), source, due, dormant, why, owed, register, signs, held = (
+        json.loads(text)
+    )
+    return Standing(
+        strength,
+        tier,
+        timedelta(d, sec, us),
+        source,
+        None if due is None else _FROMISO(due),
+        dormant,
+        why,
+        None if owed is None else _FROMISO(owed),
+        register,
+        tuple(signs),
+        None if held is None else (held[0], held[1]),
+    )

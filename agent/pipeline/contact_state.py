@@ -36,6 +36,8 @@ import logging
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, text, update
@@ -53,6 +55,7 @@ from touchbase.agent.pipeline.models import (
 )
 from touchbase.agent.pipeline.models import InteractionRow as Row
 from touchbase.connectors.base import Kind, Page
+from touchbase.rules import standing as standing_rules
 from touchbase.rules.contact_codec import SHAPE, decode, encode
 from touchbase.rules.contacts import FOLD_RULES, Contact, fold
 from touchbase.rules.life_events import LifeEvent
@@ -370,10 +373,22 @@ def standing_basis(policy: Policy) -> str:
     data = {
         "version": STATE_VERSION,
         "rules": STANDING_RULES,
+        "source": _standing_source(),
         "shape": STANDING_SHAPE,
         "policy": {f.name: _plain(getattr(policy, f.name)) for f in fields(policy)},
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+@cache
+def _standing_source() -> str:
+    """A hash of rules/standing.py's text: an edit of `assess` that forgot to bump
+    STANDING_RULES still has every standing assessed again (once). Empty when the source is
+    not there to read (bytecode only): STANDING_RULES alone then."""
+    try:
+        return hashlib.sha256(Path(standing_rules.__file__ or "").read_bytes()).hexdigest()
+    except OSError:
+        return ""
 
 
 def _person_basis(basis: str, found: tuple[LifeEvent, ...] | None) -> str:

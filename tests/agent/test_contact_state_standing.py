@@ -11,6 +11,7 @@ round-trips, and standings are read back, not assessed again, until their moment
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -127,6 +128,20 @@ def test_every_field_of_a_standing_round_trips() -> None:
     assert decode(encode(full)) == full
     empty = Standing(0.0, "acquaintance", timedelta(0), "tier-max", None, True)
     assert decode(encode(empty)) == empty
+    # The codec writes these fields in this order: a new one must be taught to it.
+    assert [f.name for f in fields(Standing)] == [
+        "strength",
+        "tier",
+        "cadence",
+        "cadence_source",
+        "due",
+        "dormant",
+        "relationship",
+        "reply_owed",
+        "register",
+        "warmth",
+        "quiet",
+    ]
 
 
 # --- read back, not assessed again, until the moment comes ---------------------------------
