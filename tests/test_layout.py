@@ -110,6 +110,7 @@ HARMLESS = {
     "touchbase.rules.addresses": {"normalise"},
     "touchbase.rules.contacts": {"Contact"},
     "touchbase.rules.decide": {"Plan", "is_due"},
+    "touchbase.rules.decision": {"Held"},
     "touchbase.rules.standing": {"Standing"},
     "touchbase.connectors.errors": {"ConnectorError"},
 }
