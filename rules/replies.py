@@ -34,7 +34,7 @@ from touchbase.rules.owner import surname_of
 from touchbase.rules.policy import Policy
 from touchbase.rules.standing import Standing
 from touchbase.rules.threads import is_forward_subject
-from touchbase.rules.topics import _FORWARD_SUFFIX, _NOTICE, _SHOUT, clean_topic
+from touchbase.rules.topics import _FORWARD_SUFFIX, _NOTICE, _SHOUT, clean_topic, word_set
 
 # A subject that only thanks, acknowledges or says goodbye: nothing is asked.
 _THANKS = re.compile(
@@ -145,6 +145,26 @@ def _squeezed_local(address: str) -> str:
     return re.sub(r"[._+-]+", "", address.rpartition("@")[0].lower())
 
 
+# A matter that moves on while it waits: a proposal, a quote or an offer is made on the day's
+# prices, stock or plans. More than two weeks late, a reply asks whether it is still live rather
+# than promising an answer to something that may have gone (issue 11).
+STALE_AFTER_DAYS = 14
+_LAPSING = word_set(
+    """proposal proposals quote quotes offer offers bid bids inventory availability ladder
+    opportunity opportunities deal deals idea ideas pricing indication indications rfp"""
+)
+
+
+def matter_may_lapse(topic: str | None, mail_at: datetime, now: datetime) -> bool:
+    """Whether a reply should ask if the matter is still live: its topic's head names something
+    that goes stale (a proposal, a quote, an offer...) and the note is more than
+    STALE_AFTER_DAYS old."""
+    if not topic or delay_days(mail_at, now) <= STALE_AFTER_DAYS:
+        return False
+    words = _WORD.findall(topic.lower())
+    return bool(words) and words[-1] in _LAPSING
+
+
 def delay_days(mail_at: datetime, now: datetime) -> int:
     """Whole days their note has waited."""
     return max((now - mail_at).days, 0)
@@ -154,6 +174,7 @@ __all__ = [
     "answers_them",
     "delay_days",
     "mail_refusal",
+    "matter_may_lapse",
     "may_owe_draft",
     "subject_refusal",
 ]

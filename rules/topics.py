@@ -365,3 +365,85 @@ def usable_topic(subject: str | None, sensitive: frozenset[str] = frozenset()) -
     if text.count('"') % 2 or text.count("(") != text.count(")"):
         return None  # cut off mid-quote: a truncated subject
     return text
+
+
+def word_set(text: str) -> frozenset[str]:
+    """A set of words written as one string, white space between them."""
+    return frozenset(text.split())
+
+
+# A short topic (issue 11): the head of a long subject, as the owner would name the matter in a
+# sentence ("Sitara price changes for March 2000, Sept - Dec 2001" -> "Sitara price changes").
+_FILE_EXTENSION = re.compile(
+    r"\.(?:xlsx?|xlsm|docx?|pdf|pptx?|csv|txt|rtf|zip|msg|wpd)$", re.IGNORECASE
+)
+# Where a subject's head ends: a purpose ("for ..."), a date or a number, a dash, a comma, a colon
+# or brackets. What follows is detail the owner need not repeat.
+_HEAD_END = re.compile(
+    r"\s+(?:for|as of|from|through|thru|dated|on|at|re)\s|\s[-–—]\s|[,:;(\[/]|\s\d|"
+    rf"\s(?:{_MONTH})\b|\s(?:q[1-4]|fy\d*|ytd)\b",
+    re.IGNORECASE,
+)
+MAX_SHORT_WORDS = 5
+# Words a head cannot end on: it was cut after a joining word.
+_DANGLING = word_set("re fw fwd for of the a an and or to with from on at in by as per vs")
+# Title-cased words a person writes in lower case in a sentence ("Muni Bond Proposal" -> "muni
+# bond proposal"); any other capitalised word is kept (a name: "Sitara", "Bishops Corner").
+_COMMON = word_set(
+    """proposal proposals price prices pricing change changes bond bonds muni contract contracts
+    deal deals schedule schedules budget budgets plan plans agreement agreements invoice invoices
+    review draft drafts update updates request requests numbers model models spreadsheet list
+    lists draw draws payment payments estimate estimates quote quotes offer offers letter memo
+    analysis forecast forecasts file files project presentation slides terms term sheet rates
+    rate adjustments adjustment fixes transfer ladder portfolio statement statements paperwork
+    application form forms resume questions question issue issues position positions
+    inventory meeting call lunch dinner trip visit interview offer paper report"""
+)
+
+
+def _owned(word: str) -> str:
+    """A word without its possessive, lower case ("Phillip's" -> "phillip")."""
+    word = word.lower()
+    return word[:-2] if word.endswith(("'s", "’s")) else word
+
+
+def short_topic(
+    subject: str | None, sensitive: frozenset[str] = frozenset(), owner_name: str = ""
+) -> str | None:
+    """The matter a subject names, short, as a sentence says it, or None: the owner's own names,
+    a file extension and everything from a purpose, a date or punctuation on are dropped
+    ("Phillip Allen Muni Bond Proposal.xls" -> "muni bond proposal"); what is left must read as
+    a topic (`usable_topic`, with the owner's `sensitive` words) of at most five words. Its words
+    are always the first words of the cleaned subject after the owner's names."""
+    if not subject or "=?" in subject:
+        return None
+    text, flagged = _clean(subject)
+    text = _FILE_EXTENSION.sub("", text).strip()
+    if flagged or _FORWARD_SUFFIX.search(text) or _LINKISH.search(text) or _SHOUT.search(subject):
+        return None
+    own = {_owned(w) for w in owner_name.split() if len(w) >= 2}
+    words = text.split(" ")
+    while words and _owned(words[0]) in own:
+        words = words[1:]
+    text = " ".join(words)
+    if usable_topic(text, sensitive) is None and len(text) <= MAX_TOPIC and not _DATED.search(text):
+        return None  # short, yet no topic: the head of it is none either
+    whole = usable_topic(text, sensitive)
+    if whole is not None and len(whole.split(" ")) <= MAX_SHORT_WORDS:
+        cut = None  # short enough and a topic as it stands: "Budget for the Lisbon office"
+    else:
+        cut = _HEAD_END.search(" " + text)
+    head = text[: max(cut.start() - 1, 0)] if cut else text
+    head = _TAIL_JUNK.sub("", head).strip()
+    words = head.split(" ")
+    while words and words[-1].lower() in _DANGLING:
+        words = words[:-1]  # "Sitara re: ..." cut at the colon: "Sitara"
+    head = " ".join(words)
+    if not head or len(words) > MAX_SHORT_WORDS or (cut and len(words) < 2):
+        return None
+    if _is_sensitive(_WORD.findall(text.lower()), sensitive):
+        return None  # the detail cut off named something sensitive: the matter is too
+    if all(w[:1].isupper() for w in words if w[:1].isalpha()) and len(words) > 1:
+        words = [w.lower() if w.lower() in _COMMON else w for w in words]
+    found = usable_topic(" ".join(words), sensitive)
+    return found if found is not None and found == " ".join(words) else None

@@ -554,3 +554,41 @@ def test_the_season_said_is_the_one_at_now_in_the_owners_hemisphere(
         assert said <= allowed, (local, said, r.body)
         if gap < 42:
             assert not re.search(r"a while|ages|long time|been in touch|since", r.body.lower())
+
+
+# --- the organisation they are at (issue 11) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("register", ["warm", "work"])
+def test_a_check_in_names_their_organisation_when_its_domain_says_it(register: str) -> None:
+    """ "Hope things are good at Sequent Energy": from a domain that splits for certain into a
+    name and a known word; never the owner's own organisation, a mailbox provider or a raw
+    domain."""
+    for address, named in (
+        ("sgillesp@sequentenergy.com", "Sequent Energy"),
+        ("lamoss@duke-energy.com", "Duke Energy"),
+        ("gthorse@about-cis.com", ""),
+        ("steve@hotmail.com", ""),
+        ("mark.breese@mirant.com", ""),
+        ("ann@lasvegas.com", ""),
+        ("chris@enron-energy.com", "Enron Energy"),
+    ):
+        req = checkin(register=register, addresses=(address,))
+        for r in variants(req):
+            text = words(r.body)
+            if named:
+                assert f"at {named}" in text, r.body
+            assert "." + address.rpartition(".")[2] not in text.lower(), r.body
+            assert address.rpartition("@")[2] not in text.lower(), r.body
+    own = Drafter(replace(CHRIS, addresses=("chris@duke-energy.com",)))
+    for r in variants(checkin(register="warm", addresses=("lamoss@duke-energy.com",)), own):
+        assert "Duke" not in r.body, r.body
+
+
+def test_a_warm_lapse_is_said_as_a_person_says_it_not_as_a_statistic() -> None:
+    """The judges' "statistic" phrases are gone: "Not a peep between us since March"."""
+    req = checkin(register="warm", last_contact=NOW - timedelta(days=160))
+    for r in variants(req):
+        text = r.body.lower()
+        for stat in ("not a peep", "swapped news since", "quiet between us", "by my count"):
+            assert stat not in text, r.body

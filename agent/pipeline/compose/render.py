@@ -27,6 +27,12 @@ Variables (strings are "" when unknown; every value is one line of plain text):
 - `note_date`: the day of the owner's note a follow-up answers ("21 December"), or of their
   note a reply answers; `delay`: how late a reply is, "" (a few business days: no
   apology), "slow" (five business days or more) or "long" (ten or more).
+- `stale`: a reply to a matter that goes stale (a proposal, a quote, an offer) more than two
+  weeks late (rules/replies.py `matter_may_lapse`): it asks whether it is still live. A reply's
+  `topic` is the subject's head as a person names it (rules/topics.py `short_topic`: "the muni
+  bond proposal" for "Phillip Allen Muni Bond Proposal.xls").
+- `workplace`: for a check-in, the organisation their address is at when its domain says it
+  for certain ("Sequent Energy"; words.py `workplace_name`), "" otherwise.
 - `when_met`: when the meeting a thank-you is for ended ("today", "yesterday", "on Tuesday").
 - `offer_call`: offering a call fits this tie (the rules' `suggest_call`).
 - `occasion`: "birthday", "work anniversary"...; `birthday`: it is one (an age is never
@@ -68,10 +74,12 @@ from touchbase.agent.pipeline.compose.words import (
     since_words,
     topic_phrase,
     when_words,
+    workplace_name,
     years_words,
 )
 from touchbase.agent.pipeline.config import Me
-from touchbase.rules.topics import usable_topic
+from touchbase.rules.replies import matter_may_lapse
+from touchbase.rules.topics import short_topic, usable_topic
 
 _NAME = re.compile(r"^(?P<kind>[a-z-]+)\.(?P<n>\d+)\.txt\.j2$")
 LAPSE_DAYS = 42  # six weeks: less than that is not "a while" for any tie
@@ -106,6 +114,14 @@ def shipped_sensitive_topics() -> frozenset[str]:
     from touchbase.rules.policy import load_policy
 
     return load_policy().sensitive_topics
+
+
+@cache
+def shipped_personal_domains() -> frozenset[str]:
+    """The shipped policy's personal mailbox providers (hotmail.com, ...): no workplace."""
+    from touchbase.rules.policy import load_policy
+
+    return load_policy().personal_domains
 
 
 @dataclass(frozen=True)
@@ -232,6 +248,14 @@ class Drafter:
             "last_date": _day(last.astimezone(zone)) if last is not None else "",
             "note_date": day_words(request.last.at, now, zone),
             "delay": _delay(request, now, zone),
+            "stale": request.kind is DraftKind.REPLY
+            and request.last.at is not None
+            and matter_may_lapse(topic, request.last.at, now),
+            "workplace": workplace_name(
+                request.addresses, shipped_personal_domains(), self.me.addresses
+            )
+            if request.kind is DraftKind.CHECK_IN
+            else "",
             "when_met": when_words(request.meeting_at, now, zone),
             "offer_call": request.suggest_call,
             "occasion": occasion,
@@ -307,6 +331,10 @@ class Drafter:
             subject = request.last.subject
             if not subject and request.topic_at is not None and request.topic_at == request.last.at:
                 subject = request.topic  # the rules' topic is that very note
+            if request.kind is DraftKind.REPLY:
+                # A reply names the matter as a person says it: the subject's head, without
+                # the owner's own name, a file extension or the dates after it (issue 11).
+                return header_text(short_topic(subject, self.sensitive, self.me.name) or "")
         elif request.kind is DraftKind.THANK_YOU:
             subject = request.meeting_title
         else:  # a social occasion or a move is no conversation: checkin_words phrases them

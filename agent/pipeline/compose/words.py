@@ -242,3 +242,49 @@ def _number(n: int) -> str:
     words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
     words += ["eleven", "twelve"]
     return words[n] if 0 <= n < len(words) else str(n)
+
+
+# Words an organisation's domain label may end in, which split it with certainty
+# ("sequentenergy" -> "Sequent Energy", "duke-energy" -> "Duke Energy").
+_ORG_SUFFIXES = (
+    "energy", "gas", "power", "bank", "capital", "partners", "group", "systems", "tech",
+    "consulting", "oil", "petroleum", "resources", "utilities", "electric", "pipeline",
+    "trading", "financial", "securities", "insurance", "holdings", "solutions", "software",
+    "labs", "ventures", "advisors", "associates", "realty", "properties", "media", "foods",
+)  # fmt: skip
+_LABEL_WORD = re.compile(r"^[a-z]{3,}$")
+
+
+def workplace_name(
+    addresses: tuple[str, ...], personal: frozenset[str], own: tuple[str, ...] = ()
+) -> str:
+    """The organisation the first address is at, as a person names it ("Sequent Energy" for
+    sgillesp@sequentenergy.com, "Duke Energy" for lamoss@duke-energy.com), or "": a personal
+    mailbox provider (`personal`), the owner's own organisation (`own`: the owner's addresses),
+    or a domain whose label does not split for certain into a name and a known suffix word
+    (energy, gas, bank, partners...) is never named, and a raw domain never is."""
+    if not addresses or "@" not in addresses[0]:
+        return ""
+    domain = addresses[0].rpartition("@")[2].lower().strip(".")
+    labels = domain.split(".")
+    if len(labels) < 2:
+        return ""
+    base = ".".join(labels[-3:] if len(labels[-1]) == 2 and len(labels[-2]) <= 3 else labels[-2:])
+    if domain in personal or base in personal:
+        return ""
+    mine = {a.rpartition("@")[2].lower() for a in own if "@" in a}
+    if any(m in (domain, base) or m.endswith("." + base) for m in mine):
+        return ""
+    label = base.split(".")[0]
+    parts = label.split("-")
+    if len(parts) == 1:
+        # Run together, only a long suffix after a name of four letters or more splits for
+        # certain ("lasvegas" is no "Lasve Gas"; "sequentenergy" is "Sequent Energy").
+        fits = (x for x in _ORG_SUFFIXES if len(x) >= 5 and len(label) >= len(x) + 4)
+        suffix = next((x for x in fits if label.endswith(x)), "")
+        parts = [label[: -len(suffix)], suffix] if suffix else []
+    if len(parts) != 2 or parts[1] not in _ORG_SUFFIXES:
+        return ""
+    if not all(_LABEL_WORD.match(p) for p in parts):
+        return ""
+    return " ".join(p.capitalize() for p in parts)
