@@ -44,7 +44,7 @@ from sqlalchemy import Connection, delete, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from touchbase.agent.pipeline.history import iter_interactions, thread_mates
+from touchbase.agent.pipeline.history import iter_interactions, scan_cache, thread_mates
 from touchbase.agent.pipeline.models import (
     ContactAddress,
     ContactDirty,
@@ -528,7 +528,9 @@ def _full(
         with_events, standings, rows = _assessed(session, policy, now, contacts, None, events)
     resolve = Resolver(who, policy)
     addresses = []
-    for address in session.scalars(select(ParticipantRow.address).distinct()):
+    with scan_cache(session.connection()):  # the address index read once: a small page cache
+        distinct = list(session.scalars(select(ParticipantRow.address).distinct()))
+    for address in distinct:
         found = resolve[address]
         if found is not OWNER:
             addresses.append((address, found.address, found.person))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from itertools import chain
 from typing import Any
@@ -91,15 +91,23 @@ def iter_interactions(
         yield from _items(connection, [found], accounts)
         return
     ordered = _batches(connection, query.order_by(i.c.occurred_at, i.c.id))
-    if connection.dialect.name != "sqlite":
+    with scan_cache(connection):
         yield from _items(connection, ordered, accounts)
+
+
+@contextmanager
+def scan_cache(connection: Connection) -> Iterator[None]:
+    """SQLite's page cache at _SCAN_CACHE_KB for a read that passes over a whole table or
+    index once (every interaction; every participant's address), the connection's own after."""
+    if connection.dialect.name != "sqlite":
+        yield
         return
     raw = connection.connection.driver_connection
     assert raw is not None
     (before,) = raw.execute("PRAGMA cache_size").fetchone()
     raw.execute(f"PRAGMA cache_size=-{_SCAN_CACHE_KB}")
     try:
-        yield from _items(connection, ordered, accounts)
+        yield
     finally:
         # (A scan abandoned after its session closed has nothing to restore.)
         with suppress(sqlite3.ProgrammingError):
