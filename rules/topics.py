@@ -395,8 +395,8 @@ _COMMON = word_set(
     review draft drafts update updates request requests numbers model models spreadsheet list
     lists draw draws payment payments estimate estimates quote quotes offer offers letter memo
     analysis forecast forecasts file files project presentation slides terms term sheet rates
-    rate adjustments adjustment fixes transfer ladder portfolio statement statements paperwork
-    application form forms resume questions question issue issues position positions
+    rate adjustments adjustment fixes partnership transfer ladder portfolio statement statements
+    paperwork application form forms resume questions question issue issues position positions
     inventory meeting call lunch dinner trip visit interview offer paper report"""
 )
 
@@ -413,8 +413,9 @@ def short_topic(
     """The matter a subject names, short, as a sentence says it, or None: the owner's own names,
     a file extension and everything from a purpose, a date or punctuation on are dropped
     ("Phillip Allen Muni Bond Proposal.xls" -> "muni bond proposal"); what is left must read as
-    a topic (`usable_topic`, with the owner's `sensitive` words) of at most five words. Its words
-    are always the first words of the cleaned subject after the owner's names."""
+    a topic (`usable_topic`, with the owner's `sensitive` words) of two to five words. A subject
+    that reads as a topic as it stands is kept whole. Its words are always the first words of the
+    cleaned subject after the owner's names."""
     if not subject or "=?" in subject:
         return None
     text, flagged = _clean(subject)
@@ -428,22 +429,22 @@ def short_topic(
     text = " ".join(words)
     if usable_topic(text, sensitive) is None and len(text) <= MAX_TOPIC and not _DATED.search(text):
         return None  # short, yet no topic: the head of it is none either
-    whole = usable_topic(text, sensitive)
-    if whole is not None and len(whole.split(" ")) <= MAX_SHORT_WORDS:
-        cut = None  # short enough and a topic as it stands: "Budget for the Lisbon office"
-    else:
-        cut = _HEAD_END.search(" " + text)
+    # A subject that reads as a topic as it stands is kept whole ("Partnership terms for the
+    # Lisbon pilot"); only one that does not (long, dated) is cut to its head.
+    cut = None if usable_topic(text, sensitive) is not None else _HEAD_END.search(" " + text)
     head = text[: max(cut.start() - 1, 0)] if cut else text
     head = _TAIL_JUNK.sub("", head).strip()
     words = head.split(" ")
     while words and words[-1].lower() in _DANGLING:
         words = words[:-1]  # "Sitara re: ..." cut at the colon: "Sitara"
     head = " ".join(words)
-    if not head or len(words) > MAX_SHORT_WORDS or (cut and len(words) < 2):
+    if not head or (cut and not 2 <= len(words) <= MAX_SHORT_WORDS):
         return None
     if _is_sensitive(_WORD.findall(text.lower()), sensitive):
         return None  # the detail cut off named something sensitive: the matter is too
     if all(w[:1].isupper() for w in words if w[:1].isalpha()) and len(words) > 1:
         words = [w.lower() if w.lower() in _COMMON else w for w in words]
+    elif len(words) > 1 and words[0][1:].islower() and words[0].lower() in _COMMON:
+        words[0] = words[0].lower()  # a sentence's capital: "Budget for the Lisbon office"
     found = usable_topic(" ".join(words), sensitive)
     return found if found is not None and found == " ".join(words) else None

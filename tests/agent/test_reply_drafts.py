@@ -83,5 +83,5 @@ def test_only_mail_that_asks_the_owner_gets_a_reply_in_its_thread(service: Servi
         assert draft.in_reply_to == ann.reply_to.message_id
         assert draft.references and draft.references.split()[-1] == draft.in_reply_to
         assert draft.body.startswith("Hi Ann,\n") and draft.body.rstrip().endswith("\nAlex")
-        assert "Budget for the Lisbon office" in draft.body
+        assert "the budget for the Lisbon office" in draft.body  # as a sentence says it
         assert "sorry" not in draft.body.lower()
