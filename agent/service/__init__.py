@@ -22,45 +22,37 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from touchbase.agent.errors import UserError
-from touchbase.agent.pipeline.compose.render import Drafter, templates_dir
 from touchbase.agent.pipeline.config import AccountConfig, Config, data_dir
 from touchbase.agent.pipeline.db import open_database
-from touchbase.agent.pipeline.drafts import digest as digests
-from touchbase.agent.pipeline.drafts.create import CreateResult, create_drafts
-from touchbase.agent.pipeline.drafts.from_rules import requests_from_decisions
-from touchbase.agent.pipeline.drafts.push import PushResult
-from touchbase.agent.pipeline.drafts.push import push_approved as push_all
-from touchbase.agent.pipeline.drafts.review import Housekeeping, SinkFor, after_sync
-from touchbase.agent.pipeline.drafts.sent import expire_not_due
-from touchbase.agent.pipeline.drafts.sinks import sink_for
-from touchbase.agent.pipeline.evaluation import (
-    Evaluation,
-    cadence_days,
-    contacts_at,
-    evaluate,
-    identities,
-    policy_for,
-)
 from touchbase.agent.pipeline.models import AppState, Draft, Person, PersonAddress
-from touchbase.agent.pipeline.store import Store
-from touchbase.agent.pipeline.sync import SyncResult, pull
-from touchbase.agent.service.accounts import Accounts
-from touchbase.agent.service.identity import Identity
-from touchbase.agent.service.introductions import Introductions
-from touchbase.agent.service.owner import Owner, OwnerReview
-from touchbase.agent.service.review import Review
-from touchbase.agent.service.views import Due, Moment, PersonView, due_rows, person_view
-from touchbase.connectors.base import DraftSink
-from touchbase.rules.addresses import normalise
-from touchbase.rules.decide import Plan
-from touchbase.rules.people import OWNER, Resolver
-from touchbase.rules.standing import assess
+
+# Everything else is imported where it is used (issue 16): `status`, `drafts` and `serve --url`
+# load no evaluation, drafting, push or sync. The result types stay importable from here, made
+# on first use by __getattr__ below.
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from touchbase.agent.pipeline.drafts import digest as digests
+    from touchbase.agent.pipeline.drafts.create import CreateResult
+    from touchbase.agent.pipeline.drafts.push import PushResult
+    from touchbase.agent.pipeline.drafts.review import Housekeeping, SinkFor
+    from touchbase.agent.pipeline.evaluation import Evaluation, cadence_days
+    from touchbase.agent.pipeline.store import Store
+    from touchbase.agent.pipeline.sync import SyncResult
+    from touchbase.agent.service.accounts import Accounts
+    from touchbase.agent.service.identity import Identity
+    from touchbase.agent.service.introductions import Introductions
+    from touchbase.agent.service.owner import Owner, OwnerReview
+    from touchbase.agent.service.review import Review
+    from touchbase.agent.service.views import Due, Moment, PersonView
+    from touchbase.connectors.base import DraftSink
+    from touchbase.rules.decide import Plan
 
 __all__ = [
     "CreateResult",
@@ -75,6 +67,30 @@ __all__ = [
     "SyncResult",
     "cadence_days",
 ]
+
+# The re-exported names and the module each comes from, imported on first use.
+_LAZY = {
+    "CreateResult": "touchbase.agent.pipeline.drafts.create",
+    "Due": "touchbase.agent.service.views",
+    "Evaluation": "touchbase.agent.pipeline.evaluation",
+    "Housekeeping": "touchbase.agent.pipeline.drafts.review",
+    "Moment": "touchbase.agent.service.views",
+    "OwnerReview": "touchbase.agent.service.owner",
+    "PersonView": "touchbase.agent.service.views",
+    "PushResult": "touchbase.agent.pipeline.drafts.push",
+    "SyncResult": "touchbase.agent.pipeline.sync",
+    "cadence_days": "touchbase.agent.pipeline.evaluation",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
 
 
 def utcnow() -> datetime:
@@ -109,6 +125,8 @@ class Service:
 
     @cached_property
     def store(self) -> Store:
+        from touchbase.agent.pipeline.store import Store
+
         return Store(self.sessions)
 
     @property
@@ -124,6 +142,8 @@ class Service:
     @property
     def zone(self) -> ZoneInfo:
         """The owner's time zone, as the rules use it."""
+        from touchbase.agent.pipeline.evaluation import policy_for
+
         return policy_for(self.config).zone
 
     def now(self) -> datetime:
@@ -135,24 +155,34 @@ class Service:
 
     @cached_property
     def review(self) -> Review:
+        from touchbase.agent.service.review import Review
+
         return Review(self)
 
     @cached_property
     def introductions(self) -> Introductions:
+        from touchbase.agent.service.introductions import Introductions
+
         return Introductions(self)
 
     @cached_property
     def identity(self) -> Identity:
+        from touchbase.agent.service.identity import Identity
+
         return Identity(self)
 
     @cached_property
     def accounts(self) -> Accounts:
+        from touchbase.agent.service.accounts import Accounts
+
         return Accounts(self)
 
     # --- the owner ------------------------------------------------------------------------
 
     @cached_property
     def owner(self) -> Owner:
+        from touchbase.agent.service.owner import Owner
+
         return Owner(self)
 
     def me(self) -> tuple[str, ...]:
@@ -194,6 +224,8 @@ class Service:
         should_stop: Callable[[], bool] = lambda: False,
     ) -> SyncResult:
         """Pull one account into the store: the one sync path of the CLI and the daemon."""
+        from touchbase.agent.pipeline.sync import pull
+
         return pull(
             self.store,
             account,
@@ -214,6 +246,8 @@ class Service:
         """Everyone's contact and standing, and the plan, at `at`. `plan=False` skips the plan
         (its `plan` is then empty): a listing of people needs none, and at 200,000 people the
         plan is a third of the time."""
+        from touchbase.agent.pipeline.evaluation import evaluate
+
         with self.sessions() as session:
             return evaluate(
                 session, self.config, self.me(), at, plan=plan, progress=self.refold_progress
@@ -225,6 +259,8 @@ class Service:
 
     def due(self, at: datetime) -> list[Due]:
         """Who is owed a message at `at`: the plan's decisions, then those it holds back."""
+        from touchbase.agent.service.views import due_rows
+
         evaluation = self.people(at)
         with self.sessions() as session:
             ids = dict(
@@ -235,6 +271,8 @@ class Service:
     def person(self, address: str, at: datetime) -> PersonView:
         """One person at `at`, found by any of their addresses, with everything the rules
         walked for them (their contact is None when nothing with them is stored)."""
+        from touchbase.rules.addresses import normalise
+
         address = normalise(address)
         with self.sessions() as session:
             person_id = session.scalar(
@@ -252,6 +290,11 @@ class Service:
     def _person(
         self, session: Session, person_id: int | None, address: str | None, at: datetime
     ) -> PersonView:
+        from touchbase.agent.pipeline.evaluation import contacts_at, identities, policy_for
+        from touchbase.agent.service.views import person_view
+        from touchbase.rules.people import OWNER, Resolver
+        from touchbase.rules.standing import assess
+
         row = session.get(Person, person_id) if person_id is not None else None
         addresses = [a.address for a in row.addresses] if row is not None else [address or ""]
         # Only their own contact is folded: the interactions touching their addresses hold
@@ -278,6 +321,11 @@ class Service:
     def apply(self, plan: Plan, at: datetime) -> CreateResult:
         """The plan's decisions become pending drafts, exactly those, in its order; `at` is
         the moment the plan was made for (the drafts' words count time from it)."""
+        from touchbase.agent.pipeline.compose.render import Drafter, templates_dir
+        from touchbase.agent.pipeline.drafts.create import create_drafts
+        from touchbase.agent.pipeline.drafts.from_rules import requests_from_decisions
+        from touchbase.agent.pipeline.evaluation import policy_for
+
         if plan.stopped:
             raise UserError(f"no drafts made: {plan.stopped}")
         sensitive = policy_for(self.config).sensitive_topics
@@ -294,6 +342,8 @@ class Service:
         """Pending drafts for people the plan no longer stands behind expire (a follow-up
         whose thread got its reply, a thank-you past its window). A stopped plan expires
         nothing: it says nothing about anyone."""
+        from touchbase.agent.pipeline.drafts.sent import expire_not_due
+
         if plan.stopped:
             return []
         still: set[str] = {h.person for h in plan.held}
@@ -305,16 +355,22 @@ class Service:
     def notice_sent(self, at: datetime) -> Housekeeping:
         """After a sync: drafts seen in Sent are sent, ones the owner overtook expire,
         snoozed ones whose time came are pending again."""
+        from touchbase.agent.pipeline.drafts.review import after_sync
+
         return after_sync(self.sessions, self.me(), at)
 
     def push_approved(self, at: datetime | None = None) -> list[PushResult]:
         """Every approved draft into its account's Drafts folder, once (looked up first)."""
+        from touchbase.agent.pipeline.drafts.push import push_approved as push_all
+
         return push_all(
             self.sessions, self.sink_for, self.config.me, at or self.now(), sleep=self.sleep
         )
 
     def digest(self, entries: Sequence[digests.DueLine], at: datetime) -> int | None:
         """The day's digest as an approved draft to the owner; None without an address."""
+        from touchbase.agent.pipeline.drafts import digest as digests
+
         with self.sessions.begin() as session:
             return digests.write_digest(session, self.config, entries, at)
 
@@ -322,4 +378,6 @@ class Service:
         """Where `draft` is pushed: its account's Drafts folder, else the outbox folder."""
         if self._sinks is not None:
             return self._sinks(draft)
+        from touchbase.agent.pipeline.drafts.sinks import sink_for
+
         return sink_for(self.sessions, self.config, self.me(), self.outbox, draft)

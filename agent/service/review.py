@@ -11,11 +11,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from touchbase.agent.pipeline.drafts import lifecycle
-from touchbase.agent.pipeline.drafts import review as actions
-from touchbase.agent.pipeline.drafts.push import PushResult
 from touchbase.agent.pipeline.models import Draft
 
 if TYPE_CHECKING:
+    from touchbase.agent.pipeline.drafts.push import PushResult
     from touchbase.agent.service import Service
 
 
@@ -41,6 +40,8 @@ class Review:
     def approve(self, ids: Sequence[int], *, push: bool = True) -> list[PushResult]:
         """Approve each, then push it into its Drafts folder (unless `push` is False: the
         daemon will). A failed push leaves it approved for the daemon to try again."""
+        from touchbase.agent.pipeline.drafts import review as actions
+
         service = self._service
         return actions.approve(
             service.sessions,
@@ -52,13 +53,19 @@ class Review:
         )
 
     def reject(self, ids: Sequence[int], reason: str | None = None) -> None:
+        from touchbase.agent.pipeline.drafts import review as actions
+
         actions.reject(self._service.sessions, ids, self._service.now(), reason)
 
     def snooze(self, draft_id: int, days: float) -> None:
+        from touchbase.agent.pipeline.drafts import review as actions
+
         actions.snooze(self._service.sessions, draft_id, self._service.now(), days)
 
     def edit(self, draft_id: int, *, subject: str | None = None, body: str | None = None) -> bool:
         """Keep the owner's words; whether anything changed."""
+        from touchbase.agent.pipeline.drafts import review as actions
+
         return actions.edit(
             self._service.sessions, draft_id, self._service.now(), subject=subject, body=body
         )

@@ -263,6 +263,61 @@ def test_everyday_commands_load_nothing_they_do_not_use(
     assert within(modules, NOT_EVERYDAY) == []
 
 
+# What `status`, `drafts` and `serve --url` must not load besides (issue 16, H10): the service
+# facade imports evaluation, drafting, push, sync and the rules' plan only in the methods that use
+# them (people, plan, person, apply, push_approved, sync, notice_sent).
+NOT_FOR_LISTINGS = (
+    "touchbase.agent.pipeline.evaluation",
+    "touchbase.agent.pipeline.drafts.create",
+    "touchbase.agent.pipeline.drafts.from_rules",
+    "touchbase.agent.pipeline.drafts.push",
+    "touchbase.agent.pipeline.drafts.review",
+    "touchbase.agent.pipeline.drafts.sent",
+    "touchbase.agent.pipeline.drafts.digest",
+    "touchbase.agent.pipeline.drafts.sinks",
+    "touchbase.agent.pipeline.sync",
+    "touchbase.agent.service.views",
+    "touchbase.rules.decide",
+)
+
+
+@pytest.mark.parametrize("command", [["status"], ["drafts"], ["serve", "--url"]], ids=" ".join)
+def test_listings_load_no_evaluation_drafting_push_or_sync(
+    current_db: list[str], command: list[str]
+) -> None:
+    out, modules = loaded(*current_db, *command)
+    assert out.strip() and "touchbase.agent.service" in modules
+    assert within(modules, NOT_FOR_LISTINGS) == []
+
+
+def test_people_still_loads_the_evaluation(current_db: list[str]) -> None:
+    """The listing above can fail: a command that evaluates loads those modules, and names them."""
+    out, modules = loaded(*current_db, "people", "--json")
+    assert json.loads(out) and {
+        "touchbase.agent.pipeline.evaluation",
+        "touchbase.rules.decide",
+    } <= set(within(modules, NOT_FOR_LISTINGS))
+
+
+def test_the_services_result_types_are_still_importable_from_it() -> None:
+    """The names the facade re-exports are made on first use, and are the modules' own."""
+    import touchbase.agent.service as service
+    from touchbase.agent.pipeline.drafts.create import CreateResult
+    from touchbase.agent.pipeline.evaluation import Evaluation, cadence_days
+    from touchbase.agent.service.views import Due, PersonView
+
+    for name in service.__all__:
+        assert getattr(service, name) is not None, name
+    assert (service.CreateResult, service.Evaluation, service.cadence_days) == (
+        CreateResult,
+        Evaluation,
+        cadence_days,
+    )
+    assert (service.Due, service.PersonView) == (Due, PersonView)
+    with pytest.raises(AttributeError, match="no_such_name"):
+        _ = service.no_such_name  # type: ignore[attr-defined]
+
+
 def test_a_database_behind_still_migrates_on_an_everyday_command(tmp_path: Path) -> None:
     """And the listing above can fail: here alembic is loaded, and named."""
     from alembic import command
