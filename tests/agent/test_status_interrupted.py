@@ -127,6 +127,6 @@ def test_touchbase_import_killed_half_way_is_interrupted_then_resumed(
     process.wait()
     last = status(url, capsys)["last_sync"]
     assert last["status"] == "interrupted"  # type: ignore[index]
-    assert f"rerun `touchbase import {mailbox}` to finish" in last["error"]  # type: ignore[index]
+    assert f"rerun `touchbase import {mailbox.resolve()}` to finish" in last["error"]  # type: ignore[index]
     assert subprocess.run(command, cwd=REPO, stdout=subprocess.DEVNULL).returncode == 0
     assert status(url, capsys)["last_sync"]["status"] == "ok"  # type: ignore[index]
