@@ -22,7 +22,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from touchbase.agent.pipeline.db import open_database
-from touchbase.agent.pipeline.drafts.owed import ANSWER_WINDOW, _answers_owner, handled_since
+from touchbase.agent.pipeline.drafts.owed import (
+    ANSWER_WINDOW,
+    _answers_owner,
+    answering,
+    handled_since,
+)
 from touchbase.agent.pipeline.models import InteractionRow
 from touchbase.agent.pipeline.store import Store
 from touchbase.connectors.base import InteractionRecord, Kind, Page, Participant, Role
@@ -153,6 +158,8 @@ def _check(store: Store) -> None:
                 row.occurred_at,
             )
         # all at once, as owed_mail asks, and each alone: the same answers
+        answered = answering(session, [(row, THEM) for row in theirs], set(MINE))
+        assert answered == {row.id for row in theirs if _plain_answers(row, rows)}
         together = handled_since(session, theirs, set(MINE), NOW)
         for row in theirs:
             expected = _plain_handled(row, rows)
