@@ -476,6 +476,27 @@ def _crossed(session: Session, since: datetime, now: datetime) -> set[str]:
             .distinct()
         )
     )
+    # Mail that crossed changes its thread mates too (a reply by Bea, future-dated until now,
+    # answers the owner's question to Ann), as mark_page marks them when it is stored.
+    message_ids: set[str] = set()
+    thread_ids: set[str] = set()
+    for message_id, in_reply_to, references, thread_id in session.execute(
+        select(Row.message_id, Row.in_reply_to, Row.references, Row.thread_id).where(
+            Row.kind == Kind.MAIL.value, Row.occurred_at > since, Row.occurred_at <= now
+        )
+    ):
+        message_ids.update(m for m in (message_id, in_reply_to) if m)
+        message_ids.update((references or "").split())
+        if thread_id:
+            thread_ids.add(thread_id)
+    if message_ids or thread_ids:
+        mates = sorted(thread_mates(session.connection(), sorted(message_ids), sorted(thread_ids)))
+        for start in range(0, len(mates), _CHUNK):
+            found.update(
+                session.scalars(
+                    select(p.c.address).where(p.c.interaction_id.in_(mates[start : start + _CHUNK]))
+                )
+            )
     return found
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import shutil
 import tempfile
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -179,7 +180,9 @@ def _fresh(tmp: Path) -> str:
         open_database(f"sqlite:///{template}").kw["bind"].dispose()
         _TEMPLATE["db"] = template
     tmp.mkdir(parents=True, exist_ok=True)
-    target = tmp / f"owed-{random.getrandbits(64):x}.db"
+    # uuid4, not `random`: hypothesis seeds `random` alike per example, so a name could repeat
+    # and the copy overwrite a store an earlier example still has open (a malformed image).
+    target = tmp / f"owed-{uuid.uuid4().hex}.db"
     shutil.copy(_TEMPLATE["db"], target)
     return f"sqlite:///{target}"
 
