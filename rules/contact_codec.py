@@ -1,10 +1,16 @@
-"""A Contact as plain JSON data and back, field by field (the persisted contact state).
+"""A Contact as plain JSON data and back (the persisted contact state).
 
-Explicit on purpose: the database holds data, never code, so no pickle. Times are ISO 8601
-text in UTC; tuples are lists; each small record (MeetingRef, Awaiting, Trace, LifeEvent) is a
-list of its fields in order. `decode(encode(c)) == c` for every Contact (a hypothesis property
-holds it to that). A change to Contact's shape must bump `SHAPE`: stored state of another shape
-is refolded, never misread.
+Explicit on purpose: the database holds data, never code, so no pickle. The layout is flat and
+positional: one JSON list of Contact's fields in their declared order, no keys (10,000 contacts
+are read back at every evaluation at 10,000 people: a list parses three times faster than an
+object with 45 keys, and the text is half as long). Times are ISO 8601 text, UTC as "Z";
+tuples are lists; `day_gaps` is flat ([gap, n, gap, n, ...]); each small record (MeetingRef,
+Awaiting, Trace, LifeEvent) is a list of its fields in order. `decode(encode(c)) == c` for
+every Contact (a hypothesis property holds it to that).
+
+`SHAPE` names the layout and Contact's fields with their types: stored state of another shape
+is refolded (contact_state's fingerprint holds it), never misread, so a field added to Contact
+changes the shape by itself. A field whose type this codec does not know fails at import.
 """
 
 from __future__ import annotations
@@ -18,78 +24,101 @@ from touchbase.rules.contacts import Contact
 from touchbase.rules.contacts_acc import Awaiting, MeetingRef, Trace
 from touchbase.rules.life_events import LifeEvent
 
-# Bumped whenever Contact, its records or this encoding change.
-SHAPE = 4  # 4: counted times kept as summaries (Contact.counted ... day_gaps)
+_FIELDS = fields(Contact)
+# 5: a flat list of the fields in order (4 and before: an object keyed by field name).
+SHAPE = "5;" + ",".join(f"{f.name}:{f.type}" for f in _FIELDS)
 
-_TIMES = frozenset(
-    f.name for f in fields(Contact) if "datetime" in str(f.type) and "tuple" not in str(f.type)
-)
+_NAMES = tuple(f.name for f in _FIELDS)
+# The fields written as they are (JSON keeps them exactly: str, int, float, bool, None).
+_PLAIN_TYPES = frozenset({"str", "str | None", "int", "float", "bool"})
+_TIME_TYPE = "datetime | None"
+# The fields of other types, each with its own conversion below, and the type it is for.
+_SPECIAL = {
+    "addresses": "tuple[str, ...]",
+    "day_gaps": "tuple[tuple[int, int], ...]",
+    "last_meeting": "MeetingRef | None",
+    "awaiting": "Awaiting | None",
+    "trace": "tuple[Trace, ...]",
+    "events": "tuple[LifeEvent, ...]",
+    "dead": "tuple[tuple[str, datetime], ...]",
+}
+_TIMES = tuple(i for i, f in enumerate(_FIELDS) if str(f.type) == _TIME_TYPE)
+_unknown = [
+    f"{f.name}: {f.type}"
+    for f in _FIELDS
+    if str(f.type) not in _PLAIN_TYPES
+    and str(f.type) != _TIME_TYPE
+    and _SPECIAL.get(f.name) != str(f.type)
+]
+if _unknown or not _SPECIAL.keys() <= set(_NAMES):  # pragma: no cover - teach encode, decode
+    raise TypeError(f"contact_codec does not know how to store Contact fields {_unknown}")
+_ADDRESSES, _DAY_GAPS, _MEETING, _AWAITING, _TRACE, _EVENTS, _DEAD = map(_NAMES.index, _SPECIAL)
+_SIZE = len(_NAMES)
+
 _FROMISO = datetime.fromisoformat
+_DECODER = json.JSONDecoder()
 
 
-def _t(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _short(value: datetime) -> str:
-    """ISO 8601 with "Z" for UTC: a million of these are read at every evaluation at 10,000
-    people, and the shorter text parses faster (fromisoformat reads "Z" since Python 3.11)."""
+def _t(value: datetime) -> str:
+    """ISO 8601 with "Z" for UTC: shorter, and it parses faster (fromisoformat reads "Z"
+    since Python 3.11)."""
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _d(value: str | None) -> datetime | None:
-    return None if value is None else _FROMISO(value)
-
-
-def to_data(contact: Contact) -> dict[str, Any]:
-    """The contact as JSON-ready values."""
-    out: dict[str, Any] = {}
-    for f in fields(Contact):
-        value = getattr(contact, f.name)
-        if f.name in _TIMES:
-            value = _t(value)
-        elif f.name == "addresses":
-            value = list(value)
-        elif f.name == "day_gaps":
-            value = [list(pair) for pair in value]
-        elif f.name == "last_meeting" and value is not None:
-            value = [value.interaction_id, _t(value.ended_at), value.subject, value.recurring]
-        elif f.name == "awaiting" and value is not None:
-            value = [_t(v) if isinstance(v, datetime) else v for v in value]
-        elif f.name == "trace":
-            value = [[t.interaction_id, _t(t.occurred_at), t.kind, t.rule, t.weight] for t in value]
-        elif f.name == "events":
-            value = [[e.kind, _t(e.at), e.text, list(e.evidence)] for e in value]
-        elif f.name == "dead":
-            value = [[address, _t(at)] for address, at in value]
-        out[f.name] = value
+def to_data(contact: Contact) -> list[Any]:
+    """The contact as a JSON-ready list, its fields in order."""
+    out: list[Any] = [getattr(contact, name) for name in _NAMES]
+    for i in _TIMES:
+        value = out[i]
+        if value is not None:
+            out[i] = _t(value)
+    out[_ADDRESSES] = list(contact.addresses)
+    out[_DAY_GAPS] = [x for pair in contact.day_gaps for x in pair]
+    meeting = contact.last_meeting
+    if meeting is not None:
+        out[_MEETING] = [meeting.interaction_id, _t(meeting.ended_at), *meeting[2:]]
+    awaiting = contact.awaiting
+    if awaiting is not None:
+        out[_AWAITING] = [_t(v) if isinstance(v, datetime) else v for v in awaiting]
+    out[_TRACE] = [[t.interaction_id, _t(t.occurred_at), *t[2:]] for t in contact.trace]
+    out[_EVENTS] = [[e.kind, _t(e.at), e.text, list(e.evidence)] for e in contact.events]
+    out[_DEAD] = [[address, _t(at)] for address, at in contact.dead]
     return out
 
 
-def from_data(data: dict[str, Any]) -> Contact:
-    """The contact `to_data` gave."""
-    values = dict(data)
-    for name in _TIMES:
-        values[name] = _d(values[name])
-    values["addresses"] = tuple(values["addresses"])
-    values["day_gaps"] = tuple((gap, n) for gap, n in values["day_gaps"])
-    meeting = values["last_meeting"]
+def from_data(data: list[Any]) -> Contact:
+    """The contact `to_data` gave (the list is used up: its items are replaced)."""
+    if not isinstance(data, list) or len(data) != _SIZE:
+        raise ValueError(f"not a stored contact of shape {SHAPE[:2]}")
+    v = data
+    fromiso = _FROMISO
+    for i in _TIMES:
+        value = v[i]
+        if value is not None:
+            v[i] = fromiso(value)
+    v[_ADDRESSES] = tuple(v[_ADDRESSES])
+    gaps = iter(v[_DAY_GAPS])
+    v[_DAY_GAPS] = tuple(zip(gaps, gaps, strict=True))
+    meeting = v[_MEETING]
     if meeting is not None:
-        values["last_meeting"] = MeetingRef(meeting[0], _FROMISO(meeting[1]), *meeting[2:])
-    awaiting = values["awaiting"]
+        v[_MEETING] = MeetingRef(meeting[0], fromiso(meeting[1]), *meeting[2:])
+    awaiting = v[_AWAITING]
     if awaiting is not None:
         thread, subject, first, last, *rest = awaiting
-        values["awaiting"] = Awaiting(thread, subject, _FROMISO(first), _FROMISO(last), *rest)
-    values["trace"] = tuple(
-        Trace(i, _FROMISO(at), kind, rule, weight) for i, at, kind, rule, weight in values["trace"]
+        v[_AWAITING] = Awaiting(thread, subject, fromiso(first), fromiso(last), *rest)
+    # Most contacts have no trace, events or dead addresses: () without a comprehension.
+    trace = v[_TRACE]
+    v[_TRACE] = tuple([Trace(i, fromiso(at), *rest) for i, at, *rest in trace]) if trace else ()
+    events = v[_EVENTS]
+    v[_EVENTS] = (
+        tuple([LifeEvent(k, fromiso(at), text, tuple(e)) for k, at, text, e in events])
+        if events
+        else ()
     )
-    values["events"] = tuple(
-        LifeEvent(kind, _FROMISO(at), text, tuple(evidence))
-        for kind, at, text, evidence in values["events"]
-    )
-    values["dead"] = tuple((address, _FROMISO(at)) for address, at in values["dead"])
-    return Contact(**values)
+    dead = v[_DEAD]
+    v[_DEAD] = tuple([(address, fromiso(at)) for address, at in dead]) if dead else ()
+    return Contact(*v)
 
 
 def encode(contact: Contact) -> str:
@@ -99,4 +128,4 @@ def encode(contact: Contact) -> str:
 
 def decode(text: str) -> Contact:
     """The contact `encode` gave."""
-    return from_data(json.loads(text))
+    return from_data(_DECODER.raw_decode(text)[0])

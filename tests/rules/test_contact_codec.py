@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from dataclasses import MISSING, fields, replace
+from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from touchbase.rules.contact_codec import decode, encode
+from touchbase.rules.contact_codec import SHAPE, decode, encode
 from touchbase.rules.contacts import Contact
 from touchbase.rules.contacts_acc import Awaiting, MeetingRef, Trace
 from touchbase.rules.life_events import LifeEvent
@@ -73,6 +75,12 @@ def contacts(draw: st.DrawFn) -> Contact:
         trace=tuple(draw(st.lists(traces, max_size=3))),
         events=tuple(draw(st.lists(events, max_size=3))),
         dead=tuple(draw(st.lists(st.tuples(text, times), max_size=2))),
+        near_daily_days=draw(count),
+        near_daily_last=draw(maybe_time),
+        last_circle=draw(maybe_time),
+        social_threads=draw(count),
+        social_subject=draw(maybe_text),
+        social_at=draw(maybe_time),
     )
 
 
@@ -94,4 +102,56 @@ def test_a_contact_comes_back_equal(contact: Contact) -> None:
 @given(contacts())
 def test_the_text_is_plain_json_data(contact: Contact) -> None:
     data = json.loads(encode(contact))
-    assert isinstance(data, dict) and data["person"] == contact.person
+    # A flat list of the fields in order: the person first, every field there.
+    assert isinstance(data, list) and data[0] == contact.person
+    assert len(data) == len(fields(Contact))
+
+
+def test_the_shape_names_every_field_and_its_type() -> None:
+    """A field added to Contact (or one whose type changes) is another shape by itself: the
+    stored state is refolded, never read into the wrong field."""
+    for f in fields(Contact):
+        assert f"{f.name}:{f.type}" in SHAPE
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["{}", "[]", '["p"]', "null", '{"person": "p"}'],
+)
+def test_text_of_another_shape_is_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        decode(text)
+
+
+def test_times_in_utc_are_written_short_and_other_offsets_kept() -> None:
+    base = decode(encode(_plain()))
+    moment = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
+    elsewhere = datetime(2024, 5, 6, 9, 8, 9, tzinfo=timezone(timedelta(hours=2)))
+    contact = replace(base, last_sent=moment, last_received=elsewhere)
+    text = encode(contact)
+    assert '"2024-05-06T07:08:09.123456Z"' in text and "+02:00" in text
+    back = decode(text)
+    assert back == contact
+    assert back.last_received is not None and back.last_received.utcoffset() == timedelta(hours=2)
+
+
+def _plain() -> Contact:
+    values: dict[str, object] = {}
+    for f in fields(Contact):
+        if f.default is not MISSING:
+            continue
+        kind = str(f.type)
+        values[f.name] = (
+            ""
+            if kind == "str"
+            else 0
+            if kind == "int"
+            else 0.0
+            if kind == "float"
+            else False
+            if kind == "bool"
+            else ()
+            if kind.startswith("tuple")
+            else None
+        )
+    return Contact(**values)  # type: ignore[arg-type]
