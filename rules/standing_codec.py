@@ -21,6 +21,7 @@ SHAPE = "2;" + ",".join(f"{f.name}:{f.type}" for f in fields(Standing))
 
 
 _FROMISO = datetime.fromisoformat
+_DECODER = json.JSONDecoder()
 
 
 def _t(value: datetime | None) -> str | None:
@@ -53,7 +54,7 @@ def encode(standing: Standing) -> str:
 def decode(text: str) -> Standing:
     """The standing `encode` gave."""
     strength, tier, (d, sec, us), source, due, dormant, why, owed, register, signs, held = (
-        json.loads(text)
+        _DECODER.raw_decode(text)[0]
     )
     return Standing(
         strength,

@@ -40,7 +40,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -411,26 +411,24 @@ def _assessed(
     the standings assessed again (to write). `refolded` None: everyone was."""
     contacts = _with_events(contacts, events)
     basis = standing_basis(policy)
-    kept: dict[str, tuple[datetime | None, str, str]] = {}
+    kept: dict[str, tuple[str, str]] = {}
     if refolded is not None:
-        query = select(
-            ContactStanding.person,
-            ContactStanding.changes_at,
-            ContactStanding.basis,
-            ContactStanding.data,
+        # Only the standings whose moment to change has not come (the others are assessed
+        # again), through Core: no ORM row processing, no time parsed, for 10,000 rows.
+        table = ContactStanding.__table__
+        query = select(table.c.person, table.c.basis, table.c.data).where(
+            or_(table.c.changes_at.is_(None), table.c.changes_at > now)
         )
-        kept = {p: (at, b, d) for p, at, b, d in session.execute(query)}
+        kept = {p: (b, d) for p, b, d in session.connection().execute(query)}
         refolded = set(refolded)
     standings: dict[str, Standing] = {}
     rows: list[dict[str, Any]] = []
     for key, contact in contacts.items():
         wanted = _person_basis(basis, events.get(key))
         row = None if refolded is None or key in refolded else kept.get(key)
-        if row is not None:
-            moment, was, data = row
-            if was == wanted and (moment is None or now < moment):
-                standings[key] = decode_standing(data)
-                continue
+        if row is not None and row[0] == wanted:
+            standings[key] = decode_standing(row[1])
+            continue
         standing = standings[key] = assess(contact, policy, now)
         rows.append(
             {
@@ -448,7 +446,9 @@ def _generation() -> Any:
 
 
 def _stored(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(ContactState.person, ContactState.data)).all())
+    """Person key -> the stored contact's text, through Core (no ORM row processing)."""
+    table = ContactState.__table__
+    return dict(session.connection().execute(select(table.c.person, table.c.data)).all())
 
 
 def _crossed(session: Session, since: datetime, now: datetime) -> set[str]:
