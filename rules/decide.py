@@ -53,7 +53,7 @@ from touchbase.rules.life_events import (
 from touchbase.rules.merges import Sighting, name_key, namesakes, sighted_twins, twins_of
 from touchbase.rules.owner import surname_of
 from touchbase.rules.policy import Policy
-from touchbase.rules.standing import PINNED, WARM, WORK_TIE, Standing, assess
+from touchbase.rules.standing import NEAR_DAILY, PINNED, WARM, WORK_TIE, Standing, assess
 from touchbase.rules.topics import usable_topic
 from touchbase.rules.workplace import Workplace, owner_organisations, workplace_hold
 
@@ -146,7 +146,10 @@ def _hold(case: Case, kind: str, twins: Sequence[Contact]) -> tuple[str, str] | 
             last = twin.last_contact
             if dict(twin.dead).get(twin.address) is not None:
                 continue  # mail to it bounced since they last wrote: not in touch there (H7)
-            if last is not None and last > contact.last_contact:
+            # Their exchange there is itself a cadence old: the tie lapsed at that address
+            # too, and the check-in goes there (evaluate's sightings, _due_elsewhere).
+            lapsed = last is not None and now - last >= case.standing.cadence
+            if last is not None and last > contact.last_contact and not lapsed:
                 return (
                     "other-address",
                     f"{twin.address} looks like them and was in touch on {show_day(last, zone)}"
@@ -249,6 +252,7 @@ def evaluate(
             return Held(contact.person, kind, held[0], held[1], found.due)
         moved = None
         elsewhere: tuple[Sighting, datetime] | None = None
+        newer: Sighting | None = None  # the address a check-in goes to, when not this one
         reasons = found.reasons
         if kind == CHECK_IN:
             found_seen = (*circumstances.sightings.get(contact.person, ()), *named)
@@ -257,11 +261,12 @@ def evaluate(
             elsewhere = _due_elsewhere(case, held, seen)
             if elsewhere is not None:  # in touch at a newer address, but a cadence ago
                 held = None
-            # A work tie who moved is still owed one: where they went is the news.
-            moved_work = (
-                moved is not None and standing.quiet is not None and standing.quiet[0] == WORK_TIE
-            )
-            if held is None and standing.quiet is not None and not moved_work:
+            newer = moved[0] if moved is not None else elsewhere[0] if elsewhere else None
+            if (
+                held is None
+                and standing.quiet is not None
+                and not _moved_on(standing.quiet[0], moved, newer, policy)
+            ):
                 held = standing.quiet
             if held is None and moved is None and elsewhere is None and workplace is not None:
                 held = workplace_hold(
@@ -278,7 +283,8 @@ def evaluate(
             reasons = (
                 *reasons,
                 *_elsewhere_words(case, elsewhere),
-                *_tie_words(standing),
+                *_tie_words(standing, newer if _personal(newer, policy) else None),
+                *_lifted_words(standing, moved, newer, policy),
                 *_moved_words(case, moved),
                 *_unverified_words(case, seen),
             )
@@ -311,9 +317,30 @@ def evaluate(
             meeting=found.meeting,
             occasion=found.occasion,
             suggest_call=_suggest_call(contact, standing, policy),
-            register=standing.register,
+            register=WARM if kind == CHECK_IN and _personal(newer, policy) else standing.register,
         )
     return None
+
+
+def _personal(newer: Sighting | None, policy: Policy) -> bool:
+    """Their newer address is a personal mailbox (policy personal_domains): the tie went on
+    outside work, which makes it a warm one."""
+    return newer is not None and domain_of(newer.address) in policy.personal_domains
+
+
+def _moved_on(
+    quiet: str, moved: tuple[Sighting, str] | None, newer: Sighting | None, policy: Policy
+) -> bool:
+    """A quiet rule that their move explains away (rules/standing.py quiet): a work tie who
+    moved is still owed one (where they went is the news), and so is one whose newer address
+    is a personal mailbox (the tie went on outside work); a near-daily tie that stopped because
+    they left (a newer address after the stop) did not stop because you talk another way now
+    (germany-c: a colleague mailed daily until his last day, then written to at his hotmail)."""
+    if newer is None:
+        return False
+    if quiet == WORK_TIE:
+        return moved is not None or _personal(newer, policy)
+    return quiet == NEAR_DAILY
 
 
 def _seen_elsewhere(
@@ -396,10 +423,23 @@ def _unverified_words(case: Case, seen: list[tuple[Sighting, str]]) -> tuple[str
     return ()
 
 
-def _tie_words(standing: Standing) -> tuple[str, ...]:
+def _tie_words(standing: Standing, personal: Sighting | None = None) -> tuple[str, ...]:
+    if personal is not None and standing.register != WARM:
+        return (f"a warm tie: it went on at their personal address {personal.address}",)
     if not standing.warmth:
         return (f"a {standing.register} tie: only working mail",) if standing.register else ()
     return (f"a {standing.register} tie: " + "; ".join(standing.warmth),)
+
+
+def _lifted_words(
+    standing: Standing, moved: tuple[Sighting, str] | None, newer: Sighting | None, policy: Policy
+) -> tuple[str, ...]:
+    quiet = standing.quiet
+    if quiet is None or not _moved_on(quiet[0], moved, newer, policy):
+        return ()
+    if quiet[0] == NEAR_DAILY:
+        return (f"not held as near-daily ({quiet[1]}): they moved on to a newer address since",)
+    return ()
 
 
 def _moved_words(case: Case, moved: tuple[Sighting, str] | None) -> tuple[str, ...]:

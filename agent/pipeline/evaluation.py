@@ -291,7 +291,7 @@ def evaluate(
     known = replace(
         known,
         sightings=sightings_for(session, due, me),
-        owed=owed_mail(session, people, standings, policy, now, me),  # reply drafts (H5)
+        owed=owed_mail(session, people, standings, policy, now, me, config.me.name),
         owner_domains=frozenset(a.rpartition("@")[2].lower() for a in me),  # colleagues (H6)
     )
     decided = decide(people.values(), policy, now, known, standings=standings)

@@ -64,7 +64,7 @@ def setup(tmp_path: Path) -> tuple[Path, str]:
             records.append(message(n := n + 1, when, ME, who, subject))
             records.append(message(n := n + 1, when + timedelta(days=1), who, ME, f"Re: {subject}"))
     records.append(message(n := n + 1, datetime(2024, 4, 10, tzinfo=UTC), TOM, ME, "Hi", JDOE))
-    records.append(message(n := n + 1, datetime(2024, 4, 15, tzinfo=UTC), ME, JDOE, "New role"))
+    records.append(message(n := n + 1, datetime(2024, 5, 15, tzinfo=UTC), ME, JDOE, "New role"))
     store.save_page(account, run, Page(records, cursor="1"), T0)
     config = tmp_path / "config.toml"
     config.write_text('[me]\nname = "Olivia Owner"\naddresses = ["me@own.test"]\n')

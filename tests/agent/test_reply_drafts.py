@@ -27,6 +27,8 @@ CAT = ("Cat Poe", "cat.poe@acme.example")  # answers the owner's own question: n
 DAN = ("Dan Fox", "dan.fox@acme.example")  # the owner is only in Cc, To someone else
 EVE = ("Eve Kim", "eve.kim@acme.example")  # to the owner's other mailbox, Cc the owner: a reply
 FAY = ("Fay Orr", "fay.orr@acme.example")  # a joke forwarded: nothing to answer
+HAL = ("Hal Moss", "hal.moss@acme.example")  # forwarded from the owner's personal mailbox
+HOME = (OWNER_NAME, "owner.at.home@mail.example")  # carries the owner's name, not configured
 
 
 def _history(w: _Writer, who: tuple[str, str]) -> None:
@@ -41,7 +43,7 @@ def service(db_url: str, tmp_path: Path) -> Service:
     """The mailbox imported into SQLite and into PostgreSQL (owed.py's queries run on both)."""
     folder = tmp_path / "replies"
     w = _Writer(folder / "Maildir", random.Random(5))
-    for who in (ANN, BOB, CAT, DAN, EVE, FAY):
+    for who in (ANN, BOB, CAT, DAN, EVE, FAY, HAL):
         _history(w, who)
     asked = NOW - timedelta(days=6)  # a Friday: four business days before NOW
     w.write(ANN, [ME], "RE: RE: Budget for the Lisbon office", asked, body="Can you?\n")
@@ -60,6 +62,10 @@ def service(db_url: str, tmp_path: Path) -> Service:
         EVE, [("Alex", "alex.morgan@home.example")], "Board seat", asked, body="Alex,\n", cc=[ME]
     )
     w.write(FAY, [ME], "Fw: too funny", asked, body="Ha\n")
+    # The owner passed Hal's request from his personal mailbox to his work one (allen-p: a
+    # builder's request forwarded from "phillip allen" <pallen70@hotmail.com>): handled.
+    w.write(HAL, [ME], "Lease renewal", asked, body="Sign?\n")
+    w.write(HOME, [ME], "Fwd: Lease renewal", asked + timedelta(hours=20), body="Fwd\n")
     db = db_url
     assert main(["--db", db, "import", str(folder / "Maildir"), "--me", OWNER]) == 0
     config = Config(me=Me(name=OWNER_NAME, addresses=(OWNER,)), database_url=db)

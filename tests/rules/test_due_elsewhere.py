@@ -91,3 +91,54 @@ def test_the_newer_address_gets_a_draft_or_a_hold_and_never_two(touch: int, own:
         assert outcome.rule == "other-address", outcome
     addresses = [d.address for d in plan.decisions]
     assert len(addresses) == len(set(addresses)), plan.decisions
+
+
+ERIC = "eric.boyt@oldco.example"
+HOTMAIL = "ericboyt@hotmail.com"
+
+
+def _near_daily_then_hotmail(touch: int | None) -> list[Decision | Held]:
+    """A colleague written to almost daily until his last day (-90), then, when `touch` is
+    given, one exchange at his personal address (germany-c's Eric Boyt)."""
+    items: list[Interaction] = []
+    for day in range(-150, -89):
+        items.append(sent(at(day), ERIC, subject=f"deal {day}"))
+        if day % 7 == 0:
+            items.append(received(at(day) + (at(1) - at(0)) / 4, ERIC, subject=f"Re: deal {day}"))
+    circumstances = Circumstances()
+    if touch is not None:
+        items.append(sent(at(touch - 1), HOTMAIL, subject="Hero"))
+        items.append(received(at(touch), HOTMAIL, subject="Re: Hero"))
+        seen = Sighting(
+            HOTMAIL,
+            "",
+            first_seen=at(touch - 1),
+            last_seen=at(touch),
+            wrote=at(touch),
+            written=at(touch - 1),
+        )
+        circumstances = Circumstances(sightings={ERIC: (seen,)})
+    pol = policy()
+    contacts = fold(items, OWNER, pol, NOW)
+    plan = decide(contacts.values(), pol, NOW, circumstances)
+    return [d for d in (*plan.decisions, *plan.held) if d.person == ERIC]
+
+
+def test_a_near_daily_tie_that_stopped_is_held_when_nothing_says_they_left() -> None:
+    [outcome] = _near_daily_then_hotmail(None)
+    assert isinstance(outcome, Held) and outcome.rule == "near-daily", outcome
+
+
+def test_a_near_daily_tie_that_moved_to_a_personal_address_gets_a_warm_check_in_there() -> None:
+    # They left (a personal address after the daily mail stopped) and that exchange is itself
+    # a cadence old: the stop meant they moved on, not that you talk another way.
+    [outcome] = _near_daily_then_hotmail(-80)
+    assert isinstance(outcome, Decision), outcome
+    assert outcome.address == HOTMAIL and outcome.register == "warm"
+    assert any("not held as near-daily" in r for r in outcome.reasons), outcome.reasons
+    assert any("personal address" in r for r in outcome.reasons), outcome.reasons
+
+
+def test_a_recent_exchange_at_the_personal_address_still_holds_it() -> None:
+    [outcome] = _near_daily_then_hotmail(-3)
+    assert isinstance(outcome, Held) and outcome.rule == "other-address", outcome

@@ -26,7 +26,8 @@ Variables (strings are "" when unknown; every value is one line of plain text):
   was in ("October", "October 2022"); `last_date`: its day ("21 December 2023").
 - `note_date`: the day of the owner's note a follow-up answers ("21 December"), or of their
   note a reply answers; `delay`: how late a reply is, "" (a few business days: no
-  apology), "slow" (five business days or more) or "long" (ten or more).
+  apology), "slow" (five business days or more) or "long" (ten or more); `by_day`: the weekday
+  a reply promises the answer by, two business days on ("Wednesday").
 - `stale`: a reply to a matter that goes stale (a proposal, a quote, an offer) more than two
   weeks late (rules/replies.py `matter_may_lapse`): it asks whether it is still live. A reply's
   `topic` is the subject's head as a person names it (rules/topics.py `short_topic`: "the muni
@@ -67,6 +68,7 @@ from touchbase.agent.pipeline.compose.message import header_text
 from touchbase.agent.pipeline.compose.phrases import checkin_words
 from touchbase.agent.pipeline.compose.request import DraftKind, DraftRequest
 from touchbase.agent.pipeline.compose.words import (
+    by_day_words,
     clean_subject,
     day_words,
     first_name,
@@ -248,6 +250,7 @@ class Drafter:
             "last_date": _day(last.astimezone(zone)) if last is not None else "",
             "note_date": day_words(request.last.at, now, zone),
             "delay": _delay(request, now, zone),
+            "by_day": by_day_words(now, zone),
             "stale": request.kind is DraftKind.REPLY
             and request.last.at is not None
             and matter_may_lapse(topic, request.last.at, now),

