@@ -16,9 +16,6 @@ from sqlalchemy.orm import Session
 
 from touchbase.agent.errors import UserError
 from touchbase.agent.pipeline import db, run_lock
-from touchbase.agent.pipeline.accounts import account_context, connector_module
-from touchbase.agent.pipeline.contact_state import invalidate
-from touchbase.agent.pipeline.meeting_versions import settle, versioned_of
 from touchbase.agent.pipeline.models import (
     Account,
     Cursor,
@@ -27,6 +24,8 @@ from touchbase.agent.pipeline.models import (
     SyncRun,
 )
 
+# Forgetting an account and signing in import what they need when run (issue 16): `status`
+# loads no contact state (the rules behind it) and no connector.
 if TYPE_CHECKING:
     from touchbase.agent.service import Service
 
@@ -116,6 +115,9 @@ class Accounts:
         only lose the account they would be pushed to). A configured account is read again at
         the next sync: only an import, or an account taken out of the configuration, is gone
         for good."""
+        from touchbase.agent.pipeline.contact_state import invalidate
+        from touchbase.agent.pipeline.meeting_versions import settle, versioned_of
+
         with self._service.sessions() as session, session.begin():
             account = _named(session, name)
             removed = counts_of(session, account.id)
@@ -188,6 +190,8 @@ class Accounts:
         """Sign in to account `name` and keep the credential where it belongs (the keyring or
         an owner-only file); what was done, in a sentence. OAuth accounts run their provider's
         sign-in (`say` shows a device code), password accounts ask with `ask_password`."""
+        from touchbase.agent.pipeline.accounts import account_context, connector_module
+
         account = self._service.config.account(name)
         module = connector_module(account)
         context = account_context(account, self._service.me())

@@ -15,8 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from touchbase.agent.errors import UserError
-from touchbase.agent.pipeline.compose.message import body_text, header_text
 from touchbase.agent.pipeline.models import Draft
+
+# compose.message (the email package behind it) is imported by the changes that clean text:
+# listing and showing drafts reads none of it (issue 16).
 
 PENDING = "pending"
 APPROVED = "approved"
@@ -72,6 +74,8 @@ def approve(draft: Draft, now: datetime) -> None:
 
 
 def reject(draft: Draft, now: datetime, reason: str | None = None) -> None:
+    from touchbase.agent.pipeline.compose.message import header_text
+
     _check(draft, "reject")
     draft.status, draft.status_reason = REJECTED, header_text(reason) or "rejected by you"
     draft.updated_at = now
@@ -91,6 +95,8 @@ def edit(
     draft: Draft, now: datetime, *, subject: str | None = None, body: str | None = None
 ) -> bool:
     """Keep the owner's words. Returns whether anything changed."""
+    from touchbase.agent.pipeline.compose.message import body_text, header_text
+
     _check(draft, "edit")
     changed = False
     if subject is not None:
@@ -156,6 +162,8 @@ def reasons(draft: Draft) -> list[str]:
 def format_recipient(name: str, address: str) -> str:
     """How a recipient is stored: `Name <address>`, or `<address>`; the name is one plain line
     without angle brackets, so `split_recipient` reads it back exactly."""
+    from touchbase.agent.pipeline.compose.message import header_text
+
     clean = header_text(name.replace("<", " ").replace(">", " "), 100)
     return f"{clean} <{address}>" if clean else f"<{address}>"
 
