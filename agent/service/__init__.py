@@ -18,7 +18,7 @@ database is opened (and migrated) on first use, so `touchbase init` needs none.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from touchbase.agent.service.views import Due, Moment, PersonView
     from touchbase.connectors.base import DraftSink
     from touchbase.rules.decide import Plan
+    from touchbase.rules.types import Interaction
 
 __all__ = [
     "CreateResult",
@@ -287,11 +288,23 @@ class Service:
                 return None
             return self._person(session, person_id, None, at)
 
+    def person_id(self, address: str) -> int | None:
+        """The Person row's id of an address (merged, named or imported); None when it has
+        none. No evaluation: for finding which page shows an address."""
+        from touchbase.rules.addresses import normalise
+
+        with self.sessions() as session:
+            return session.scalar(
+                select(PersonAddress.person_id).where(PersonAddress.address == normalise(address))
+            )
+
     def _person(
         self, session: Session, person_id: int | None, address: str | None, at: datetime
     ) -> PersonView:
-        from touchbase.agent.pipeline.evaluation import contacts_at, identities, policy_for
+        from touchbase.agent.pipeline.evaluation import _collector_paused, identities, policy_for
+        from touchbase.agent.pipeline.history import iter_interactions
         from touchbase.agent.service.views import person_view
+        from touchbase.rules.contacts import fold
         from touchbase.rules.people import OWNER, Resolver
         from touchbase.rules.standing import assess
 
@@ -301,11 +314,23 @@ class Service:
         # everyone else on them too (a busy person's group mail: thousands of people folded
         # to be thrown away). `only` keeps theirs exactly as a full fold makes it.
         me = self.me()
-        resolve = Resolver(identities(session, me), policy_for(self.config, session))
-        keys = {who.person for who in map(resolve.__getitem__, addresses) if who is not OWNER}
-        policy, contacts = contacts_at(
-            session, self.config, me, at, touching=addresses, only=keys, trace=True
-        )
+        policy, who = policy_for(self.config, session), identities(session, me)
+        resolve = Resolver(who, policy)
+        keys = {found.person for found in map(resolve.__getitem__, addresses) if found is not OWNER}
+        # Each traced interaction's subject is noted as the fold reads it: no second read of
+        # the busiest person's 35,000 subjects (bench/rules.py at 1M).
+        subjects: dict[int, str | None] = {}
+        items = iter_interactions(session, touching=addresses, threads=True)
+        with _collector_paused():
+            contacts = fold(
+                _noting_subjects(items, subjects),
+                who,
+                policy,
+                at,
+                only=keys,
+                trace=True,
+                ordered=True,
+            )
         contact = next((c for c in contacts.values() if set(addresses) & set(c.addresses)), None)
         return person_view(
             session,
@@ -314,6 +339,7 @@ class Service:
             contact,
             assess(contact, policy, at) if contact and contact.excluded is None else None,
             self.review.for_person(session, person_id, addresses),
+            subjects=subjects,
         )
 
     # --- drafts ---------------------------------------------------------------------------
@@ -381,3 +407,12 @@ class Service:
         from touchbase.agent.pipeline.drafts.sinks import sink_for
 
         return sink_for(self.sessions, self.config, self.me(), self.outbox, draft)
+
+
+def _noting_subjects(
+    items: Iterable[Interaction], into: dict[int, str | None]
+) -> Iterator[Interaction]:
+    """`items`, each one's subject noted in `into` by its id as it passes."""
+    for item in items:
+        into[item.id] = item.subject
+        yield item

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from operator import attrgetter
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -131,11 +132,14 @@ def person_view(
     contact: Contact | None,
     standing: Standing | None,
     drafts: tuple[Draft, ...],
+    subjects: Mapping[int, str | None] | None = None,
 ) -> PersonView:
     """A PersonView: the owner's name for them first, every address known, and each
-    interaction the rules walked with its subject."""
+    interaction the rules walked with its subject (`subjects` by interaction id when the
+    caller noted them as the fold read them, else read here)."""
     trace = contact.trace if contact else ()
-    subjects = _subjects(session, contact) if contact else {}
+    if subjects is None:
+        subjects = _subjects(session, contact) if contact else {}
     if contact is not None and row is not None:
         imported = imported_events(session, row.id).get(row.id, ())
         if imported:
@@ -149,13 +153,16 @@ def person_view(
                 ),
                 *(Moment(e.at, e.kind, EVENT, e.text) for e in (contact.events if contact else ())),
             ],
-            key=lambda m: m.at,
+            key=_AT,
         )
     )
     known = sorted({*addresses, *(contact.addresses if contact else ())})
     name = (row.name if row else "") or (contact.name if contact else "")
     person_id = row.id if row else None
     return PersonView(person_id, name, tuple(known), contact, standing, moments, drafts, _work(row))
+
+
+_AT = attrgetter("at")
 
 
 def _subjects(session: Session, contact: Contact) -> dict[int, str | None]:
