@@ -215,4 +215,5 @@ def run() -> None:
     # UMask=0077 already ensures; agent/pipeline/db.py also tightens an existing install.
     os.umask(0o077)
     startup.pause()  # App.service turns the collector on again (agent/cli/startup.py)
+    startup.defer()  # importlib.metadata runs when read (--version), not for SQLAlchemy
     sys.exit(main())

@@ -482,3 +482,18 @@ class ContactStanding(_ContactState):
     changes_at: Mapped[datetime | None]
     basis: Mapped[str] = mapped_column(String(64))
     data: Mapped[str] = mapped_column(Text)
+
+
+# Every group's registry, in the order above (tests check that they cover Base.metadata).
+REGISTRIES = tuple(
+    base.registry
+    for base in (
+        _Accounts,
+        _Interactions,
+        _People,
+        _Suggestions,
+        _Drafts,
+        _AppState,
+        _ContactState,
+    )
+)

@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from touchbase.agent.cli import output
 from touchbase.agent.cli.examples import walk
 from touchbase.agent.cli.main import COMMAND_MODULES, build_parser, command_word
+from touchbase.agent.cli.main import version as installed_version
 from touchbase.agent.cli.safe_console import SafeConsole
 
 TOUCHBASE = str(Path(sys.executable).with_name("touchbase"))
@@ -280,6 +281,13 @@ NOT_FOR_LISTINGS = (
     "touchbase.agent.pipeline.sync",
     "touchbase.agent.service.views",
     "touchbase.rules.decide",
+    # Forgetting an account refolds its people and signing in opens its connector: status does
+    # neither (H5). Listing drafts cleans no text: the email package stays out.
+    "touchbase.agent.pipeline.contact_state",
+    "touchbase.rules.standing",
+    "touchbase.connectors.base",
+    "touchbase.agent.pipeline.compose.message",
+    "email.policy",
 )
 
 
@@ -594,3 +602,109 @@ def test_piped_listings_load_no_rich(current_db: list[str], command: list[str]) 
     out, modules = loaded(*current_db, *command)
     assert out.strip() and "sqlalchemy.orm" in modules
     assert within(modules, ("rich",)) == []
+
+
+# --- model groups and deferred modules (issue 16, H5) ------------------------------------------
+
+CONFIGURED_CHILD = """
+import json, sys
+import sqlalchemy.orm
+from touchbase.agent.pipeline import models
+from touchbase.agent.service import Service
+from touchbase.agent.pipeline.config import Config
+service = Service(Config(), sys.argv[1])
+with service.sessions() as session:
+    session.scalars(sqlalchemy.select(getattr(models, sys.argv[2]))).all()
+classes = {m.class_.__name__: m.configured for r in models.REGISTRIES for m in r.mappers}
+print(json.dumps(classes))
+"""
+
+
+@pytest.mark.parametrize("model", ["Draft", "AppState", "Account", "Person"])
+def test_a_query_configures_its_models_group_only(tmp_path: Path, model: str) -> None:
+    """The models are mapped in groups (models.REGISTRIES) so that a command's first query
+    configures the classes it reads with, not the whole schema: the group of the class queried,
+    and no class of another group."""
+    from touchbase.agent.pipeline import models
+
+    db = f"sqlite:///{tmp_path / 't.db'}"
+    done = subprocess.run(
+        [sys.executable, "-c", CONFIGURED_CHILD, db, model],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    configured = json.loads(done.stdout)
+    group = next(
+        r for r in models.REGISTRIES if getattr(models, model) in {m.class_ for m in r.mappers}
+    )
+    mine = {m.class_.__name__ for m in group.mappers}
+    assert {name for name, done in configured.items() if done} == mine
+    assert len(configured) == len(models.Base.metadata.tables)  # every class, in some group
+
+
+def test_the_model_groups_cover_every_table_and_relationships_stay_within_one() -> None:
+    import sqlalchemy.orm
+
+    from touchbase.agent.pipeline import models
+
+    sqlalchemy.orm.configure_mappers()
+    mapped = [m for r in models.REGISTRIES for m in r.mappers]
+    assert sorted(m.local_table.name for m in mapped) == sorted(models.Base.metadata.tables)
+    assert all(m.local_table.metadata is models.Base.metadata for m in mapped)
+    for mapper in mapped:
+        for relationship in mapper.relationships:
+            assert relationship.mapper.registry is mapper.registry, relationship
+
+
+# The console script's run() in a child, which then says whether importlib.metadata ever ran.
+RUN_CHILD = """
+import sys
+sys.argv = ["touchbase", *sys.argv[1:]]
+from touchbase.agent.cli.main import run
+import atexit
+atexit.register(lambda: sys.stderr.write(
+    "\\nMETADATA " + type(sys.modules["importlib.metadata"]).__name__ + "\\n"))
+run()
+"""
+
+
+def metadata_after(*args: str) -> tuple[str, str]:
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_CHILD, *args], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    line = next(x for x in done.stderr.splitlines() if x.startswith("METADATA "))
+    return done.stdout, line.removeprefix("METADATA ")
+
+
+def test_importlib_metadata_runs_only_when_read(current_db: list[str]) -> None:
+    """SQLAlchemy imports importlib.metadata (with email and zipfile behind it) for plugin
+    lookups a database URL of ours never makes: the console script defers it, and --version,
+    which reads it, still gets the installed version."""
+    out, kind = metadata_after(*current_db, "people", "--json")
+    assert json.loads(out) and kind == "_Deferred"
+    out, kind = metadata_after("--version")
+    assert out.strip() == f"touchbase {installed_version()}" and kind == "module"
+
+
+def test_a_deferred_module_is_the_module_once_read() -> None:
+    """The stand-in runs the module in place on the first name read (its own `from . import`
+    of submodules included), is then a plain module, and a module already imported is left."""
+    code = """
+import sys
+from touchbase.agent.cli import startup
+startup.defer(("os", "importlib.metadata", "no.such.module"))
+assert type(sys.modules["os"]).__name__ == "module"  # imported before: left alone
+stand_in = sys.modules["importlib.metadata"]
+assert type(stand_in).__name__ == "_Deferred" and "no.such.module" not in sys.modules
+import importlib.metadata
+from importlib.metadata import PackageNotFoundError, version
+assert importlib.metadata is stand_in and type(stand_in).__name__ == "module"
+assert version("sqlalchemy") and issubclass(PackageNotFoundError, ModuleNotFoundError)
+assert stand_in.entry_points(group="console_scripts", name="touchbase")
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "ok", done.stderr[-2000:]
