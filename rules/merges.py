@@ -58,7 +58,10 @@ def name_key(name: str) -> str | None:
 
 def likely_same_key(contact: Contact) -> list[str]:
     """Keys two people share when they look like one person. "i:" (an initial: j..doe@) pairs
-    only with "f:" (the full first name: jane.doe@) at the same domain; the rest pair alike."""
+    only with "f:" (the full first name: jane.doe@) at the same domain, and "c:" (a full first
+    name's initial and surname: christina.sanchez@ as csanchez) only with "l:" (a mailbox name
+    as written: csanchez@), so jeffrey.hodge@ and john.hodge@ are not paired (germany-c: two
+    colleagues); the rest pair alike."""
     keys: list[str] = []
     named = name_key(contact.name) if contact.name else None
     if named and not contact.name_guessed:
@@ -74,7 +77,7 @@ def likely_same_key(contact: Contact) -> list[str]:
                 if form == "f":
                     keys.append(f"n:{first} {last}@{domain}")
                     if len(last) >= MIN_SURNAME:  # christina.sanchez@ and csanchez@ elsewhere
-                        keys.append(f"l:{first[0]}{last}")
+                        keys.append(f"c:{first[0]}{last}")
         squeezed = "".join(pieces)  # shemin.proctor@ and sheminproctor@ are one name
         if (
             len(squeezed) >= MIN_LOCAL
@@ -95,6 +98,8 @@ def _pairs(contacts: Iterable[Contact]) -> dict[tuple[str, str], tuple[Contact, 
     for key, group in sorted(groups.items()):
         if key.startswith("i:"):
             partners = groups.get("f:" + key[2:], [])
+        elif key.startswith("c:"):
+            partners = groups.get("l:" + key[2:], [])
         elif key.startswith("f:"):
             continue  # paired from the "i:" side
         else:
@@ -127,6 +132,8 @@ def _reason(a: Contact, b: Contact, key: str, personal: frozenset[str]) -> str:
         why = f"the same mailbox name at two domains ({a.address}, {b.address})"
     elif key.startswith("i:"):
         why = f"two spellings of one name at one domain ({a.address}, {b.address})"
+    elif key.startswith("c:"):
+        why = f"a first name's initial and the surname ({a.address}, {b.address})"
     else:
         why = f'both are called "{key[2:].split("@")[0]}" ({a.address}, {b.address})'
     return why + _moved(a, b, personal)

@@ -24,3 +24,26 @@ def test_names_that_say_too_little_suggest_nothing() -> None:
     assert name_key("Bob") is None
     assert name_key("bob@example.com") is None
     assert name_key("'Allen, Phillip K.'") == "phillip k. allen"
+
+
+def _suggested(*addresses: str) -> set[tuple[str, str]]:
+    items = [sent(at(n + 1), a) for n, a in enumerate(addresses)]
+    contacts = fold(items, OWNER, policy(received_counts="always"), at(10))
+    return {tuple(sorted((s.a, s.b))) for s in suggest_merges(contacts.values())}  # type: ignore[misc]
+
+
+def test_an_initial_and_surname_pairs_with_the_full_name_it_shortens() -> None:
+    pair = ("christina.sanchez@old.example", "csanchez@new.example")
+    assert pair in _suggested(*pair)
+
+
+def test_two_first_names_with_one_initial_are_two_people() -> None:
+    # germany-c: jeffrey.hodge@ and john.hodge@ are colleagues, not one person's two addresses;
+    # j.hodge@ may be either of them.
+    found = _suggested("jeffrey.hodge@enron.example", "john.hodge@enron.example")
+    assert found == set()
+    both = _suggested(
+        "jeffrey.hodge@enron.example", "john.hodge@enron.example", "jhodge@other.example"
+    )
+    assert ("jeffrey.hodge@enron.example", "john.hodge@enron.example") not in both
+    assert ("jeffrey.hodge@enron.example", "jhodge@other.example") in both
