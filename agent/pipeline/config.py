@@ -20,9 +20,10 @@ or `{ file = "~/.config/touchbase/mail.pw" }` (readable by the owner only).
 
 from __future__ import annotations
 
+import importlib
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,11 +31,6 @@ from typing import Any
 import platformdirs
 
 from touchbase.agent.errors import ConfigError
-from touchbase.connectors.dav import settings as dav_settings
-from touchbase.connectors.files import settings as files_settings
-from touchbase.connectors.google import settings as google_settings
-from touchbase.connectors.graph import settings as graph_settings
-from touchbase.connectors.imap import settings as imap_settings
 from touchbase.rules.policy import load_policy
 from touchbase.rules.schema import (
     ACCOUNT,
@@ -135,17 +131,41 @@ WEB = Table(
         ),
     ),
 )
+
+
+class DeclaredTables(Mapping[str, Table]):
+    """Account types and their settings' tables, each read from its connector's settings module
+    on first look-up: a configuration without a Google account imports no Google settings, and
+    a command before any account reads none of them (issue 16)."""
+
+    def __init__(self, where: Mapping[str, tuple[str, str]]) -> None:
+        self._where = dict(where)
+
+    def __getitem__(self, type_: str) -> Table:
+        module, name = self._where[type_]
+        table: Table = getattr(importlib.import_module(module), name)
+        return table
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+
 # Account types and their settings, declared by each connector. agent/pipeline/accounts.py maps
 # the same types to their factories (a test keeps the two lists equal).
-ACCOUNT_TYPES: Mapping[str, Table] = {
-    "files": files_settings.TABLE,
-    "gmail": google_settings.GMAIL,
-    "gcal": google_settings.GCAL,
-    "imap": imap_settings.TABLE,
-    "outlook": graph_settings.TABLE,
-    "caldav": dav_settings.CALDAV,
-    "carddav": dav_settings.CARDDAV,
-}
+ACCOUNT_TYPES: Mapping[str, Table] = DeclaredTables(
+    {
+        "files": ("touchbase.connectors.files.settings", "TABLE"),
+        "gmail": ("touchbase.connectors.google.settings", "GMAIL"),
+        "gcal": ("touchbase.connectors.google.settings", "GCAL"),
+        "imap": ("touchbase.connectors.imap.settings", "TABLE"),
+        "outlook": ("touchbase.connectors.graph.settings", "TABLE"),
+        "caldav": ("touchbase.connectors.dav.settings", "CALDAV"),
+        "carddav": ("touchbase.connectors.dav.settings", "CARDDAV"),
+    }
+)
 FILE = Table(
     "the top level",
     (

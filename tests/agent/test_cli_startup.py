@@ -288,6 +288,12 @@ NOT_FOR_LISTINGS = (
     "touchbase.connectors.base",
     "touchbase.agent.pipeline.compose.message",
     "email.policy",
+    # No account is configured here: no connector's settings table is read (config.py).
+    "touchbase.connectors.files.settings",
+    "touchbase.connectors.google.settings",
+    "touchbase.connectors.graph.settings",
+    "touchbase.connectors.imap.settings",
+    "touchbase.connectors.dav.settings",
 )
 
 
@@ -708,3 +714,26 @@ print("ok")
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_the_account_types_tables_are_the_connectors_own() -> None:
+    """config.ACCOUNT_TYPES reads each table from its connector on look-up: the same tables, in
+    the declared order, and an unknown type is not there."""
+    from touchbase.agent.pipeline.config import ACCOUNT_TYPES
+    from touchbase.connectors.dav import settings as dav
+    from touchbase.connectors.files import settings as files
+    from touchbase.connectors.google import settings as google
+    from touchbase.connectors.graph import settings as graph
+    from touchbase.connectors.imap import settings as imap
+
+    assert dict(ACCOUNT_TYPES) == {
+        "files": files.TABLE,
+        "gmail": google.GMAIL,
+        "gcal": google.GCAL,
+        "imap": imap.TABLE,
+        "outlook": graph.TABLE,
+        "caldav": dav.CALDAV,
+        "carddav": dav.CARDDAV,
+    }
+    assert list(ACCOUNT_TYPES) == ["files", "gmail", "gcal", "imap", "outlook", "caldav", "carddav"]
+    assert ACCOUNT_TYPES.get("fax") is None and "fax" not in ACCOUNT_TYPES
