@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from operator import attrgetter
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,10 +38,11 @@ class Due:
     person_id: int | None = None
 
 
-@dataclass(frozen=True)
-class Moment:
+class Moment(NamedTuple):
     """One interaction as it touched a person: `kind` is sent, received, meeting (or mail,
-    dropped before its direction mattered); `rule` is "counted" or the rule that dropped it."""
+    dropped before its direction mattered); `rule` is "counted" or the rule that dropped it.
+    A named tuple: the busiest person of bench/rules.py's 1M interactions has 35,117, and a
+    frozen dataclass cost two to three times as much to make."""
 
     at: datetime
     kind: str
