@@ -366,7 +366,8 @@ class _Fold:
         owner_thread = thread_hash is not None and started[thread_hash]
         # Social threads are told apart by subject: an invitation's replies often carry no
         # In-Reply-To, and its own thread key is its Message-ID (threads.thread_keys_of).
-        subject_key = hash(info.stripped.lower()) if info.stripped else None
+        # (strip_subject lower-cases it already, and lower() of lower() is itself.)
+        subject_key = hash(info.stripped) if info.stripped else None
         if sent:
             awaitable = owner_thread and not info.forward
             self.sent(item, whole, (thread, starts) if awaitable and thread else None, subject_key)

@@ -110,11 +110,27 @@ _PLANNED = re.compile(
 )
 
 
+# Every listed word's or phrase's first word, anywhere in the lower-cased text: a subject
+# without one matches neither list, whatever the cleaning does (clean_topic keeps one piece of
+# the subject with its white space squeezed, and the substitutions only put spaces in), so one
+# search rules out most subjects before the cleaning. Only for ASCII subjects: lower() and the
+# lists' IGNORECASE agree there (Unicode case folding matches "ſ" to "s", which lower() does not).
+_FIRST_WORDS = {w.split()[0].lower() for w in (*OCCASIONS, *PERSONAL_WORDS)}
+_ANY_WORD = re.compile("|".join(re.escape(w) for w in sorted(_FIRST_WORDS)))
+
+
 @lru_cache(maxsize=1 << 14)
 def social_kind(subject: str | None) -> str | None:
     """ "occasion", "personal" or None for a subject (Re:/Fw: prefixes and tags aside)."""
     if not subject:
         return None
+    if subject.isascii() and _ANY_WORD.search(subject.lower()) is None:
+        return None
+    return _kind(subject)
+
+
+def _kind(subject: str) -> str | None:
+    """`social_kind` without its first search (what it must always agree with)."""
     text = _NOT_SOCIAL.sub(" ", clean_topic(subject) or subject)
     if _OCCASION.search(text):
         return OCCASION

@@ -248,6 +248,9 @@ def _items(
     lists: dict[str, tuple[Party, ...]] = {}  # the whole text -> its parties
     singles: dict[str, Party] = {}  # one party's text -> the party
     flag_sets: dict[str, frozenset[str]] = {}
+    # The tuple made directly: Interaction(...) runs the named tuple's __new__, a Python
+    # function call per row for the same result.
+    new = tuple.__new__
     make = Interaction
     when = _when
     fromiso = datetime.fromisoformat
@@ -277,20 +280,23 @@ def _items(
         flag_set = flag_sets.get(flags)
         if flag_set is None:
             flag_set = flag_sets[flags] = frozenset(f for f in (flags or "").split(",") if f)
-        yield make(
-            id_,
-            accounts[account],
-            kind,
-            fromiso(occurred + _UTC) if type(occurred) is str else when(occurred),  # type: ignore[arg-type]
-            parties,
-            subject,
-            None if ended is None else when(ended),
-            mid,
-            reply,
-            tuple(refs.split()) if refs else (),
-            thread,
-            folder,
-            flag_set,
+        yield new(
+            make,
+            (
+                id_,
+                accounts[account],
+                kind,
+                fromiso(occurred + _UTC) if type(occurred) is str else when(occurred),
+                parties,
+                subject,
+                None if ended is None else when(ended),
+                mid,
+                reply,
+                tuple(refs.split()) if refs else (),
+                thread,
+                folder,
+                flag_set,
+            ),
         )
 
 
