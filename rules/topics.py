@@ -431,14 +431,18 @@ def short_topic(
         return None  # short, yet no topic: the head of it is none either
     # A subject that reads as a topic as it stands is kept whole ("Partnership terms for the
     # Lisbon pilot"); only one that does not (long, dated) is cut to its head.
-    cut = None if usable_topic(text, sensitive) is not None else _HEAD_END.search(" " + text)
+    whole = usable_topic(text, sensitive) is not None
+    cut = None if whole else _HEAD_END.search(" " + text)
     head = text[: max(cut.start() - 1, 0)] if cut else text
     head = _TAIL_JUNK.sub("", head).strip()
     words = head.split(" ")
     while words and words[-1].lower() in _DANGLING:
         words = words[:-1]  # "Sitara re: ..." cut at the colon: "Sitara"
     head = " ".join(words)
-    if not head or (cut and not 2 <= len(words) <= MAX_SHORT_WORDS):
+    # A head (not the whole subject) is two to five words, cut or not: a long run of words with
+    # no purpose, date or punctuation to cut at is no head either (hypothesis found "Sitara
+    # Sitara ... Muni of", nine words).
+    if not head or (not whole and not 2 <= len(words) <= MAX_SHORT_WORDS):
         return None
     if _is_sensitive(_WORD.findall(text.lower()), sensitive):
         return None  # the detail cut off named something sensitive: the matter is too

@@ -287,3 +287,16 @@ def test_open_drafts_expire_when_the_owner_wrote_meanwhile_or_nobody_is_due(
         assert expire_not_due(session, {"bob@example.com"}, NOW) == [c]
     assert _draft(sessions, b).status == "pending"
     assert _draft(sessions, by["dee@example.com"]).status == "pending"  # edited: the owner's
+
+
+def test_drafts_of_one_run_read_unlike_each_other(sessions: sessionmaker[Session]) -> None:
+    """Each draft takes the next template its neighbours in the run did not use (issue 11: two
+    check-ins side by side opened alike)."""
+    variants = len(Drafter(ME).variants[DraftKind.CHECK_IN.value])
+    people = [request(f"p{n}@example.com", f"Pat{n} Lee") for n in range(variants + 2)]
+    ids = make_drafts(sessions, people)
+    with sessions() as session:
+        bodies = [lifecycle.get_draft(session, i).body for i in ids]
+    openings = [b.split("\n\n")[1] for b in bodies]
+    first = [o.replace(f"Pat{n}", "X") for n, o in enumerate(openings[:variants])]
+    assert len(set(first)) == variants, first  # all variants used before any repeats

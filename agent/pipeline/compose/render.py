@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -172,19 +173,29 @@ class Drafter:
             names = mine or [n for n in shipped if _parts(n)[0] == kind.value]
             self.variants[kind.value] = sorted(names, key=lambda n: _parts(n)[1])
 
-    def choose(self, request: DraftRequest, sequence: int = 0) -> str:
+    def choose(self, request: DraftRequest, sequence: int = 0, avoid: Collection[str] = ()) -> str:
         """The template for this person: fixed per person and kind, moving on by `sequence` (how
-        many drafts of this kind they had before) so the same words are not sent twice running."""
+        many drafts of this kind they had before) so the same words are not sent twice running,
+        and past the ones in `avoid` (used by other drafts of the same run) while any is left:
+        two check-ins side by side in the review should not read alike."""
         names = self.variants[request.kind.value]
         if not names:
             raise UserError(f"no templates for {request.kind.value} drafts")
         digest = hashlib.sha256(f"{request.person_key}|{request.kind.value}".encode()).digest()
-        return names[(int.from_bytes(digest[:8], "big") + sequence) % len(names)]
+        start = int.from_bytes(digest[:8], "big") + sequence
+        turns = [names[(start + n) % len(names)] for n in range(len(names))]
+        return next((name for name in turns if name not in avoid), turns[0])
 
-    def render(self, request: DraftRequest, now: datetime, sequence: int = 0) -> Rendered:
+    def render(
+        self,
+        request: DraftRequest,
+        now: datetime,
+        sequence: int = 0,
+        avoid: Collection[str] = (),
+    ) -> Rendered:
         from jinja2 import TemplateError  # loaded already: a Drafter was built
 
-        name = self.choose(request, sequence)
+        name = self.choose(request, sequence, avoid)
         try:
             text = self.env.get_template(name).render(self.context(request, now))
         except TemplateError as exc:

@@ -75,6 +75,7 @@ def create_drafts(
         log.warning("no address of yours is known; drafts cannot be written")
     open_people: set[int] = set()
     open_addresses: set[str] = set()
+    used: set[str] = set()  # templates this run used: each draft reads unlike its neighbours
     for draft in session.scalars(select(Draft).where(Draft.status.in_(OPEN))):
         open_addresses.update(addresses(draft))
         if draft.person_id is not None:
@@ -96,7 +97,7 @@ def create_drafts(
             result.skipped.append((to, STALE))
             continue
         request = _awaited(session, request, person.id)
-        draft = _new_draft(session, request, drafter, now, sender, to, person.id)
+        draft = _new_draft(session, request, drafter, now, sender, to, person.id, used)
         draft.account_id = _account_id(session, request) or default_account_id
         session.add(draft)
         session.flush()
@@ -114,13 +115,16 @@ def _new_draft(
     sender: str,
     to: str,
     person_id: int,
+    used: set[str] | None = None,
 ) -> Draft:
     sequence = session.scalar(
         select(func.count())
         .select_from(Draft)
         .where(Draft.kind == request.kind.value, Draft.person_id == person_id)
     )
-    rendered = drafter.render(request, now, sequence or 0)
+    rendered = drafter.render(request, now, sequence or 0, used or ())
+    if used is not None:
+        used.add(rendered.template)
     threaded = request.kind in THREADED and valid_message_id(request.last.message_id)
     return Draft(
         person_id=person_id,
