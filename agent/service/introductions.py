@@ -11,13 +11,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from touchbase.agent.errors import UserError
-from touchbase.agent.pipeline.compose.render import Drafter, templates_dir
 from touchbase.agent.pipeline.drafts import introductions as pipeline
 from touchbase.agent.pipeline.evaluation import policy_for
 from touchbase.agent.pipeline.models import Introduction
 from touchbase.rules.introductions import Candidate
 
 if TYPE_CHECKING:
+    from touchbase.agent.pipeline.compose.render import Drafter
     from touchbase.agent.service import Service
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,8 @@ class Introductions:
         self._service = service
 
     def _drafter(self) -> Drafter:
+        from touchbase.agent.pipeline.compose.render import Drafter, templates_dir  # issue 16
+
         config = self._service.config
         sensitive = policy_for(config).sensitive_topics
         return Drafter(config.me, templates_dir(config.path), sensitive=sensitive)

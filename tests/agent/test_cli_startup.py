@@ -737,3 +737,11 @@ def test_the_account_types_tables_are_the_connectors_own() -> None:
     }
     assert list(ACCOUNT_TYPES) == ["files", "gmail", "gcal", "imap", "outlook", "caldav", "carddav"]
     assert ACCOUNT_TYPES.get("fax") is None and "fax" not in ACCOUNT_TYPES
+
+
+def test_person_loads_no_drafting(current_db: list[str]) -> None:
+    """`person` lists a person's introductions with no compose package: only writing an
+    introduction's draft needs it (drafts/introductions.py, service/introductions.py)."""
+    out, modules = loaded(*current_db, "person", "ann@work.example")
+    assert "ann@work.example" in out and "touchbase.agent.service.introductions" in modules
+    assert within(modules, ("touchbase.agent.pipeline.compose", "email.policy")) == []

@@ -14,19 +14,12 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from touchbase.agent.errors import UserError
-from touchbase.agent.pipeline.compose.message import new_message_id, valid_address
-from touchbase.agent.pipeline.compose.render import Drafter
-from touchbase.agent.pipeline.compose.request import (
-    DraftKind,
-    DraftRequest,
-    Introducing,
-    LastConversation,
-)
 from touchbase.agent.pipeline.config import Config
 from touchbase.agent.pipeline.drafts.lifecycle import (
     PENDING,
@@ -54,6 +47,12 @@ from touchbase.rules.policy import Policy
 from touchbase.rules.standing import assess
 from touchbase.rules.threads import thread_keys
 from touchbase.rules.types import MEETING, Interaction
+
+# The compose package (the email package, the words and the renderer behind it) is imported by
+# the two functions that write a draft: `person` lists a person's introductions with none of it
+# (issue 16).
+if TYPE_CHECKING:
+    from touchbase.agent.pipeline.compose.render import Drafter
 
 
 @dataclass(frozen=True)
@@ -161,6 +160,9 @@ def start(
 ) -> Introduction:
     """The ask to A as a pending draft, and the pair's row moved to `asked`; refused with the
     rules' reason (a UserError) when the pair cannot be introduced. The caller commits."""
+    from touchbase.agent.pipeline.compose.message import new_message_id, valid_address
+    from touchbase.agent.pipeline.compose.request import DraftKind, DraftRequest, Introducing
+
     try:
         a_raw, b_raw = valid_address(normalise(a_address)), valid_address(normalise(b_address))
     except Exception as exc:
@@ -295,6 +297,14 @@ def _introduce(
     answer: Interaction,
     at: datetime,
 ) -> int:
+    from touchbase.agent.pipeline.compose.message import new_message_id
+    from touchbase.agent.pipeline.compose.request import (
+        DraftKind,
+        DraftRequest,
+        Introducing,
+        LastConversation,
+    )
+
     seen = known(session, config, me, at, touching=[row.address_a, row.address_b])
     a = seen.contacts.get(seen.by_address.get(row.address_a, ""))
     b = seen.contacts.get(seen.by_address.get(row.address_b, ""))
