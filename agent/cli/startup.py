@@ -9,12 +9,16 @@ generation (gc.freeze), which no collection walks, and turns the collector on ag
 command's own work (a refold of a million interactions, a daemon that runs for weeks) is collected
 as before. A command that never opens the service (init, --help) ends with it off: they are short.
 
-`defer()` keeps a module SQLAlchemy imports but a command rarely uses from running until a name
-of it is read: `importlib.metadata` (and the email and zipfile modules behind it, ~0.035 s of each
-command) serves SQLAlchemy's plugin lookups, which a SQLite or PostgreSQL URL never reaches, and
-`touchbase --version`. The module stands in sys.modules as itself, not yet run; the first name
-read from it runs it in place, as an import would have (Python's importlib.util.LazyLoader does
-the same, but in 3.11 the import statement itself reads `__spec__` and so runs it at once).
+`defer()` keeps two modules SQLAlchemy imports but an everyday command never uses from running
+until a name of them is read (~0.07 s of each command): `importlib.metadata` (with the email and
+zipfile modules behind it) serves SQLAlchemy's plugin look-ups, which a SQLite or PostgreSQL URL
+never reaches, and `touchbase --version`; `asyncio` (with ssl and socket behind it) serves its
+async engines, which touchbase does not use (the review page's server loads it when it starts).
+Each stands in sys.modules as itself, not yet run; the first name read from it, or an import of
+one of its submodules, runs it in place, as the import would have. Python's LazyLoader does the
+same, but in 3.11 the import statement itself reads `__spec__` and so runs the module at once.
+SQLAlchemy reads one name of asyncio as it is imported, `iscoroutine`, to keep a reference to
+it: the stand-in answers that one with a function that runs asyncio and calls its own.
 """
 
 from __future__ import annotations
@@ -53,28 +57,57 @@ def settle() -> None:
 class _Deferred(ModuleType):
     """A module whose code runs on the first read of a name it does not have yet."""
 
-    _lock = threading.Lock()
-
     def __getattr__(self, name: str) -> Any:  # only names not (yet) in the module's __dict__
         if name in _OWN:
             raise AttributeError(name)
-        with _Deferred._lock:
-            if type(self) is _Deferred:  # not run yet (another thread may just have)
-                # A plain module from here on, while it runs too: its own `from . import x`
-                # reads names of it that are not there yet, as in any import.
-                self.__class__ = ModuleType  # type: ignore[assignment]
-                spec = self.__spec__
-                assert spec is not None and spec.loader is not None
-                try:
-                    spec.loader.exec_module(self)
-                except BaseException:
-                    sys.modules.pop(spec.name, None)  # as a failed import leaves it
-                    raise
-        return getattr(self, name)
+        return getattr(_run(self), name)
 
 
-def defer(names: tuple[str, ...] = ("importlib.metadata",)) -> None:
+_lock = threading.Lock()
+
+
+def _run(module: ModuleType) -> ModuleType:
+    """Run a deferred module's code in place, once; the module from then on."""
+    with _lock:
+        if type(module) is _Deferred:  # not run yet (another thread may just have)
+            # A plain module from here on, while it runs too: its own `from . import x`
+            # reads names of it that are not there yet, as in any import.
+            module.__class__ = ModuleType  # type: ignore[assignment]
+            spec = module.__spec__
+            assert spec is not None and spec.loader is not None
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                sys.modules.pop(spec.name, None)  # as a failed import leaves it
+                raise
+    return module
+
+
+class _ParentFirst:
+    """A meta path finder that finds nothing: it runs a deferred package before one of its
+    submodules is imported, as Python runs a package's __init__ before its submodules."""
+
+    @staticmethod
+    def find_spec(name: str, path: Any = None, target: Any = None) -> None:
+        parent = sys.modules.get(name.rpartition(".")[0])
+        if type(parent) is _Deferred:
+            _run(parent)
+
+
+def _iscoroutine(value: object) -> bool:
+    """asyncio.iscoroutine for a deferred asyncio (SQLAlchemy keeps a reference to it)."""
+    asyncio = _run(sys.modules["asyncio"])
+    return bool(asyncio.iscoroutine(value))
+
+
+# What each deferred module answers before it runs; its own code replaces them when it does.
+EARLY: dict[str, dict[str, Any]] = {"asyncio": {"iscoroutine": _iscoroutine}}
+
+
+def defer(names: tuple[str, ...] = ("importlib.metadata", "asyncio")) -> None:
     """Put each module of `names` not imported yet into sys.modules, to run on first use."""
+    if not any(isinstance(finder, _ParentFirst) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _ParentFirst())
     for name in names:
         if name in sys.modules:
             continue
@@ -85,6 +118,7 @@ def defer(names: tuple[str, ...] = ("importlib.metadata",)) -> None:
         if spec is None or spec.loader is None:
             continue
         module = importlib.util.module_from_spec(spec)
+        module.__dict__.update(EARLY.get(name, {}))
         module.__class__ = _Deferred
         sys.modules[name] = module
         parent, _, child = name.rpartition(".")

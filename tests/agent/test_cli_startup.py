@@ -670,8 +670,8 @@ import sys
 sys.argv = ["touchbase", *sys.argv[1:]]
 from touchbase.agent.cli.main import run
 import atexit
-atexit.register(lambda: sys.stderr.write(
-    "\\nMETADATA " + type(sys.modules["importlib.metadata"]).__name__ + "\\n"))
+atexit.register(lambda: sys.stderr.write("\\nMETADATA " + " ".join(
+    type(sys.modules[name]).__name__ for name in ("importlib.metadata", "asyncio")) + "\\n"))
 run()
 """
 
@@ -685,14 +685,15 @@ def metadata_after(*args: str) -> tuple[str, str]:
     return done.stdout, line.removeprefix("METADATA ")
 
 
-def test_importlib_metadata_runs_only_when_read(current_db: list[str]) -> None:
+def test_importlib_metadata_and_asyncio_run_only_when_read(current_db: list[str]) -> None:
     """SQLAlchemy imports importlib.metadata (with email and zipfile behind it) for plugin
-    lookups a database URL of ours never makes: the console script defers it, and --version,
-    which reads it, still gets the installed version."""
-    out, kind = metadata_after(*current_db, "people", "--json")
-    assert json.loads(out) and kind == "_Deferred"
-    out, kind = metadata_after("--version")
-    assert out.strip() == f"touchbase {installed_version()}" and kind == "module"
+    lookups a database URL of ours never makes, and asyncio for async engines: the console
+    script defers both, and --version, which reads importlib.metadata, still gets the installed
+    version."""
+    out, kinds = metadata_after(*current_db, "people", "--json")
+    assert json.loads(out) and kinds == "_Deferred _Deferred"
+    out, kinds = metadata_after("--version")
+    assert out.strip() == f"touchbase {installed_version()}" and kinds == "module _Deferred"
 
 
 def test_a_deferred_module_is_the_module_once_read() -> None:
@@ -710,6 +711,20 @@ from importlib.metadata import PackageNotFoundError, version
 assert importlib.metadata is stand_in and type(stand_in).__name__ == "module"
 assert version("sqlalchemy") and issubclass(PackageNotFoundError, ModuleNotFoundError)
 assert stand_in.entry_points(group="console_scripts", name="touchbase")
+# asyncio: SQLAlchemy's import reads iscoroutine alone; a submodule imported first runs the
+# package first, as Python does; the reference SQLAlchemy kept answers as asyncio's own.
+startup.defer()
+import sqlalchemy.orm
+from sqlalchemy.util import concurrency
+assert type(sys.modules["asyncio"]).__name__ == "_Deferred"
+import asyncio.events
+import asyncio
+assert type(asyncio).__name__ == "module" and asyncio.iscoroutine is not startup._iscoroutine
+async def one():
+    return 1
+made = one()
+assert concurrency.iscoroutine(made) and not concurrency.iscoroutine(one)
+assert asyncio.run(made) == 1
 print("ok")
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
