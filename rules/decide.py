@@ -333,13 +333,16 @@ def _moved_on(
 ) -> bool:
     """A quiet rule that their move explains away (rules/standing.py quiet): a work tie who
     moved is still owed one (where they went is the news), and so is one whose newer address
-    is a personal mailbox (the tie went on outside work); a near-daily tie that stopped because
-    they left (a newer address after the stop) did not stop because you talk another way now
-    (germany-c: a colleague mailed daily until his last day, then written to at his hotmail)."""
+    is a personal mailbox (the tie went on outside work) or who wrote to you from the new place
+    and was written back (the tie outlived the job: germany-c's Victor Lamadrid, 107 days of
+    work mail, then news from UBS answered); a near-daily tie that stopped because they left (a
+    newer address after the stop) did not stop because you talk another way now (germany-c: a
+    colleague mailed daily until his last day, then written to at his hotmail)."""
     if newer is None:
         return False
     if quiet == WORK_TIE:
-        return moved is not None or _personal(newer, policy)
+        both_ways = newer.wrote is not None and newer.written is not None
+        return moved is not None or _personal(newer, policy) or both_ways
     return quiet == NEAR_DAILY
 
 
@@ -439,6 +442,11 @@ def _lifted_words(
         return ()
     if quiet[0] == NEAR_DAILY:
         return (f"not held as near-daily ({quiet[1]}): they moved on to a newer address since",)
+    if moved is None and newer is not None and not _personal(newer, policy):
+        return (
+            f"not held as a work tie: they wrote to you from {newer.address} and you wrote "
+            "back, so the tie outlived the job",
+        )
     return ()
 
 

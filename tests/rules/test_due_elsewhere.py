@@ -142,3 +142,32 @@ def test_a_near_daily_tie_that_moved_to_a_personal_address_gets_a_warm_check_in_
 def test_a_recent_exchange_at_the_personal_address_still_holds_it() -> None:
     [outcome] = _near_daily_then_hotmail(-3)
     assert isinstance(outcome, Held) and outcome.rule == "other-address", outcome
+
+
+def _work_tie_moved(*, wrote: bool) -> Decision | Held | None:
+    """Steve's work tie (shipped `checkin_ties = "warm"`), then his newer address at another
+    firm a cadence ago: written to by the owner, and (`wrote`) writing from it too."""
+    seen = Sighting(
+        NEW,
+        "Steve Gillespie",
+        first_seen=at(-125),
+        last_seen=at(-120),
+        wrote=at(-121) if wrote else None,
+        written=at(-120),
+    )
+    pol = policy(checkin_ties="warm")
+    contacts = fold(_tie(), OWNER, pol, NOW)
+    plan = decide(contacts.values(), pol, NOW, Circumstances(sightings={STEVE: (seen,)}))
+    return _for(plan)
+
+
+def test_a_work_tie_that_outlived_the_job_gets_a_check_in_at_the_new_firm() -> None:
+    outcome = _work_tie_moved(wrote=True)
+    assert isinstance(outcome, Decision) and outcome.address == NEW, outcome
+    assert any("outlived the job" in r for r in outcome.reasons), outcome.reasons
+    assert outcome.register == "work"  # a firm's address: still brief, plain words
+
+
+def test_a_work_tie_only_written_to_at_the_new_firm_stays_a_work_tie() -> None:
+    outcome = _work_tie_moved(wrote=False)
+    assert isinstance(outcome, Held) and outcome.rule == "work-tie", outcome
