@@ -282,12 +282,7 @@ class _Fold:
         # worth, and a 64-bit collision within one second of mail is not a real risk.
         seen_now = self.seen_now
         if at != self.moment:
-            self.moment = at
-            seen_now.clear()
-            since = self.seen_since
-            if since is None or at - since >= COPY_DRIFT:
-                # Whatever is older than the last generation is over COPY_DRIFT before `at`.
-                self.seen_before, self.seen_ids, self.seen_since = self.seen_ids, {}, at
+            self._moment(at)
         marker = None if anytime is None else hash(anytime)
         first = None
         if marker is not None:
@@ -303,6 +298,15 @@ class _Fold:
             self.seen_ids[marker] = at
         seen_now.update(now_hashes)
         return False
+
+    def _moment(self, at: datetime) -> None:
+        """A new moment: the same-moment keys start again, and the generations move on."""
+        self.moment = at
+        self.seen_now.clear()
+        since = self.seen_since
+        if since is None or at - since >= COPY_DRIFT:
+            # Whatever is older than the last generation is over COPY_DRIFT before `at`.
+            self.seen_before, self.seen_ids, self.seen_since = self.seen_ids, {}, at
 
     # -- mail ---------------------------------------------------------------------------------
 
@@ -343,8 +347,23 @@ class _Fold:
         copy = hash((info.stripped, tuple(to), "" if sent or sender is None else sender.address))
         mid = item.message_id
         anytime = None if not mid else (mid, "" if sent or sender is None else sender.address)
-        if self._is_copy(at, anytime, [copy]):
+        # (_is_copy with its one same-moment key, inlined: once per message.)
+        if at != self.moment:
+            self._moment(at)
+        marker = None
+        if anytime is not None:
+            marker = hash(anytime)
+            first = self.seen_ids.get(marker)
+            if first is None:
+                first = self.seen_before.get(marker)
+            if first is not None and abs(at - first) <= COPY_DRIFT:
+                return self.drop(item, DUPLICATE)
+        seen_now = self.seen_now
+        if copy in seen_now:
             return self.drop(item, DUPLICATE)
+        if marker is not None:
+            self.seen_ids[marker] = at
+        seen_now.add(copy)
         thread, starts, reply = thread_keys_of(item, info)
         started = self.started
         thread_hash = None if thread is None else hash(thread)
@@ -429,9 +448,15 @@ class _Fold:
             if acc is None:
                 continue
             direct = rank < 2 and not crowd and whole is None and who.excluded is None
-            acc.fact_sent(at, direct)
             if direct:
-                acc.exchanged(at, self.window)
+                # Counted, with every step below in one call (no rule applies to it).
+                acc.direct_sent(
+                    item,
+                    at,
+                    self.window,
+                    1.0 if rank == 0 else policy.cc_weight,
+                    rank == 0 and few,
+                )
                 if social is not None:
                     acc.social(
                         subject_key if subject_key is not None else hash(item.subject),
@@ -440,6 +465,10 @@ class _Fold:
                         # To them alone, or naming them ("Lunch w/ Joan"): meant for them.
                         mine=len(best) == 1 or _names_them(item.subject, who.address, name),
                     )
+                if rank == 0 and few and owner_thread is not None:
+                    acc.wrote(item, *owner_thread)
+                continue
+            acc.fact_sent(at, direct)
             if rank < 2 and whole is None:
                 acc.seen(at)
             rule = who.excluded or whole
@@ -493,11 +522,13 @@ class _Fold:
                 group.append(other)
         policy = self.policy
         direct = to_owner and others < policy.max_recipients
-        acc.fact_received(at, direct)
-        if to_owner:
-            acc.seen(at)
         if direct:
-            acc.exchanged(at, self.window)
+            acc.direct_received(at, self.window)  # fact_received, seen and exchanged
+        else:
+            acc.fact_received(at, direct)
+            if to_owner:
+                acc.seen(at)
+        if direct:
             if group:  # the same circle: a third party's mail to a small group with them
                 circle = self.circle
                 for other in group:

@@ -272,6 +272,52 @@ class Acc:
         if awaiting is not None and at > awaiting.first_at:
             self.awaiting = None  # they wrote since (in this thread or any other)
 
+    def direct_sent(
+        self, item: Interaction, at: datetime, window: int, weight: float, conversed: bool
+    ) -> None:
+        """The owner's direct mail to them (To or Cc, not a crowd, bulk or an excluded
+        address), which always counts: `fact_sent(at, True)`, `exchanged`, `seen`, `count`
+        and, when `conversed`, `conversed`, in one call (the fold's commonest step; they
+        touch separate totals, so their order does not matter)."""
+        self.sent_count += 1
+        if self.last_sent is None or at > self.last_sent:
+            self.last_sent = at
+        if self.first_sent is None or at < self.first_sent:
+            self.first_sent = at
+        day = at.date()
+        if day != self.last_out_day:
+            self.days_out += 1
+            self.last_out_day = day
+        if self.first_contact is None or at < self.first_contact:
+            self.first_contact = at
+        if self.last_seen is None or at > self.last_seen:
+            self.last_seen = at
+        self.exchanged(at, window)
+        self.count(item, "sent", at, weight)
+        if conversed and (self.topic_at is None or at >= self.topic_at):
+            self.topic_subject, self.topic_at = item.subject, at
+
+    def direct_received(self, at: datetime, window: int) -> None:
+        """Their direct mail to the owner: `fact_received(at, True)`, `seen` and `exchanged`
+        in one call."""
+        self.received_count += 1
+        if self.last_received is None or at > self.last_received:
+            self.last_received = at
+        day = at.date()
+        if day != self.last_in_day:
+            self.days_in += 1
+            self.last_in_day = day
+        if self.last_direct_in is None or at > self.last_direct_in:
+            self.last_direct_in = at
+        if self.first_contact is None or at < self.first_contact:
+            self.first_contact = at
+        awaiting = self.awaiting
+        if awaiting is not None and at > awaiting.first_at:
+            self.awaiting = None  # they wrote since (in this thread or any other)
+        if self.last_seen is None or at > self.last_seen:
+            self.last_seen = at
+        self.exchanged(at, window)
+
     def exchanged(self, at: datetime, window: int) -> None:
         """A direct exchange either way at `at`: kept as a day within `window` days of the
         latest, so a tie's rhythm just before it stopped is known (the fold walks in time
