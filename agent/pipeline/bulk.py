@@ -18,7 +18,7 @@ from sqlalchemy.types import TypeEngine
 from touchbase.agent.pipeline.models import UTCDateTime
 
 
-def _sqlite_utc(value: datetime | None) -> str | None:
+def sqlite_utc(value: datetime | None) -> str | None:
     """UTCDateTime's stored form on SQLite, in one step: the text SQLAlchemy writes (naive UTC,
     microseconds always present), so stored values compare and sort as the ORM expects."""
     if value is None:
@@ -32,10 +32,13 @@ def _sqlite_utc(value: datetime | None) -> str | None:
     return text[:26] if v.microsecond else text[:19] + ".000000"
 
 
+_sqlite_utc = sqlite_utc  # the name tests import
+
+
 def _processor(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
     if dialect.name == "sqlite":
         if isinstance(type_, UTCDateTime):
-            return _sqlite_utc
+            return sqlite_utc
         if isinstance(type_, Boolean):
             return None  # the sqlite3 module stores bools as 0 / 1 itself
     return type_.dialect_impl(dialect).bind_processor(dialect)
@@ -48,17 +51,20 @@ def bulk_insert(
     rows: Sequence[Sequence[Any]],
     *,
     skip_conflicts_on: Sequence[str] = (),
+    ready: bool = False,
 ) -> int:
     """INSERT `rows` (tuples in the order of `names`) into `table` with one executemany; return
     how many rows were inserted (the driver's summed row count).
 
     `skip_conflicts_on` names a unique key: a row that collides with a stored one on it is left
     out (ON CONFLICT DO NOTHING, which SQLite and PostgreSQL both speak) and not counted.
+    `ready`: the rows hold the driver's values already (the columns' bind processors applied,
+    as `sqlite_utc` does for times on SQLite); nothing is converted.
     """
     if not rows:
         return 0
     dialect = connection.dialect
-    processors = [_processor(table.c[name].type, dialect) for name in names]
+    processors = [] if ready else [_processor(table.c[name].type, dialect) for name in names]
     quote = dialect.identifier_preparer.quote
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (
