@@ -572,12 +572,15 @@ def test_a_check_in_names_their_organisation_when_its_domain_says_it(register: s
         ("mark.breese@mirant.com", ""),
         ("ann@lasvegas.com", ""),
         ("chris@enron-energy.com", "Enron Energy"),
+        ("victor.lamadrid@ubswenergy.com", ""),  # UBS Warburg's letters, no name: not "Ubsw"
     ):
         req = checkin(register=register, addresses=(address,))
         for r in variants(req):
             text = words(r.body)
             if named:
                 assert f"at {named}" in text, r.body
+            else:
+                assert "Energy" not in r.body, r.body
             assert "." + address.rpartition(".")[2] not in text.lower(), r.body
             assert address.rpartition("@")[2] not in text.lower(), r.body
     own = Drafter(replace(CHRIS, addresses=("chris@duke-energy.com",)))

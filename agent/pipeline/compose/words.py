@@ -269,6 +269,9 @@ _ORG_SUFFIXES = (
     "labs", "ventures", "advisors", "associates", "realty", "properties", "media", "foods",
 )  # fmt: skip
 _LABEL_WORD = re.compile(r"^[a-z]{3,}$")
+# A name part that reads as a word, not letters of an acronym: a vowel after its first letter
+# ("ubswenergy" is UBS Warburg's, and "Ubsw Energy" is nobody's name for it).
+_READS_AS_NAME = re.compile(r"^.[a-z]*[aeiouy]")
 
 
 def workplace_name(
@@ -301,6 +304,6 @@ def workplace_name(
         parts = [label[: -len(suffix)], suffix] if suffix else []
     if len(parts) != 2 or parts[1] not in _ORG_SUFFIXES:
         return ""
-    if not all(_LABEL_WORD.match(p) for p in parts):
+    if not all(_LABEL_WORD.match(p) for p in parts) or not _READS_AS_NAME.search(parts[0]):
         return ""
     return " ".join(p.capitalize() for p in parts)
