@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, String, select, type_coerce
+from sqlalchemy import Connection, String, literal_column, select, type_coerce
 from sqlalchemy.orm import Session
 
 from touchbase.agent.pipeline.models import Account
@@ -90,7 +90,15 @@ def iter_interactions(
         found.sort(key=lambda r: (r[3], r[0]))
         yield from _items(connection, [found], accounts)
         return
-    ordered = _batches(connection, query.order_by(i.c.occurred_at, i.c.id))
+    by_time: Any = i.c.occurred_at
+    if connection.dialect.name == "sqlite":
+        # Sorted by SQLite's own sorter over one pass of the table (in rowid order), not by
+        # walking ix_interactions_occurred_at and looking each row up: at 1M interactions
+        # stored out of time order 4.9-5.6 s CPU instead of 7.4-8.6 s for the rows alone, the
+        # same peak (the sorter spills to temporary files past its cache). Unary + is SQLite's
+        # no-op that keeps the planner off the index: the same values, the same order.
+        by_time = literal_column("+interactions.occurred_at")
+    ordered = _batches(connection, query.order_by(by_time, i.c.id))
     with scan_cache(connection):
         yield from _items(connection, ordered, accounts)
 
