@@ -257,8 +257,9 @@ class _Fold:
         addresses = found.addresses
         address = who.address
         addresses[address] = addresses.get(address, 0) + 1
-        if name:
-            found.named(name, own)
+        if name:  # (Acc.named)
+            table = found.names_own if own else found.names_given
+            table[name] = table.get(name, 0) + 1
         excluded = who.excluded
         if excluded is None:
             found.included = True
@@ -499,7 +500,15 @@ class _Fold:
         if acc is None:  # a sender not among `only`: their totals are dropped, but the
             acc = Acc(who.person, False)  # circle their mail makes for the others counts
         at = item.occurred_at
-        acc.wrote_from(who.address, at)
+        # (Acc.wrote_from, inlined: once per received message.)
+        address = who.address
+        held = acc.address_at.get(address)
+        if held is None or at > held:
+            acc.address_at[address] = at
+        first = acc.address_first.get(address)
+        if first is None or at < first:
+            acc.address_first[address] = at
+        acc.address_count[address] = acc.address_count.get(address, 0) + 1
         if whole == OUT_OF_OFFICE:
             acc.out_of_office(at)
             return acc.note(item, "received", whole)
@@ -553,8 +562,8 @@ class _Fold:
         if not direct:
             return acc.note(item, "received", NOT_TO_YOU)
         acc.count(item, "received", at, 1.0)
-        if others < self.policy.few_recipients:
-            acc.conversed(item, at)
+        if others < policy.few_recipients and (acc.topic_at is None or at >= acc.topic_at):
+            acc.topic_subject, acc.topic_at = item.subject, at  # (Acc.conversed, inlined)
 
     # -- meetings -----------------------------------------------------------------------------
 

@@ -188,7 +188,7 @@ class Acc:
         self.last_out_day: date | None = None
         self.last_in_day: date | None = None
         self.months = 0
-        self.last_month: tuple[int, int] | None = None
+        self.last_month: int | None = None  # year * 12 + month
         self.small_meetings = 0
         self.one_on_one = 0
         # Near-daily ties (issue 11.2): the distinct days (ordinals) with a direct exchange
@@ -396,7 +396,7 @@ class Acc:
             self.run_end = at
         else:
             self._late(at)
-        month = (at.year, at.month)
+        month = at.year * 12 + at.month  # (an int: no tuple made per count)
         if month != self.last_month:
             self.months += 1
             self.last_month = month

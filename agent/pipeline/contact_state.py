@@ -37,6 +37,8 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from functools import cache
+from itertools import count, islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -521,11 +523,17 @@ def _reporting(
 ) -> Iterator[Interaction]:
     done = 0
     progress(0, total)
-    for item in items:
-        yield item
-        done += 1
-        if done % PROGRESS_EVERY == 0:
-            progress(done, total)
+    source = iter(items)
+    while True:
+        # A chunk passed on by C iterators, not a Python step per interaction: zip takes
+        # from the counter first, so it has gone one past the chunk's length at its end.
+        counter = count()
+        yield from map(itemgetter(1), zip(counter, islice(source, PROGRESS_EVERY), strict=False))
+        taken = next(counter) - 1
+        done += taken
+        if taken < PROGRESS_EVERY:
+            break
+        progress(done, total)
     progress(done, total)
 
 
