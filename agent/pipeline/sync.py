@@ -9,6 +9,7 @@ caller: it is logged with its traceback and recorded on the run.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ def utcnow() -> datetime:
 
 
 BUG_ADVICE = "this is a bug in touchbase; the log has the details"
+_YOUNG_PASS = 20_000  # allocations between the collector's young passes during a pull
 
 
 def pull(
@@ -136,7 +138,13 @@ def sync_account(
     held = run_lock.hold(store.sessions, account_id)
     run_id = store.start_run(account_id, clock())
     pulled: Generator[Page, None, None] | None = None
+    collections = gc.get_threshold()
     try:
+        # A pull makes millions of short-lived objects (header fields, records, rows) and next
+        # to no garbage cycles: the collector's default (a young pass every 700 allocations,
+        # each older pass over everything alive) cost a first sync of 100,000 IMAP messages
+        # about 15% of its CPU (issue 16). Fewer passes while the run lasts; restored after.
+        gc.set_threshold(max(collections[0], _YOUNG_PASS), *collections[1:])
         pulled = pullahead.pages(source, store.cursor(account_id))
         for page in pulled:
             saved = store.save_page(account_id, run_id, page, clock())
@@ -160,6 +168,7 @@ def sync_account(
         log.exception("account %s failed with an unexpected error", name)
         result.status, result.error, result.advice = "failed", _describe(exc), BUG_ADVICE
     finally:
+        gc.set_threshold(*collections)
         if pulled is not None:
             pulled.close()  # a worker still reading ahead is stopped now, not when collected
         source.close()

@@ -340,31 +340,41 @@ class ImapAccount:
     ) -> tuple[list[InteractionRecord], list[Quarantined]]:
         found: list[InteractionRecord] = []
         bad: list[Quarantined] = []
+        # Runs once per message of a sync: names looked up once, the record built here and the
+        # slower paths (no usable Date, a bounce's failed recipients) taken only when needed.
+        kind, hint, keep = folder.kind, folder.hint, self.settings.keep_subjects
+        sent, build, add = kind == "sent", interaction_from_headers, found.append
         for item in fetched:
+            uid, _, header, draft, too_large = item
             # The server sent only the FIELDS asked for: no need to filter them again.
-            if item.too_large:
-                where = f"{folder.hint} folder, UID {item.uid}"
+            if too_large:
+                where = f"{hint} folder, UID {uid}"
                 bad.append(
                     Quarantined(
-                        f"{folder.kind}:too-large:{folder.name}:{item.uid}",
-                        f"header fields of {item.too_large:,} bytes, more than touchbase reads "
+                        f"{kind}:too-large:{folder.name}:{uid}",
+                        f"header fields of {too_large:,} bytes, more than touchbase reads "
                         f"({MAX_LITERAL:,}) ({where})",
                     )
                 )
                 continue
-            if item.draft and folder.kind != "sent":
+            if draft and not sent:
                 continue  # a draft (Gmail keeps them in All Mail too) is no mail that happened
-            headers = header_fields(item.header)
-            sid = source_id(folder.kind, item.header, headers)
+            headers = header_fields(header)
+            sid = source_id(kind, header, headers)
             identity = sid.partition(":")[2]
             if identity in seen:
                 continue  # two copies of one message: one interaction
             seen.add(identity)
             try:
-                record = self._interaction(folder, item, headers, sid)
-                found.append(with_failures(record, failures.get(item.uid, ())))
+                try:
+                    record = build(headers, source_id=sid, folder=hint, keep_subject=keep)
+                except BadRecord:
+                    record = self._interaction(folder, item, headers, sid)
+                if failures:
+                    record = with_failures(record, failures.get(uid, ()))
+                add(record)
             except BadRecord as exc:
-                bad.append(Quarantined(sid, f"{exc} ({folder.hint} folder, UID {item.uid})"))
+                bad.append(Quarantined(sid, f"{exc} ({hint} folder, UID {uid})"))
         return found, bad
 
     def _interaction(
