@@ -20,7 +20,7 @@ only the people it touched: pass every interaction of those people and `only=` t
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from operator import attrgetter
@@ -183,16 +183,15 @@ def fold(
     ValueError.
     """
     run = _Fold(identities, policy, now, only, trace)
-    stream = _checked(interactions) if ordered else sorted(interactions, key=_ORDER)
-    for item in stream:
-        if item.kind == MEETING:
-            run.meeting(item)
-        else:
-            run.mail(item)
-    return run.finish()
-
-
-def _checked(interactions: Iterable[Interaction]) -> Iterator[Interaction]:
+    meeting, mail = run.meeting, run.mail
+    if not ordered:
+        for item in sorted(interactions, key=_ORDER):
+            if item.kind == MEETING:
+                meeting(item)
+            else:
+                mail(item)
+        return run.finish()
+    # The promise checked in the loop itself (a generator around it was a step per item).
     last: tuple[datetime, int] | None = None
     for item in interactions:
         key = (item.occurred_at, item.id)
@@ -202,7 +201,11 @@ def _checked(interactions: Iterable[Interaction]) -> Iterator[Interaction]:
                 f"{last[0].isoformat()}: pass ordered=False or sort by (occurred_at, id)"
             )
         last = key
-        yield item
+        if item.kind == MEETING:
+            meeting(item)
+        else:
+            mail(item)
+    return run.finish()
 
 
 class _Fold:

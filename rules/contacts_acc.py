@@ -292,7 +292,20 @@ class Acc:
             self.first_contact = at
         if self.last_seen is None or at > self.last_seen:
             self.last_seen = at
-        self.exchanged(at, window)
+        # (exchanged, inlined)
+        ordinal = at.toordinal()
+        daily = self.daily
+        if not daily or daily[-1] != ordinal:
+            daily.append(ordinal)
+            start = ordinal - window
+            drop = 0
+            while daily[drop] < start:
+                drop += 1
+            if drop:
+                del daily[:drop]
+            self.daily_days = len(daily) - 1
+        if self.daily_last is None or at > self.daily_last:
+            self.daily_last = at
         self.count(item, "sent", at, weight)
         if conversed and (self.topic_at is None or at >= self.topic_at):
             self.topic_subject, self.topic_at = item.subject, at
@@ -316,7 +329,20 @@ class Acc:
             self.awaiting = None  # they wrote since (in this thread or any other)
         if self.last_seen is None or at > self.last_seen:
             self.last_seen = at
-        self.exchanged(at, window)
+        # (exchanged, inlined)
+        ordinal = at.toordinal()
+        daily = self.daily
+        if not daily or daily[-1] != ordinal:
+            daily.append(ordinal)
+            start = ordinal - window
+            drop = 0
+            while daily[drop] < start:
+                drop += 1
+            if drop:
+                del daily[:drop]
+            self.daily_days = len(daily) - 1
+        if self.daily_last is None or at > self.daily_last:
+            self.daily_last = at
 
     def exchanged(self, at: datetime, window: int) -> None:
         """A direct exchange either way at `at`: kept as a day within `window` days of the
