@@ -22,6 +22,7 @@ from touchbase.rules.addresses import domain_of, is_writable
 from touchbase.rules.contacts import Contact
 from touchbase.rules.dates import show_day
 from touchbase.rules.decision import (
+    LEFT,
     Circumstances,
     Decision,
     Held,
@@ -175,6 +176,7 @@ def _topic(
     found_subject: str | None,
     standing: Standing | None = None,
     moved: tuple[Sighting, str] | None = None,
+    elsewhere: tuple[Sighting, datetime] | None = None,
 ) -> Topic | None:
     """A conversation the draft may name: the thread it follows up, the meeting it thanks for,
     else their last conversation just with the owner, when its subject reads as a topic. A
@@ -184,6 +186,10 @@ def _topic(
         if moved is not None:
             seen = moved[0]
             return Topic(organisation_label(domain_of(seen.address)), seen.first_seen, MOVED)
+        if elsewhere is not None:  # written to at their newer address: life after the old place
+            left = organisation_label(domain_of(contact.address))
+            if left:
+                return Topic(left, elsewhere[1], LEFT)
         if (
             standing is not None
             and standing.register == WARM
@@ -310,7 +316,7 @@ def evaluate(
             reasons=reasons,
             strength=standing.strength,
             reply_to=found.reply_to,
-            topic=_topic(contact, kind, policy, now, subject, standing, moved),
+            topic=_topic(contact, kind, policy, now, subject, standing, moved, elsewhere),
             name_guessed=contact.name_guessed,
             tier=standing.tier,
             last_contact=elsewhere[1] if elsewhere is not None else contact.last_contact,

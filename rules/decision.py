@@ -97,11 +97,16 @@ class Occasion(NamedTuple):
     where: str = ""  # a new role's organisation as a person names it ("Raviga Capital")
 
 
+LEFT = "left"  # a Topic's kind: the organisation they left (see Topic)
+
+
 class Topic(NamedTuple):
     """Something a draft may name, and when. `kind` says what it is, so the words fit it:
     "thread" a conversation whose subject reads as a topic (rules.topics); "social" a shared
     social occasion ("Steve's Happy Hour", "the baby shower"); "moved" the organisation they
-    moved to, as a person names it ("Mirant"), with `at` when the move was first seen."""
+    moved to, as a person names it ("Mirant"), with `at` when the move was first seen; "left"
+    the organisation they left, when the owner has been in touch at their newer address since
+    (the move is no news any more, life after it is: "How's life after Enron?")."""
 
     text: str
     at: datetime

@@ -75,6 +75,30 @@ def sentences(body: str) -> int:
     return len(re.findall(r"[.?!](?:\s|$)", words(body)))
 
 
+# --- left (in touch at their newer address since) ---------------------------------------------
+
+
+@pytest.mark.parametrize("register", REGISTERS)
+def test_life_after_the_place_they_left_is_the_hook(register: str) -> None:
+    """The owner wrote to them at their new address a cadence ago: the move is no news, life
+    after it is ("How's life after Enron?"), in every variant, short, no raw domain."""
+    req = checkin(
+        topic="Enron",
+        topic_kind="left",
+        register=register,
+        addresses=("ericboyt@hotmail.com",),
+        topic_at=NOW - timedelta(days=88),
+    )
+    for r in variants(req):
+        text = words(r.body)
+        assert "Enron" in text and "enron.com" not in r.body.lower(), r.body
+        assert "I saw you" not in text and "new address" not in text, r.body
+        assert 1 <= sentences(r.body) <= 3, r.body
+    # A name that is no organisation's is never written: the words fall back to the tie's.
+    for r in variants(replace(req, topic="enron.com")):
+        assert "enron" not in r.body.lower(), r.body
+
+
 # --- moved -------------------------------------------------------------------------------------
 
 

@@ -54,6 +54,9 @@ def test_a_newer_address_in_touch_a_cadence_ago_gets_the_check_in() -> None:
     assert isinstance(outcome, Decision), outcome
     assert outcome.address == NEW and outcome.kind == "check-in"
     assert outcome.last_contact == at(-120)  # the words count from that exchange
+    # The move is no news (the owner wrote there): life after the old place is the hook.
+    assert outcome.topic is not None and outcome.topic.kind == "left", outcome.topic
+    assert outcome.topic.at == at(-120)
     assert any(f"touchbase people merge {STEVE} {NEW}" in r for r in outcome.reasons)
 
 

@@ -72,10 +72,14 @@ _RECALLED = {
 _VAGUE = frozenset({"the game", "the celebration", "the boat", "the concert", "fantasy football"})
 
 
-def checkin_case(topic_kind: str, register: str, topic: str, moved: bool) -> str:
-    """Which words a check-in needs: moved, social, thread, warm, work or plain."""
+def checkin_case(
+    topic_kind: str, register: str, topic: str, moved: bool, left_from: str = ""
+) -> str:
+    """Which words a check-in needs: moved, left, social, thread, warm, work or plain."""
     if moved:
         return "moved"
+    if left_from:
+        return "left"
     if topic_kind == "social" and topic:
         return "social"
     if topic_kind in ("thread", "") and topic:
@@ -243,6 +247,7 @@ def checkin_words(
     register = register if register in ("warm", "work") else ""
     moved = topic_kind == "moved"
     moved_to = organisation_name(topic) if moved else ""  # from an address, not a subject
+    left_from = organisation_name(topic) if topic_kind == "left" else ""
     social = ""
     lapse = False
     if topic_kind == "social" and keep_subjects:
@@ -252,7 +257,7 @@ def checkin_words(
                 topic, sensitive, first_name=first_name, me_first_name=me_first_name
             )
             lapse = days is None or days >= LAPSE_OCCASION_DAYS
-    case = checkin_case(topic_kind, register, social or thread_topic, moved)
+    case = checkin_case(topic_kind, register, social or thread_topic, moved, left_from)
     return {
         "case": case,
         "register": register,
@@ -263,6 +268,7 @@ def checkin_words(
         "occasion_lapse": lapse,
         "moved_to": moved_to,
         "moved_from": organisation_name(moved_from) if moved else "",
+        "left_from": left_from,
         **season_words(now, zone),
     }
 

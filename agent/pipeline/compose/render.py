@@ -39,7 +39,9 @@ Variables (strings are "" when unknown; every value is one line of plain text):
 - `occasion`: "birthday", "work anniversary"...; `birthday`: it is one (an age is never
   given); `years`, `years_words`: years a non-birthday occasion marks ("five years").
 - `new_org`: the organisation a new role is at ("Raviga Capital"), "" when not known.
-- Check-ins (compose/phrases.py): `case` is "moved", "social", "thread" (`topic` set), "warm",
+- Check-ins (compose/phrases.py): `case` is "moved", "left" (`left_from`: the organisation
+  they left, "Enron", when the owner has been in touch at their newer address since), "social",
+  "thread" (`topic` set), "warm",
   "work" or "plain"; `register` "warm", "work" or ""; `warm`, `work`: which it is;
   `occasion_phrase`: a shared occasion as a noun phrase ("Steve's happy hour", "the baby
   shower", "your happy hour" to Steve); `occasion_lapse`: it was six weeks ago or more;

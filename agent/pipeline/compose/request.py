@@ -81,8 +81,9 @@ class DraftRequest:
     introducing: Introducing | None = None  # introduce-ask, introduce: the other person
     # How the tie reads (rules Decision.register): "warm", "work" or "" (not known).
     register: str = ""
-    # What `topic` is (rules Topic.kind): "thread", "social" (a shared occasion's subject) or
-    # "moved" (the organisation they moved to, "" when not known; `moved_from` the one left).
+    # What `topic` is (rules Topic.kind): "thread", "social" (a shared occasion's subject),
+    # "moved" (the organisation they moved to, "" when not known; `moved_from` the one left) or
+    # "left" (the organisation they left, the owner in touch at their newer address since).
     topic_kind: str = "thread"
     moved_from: str = ""
 
