@@ -6,20 +6,22 @@ that message's headers: who it went to (the owner in To, how many others), its s
 the thread to answer in. Only the people a reply draft may go to are looked up, and only headers
 are read. Every lookup starts from what is indexed and small (issue 16: at 1M interactions a
 query that joined the owner's sent mail first took 90 s of a plan): the message by its time, the
-owner's earlier mail to them from their own rows by address, and the owner's later mail under
-its subject by one read of the few weeks since the oldest owed message, for everyone at once.
+owner's earlier and later mail under its subject by reads of the few weeks around the owed
+messages, for everyone at once.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from touchbase.agent.pipeline import owner
+from touchbase.agent.pipeline.history import _FIELD
 from touchbase.agent.pipeline.models import Account, InteractionRow, ParticipantRow
 from touchbase.rules.addresses import normalise
 from touchbase.rules.contacts import Contact
@@ -59,7 +61,7 @@ def owed_mail(
     accounts: dict[int, str] = {
         account_id: name for account_id, name in session.execute(select(Account.id, Account.name))
     }
-    found: dict[str, tuple[OwedMail, InteractionRow, Collection[str]]] = {}
+    found: dict[str, tuple[OwedMail, Headers, Collection[str]]] = {}
     sent = _sent_at(session, {at for _contact, at in wanted if at is not None})
     for contact, at in wanted:
         assert at is not None
@@ -83,40 +85,96 @@ def owed_mail(
     }
 
 
+class _Party(NamedTuple):
+    """A participant of stored mail, as the reply lookups read it."""
+
+    address: str
+    role: str
+    is_self: bool
+
+
+class _Mail(NamedTuple):
+    """A stored message's headers (the InteractionRow fields the reply lookups read), read
+    with Core: ORM objects with their participants selectin-loaded were most of `_sent_at`'s
+    time at bench/rules.py's 1M interactions (issue 16)."""
+
+    id: int
+    account_id: int
+    occurred_at: datetime
+    subject: str | None
+    message_id: str | None
+    in_reply_to: str | None
+    thread_id: str | None
+    participants: tuple[_Party, ...]
+
+
+# A message's headers: an ORM row (as the tests read them) or the lookups' own Core reading.
+Headers = InteractionRow | _Mail
+
+
 def _sent_at(
     session: Session, times: Collection[datetime]
-) -> dict[datetime, list[tuple[InteractionRow, str]]]:
+) -> dict[datetime, list[tuple[_Mail, str]]]:
     """The mail sent at these times (by ix_interactions_occurred_at, in chunks), each with a
-    sender's address, by time, in id order, their participants loaded: one read for all the
+    sender's address, by time, in id order, with its participants: one read for all the
     people owed a reply instead of two queries each."""
-    found: dict[datetime, list[tuple[InteractionRow, str]]] = defaultdict(list)
+    interactions, participants = InteractionRow.__table__, ParticipantRow.__table__
+    i, p = interactions.c, participants.c
+    connection = session.connection()
+    heads: list[tuple[Any, ...]] = []
     ordered = sorted(times)
     for n in range(0, len(ordered), _CHUNK):
-        for row, address in session.execute(
-            select(InteractionRow, ParticipantRow.address)
-            .join(ParticipantRow, ParticipantRow.interaction_id == InteractionRow.id)
-            .where(
-                InteractionRow.occurred_at.in_(ordered[n : n + _CHUNK]),
-                InteractionRow.kind == "mail",
-                ParticipantRow.role == "from",
+        heads.extend(
+            connection.execute(
+                select(
+                    i.id,
+                    i.account_id,
+                    i.occurred_at,
+                    i.subject,
+                    i.message_id,
+                    i.in_reply_to,
+                    i.thread_id,
+                    p.address,
+                )
+                .join_from(interactions, participants, p.interaction_id == i.id)
+                .where(
+                    i.occurred_at.in_(ordered[n : n + _CHUNK]), i.kind == "mail", p.role == "from"
+                )
             )
-            .options(selectinload(InteractionRow.participants))
-            .order_by(InteractionRow.id)
+        )
+    parties: dict[int, list[_Party]] = defaultdict(list)
+    ids = sorted({head[0] for head in heads})
+    for n in range(0, len(ids), _CHUNK):
+        for ident, address, role, is_self in connection.execute(
+            select(p.interaction_id, p.address, p.role, p.is_self)
+            .where(p.interaction_id.in_(ids[n : n + _CHUNK]))
+            .order_by(p.interaction_id, p.id)
         ):
-            found[row.occurred_at].append((row, address))
+            parties[ident].append(_Party(address, role, is_self))
+    found: dict[datetime, list[tuple[_Mail, str]]] = defaultdict(list)
+    mails: dict[int, _Mail] = {}
+    for ident, account, at, subject, message_id, parent, thread, sender in sorted(
+        heads, key=lambda head: head[0]
+    ):
+        mail = mails.get(ident)
+        if mail is None:
+            mail = mails[ident] = _Mail(
+                ident, account, at, subject, message_id, parent, thread, tuple(parties[ident])
+            )
+        found[at].append((mail, sender))
     return found
 
 
 def _their_mail(
-    rows: Sequence[InteractionRow],
+    rows: Sequence[Headers],
     at: datetime,
     mine: set[str],
     accounts: Mapping[int, str],
-) -> tuple[OwedMail, InteractionRow] | None:
+) -> tuple[OwedMail, Headers] | None:
     """Their mail sent at `at` (`rows`: copies in several folders are one message): the copy
     that names the owner in To and has a Message-ID comes first. Its answers_owner and handled
     are left to the caller."""
-    best: tuple[tuple[bool, bool], OwedMail, InteractionRow] | None = None
+    best: tuple[tuple[bool, bool], OwedMail, Headers] | None = None
     for row in rows:
         sender = {p.address for p in row.participants if p.role == "from"}
         to_owner = copied = False
@@ -154,25 +212,24 @@ def _their_mail(
 ANSWER_WINDOW = timedelta(days=60)  # how far back the owner's mail it may answer is looked for
 
 
-def _answers_owner(
-    session: Session, row: InteractionRow, theirs: Collection[str], mine: set[str]
-) -> bool:
+def _answers_owner(session: Session, row: Headers, theirs: Collection[str], mine: set[str]) -> bool:
     """Their mail answers the owner's: its In-Reply-To is a message the owner sent, or the
     owner sent them mail under the same subject (Re:/Fw: aside) in the weeks before it."""
     return row.id in answering(session, [(row, theirs)], mine)
 
 
 def answering(
-    session: Session, rows: Sequence[tuple[InteractionRow, Collection[str]]], mine: set[str]
+    session: Session, rows: Sequence[tuple[Headers, Collection[str]]], mine: set[str]
 ) -> set[int]:
     """The ids of the mail (each with its sender's addresses) that answers the owner's: its
     In-Reply-To is a message the owner sent, or (a Re: subject) the owner sent them mail To or
     Cc under the same subject (Re:/Fw: aside) in the ANSWER_WINDOW before it.
 
-    For all of them at once: the parents by Message-ID (indexed); the owner's mail to them from
-    their own rows by address (ix_participants_address: a few hundred rows a person at most),
-    then by interaction id the time and whether the owner sent it. Starting from the owner's
-    address would read nearly every participant row of the store (issue 16: 90 s at 1M)."""
+    For all of them at once: the parents by Message-ID (indexed); then the mail the owner may
+    have sent in the weeks they span, by time, under one of their subjects (`_owner_mail`),
+    whose participants say who sent it and to whom. Starting from the owner's address would
+    read nearly every participant row of the store (issue 16: 90 s at 1M), and from their own
+    rows by address every message of theirs ever (1.9 s for 2,658 people at 1M)."""
     owners = sorted(mine)
     answered: set[int] = set()
     parents = sorted({row.in_reply_to for row, _theirs in rows if row.in_reply_to})
@@ -189,7 +246,7 @@ def answering(
                 )
             )
         )
-    asked: list[tuple[InteractionRow, Collection[str], str]] = []
+    asked: list[tuple[Headers, Collection[str], str]] = []
     for row, theirs in rows:
         if row.in_reply_to and row.in_reply_to in sent_parents:
             answered.add(row.id)
@@ -199,31 +256,15 @@ def answering(
         return answered
     start = min(row.occurred_at for row, _theirs, _subject in asked) - ANSWER_WINDOW
     end = max(row.occurred_at for row, _theirs, _subject in asked)
-    addresses = sorted({address for _row, theirs, _subject in asked for address in theirs})
-    recipient = aliased(ParticipantRow)
-    sender = aliased(ParticipantRow)
-    by_owner = exists().where(
-        sender.interaction_id == InteractionRow.id,
-        sender.role == "from",
-        sender.address.in_(owners),
-    )
-    sent: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
-    for n in range(0, len(addresses), _CHUNK):
-        for address, when, text in session.execute(
-            select(recipient.address, InteractionRow.occurred_at, InteractionRow.subject)
-            .select_from(recipient)
-            .join(InteractionRow, InteractionRow.id == recipient.interaction_id)
-            .where(
-                recipient.address.in_(addresses[n : n + _CHUNK]),
-                recipient.role.in_(_RECIPIENTS),
-                InteractionRow.kind == "mail",
-                InteractionRow.occurred_at < end,
-                InteractionRow.occurred_at >= start,
-                by_owner,
-            )
-            .distinct()
-        ):
-            sent[address].append((when, strip_subject(text)))
+    addresses = {address for _row, theirs, _subject in asked for address in theirs}
+    subjects = {subject for _row, _theirs, subject in asked}
+    sent: dict[str, set[tuple[datetime, str]]] = defaultdict(set)
+    for when, stripped, parties in _owner_mail(session, owners, start, end, subjects):
+        if not any(role == "from" and address in mine for address, role in parties):
+            continue
+        for address, role in parties:
+            if role in _RECIPIENTS and address in addresses:
+                sent[address].add((when, stripped))
     for row, theirs, subject in asked:
         since = row.occurred_at - ANSWER_WINDOW
         if any(
@@ -235,9 +276,58 @@ def answering(
     return answered
 
 
+def _owner_mail(
+    session: Session,
+    owners: Sequence[str],
+    start: datetime,
+    end: datetime,
+    subjects: Collection[str],
+) -> Iterator[tuple[datetime, str, list[tuple[str, str]]]]:
+    """Mail in [start, end) that one of `owners` may have sent, under one of these stripped
+    `subjects`: (when, its stripped subject, its (address, role) participants), for the caller
+    to check who sent it.
+
+    By time (ix_interactions_occurred_at) with the sender found in each row's `parties` text in
+    SQL (no join; a row without that text comes too), the subjects matched here, and only the
+    matches' participants read. From their own rows by address instead, every interaction of
+    2,658 owed people was read back, whatever its date: 1.9 s of CPU at bench/rules.py's 1M
+    interactions (issue 16)."""
+    if not owners or not subjects:
+        return
+    interactions, participants = InteractionRow.__table__, ParticipantRow.__table__
+    i, p = interactions.c, participants.c
+    connection = session.connection()
+    # An owner's address as the sender inside `parties` (agent/pipeline/history.py encodes a
+    # party as address, role, ... joined by _FIELD): a superset, checked against the table.
+    by_owner = [i.parties.contains(f"{a}{_FIELD}from{_FIELD}", autoescape=True) for a in owners]
+    matched: dict[int, str] = {}
+    for ident, text in connection.execute(
+        select(i.id, i.subject).where(
+            i.occurred_at >= start,
+            i.occurred_at < end,
+            i.kind == "mail",
+            or_(i.parties.is_(None), *by_owner),
+        )
+    ):
+        stripped = strip_subject(text)
+        if stripped in subjects:
+            matched[ident] = stripped
+    ids = sorted(matched)
+    for n in range(0, len(ids), _CHUNK):
+        found: dict[int, tuple[datetime, list[tuple[str, str]]]] = {}
+        for ident, when, address, role in connection.execute(
+            select(i.id, i.occurred_at, p.address, p.role)
+            .join_from(interactions, participants, p.interaction_id == i.id)
+            .where(i.id.in_(ids[n : n + _CHUNK]))
+        ):
+            found.setdefault(ident, (when, []))[1].append((address, role))
+        for ident, (when, parties) in found.items():
+            yield when, matched[ident], parties
+
+
 def handled_since(
     session: Session,
-    rows: Iterable[InteractionRow],
+    rows: Iterable[Headers],
     mine: set[str],
     now: datetime,
     owner_name: str = "",
@@ -253,7 +343,7 @@ def handled_since(
     owed within `reply_owed_within`), matched by stripped subject here, then the senders of the
     matches by id: starting from the owner's address would read all of the owner's mail ever,
     and a subject LIKE per message would read the same weeks once per person."""
-    by_subject: dict[str, list[InteractionRow]] = defaultdict(list)
+    by_subject: dict[str, list[Headers]] = defaultdict(list)
     for row in rows:
         subject = strip_subject(row.subject)
         if subject:
@@ -261,17 +351,24 @@ def handled_since(
     if not by_subject:
         return {}
     start = min(row.occurred_at for group in by_subject.values() for row in group)
-    later: dict[int, tuple[str, datetime]] = {}
-    for ident, text, when in session.execute(
-        select(InteractionRow.id, InteractionRow.subject, InteractionRow.occurred_at).where(
-            InteractionRow.occurred_at > start,
-            InteractionRow.occurred_at <= now,
-            InteractionRow.kind == "mail",
-        )
+    i = InteractionRow.__table__.c
+    connection = session.connection()
+    # Ids and subjects only (Core, no time read back per row): the weeks hold every mail, and
+    # only the few under a wanted subject need their time (issue 16).
+    matched: dict[int, str] = {}
+    for ident, text in connection.execute(
+        select(i.id, i.subject).where(i.occurred_at > start, i.occurred_at <= now, i.kind == "mail")
     ):
         subject = strip_subject(text)
         if subject in by_subject:
-            later[ident] = (subject, when)
+            matched[ident] = subject
+    later: dict[int, tuple[str, datetime]] = {}
+    chosen = sorted(matched)
+    for n in range(0, len(chosen), _CHUNK):
+        for ident, when in connection.execute(
+            select(i.id, i.occurred_at).where(i.id.in_(chosen[n : n + _CHUNK]))
+        ):
+            later[ident] = (matched[ident], when)
     if not later:
         return {}
     owners: set[int] = set()
