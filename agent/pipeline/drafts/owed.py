@@ -17,7 +17,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import Connection, Select, or_, select
 from sqlalchemy.orm import Session
 
 from touchbase.agent.pipeline import owner
@@ -300,18 +300,16 @@ def _owner_mail(
     # An owner's address as the sender inside `parties` (agent/pipeline/history.py encodes a
     # party as address, role, ... joined by _FIELD): a superset, checked against the table.
     by_owner = [i.parties.contains(f"{a}{_FIELD}from{_FIELD}", autoescape=True) for a in owners]
-    matched: dict[int, str] = {}
-    for ident, text in connection.execute(
+    matched = _under(
+        connection,
         select(i.id, i.subject).where(
             i.occurred_at >= start,
             i.occurred_at < end,
             i.kind == "mail",
             or_(i.parties.is_(None), *by_owner),
-        )
-    ):
-        stripped = strip_subject(text)
-        if stripped in subjects:
-            matched[ident] = stripped
+        ),
+        subjects,
+    )
     ids = sorted(matched)
     for n in range(0, len(ids), _CHUNK):
         found: dict[int, tuple[datetime, list[tuple[str, str]]]] = {}
@@ -323,6 +321,21 @@ def _owner_mail(
             found.setdefault(ident, (when, []))[1].append((address, role))
         for ident, (when, parties) in found.items():
             yield when, matched[ident], parties
+
+
+def _under(connection: Connection, query: Select[Any], subjects: Collection[str]) -> dict[int, str]:
+    """Of the (id, subject) rows `query` reads, id -> stripped subject for those under one of
+    `subjects`: fetched at once (SQLAlchemy's row-by-row iteration was a third of the read),
+    each distinct subject stripped once."""
+    stripped: dict[str | None, str] = {}
+    found: dict[int, str] = {}
+    for ident, text in connection.execute(query).all():
+        subject = stripped.get(text)
+        if subject is None:
+            subject = stripped[text] = strip_subject(text)
+        if subject in subjects:
+            found[ident] = subject
+    return found
 
 
 def handled_since(
@@ -355,13 +368,13 @@ def handled_since(
     connection = session.connection()
     # Ids and subjects only (Core, no time read back per row): the weeks hold every mail, and
     # only the few under a wanted subject need their time (issue 16).
-    matched: dict[int, str] = {}
-    for ident, text in connection.execute(
-        select(i.id, i.subject).where(i.occurred_at > start, i.occurred_at <= now, i.kind == "mail")
-    ):
-        subject = strip_subject(text)
-        if subject in by_subject:
-            matched[ident] = subject
+    matched = _under(
+        connection,
+        select(i.id, i.subject).where(
+            i.occurred_at > start, i.occurred_at <= now, i.kind == "mail"
+        ),
+        by_subject,
+    )
     later: dict[int, tuple[str, datetime]] = {}
     chosen = sorted(matched)
     for n in range(0, len(chosen), _CHUNK):
