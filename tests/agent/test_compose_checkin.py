@@ -94,6 +94,9 @@ def test_life_after_the_place_they_left_is_the_hook(register: str) -> None:
         assert "Enron" in text and "enron.com" not in r.body.lower(), r.body
         assert "I saw you" not in text and "new address" not in text, r.body
         assert 1 <= sentences(r.body) <= 3, r.body
+    # Where they are now, when their new address says it for certain, joins the question.
+    for r in variants(replace(req, addresses=("sgillesp@sequentenergy.com",))):
+        assert "Enron" in words(r.body) and "Sequent Energy" in words(r.body), r.body
     # A name that is no organisation's is never written: the words fall back to the tie's.
     for r in variants(replace(req, topic="enron.com")):
         assert "enron" not in r.body.lower(), r.body
