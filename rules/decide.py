@@ -54,7 +54,15 @@ from touchbase.rules.life_events import (
 from touchbase.rules.merges import Sighting, name_key, namesakes, sighted_twins, twins_of
 from touchbase.rules.owner import surname_of
 from touchbase.rules.policy import Policy
-from touchbase.rules.standing import NEAR_DAILY, PINNED, WARM, WORK_TIE, Standing, assess
+from touchbase.rules.standing import (
+    NEAR_DAILY,
+    PINNED,
+    WARM,
+    WORK_TIE,
+    Standing,
+    assess,
+    is_due,
+)
 from touchbase.rules.topics import usable_topic
 from touchbase.rules.workplace import Workplace, owner_organisations, workplace_hold
 
@@ -575,12 +583,6 @@ def priority(decision: Decision, now: datetime) -> float:
         return decision.strength
     years = max((now - last).days, 0) / FRESHNESS_HALF_LIFE_DAYS
     return decision.strength * 0.5**years
-
-
-def is_due(standing: Standing, now: datetime) -> bool:
-    """For `people --due`: a check-in is owed now (the cadence ran out and nothing says it is
-    not: a near-daily tie, the same circle lately, a work tie; rules/standing.py quiet)."""
-    return standing.due is not None and standing.due <= now and standing.quiet is None
 
 
 __all__ = [

@@ -215,6 +215,13 @@ def quiet(
     return None
 
 
+def is_due(standing: Standing, now: datetime) -> bool:
+    """For `people --due`: a check-in is owed now (the cadence ran out and nothing says it is
+    not: a near-daily tie, the same circle lately, a work tie; `quiet` above). Here, not in
+    rules/decide.py (which re-exports it), so that listing people loads no deciding code."""
+    return standing.due is not None and standing.due <= now and standing.quiet is None
+
+
 def assess(contact: Contact, policy: Policy, now: datetime) -> Standing:
     """Relationship, strength, tier and cadence: the person's own setting, else the tier's,
     else learned from their rhythm and clamped to the tier's bounds (the tier's maximum until

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,8 +22,6 @@ from sqlalchemy.orm import Session
 from touchbase.agent.errors import ConfigError
 from touchbase.agent.pipeline.config import Config
 from touchbase.agent.pipeline.contact_state import Progress, standings_at
-from touchbase.agent.pipeline.drafts.lifecycle import split_recipient
-from touchbase.agent.pipeline.drafts.owed import owed_mail
 from touchbase.agent.pipeline.history import iter_interactions
 from touchbase.agent.pipeline.identity import imported_events
 from touchbase.agent.pipeline.models import (
@@ -35,15 +33,19 @@ from touchbase.agent.pipeline.models import (
     SyncRun,
 )
 from touchbase.agent.pipeline.models import InteractionRow as Row
-from touchbase.agent.pipeline.sightings import sightings_for
 from touchbase.rules.addresses import normalise
 from touchbase.rules.contacts import Contact, fold
 from touchbase.rules.dates import KnownDate
-from touchbase.rules.decide import Circumstances, Plan, decide
 from touchbase.rules.life_events import LifeEvent
 from touchbase.rules.people import Identities
 from touchbase.rules.policy import Policy, PolicyError, load_policy
 from touchbase.rules.standing import Standing, assess
+
+# What only a plan needs is imported when one is made (issue 16): `people`, `people --due` and
+# `person` evaluate with plan=False and load no deciding, owed-mail or sightings code (~0.01 s
+# of each start; tests/agent/test_cli_startup.py keeps them out).
+if TYPE_CHECKING:
+    from touchbase.rules.decide import Circumstances, Plan
 
 OPEN_DRAFT_STATES = ("pending", "approved", "pushed", "snoozed")
 
@@ -93,6 +95,9 @@ def circumstances(
     """What the rules need beyond interactions: open and rejected drafts (by person key and by
     address, since a draft may go to an address nobody merged), snoozes, known dates, the
     drafts made since the owner's local midnight, and each account's history."""
+    from touchbase.agent.pipeline.drafts.lifecycle import split_recipient
+    from touchbase.rules.decide import Circumstances
+
     open_drafts: set[str] = set()
     rejected: dict[str, datetime] = {}
     for person_id, to, status, updated in session.execute(
@@ -207,7 +212,17 @@ class Evaluation:
     policy: Policy
     contacts: Mapping[str, Contact]
     standings: Mapping[str, Standing]
-    plan: Plan
+    planned: Plan | None = None  # None: evaluated with plan=False
+
+    @property
+    def plan(self) -> Plan:
+        """The plan; an empty one when none was made (plan=False), whose type is then imported
+        only if it is read: a listing of people loads no plan types (issue 16)."""
+        if self.planned is not None:
+            return self.planned
+        from touchbase.rules.decision import Plan
+
+        return Plan((), ())
 
 
 def contacts_at(
@@ -284,8 +299,12 @@ def evaluate(
                 session, policy, identities(session, me), now, events, progress=progress
             )
     if not plan:
-        return Evaluation(now, policy, people, standings, Plan((), ()))
+        return Evaluation(now, policy, people, standings)
     assert known is not None  # planned
+    from touchbase.agent.pipeline.drafts.owed import owed_mail
+    from touchbase.agent.pipeline.sightings import sightings_for
+    from touchbase.rules.decide import decide
+
     # Addresses in the headers that may be a due person's newer one (issue 11.1).
     due = [people[k] for k, s in standings.items() if s.due is not None and s.due <= now]
     known = replace(

@@ -311,8 +311,35 @@ def test_people_still_loads_the_evaluation(current_db: list[str]) -> None:
     out, modules = loaded(*current_db, "people", "--json")
     assert json.loads(out) and {
         "touchbase.agent.pipeline.evaluation",
-        "touchbase.rules.decide",
+        "touchbase.rules.standing",
     } <= set(within(modules, NOT_FOR_LISTINGS))
+
+
+# What only a plan needs (issue 16, R2D): listing people evaluates with plan=False, so it loads
+# no deciding rules, no owed-mail or sightings look-ups and not even the plan's types (~0.02 s
+# of each start); is_due is read from rules/standing.py.
+PLAN_ONLY = (
+    "touchbase.rules.decide",
+    "touchbase.rules.decision",
+    "touchbase.rules.kinds",
+    "touchbase.rules.replies",
+    "touchbase.rules.workplace",
+    "touchbase.agent.pipeline.drafts.owed",
+    "touchbase.agent.pipeline.sightings",
+)
+
+
+@pytest.mark.parametrize("command", [["people", "--json"], ["people", "--due"]], ids=" ".join)
+def test_people_listings_load_no_plan(current_db: list[str], command: list[str]) -> None:
+    out, modules = loaded(*current_db, *command)
+    assert out.strip() and "touchbase.agent.pipeline.evaluation" in modules
+    assert within(modules, PLAN_ONLY) == []
+
+
+def test_plan_still_loads_what_only_a_plan_needs(current_db: list[str]) -> None:
+    """The check above can fail: `plan` decides, and loads every one of them."""
+    _out, modules = loaded(*current_db, "plan", "--json")
+    assert set(within(modules, PLAN_ONLY)) >= set(PLAN_ONLY)
 
 
 def test_the_services_result_types_are_still_importable_from_it() -> None:

@@ -95,7 +95,7 @@ def _standing_words() -> tuple[Callable[[Standing], float], Callable[[Standing, 
     light (issue 16), and once: an import statement per row cost about 1.2 microseconds even
     with the module loaded (timeit), 0.24 s at 200,000 people."""
     from touchbase.agent.service import cadence_days
-    from touchbase.rules.decide import is_due
+    from touchbase.rules.standing import is_due
 
     return cadence_days, is_due
 
