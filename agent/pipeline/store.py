@@ -229,6 +229,7 @@ def _defer_or_build_indexes(connection: Connection) -> None:
     evaluation) before or during the first sync makes its pages mark what they touch, which
     looks stored mail up by Message-ID and thread: those pages build the indexes first.
     """
+    _one_at_a_time(connection)
     empty = connection.execute(select(InteractionRow.id).limit(1)).first() is None
     if empty:
         fingerprint = connection.execute(
@@ -236,6 +237,23 @@ def _defer_or_build_indexes(connection: Connection) -> None:
         ).scalar()
         empty = fingerprint is None or fingerprint == UNFOLDED
     _set_indexes(connection, present=not empty)
+
+
+# pg_advisory_xact_lock(int, int): "ti" in ASCII (touchbase indexes), beside run_lock's ("tr", id)
+# and the daemon's ("tb", 1).
+INDEX_CLASS, INDEX_OBJECT = 0x7469, 1
+
+
+def _one_at_a_time(connection: Connection) -> None:
+    """On PostgreSQL, runs look at and change DEFERRED_INDEXES one at a time, until their
+    transaction ends. Two runs starting at once on one empty store each read the interactions
+    (ACCESS SHARE, held to the end) and then asked for ACCESS EXCLUSIVE on them to drop the
+    indexes: each waited for the other (a deadlock, seen on a fresh CI run). SQLite needs
+    nothing: its write lock is held already."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(
+            "SELECT pg_advisory_xact_lock(%s, %s)", (INDEX_CLASS, INDEX_OBJECT)
+        )
 
 
 def build_indexes(connection: Connection) -> None:
@@ -252,6 +270,7 @@ def _set_indexes(connection: Connection, *, present: bool) -> None:
     conflicts with itself and with writers, not with readers; a DROP INDEX needs ACCESS
     EXCLUSIVE anyway.
     """
+    _one_at_a_time(connection)
     names = set(_index_names(connection))
     todo = [index for index in DEFERRED_INDEXES if (index.name in names) != present]
     if not todo:

@@ -14,6 +14,8 @@ import pytest
 from sqlalchemy import inspect, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.conftest import need
+from tests.servers.postgres import PostgresServer
 from touchbase.agent.pipeline import contact_state
 from touchbase.agent.pipeline import store as store_module
 from touchbase.agent.pipeline.config import Config, Me
@@ -169,3 +171,45 @@ def test_the_restart_of_a_folded_store_does_not_drop_them(
     again = store.start_run(account, T0)
     assert present(sessions) == LEFT_OUT
     store.finish_run(again, "ok", T0)
+
+
+def test_runs_starting_at_once_take_turns_at_the_indexes(postgres: PostgresServer | None) -> None:
+    """Two runs starting at once on an empty store (PostgreSQL): the second waits for the
+    first's whole look-and-change (an advisory lock until the transaction ends) instead of each
+    reading the table and then asking for ACCESS EXCLUSIVE on it, which deadlocked on a fresh CI
+    run. Shown without timing: while the first holds its turn, the second is a waiting lock.
+    (SQLite's write lock, taken by the run's first write, already serialises them.)"""
+    import threading
+
+    from sqlalchemy import text
+
+    need(postgres is not None, "PostgreSQL is not installed (apt-get install postgresql)")
+    assert postgres is not None
+    engine = open_database(postgres.new_database()).kw["bind"]
+    done = threading.Event()
+
+    def second() -> None:
+        with engine.connect() as other, other.begin():
+            store_module._defer_or_build_indexes(other)
+        done.set()
+
+    thread = threading.Thread(target=second)
+    with engine.connect() as first, first.begin():
+        store_module._defer_or_build_indexes(first)
+        thread.start()
+        with engine.connect() as watch:
+            waiting = 0
+            for _ in range(600):  # until the second run is seen waiting (or 60 s)
+                waiting = watch.execute(
+                    text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                        "AND NOT granted AND classid = :c"
+                    ),
+                    {"c": store_module.INDEX_CLASS},
+                ).scalar_one()
+                if waiting:
+                    break
+                done.wait(0.1)
+        assert waiting == 1 and not done.is_set()
+    thread.join(30)
+    assert done.is_set()
