@@ -15,8 +15,9 @@ The plan is final (DESIGN.md "plan, then act"): the step that acts renders exact
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from touchbase.rules.addresses import domain_of, is_writable
 from touchbase.rules.contacts import Contact
@@ -42,7 +43,12 @@ from touchbase.rules.kinds import (
     RULES,
     THANK_YOU,
     Case,
+    Found,
+    ReplyMatch,
     judge_reply,
+    match_reply,
+    may_match,
+    reply_found,
 )
 from touchbase.rules.life_events import (
     MOVED,
@@ -74,8 +80,16 @@ def _keyed(table: Mapping[str, datetime] | frozenset[str], contact: Contact) -> 
     return [k for k in (contact.person, *contact.addresses) if k in table]
 
 
-def _hold(case: Case, kind: str, twins: Sequence[Contact]) -> tuple[str, str] | None:
-    """The first hold that applies to a proposal of `kind`: (rule name, reason)."""
+def _hold(
+    case: Case,
+    kind: str,
+    twins: Sequence[Contact],
+    family: str | None = None,
+    reply_why: str | None = None,
+) -> tuple[str, str] | None:
+    """The first hold that applies to a proposal of `kind`: (rule name, reason). `family`: the
+    owner's surname (surname_of, once per plan); `reply_why`: the reply rule's sentence when it
+    was tried for this case already (judge_reply), else it is judged here."""
     contact, policy, now, zone = case.contact, case.policy, case.now, case.zone
     circumstances = case.circumstances
     if contact.excluded is not None:
@@ -127,7 +141,7 @@ def _hold(case: Case, kind: str, twins: Sequence[Contact]) -> tuple[str, str] | 
         return "snoozed", f"snoozed until {show_day(snoozed, zone)}"
     owed = case.standing.reply_owed
     if kind == CHECK_IN and owed is not None:
-        why = judge_reply(case)
+        why = reply_why if reply_why is not None else judge_reply(case)
         unsent = f"; {why}" if isinstance(why, str) else ""
         return (
             "reply-owed",
@@ -138,7 +152,8 @@ def _hold(case: Case, kind: str, twins: Sequence[Contact]) -> tuple[str, str] | 
         return "out-of-office", f"out-of-office reply on {show_day(ooo, zone)}"
     if kind == CHECK_IN and contact.next_meeting_end is not None:
         return "meeting-scheduled", "a meeting with them is already scheduled"
-    family = surname_of(circumstances.owner_name)
+    if family is None:
+        family = surname_of(circumstances.owner_name) or ""
     if (
         kind in NUDGES
         and family
@@ -238,6 +253,19 @@ def _suggest_call(contact: Contact, standing: Standing, policy: Policy) -> bool:
     return policy.offer_call == "met" and contact.small_meetings > 0
 
 
+class _Proposal(NamedTuple):
+    """A rule's match that no hold keeps back, with what ordering and pacing read; `build`
+    words it as the Decision (reasons, topic: done only for the drafts pacing lets through)."""
+
+    person: str
+    kind: str
+    due: datetime
+    strength: float
+    last_contact: datetime | None
+    address: str
+    build: Callable[[], Decision]
+
+
 def evaluate(
     contact: Contact,
     policy: Policy,
@@ -253,21 +281,52 @@ def evaluate(
     `named`: people with their name, as sightings (rules/merges.py namesakes);
     `standing`: `assess(contact, policy, now)` when the caller has it already;
     `workplace`: who at the owner's organisation wrote when (rules/workplace.py)."""
-    workplace_orgs = owner_organisations(circumstances.owner_domains, policy.personal_domains)
     if standing is None:
         standing = assess(contact, policy, now)
+    orgs = owner_organisations(circumstances.owner_domains, policy.personal_domains)
+    family = surname_of(circumstances.owner_name) or ""
+    outcome = _judge(
+        contact, policy, now, circumstances, twins, named, standing, workplace, orgs, family
+    )
+    return outcome.build() if isinstance(outcome, _Proposal) else outcome
+
+
+def _judge(
+    contact: Contact,
+    policy: Policy,
+    now: datetime,
+    circumstances: Circumstances,
+    twins: Sequence[Contact],
+    named: Sequence[Sighting],
+    standing: Standing,
+    workplace: Workplace | None,
+    workplace_orgs: frozenset[str],
+    family: str,
+) -> _Proposal | Held | None:
+    """evaluate's work, the Decision left to build: the rules in order, the holds, and for a
+    check-in the addresses that look like theirs (which hold it or say where it goes)."""
     case = Case(contact, standing, policy, now, policy.zone, circumstances, tuple(twins))
+    reply_why: str | None = None
     for kind, rule in RULES:
-        found = rule(case)
-        if found is None:
-            continue
-        held = _hold(case, kind, twins)
+        found: Found | ReplyMatch | None
+        if kind == REPLY:  # its match, worded (reply_found) only when built
+            judged = match_reply(case)
+            if not isinstance(judged, ReplyMatch):
+                reply_why = judged
+                continue
+            found = judged
+        else:
+            found = rule(case)
+            if found is None:
+                continue
+        due = found.due
+        held = _hold(case, kind, twins, family, reply_why)
         if held is not None:
-            return Held(contact.person, kind, held[0], held[1], found.due)
+            return Held(contact.person, kind, held[0], held[1], due)
         moved = None
         elsewhere: tuple[Sighting, datetime] | None = None
         newer: Sighting | None = None  # the address a check-in goes to, when not this one
-        reasons = found.reasons
+        seen: list[tuple[Sighting, str]] = []
         if kind == CHECK_IN:
             found_seen = (*circumstances.sightings.get(contact.person, ()), *named)
             seen = sighted_twins(contact, found_seen)
@@ -293,7 +352,38 @@ def evaluate(
                     zone=case.zone,
                 )
             if held is not None:
-                return Held(contact.person, kind, held[0], held[1], found.due)
+                return Held(contact.person, kind, held[0], held[1], due)
+        address = (
+            moved[0].address
+            if moved is not None
+            else elsewhere[0].address
+            if elsewhere is not None
+            else _address(case)
+        )
+        last_contact = elsewhere[1] if elsewhere is not None else contact.last_contact
+        build = _builder(case, kind, found, address, last_contact, seen, moved, elsewhere, newer)
+        return _Proposal(contact.person, kind, due, standing.strength, last_contact, address, build)
+    return None
+
+
+def _builder(
+    case: Case,
+    kind: str,
+    matched: Found | ReplyMatch,
+    address: str,
+    last_contact: datetime | None,
+    seen: list[tuple[Sighting, str]],
+    moved: tuple[Sighting, str] | None,
+    elsewhere: tuple[Sighting, datetime] | None,
+    newer: Sighting | None,
+) -> Callable[[], Decision]:
+    """The Decision for a proposal, worded when called."""
+
+    def build() -> Decision:
+        contact, policy, now, standing = case.contact, case.policy, case.now, case.standing
+        found = reply_found(case, matched) if isinstance(matched, ReplyMatch) else matched
+        reasons = found.reasons
+        if kind == CHECK_IN:
             reasons = (
                 *reasons,
                 *_elsewhere_words(case, elsewhere),
@@ -311,13 +401,7 @@ def evaluate(
         )
         return Decision(
             person=contact.person,
-            address=(
-                moved[0].address
-                if moved is not None
-                else elsewhere[0].address
-                if elsewhere is not None
-                else _address(case)
-            ),
+            address=address,
             name=contact.name,
             kind=kind,
             due=found.due,
@@ -327,13 +411,14 @@ def evaluate(
             topic=_topic(contact, kind, policy, now, subject, standing, moved, elsewhere),
             name_guessed=contact.name_guessed,
             tier=standing.tier,
-            last_contact=elsewhere[1] if elsewhere is not None else contact.last_contact,
+            last_contact=last_contact,
             meeting=found.meeting,
             occasion=found.occasion,
             suggest_call=_suggest_call(contact, standing, policy),
             register=WARM if kind == CHECK_IN and _personal(newer, policy) else standing.register,
         )
-    return None
+
+    return build
 
 
 def _personal(newer: Sighting | None, policy: Policy) -> bool:
@@ -512,29 +597,39 @@ def decide(
     names = namesakes(c for c in people if c.excluded is None)
     orgs = owner_organisations(circumstances.owner_domains, policy.personal_domains)
     workplace = Workplace.of(people, orgs) if orgs else None
-    proposals: list[Decision] = []
+    family = surname_of(circumstances.owner_name) or ""
+    proposals: list[_Proposal] = []
     held: list[Held] = []
     for contact in people:
+        standing = standings.get(contact.person) if standings is not None else None
+        if standing is None:
+            standing = assess(contact, policy, now)
+        if not may_match(contact, standing, now, policy, circumstances):
+            continue  # no rule can match: neither a decision nor a hold
         key = name_key(contact.name) if contact.name else None
         same = names.get(key, ()) if key else ()
-        outcome = evaluate(
+        outcome = _judge(
             contact,
             policy,
             now,
             circumstances,
             twins.get(contact.person, ()),
             same,
-            standings.get(contact.person) if standings is not None else None,
+            standing,
             workplace,
+            orgs,
+            family,
         )
-        if isinstance(outcome, Decision):
+        if isinstance(outcome, _Proposal):
             proposals.append(outcome)
         elif isinstance(outcome, Held):
             held.append(outcome)
     order = {kind: i for i, (kind, _rule) in enumerate(RULES)}
     # Rule order first (a thank-you cannot wait, a check-in can), then the stronger and
     # fresher relationship, then the longest overdue.
-    proposals.sort(key=lambda d: (order[d.kind], -priority(d, now), d.due, d.person))
+    proposals.sort(
+        key=lambda p: (order[p.kind], -_priority(p.strength, p.last_contact, now), p.due, p.person)
+    )
     proposals = _one_per_address(proposals, held)
     room_today = max(policy.max_drafts_per_day - circumstances.drafts_today, 0)
     room = min(policy.max_drafts_per_run, room_today)
@@ -546,13 +641,13 @@ def decide(
             Held(late.person, late.kind, rule, f"{rule} reached; waits for a later run", late.due)
         )
     held.sort(key=lambda h: (h.person, h.kind))
-    return Plan(tuple(proposals[:room]), tuple(held), None)
+    return Plan(tuple(p.build() for p in proposals[:room]), tuple(held), None)
 
 
-def _one_per_address(proposals: list[Decision], held: list[Held]) -> list[Decision]:
+def _one_per_address(proposals: list[_Proposal], held: list[Held]) -> list[_Proposal]:
     """The first proposal per address (a check-in sent to someone's newer address may meet a
     proposal for the person that address is on its own); the others are held."""
-    kept: list[Decision] = []
+    kept: list[_Proposal] = []
     taken: set[str] = set()
     for decision in proposals:
         address = decision.address.lower()
@@ -578,11 +673,14 @@ FRESHNESS_HALF_LIFE_DAYS = 365.0
 def priority(decision: Decision, now: datetime) -> float:
     """How much a draft is worth now: the relationship's strength, halved for each year since
     you were last in touch (a tie alive last season before one that ended two years ago)."""
-    last = decision.last_contact
+    return _priority(decision.strength, decision.last_contact, now)
+
+
+def _priority(strength: float, last: datetime | None, now: datetime) -> float:
     if last is None:
-        return decision.strength
+        return strength
     years = max((now - last).days, 0) / FRESHNESS_HALF_LIFE_DAYS
-    return decision.strength * 0.5**years
+    return strength * 0.5**years
 
 
 __all__ = [

@@ -279,9 +279,25 @@ def reply(case: Case) -> Found | None:
     return found if isinstance(found, Found) else None
 
 
+class ReplyMatch(NamedTuple):
+    """The reply rule's match without its reasons (reply_found words them): their owed mail,
+    how the owner answers them, and when the reply became due."""
+
+    mail: OwedMail
+    history: str
+    due: datetime
+
+
 def judge_reply(case: Case) -> Found | str | None:
     """The reply rule's finding; else why no reply is drafted although one is owed (a sentence
     for the "reply-owed" hold), or None when no reply is owed at all."""
+    match = match_reply(case)
+    return reply_found(case, match) if isinstance(match, ReplyMatch) else match
+
+
+def match_reply(case: Case) -> ReplyMatch | str | None:
+    """judge_reply without the reasons: the match, else why not (a sentence), else None. A
+    plan words only the drafts pacing lets through (rules/decide.py)."""
     contact, standing, policy, zone = case.contact, case.standing, case.policy, case.zone
     owed = standing.reply_owed
     if owed is None:
@@ -310,6 +326,13 @@ def judge_reply(case: Case) -> Found | str | None:
         return (
             f"a reply draft waits until {show_day(due, zone)} ({policy.reply_after} business days)"
         )
+    return ReplyMatch(mail, history, due)
+
+
+def reply_found(case: Case, match: ReplyMatch) -> Found:
+    """The reply rule's finding for a match: its reasons and the message it answers."""
+    policy, zone = case.policy, case.zone
+    mail, history, due = match
     topic = usable_topic(mail.subject, policy.sensitive_topics)
     about = f' about "{topic}"' if topic else ""
     if mail.to_owner:
@@ -336,6 +359,34 @@ def judge_reply(case: Case) -> Found | str | None:
             mail.at,
         ),
     )
+
+
+def may_match(
+    contact: Contact,
+    standing: Standing,
+    now: datetime,
+    policy: Policy,
+    circumstances: Circumstances,
+) -> bool:
+    """False only when no rule in RULES can match this person now (each rule's first test,
+    cheaply): a plan skips them without building a Case (rules/decide.py). A property holds
+    every rule to it (tests/rules/test_decide_batched.py)."""
+    meeting = contact.last_meeting
+    if meeting is not None and meeting.ended_at <= now <= (
+        meeting.ended_at + policy.thank_you_window
+    ):
+        return True
+    awaiting = contact.awaiting
+    if awaiting is not None and awaiting.follow_ups < policy.max_follow_ups:
+        return True
+    if contact.events or circumstances.events.get(contact.person):
+        return True
+    if circumstances.known_dates.get(contact.person):
+        return True
+    if standing.reply_owed is not None:
+        return True
+    due = standing.due
+    return due is not None and due <= now and contact.last_contact is not None
 
 
 RULES: tuple[tuple[str, Rule], ...] = (

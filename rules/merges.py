@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 from typing import NamedTuple
 
 from touchbase.rules.addresses import domain_of
@@ -40,8 +41,10 @@ class MergeSuggestion(NamedTuple):
     reason: str
 
 
+@lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str | None:
-    """A display name in comparable form, or None when it says too little to go on.
+    """A display name in comparable form, or None when it says too little to go on (cached: a
+    plan asks it for each person up to three times, the owed-mail lookup for each sender).
 
     Quotes and "Last, First" order are undone; a single word ("Bob") or an address used as a
     name is not enough to suggest anything.

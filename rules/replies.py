@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 
 from touchbase.rules.contacts import Contact
 from touchbase.rules.dates import show_day
@@ -64,9 +65,11 @@ _WORD = re.compile(r"[^\W_]+")
 _URL = re.compile(r"https?:|www\.|@|=\?", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1 << 14)
 def subject_refusal(subject: str | None, sensitive: frozenset[str] = frozenset()) -> str | None:
     """Why a message with this subject gets no drafted reply, or None when it may. `sensitive`:
-    the owner's `sensitive_topics`; a subject naming one is left to the owner."""
+    the owner's `sensitive_topics`; a subject naming one is left to the owner. Cached per
+    subject: the owed-mail lookup (agent/pipeline/drafts/owed.py) asks first, the plan again."""
     text = clean_topic(subject)
     if not any(ch.isalnum() for ch in text):
         return "it has no subject to answer under"
