@@ -165,6 +165,8 @@ def new_role(case: Case) -> Found | None:
     a relationship, pinned, or a connection the owner's contacts export lists."""
     contact, now, window = case.contact, case.now, case.policy.congrats_window
     imported = case.circumstances.events.get(contact.person, ())
+    if not contact.events and not imported:
+        return None
     move = latest_move((*contact.events, *imported))
     if move is None or not move.at <= now <= move.at + window:
         return None
@@ -200,6 +202,8 @@ def new_role(case: Case) -> Found | None:
 
 def _known_date(case: Case) -> Found | None:
     known = case.circumstances.known_dates.get(case.contact.person, ())
+    if not known:
+        return None
     today = case.now.astimezone(case.zone).date()
     window = case.policy.congrats_window
     found = []

@@ -98,15 +98,22 @@ def _pairs(contacts: Iterable[Contact]) -> dict[tuple[str, str], tuple[Contact, 
         for key in dict.fromkeys(likely_same_key(contact)):
             groups.setdefault(key, []).append(contact)
     found: dict[tuple[str, str], tuple[Contact, Contact, str]] = {}
-    for key, group in sorted(groups.items()):
-        if key.startswith("i:"):
+    # Only keys that can pair anyone, in key order: most keys name one person alone.
+    pairing: list[tuple[str, list[Contact], list[Contact]]] = []
+    for key, group in groups.items():
+        form = key[:2]
+        if form == "i:":
             partners = groups.get("f:" + key[2:], [])
-        elif key.startswith("c:"):
+        elif form == "c:":
             partners = groups.get("l:" + key[2:], [])
-        elif key.startswith("f:"):
+        elif form == "f:":
             continue  # paired from the "i:" side
         else:
-            partners = group
+            partners = group if len(group) > 1 else []
+        if partners:
+            pairing.append((key, group, partners))
+    pairing.sort(key=lambda p: p[0])
+    for key, group, partners in pairing:
         for a in group:
             for b in partners:
                 if a.person == b.person:

@@ -24,6 +24,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from touchbase.rules.addresses import domain_of
@@ -47,9 +48,14 @@ def owner_organisations(domains: Iterable[str], personal: frozenset[str]) -> fro
 
 def _org_of(contact: Contact, orgs: frozenset[str]) -> str:
     """The owner's organisation the address a draft would go to is at, else ""."""
-    domain = domain_of(contact.address)
-    org = organisation(domain) if domain else ""
+    org = _organisation(domain_of(contact.address))
     return org if org in orgs else ""
+
+
+@lru_cache(maxsize=1 << 14)
+def _organisation(domain: str) -> str:
+    """organisation(domain), once per domain (a plan asks for each of 10,000 people)."""
+    return organisation(domain) if domain else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +70,10 @@ class Workplace:
         per: dict[str, list[tuple[datetime, str]]] = {}
         if orgs:
             for contact in contacts:
+                if contact.excluded is not None or contact.last_received is None:
+                    continue
                 org = _org_of(contact, orgs)
-                if org and contact.excluded is None and contact.last_received is not None:
+                if org:
                     per.setdefault(org, []).append((contact.last_received, contact.person))
         wrote = {}
         for org, rows in per.items():
