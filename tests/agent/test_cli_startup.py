@@ -103,7 +103,22 @@ def test_every_commands_help_imports_nothing_heavy() -> None:
 def test_a_command_still_imports_what_it_needs(tmp_path: Path) -> None:
     """The check above can fail: a command that runs loads the service and the database."""
     modules = imported("--db", f"sqlite:///{tmp_path / 't.db'}", "status")
-    assert {"touchbase.agent.service", "sqlalchemy.orm", "rich.console"} <= set(heavy(modules))
+    assert {"touchbase.agent.service", "sqlalchemy.orm"} <= set(heavy(modules))
+
+
+def test_a_command_on_a_terminal_still_draws_with_rich(tmp_path: Path) -> None:
+    """Piped, `status` prints its lines without rich (below); told it is on a terminal, rich
+    draws them: the listings of modules can fail."""
+    db = f"sqlite:///{tmp_path / 't.db'}"
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", TOUCHBASE, "--db", db, "status"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "80", "TTY_COMPATIBLE": "1"},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "rich.console" in set(IMPORTED.findall(done.stderr))
 
 
 def test_version_is_the_installed_one() -> None:
@@ -625,13 +640,93 @@ def test_a_console_not_made_yet_says_what_rich_would(
         os.environ.update(saved[2])
 
 
+# Text that reaches rich's corner cases: markup brackets, backslashes, tabs (expanded by cell
+# width), wide characters, trailing and non-breaking spaces, controls, lines.
+ODD_TEXT = st.text(alphabet="ab Z[]/#@\\\t\n\u00a0\u4e16\x1b\u202e\u200d", max_size=60)
+ANY_TEXT = st.one_of(ODD_TEXT, st.text(max_size=60))
+
+
+@given(text=ANY_TEXT)
+def test_escape_is_riches_own(text: str) -> None:
+    """output escapes markup without loading rich, exactly as rich.markup.escape does."""
+    from rich.markup import escape as rich_escape
+
+    assert output._escape_markup(text) == rich_escape(text)
+
+
+@given(
+    text=ANY_TEXT,
+    none=st.booleans(),
+    width=st.integers(1, 120),
+    soft_wrap=st.sampled_from([None, True]),
+    stderr=st.booleans(),
+)
+def test_a_piped_line_is_written_as_rich_writes_it(
+    text: str, none: bool, width: int, soft_wrap: bool | None, stderr: bool
+) -> None:
+    """A console not made yet writes a plain line itself when piped (issue 16, R2D): the same
+    characters a SafeConsole of any width writes, and rich is asked only for a line that needs
+    it (a tab, or trailing space that rich crops past its width)."""
+    objects = () if none else (text,)
+    options = {} if soft_wrap is None else {"soft_wrap": soft_wrap}
+    made: list[SafeConsole] = []
+
+    def make() -> SafeConsole:
+        made.append(SafeConsole(highlight=False, markup=False, emoji=False, width=width))
+        return made[-1]
+
+    stream, saved = _Stream(False), (sys.stdout, sys.stderr, dict(os.environ))
+    try:
+        os.environ.pop("TTY_COMPATIBLE", None)
+        os.environ.pop("FORCE_COLOR", None)
+        sys.stdout = sys.stderr = stream
+        SafeConsole(highlight=False, markup=False, emoji=False, width=width).print(
+            *objects, **options
+        )
+        expected = stream.getvalue()
+        stream.seek(0)
+        stream.truncate()
+        output._Console(make, stderr=stderr).print(*objects, **options)
+    finally:
+        sys.stdout, sys.stderr = saved[0], saved[1]
+        os.environ.clear()
+        os.environ.update(saved[2])
+    assert stream.getvalue() == expected
+    lines = output.clean(text if objects else "").split("\n")
+    assert bool(made) == any("\t" in line or line[-1:].isspace() for line in lines)
+
+
+@given(name=ANY_TEXT, addresses=ANY_TEXT, width=st.integers(1, 120))
+def test_persons_heading_piped_reads_as_its_markup(name: str, addresses: str, width: int) -> None:
+    """`touchbase person` piped prints its heading without markup (when it can): the words rich
+    makes of the bold heading, whatever the name and addresses hold."""
+    from touchbase.agent.cli.commands.people import heading
+
+    marked, piped = io.StringIO(), io.StringIO()
+    bold = f"[bold]{output.escape(name)}[/] <{output.escape(addresses)}>"
+    SafeConsole(markup=False, emoji=False, file=marked, width=width).print(bold, markup=True)
+    text, markup = heading(name, addresses)  # the test's stdout is no terminal
+    SafeConsole(markup=False, emoji=False, file=piped, width=width).print(text, markup=markup)
+    assert piped.getvalue() == marked.getvalue()
+    assert markup == ("\\" in output.clean(name + addresses))
+
+
 @pytest.mark.parametrize(
     "command",
-    [["people", "--json"], ["people", "--due"], ["plan", "--json"], ["serve", "--url"]],
+    [
+        ["people", "--json"],
+        ["people", "--due"],
+        ["plan", "--json"],
+        ["serve", "--url"],
+        ["person", "ann@work.example"],
+        ["status"],
+        ["drafts"],
+    ],
     ids=" ".join,
 )
 def test_piped_listings_load_no_rich(current_db: list[str], command: list[str]) -> None:
-    """JSON, a piped table (tab-separated lines) and a link are written without rich."""
+    """JSON, a piped table (tab-separated lines), a link and plain lines (person, status: the
+    consoles' print writes them as rich would) are written without rich."""
     out, modules = loaded(*current_db, *command)
     assert out.strip() and "sqlalchemy.orm" in modules
     assert within(modules, ("rich",)) == []

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from touchbase.agent.app import App
 from touchbase.agent.cli.output import (
+    clean,
     console,
     errors,
     escape,
@@ -298,11 +299,8 @@ def run_person(app: App) -> int:
     if app.args.json:
         print_json({**row, "timeline": timeline, "upcoming": upcoming})
         return 0
-    console.print(
-        f"[bold]{escape(contact.name or contact.address)}[/] "
-        f"<{escape(', '.join(contact.addresses))}>",
-        markup=True,
-    )
+    text, markup = heading(contact.name or contact.address, ", ".join(contact.addresses))
+    console.print(text, markup=markup)
     if contact.excluded:
         console.print(f"not a person: {contact.excluded}")
     console.print(
@@ -339,6 +337,16 @@ def run_person(app: App) -> int:
         ],
     )
     return 0
+
+
+def heading(who: str, addresses: str) -> tuple[str, bool]:
+    """`touchbase person`'s first line, and whether it is markup: the name in bold on a
+    terminal; piped, where nothing is bold, the same words as plain text, which the consoles
+    write without loading rich (issue 16). Text with a backslash stays markup: rich reads
+    `\\[` as `[` anywhere, and its escape ends text ending in one backslash with a second."""
+    if console.is_terminal or "\\" in clean(who + addresses):
+        return f"[bold]{escape(who)}[/] <{escape(addresses)}>", True
+    return f"{who} <{addresses}>", False
 
 
 def _held(app: App, contact: Contact, now: datetime) -> Held | None:
