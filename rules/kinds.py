@@ -376,12 +376,18 @@ def may_match(
     cheaply): a plan skips them without building a Case (rules/decide.py). A property holds
     every rule to it (tests/rules/test_decide_batched.py)."""
     meeting = contact.last_meeting
-    if meeting is not None and meeting.ended_at <= now <= (
-        meeting.ended_at + policy.thank_you_window
+    if (
+        meeting is not None
+        and meeting.ended_at <= now <= meeting.ended_at + policy.thank_you_window
+        and (contact.last_sent is None or contact.last_sent < meeting.ended_at)
     ):
         return True
     awaiting = contact.awaiting
-    if awaiting is not None and awaiting.follow_ups < policy.max_follow_ups:
+    if (
+        awaiting is not None
+        and awaiting.follow_ups < policy.max_follow_ups
+        and now - awaiting.last_at <= policy.follow_up_expires
+    ):
         return True
     if contact.events or circumstances.events.get(contact.person):
         return True
