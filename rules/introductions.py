@@ -26,7 +26,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from touchbase.rules.dates import show_day, show_span
-from touchbase.rules.kinds import INTRODUCE, INTRODUCE_ASK
 from touchbase.rules.policy import Policy
 from touchbase.rules.threads import strip_subject, subject_info
 from touchbase.rules.topics import usable_topic
@@ -402,9 +401,7 @@ __all__ = [
     "CLOSED",
     "DECLINED",
     "DISMISSED",
-    "INTRODUCE",
     "INTRODUCED",
-    "INTRODUCE_ASK",
     "SUGGESTED",
     "Candidate",
     "Pacing",

@@ -351,6 +351,16 @@ def test_people_listings_load_no_plan(current_db: list[str], command: list[str])
     assert within(modules, PLAN_ONLY) == []
 
 
+def test_person_not_due_loads_no_plan(current_db: list[str]) -> None:
+    """A person who is not due is shown with no plan (a due one asks the plan for its hold),
+    and listing their introductions loads no drafting rules (rules.introductions no longer
+    imports rules.kinds for two names it only re-exported)."""
+    out, modules = loaded(*current_db, "person", "ann@work.example", "--json")
+    assert json.loads(out)["is_due"] is False
+    assert "touchbase.agent.service.introductions" in modules
+    assert within(modules, PLAN_ONLY) == []
+
+
 def test_plan_still_loads_what_only_a_plan_needs(current_db: list[str]) -> None:
     """The check above can fail: `plan` decides, and loads every one of them."""
     _out, modules = loaded(*current_db, "plan", "--json")
