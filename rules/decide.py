@@ -15,7 +15,7 @@ The plan is final (DESIGN.md "plan, then act"): the step that acts renders exact
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -263,7 +263,54 @@ class _Proposal(NamedTuple):
     strength: float
     last_contact: datetime | None
     address: str
-    build: Callable[[], Decision]
+    case: Case
+    matched: Found | ReplyMatch
+    seen: list[tuple[Sighting, str]]
+    moved: tuple[Sighting, str] | None
+    elsewhere: tuple[Sighting, datetime] | None
+    newer: Sighting | None
+
+    def build(self) -> Decision:
+        """The Decision, worded."""
+        case, kind, matched, seen = self.case, self.kind, self.matched, self.seen
+        moved, elsewhere, newer = self.moved, self.elsewhere, self.newer
+        contact, policy, now, standing = case.contact, case.policy, case.now, case.standing
+        found = reply_found(case, matched) if isinstance(matched, ReplyMatch) else matched
+        reasons = found.reasons
+        if kind == CHECK_IN:
+            reasons = (
+                *reasons,
+                *_elsewhere_words(case, elsewhere),
+                *_tie_words(standing, newer if _personal(newer, policy) else None),
+                *_lifted_words(standing, moved, newer, policy),
+                *_moved_words(case, moved),
+                *_unverified_words(case, seen),
+            )
+        subject = (
+            found.reply_to.subject
+            if found.reply_to
+            else found.meeting.subject
+            if found.meeting
+            else None
+        )
+        return Decision(
+            person=contact.person,
+            address=self.address,
+            name=contact.name,
+            kind=kind,
+            due=found.due,
+            reasons=reasons,
+            strength=standing.strength,
+            reply_to=found.reply_to,
+            topic=_topic(contact, kind, policy, now, subject, standing, moved, elsewhere),
+            name_guessed=contact.name_guessed,
+            tier=standing.tier,
+            last_contact=self.last_contact,
+            meeting=found.meeting,
+            occasion=found.occasion,
+            suggest_call=_suggest_call(contact, standing, policy),
+            register=WARM if kind == CHECK_IN and _personal(newer, policy) else standing.register,
+        )
 
 
 def evaluate(
@@ -361,64 +408,12 @@ def _judge(
             else _address(case)
         )
         last_contact = elsewhere[1] if elsewhere is not None else contact.last_contact
-        build = _builder(case, kind, found, address, last_contact, seen, moved, elsewhere, newer)
-        return _Proposal(contact.person, kind, due, standing.strength, last_contact, address, build)
+        strength = standing.strength
+        return _Proposal(
+            contact.person, kind, due, strength, last_contact, address,
+            case, found, seen, moved, elsewhere, newer,
+        )  # fmt: skip
     return None
-
-
-def _builder(
-    case: Case,
-    kind: str,
-    matched: Found | ReplyMatch,
-    address: str,
-    last_contact: datetime | None,
-    seen: list[tuple[Sighting, str]],
-    moved: tuple[Sighting, str] | None,
-    elsewhere: tuple[Sighting, datetime] | None,
-    newer: Sighting | None,
-) -> Callable[[], Decision]:
-    """The Decision for a proposal, worded when called."""
-
-    def build() -> Decision:
-        contact, policy, now, standing = case.contact, case.policy, case.now, case.standing
-        found = reply_found(case, matched) if isinstance(matched, ReplyMatch) else matched
-        reasons = found.reasons
-        if kind == CHECK_IN:
-            reasons = (
-                *reasons,
-                *_elsewhere_words(case, elsewhere),
-                *_tie_words(standing, newer if _personal(newer, policy) else None),
-                *_lifted_words(standing, moved, newer, policy),
-                *_moved_words(case, moved),
-                *_unverified_words(case, seen),
-            )
-        subject = (
-            found.reply_to.subject
-            if found.reply_to
-            else found.meeting.subject
-            if found.meeting
-            else None
-        )
-        return Decision(
-            person=contact.person,
-            address=address,
-            name=contact.name,
-            kind=kind,
-            due=found.due,
-            reasons=reasons,
-            strength=standing.strength,
-            reply_to=found.reply_to,
-            topic=_topic(contact, kind, policy, now, subject, standing, moved, elsewhere),
-            name_guessed=contact.name_guessed,
-            tier=standing.tier,
-            last_contact=last_contact,
-            meeting=found.meeting,
-            occasion=found.occasion,
-            suggest_call=_suggest_call(contact, standing, policy),
-            register=WARM if kind == CHECK_IN and _personal(newer, policy) else standing.register,
-        )
-
-    return build
 
 
 def _personal(newer: Sighting | None, policy: Policy) -> bool:
