@@ -214,7 +214,7 @@ class RawReader:
             if count == 1000:
                 answer.add_many(count, size)
                 count = size = 0
-            match = literal(line, max(0, len(line) - 16))
+            match = literal(line, len(line) - 16) if line.endswith(b"}\r\n") else None
             if match is None:
                 if line.startswith(b"* BYE"):
                     raise TransientError(f"the IMAP server said goodbye: {line[:80]!r}")
@@ -243,7 +243,7 @@ class RawReader:
                         checked_line(line)
                     if not line:
                         raise TransientError("the IMAP server closed the connection mid-response")
-                    match = literal(line, max(0, len(line) - 16))
+                    match = literal(line, len(line) - 16) if line.endswith(b"}\r\n") else None
                     continue
                 size += announced + len(line)
                 if size > MAX_LITERAL:
@@ -258,7 +258,7 @@ class RawReader:
                     checked_line(line)
                 if not line:
                     raise TransientError("the IMAP server closed the connection mid-response")
-                match = literal(line, max(0, len(line) - 16))
+                match = literal(line, len(line) - 16) if line.endswith(b"}\r\n") else None
             text.append(line)
             size += len(line)
             responses.append((b"".join(text), literals))
@@ -302,6 +302,7 @@ class RawReader:
         wanted = set(uids)
         out: list[Fetched] = []
         uid_search, date_search = _UID.search, _INTERNALDATE.search
+        new = tuple.__new__  # Fetched's own __new__ is a Python function around it
         for text, literals in self.collect(tag, drain=True):
             if b" FETCH (" not in text[:40]:
                 continue  # EXISTS, EXPUNGE, RECENT: mailbox news, not our answer
@@ -325,7 +326,7 @@ class RawReader:
                 continue
             # The text holds no header (that is the literal): "raft" is rare outside FLAGS.
             draft = b"raft" in text and _DRAFT_FLAG.search(text) is not None
-            out.append(Fetched(uid, internal, header, draft))
+            out.append(new(Fetched, (uid, internal, header, draft, 0)))
             wanted.discard(uid)  # a second answer for one UID is not a second message
         out.sort()
         return out
