@@ -250,9 +250,21 @@ def parse_date(value: str | None) -> datetime | None:
     """
     if not value:
         return None
+    original = value
     # The canonical form, read by slicing and the C ISO 8601 parser (3x cheaper than the regex
     # groups, six int() calls and the datetime constructor below); anything that form's
     # parse refuses goes the general way, so the answer is the same either way.
+    # Also with a one-digit day (zero-padded here) or a zone comment after it ("... -0700
+    # (PDT)", as Exchange writes): _RFC_DATE reads those to the same groups.
+    if 30 <= len(value) <= 80 and value[3:5] == ", ":
+        if value[6] == " ":
+            value = f"{value[:5]}0{value[5:]}"
+        tail = value[31:]
+        if tail and not (
+            tail[:2] == " (" and tail[-1] == ")" and "(" not in tail[2:-1] and ")" not in tail[2:-1]
+        ):
+            return _parse_date(original)
+        value = value[:31]
     if len(value) == 31 and _CANONICAL_DATE.fullmatch(value):
         month = _ISO_MONTHS.get(value[8:11].lower())
         if month is not None:
@@ -265,7 +277,7 @@ def parse_date(value: str | None) -> datetime | None:
                     return when if when < _LATEST else None
             except (ValueError, OverflowError):
                 pass  # the general way decides
-    return _parse_date(value)
+    return _parse_date(original)
 
 
 def _parse_date(value: str) -> datetime | None:

@@ -1,6 +1,7 @@
 """The fast paths of connectors/headers.py give exactly what the general ones do.
 
-parse_date reads the canonical "Wed, 05 Jul 2017 04:28:33 +0000" by slicing and
+parse_date reads the canonical "Wed, 05 Jul 2017 04:28:33 +0000" (a one-digit day and a zone
+comment allowed) by slicing and
 datetime.fromisoformat; _parse_date (the regex, then email.utils) is the reference for every
 string, canonical or not. Records are built through their slots' descriptors; the dataclass's
 own constructor is the reference."""
@@ -33,10 +34,13 @@ def digits(n: int, low: int = 0, high: int | None = None) -> st.SearchStrategy[s
     return st.integers(low, top).map(lambda v: str(v).zfill(n))
 
 
+# Zone comments as mailers write them ("-0700 (PDT)"), and ones the general way must judge.
+COMMENTS = ["", "", " (PDT)", " (GMT Standard Time)", " ()", "  (PDT)", " (PDT) ", "(PDT)"]
+COMMENTS += [" (P(D)T)", " (PDT", " PDT)", " (P)T)", " (\x00)", " (é)"]
 canonical = st.builds(
-    "{}, {} {} {} {}:{}:{} {}{}".format,
+    "{}, {} {} {} {}:{}:{} {}{}{}".format,
     st.sampled_from(WEEKDAYS),
-    st.one_of(digits(2, 1, 31), digits(2)),
+    st.one_of(digits(2, 1, 31), digits(2), st.integers(0, 9).map(str)),
     st.sampled_from(MONTHS),
     st.one_of(digits(4, 1900, 2100), digits(4)),
     st.one_of(digits(2, 0, 23), digits(2)),
@@ -44,6 +48,7 @@ canonical = st.builds(
     st.one_of(digits(2, 0, 59), digits(2)),
     st.sampled_from("+-"),
     st.one_of(st.sampled_from(["0000", "0100", "0530", "1200", "1400"]), digits(4)),
+    st.sampled_from(COMMENTS),
 )
 
 
@@ -92,6 +97,11 @@ def same_moment(a: datetime | None, b: datetime | None) -> bool:
 @example("Wed, ٠5 Jul 2017 04:28:33 +0000")
 @example("Wed, 05 JUL 2017 04:28:33 +0000")
 @example("Wed, 05 Jul 0050 04:28:33 +0000")
+@example("Mon, 4 Dec 2000 09:15:00 -0800 (PST)")
+@example("Mon, 14 May 2001 16:39:00 -0700 (PDT)")
+@example("Mon, 14 May 2001 16:39:00 -0700 (P(D)T)")
+@example("Mon,  4 Dec 2000 09:15:00 -0800")
+@example("Mon, 4  Dec 2000 09:15:00 -0800")
 def test_parse_date_is_the_general_reading(value: str) -> None:
     assert same_moment(headers.parse_date(value), headers._parse_date(value))
     assert same_moment(headers.parse_date(value), headers._parse_date(value))  # zone cached
