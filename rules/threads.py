@@ -18,6 +18,15 @@ _PREFIX = re.compile(
 _REPLY = re.compile(r"^\s*(?:re|aw|sv|vs|antw|rif|r|res)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
 _FORWARD = re.compile(r"^\s*(?:fw|fwd|wg|tr|enc)\s*:", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
+# _PREFIX with its first prefix's word told apart: a reply's (group 1, as _REPLY matches it) or a
+# forward's (group 2; with no counter, group 3, as _FORWARD matches it). The word is the whole
+# run of letters before the white space, "[" or ":" that follows it, so it is the one _REPLY or
+# _FORWARD would see, and the match ends where _PREFIX's does (subject_info: one match, not four).
+_LEAD = re.compile(
+    r"^\s*(?:(re|aw|sv|vs|antw|rif|r|res)|(fw|fwd|wg|tr|enc))\s*(\[\d+\])?\s*:\s*"
+    r"(?:(?:re|fw|fwd|aw|sv|vs|antw|wg|rif|tr|r|enc|res)\s*(?:\[\d+\])?\s*:\s*)*",
+    re.IGNORECASE,
+)
 
 
 def strip_subject(subject: str | None) -> str:
@@ -50,14 +59,18 @@ def subject_info(subject: str | None) -> SubjectInfo:
     """Stripped form, reply-ness, forward-ness: cached, since a thread repeats its subject."""
     if not subject:
         return _NO_SUBJECT
-    if _PREFIX.match(subject) is None:
+    lead = _LEAD.match(subject)
+    if lead is None:
         # No prefix to take off, so no reply's or forward's either (their words are among
         # _PREFIX's). str.split() splits on what re's \s matches (Py_UNICODE_ISSPACE): the
         # same squeeze as strip_subject's, without two regular expressions (a full refold
         # meets half a million distinct subjects at 1M interactions).
         return SubjectInfo(" ".join(subject.split()).lower(), False, False)
+    # strip_subject's _PREFIX.sub takes off what _LEAD matched (anchored: once, at the start).
     return SubjectInfo(
-        strip_subject(subject), is_reply_subject(subject), is_forward_subject(subject)
+        " ".join(subject[lead.end() :].split()).lower(),
+        lead.group(1) is not None,
+        lead.group(2) is not None and lead.group(3) is None,
     )
 
 
