@@ -111,7 +111,7 @@ HARMLESS = {
     "touchbase.rules.contacts": {"Contact"},
     "touchbase.rules.decide": {"Plan", "is_due"},
     "touchbase.rules.decision": {"Held"},
-    "touchbase.rules.standing": {"Standing"},
+    "touchbase.rules.standing": {"Standing", "is_due"},
     "touchbase.connectors.errors": {"ConnectorError"},
 }
 BEHIND_THE_SERVICE = ("touchbase.agent.pipeline", "touchbase.rules", "touchbase.connectors")
