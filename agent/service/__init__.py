@@ -22,12 +22,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from touchbase.agent.errors import UserError
+from touchbase.agent.lazy import lazy_names
 from touchbase.agent.pipeline.config import AccountConfig, Config, data_dir
 from touchbase.agent.pipeline.db import open_database
 from touchbase.agent.pipeline.models import AppState, Draft, Person, PersonAddress
@@ -84,14 +85,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _LAZY)
 
 
 def utcnow() -> datetime:

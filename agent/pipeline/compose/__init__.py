@@ -7,8 +7,9 @@ renderer and the rules it writes with.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from touchbase.agent.lazy import lazy_names
 
 if TYPE_CHECKING:
     from touchbase.agent.pipeline.compose.message import (
@@ -47,9 +48,4 @@ _FROM = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _FROM:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_FROM[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, {name: f"{__name__}.{module}" for name, module in _FROM.items()})
