@@ -151,7 +151,7 @@ def tighten(path: Path, mode: int) -> None:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _wal(cursor)
     # NORMAL is durable across application crashes in WAL mode; only power loss can drop the
     # last transactions, which then simply sync again (a page and its cursor stay together).
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -166,6 +166,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _wal(cursor: Any) -> None:
+    """WAL mode, waiting like the busy timeout when another process holds the lock the switch
+    needs: SQLite answers that switch "database is locked" at once, without its busy handler
+    (two processes opening a new database together: one failed at start-up on a CI run)."""
+    import sqlite3  # loaded already: this runs on a new SQLite connection
+    import time
+
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def alembic_config(engine: Engine) -> Config:
