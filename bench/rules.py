@@ -30,6 +30,7 @@ plan, the review and due pages and the person pages each <= 1 s wall, the evalua
 from __future__ import annotations
 
 import argparse
+import ast
 import inspect
 import json
 import os
@@ -40,7 +41,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -414,40 +414,57 @@ def in_child(
     return {**result, "peak_mb": out["peak_mb"]}
 
 
+# Linux keeps the largest RSS a process ever had across exec (ru_maxrss), and a child made by
+# fork or vfork starts from its parent's high-water mark: every phase reported this process's
+# own peak (261.2 MB each, issue 16; `python -c pass` reported 350.8 MB from a parent that had
+# held 300 MB). So each command is started by a bare interpreter (-I -S: no site, a few MB),
+# whose small mark is all its child inherits; it waits for the child and writes the child's
+# wall time, CPU and peak to a pipe of its own. A phase's peak is then its own, to within the
+# launcher's ~10 MB.
+_LAUNCHER = """
+import os, sys, time
+fd, argv = int(sys.argv[1]), sys.argv[2:]
+os.set_inheritable(fd, False)
+start = time.perf_counter()
+pid = os.posix_spawn(argv[0], argv, os.environ)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+report = (wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+os.write(fd, repr(report).encode())
+"""
+
+
 def run_child(
     argv: list[str], env: dict[str, str] | None = None, codes: tuple[int, ...] = (0,)
 ) -> dict[str, Any]:
-    """Run a process to its end: wall time, CPU (user + system) and peak RSS of that child."""
-    start = time.perf_counter()
+    """Run a process to its end: wall time, CPU (user + system) and peak RSS of that child
+    (through _LAUNCHER, so the peak is the child's own, not this process's)."""
+    report_fd, write_fd = os.pipe()
+    launcher = [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(write_fd)]
+    # posix_spawn wants a path: the console script's or the interpreter's, absolute.
+    command = [shutil.which(argv[0]) or argv[0], *argv[1:]]
     child = subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
+        launcher + command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+        pass_fds=(write_fd,),
     )
-    # os.wait4 gives this child's own rusage (RUSAGE_CHILDREN would be the largest child yet);
-    # the pipes are drained meanwhile, or a child writing megabytes of JSON would block.
-
-    def drain(stream: Any, into: list[str]) -> None:
-        into.append(stream.read())
-
-    outs: list[str] = []
-    errs: list[str] = []
-    readers = [
-        threading.Thread(target=drain, args=(child.stdout, outs)),
-        threading.Thread(target=drain, args=(child.stderr, errs)),
-    ]
-    for reader in readers:
-        reader.start()
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - start
-    for reader in readers:
-        reader.join()
-    child.returncode = os.waitstatus_to_exitcode(status)
-    stdout, stderr = outs[0], errs[0]
-    if child.returncode not in codes:
-        raise SystemExit(f"{argv} exited {child.returncode}:\n{stderr[-3000:]}")
+    os.close(write_fd)
+    # The pipes are drained meanwhile, or a child writing megabytes of JSON would block.
+    stdout, stderr = child.communicate()
+    with os.fdopen(report_fd, "rb") as report:
+        written = report.read()
+    if child.returncode != 0 or not written:
+        raise SystemExit(f"{argv}: the launcher exited {child.returncode}:\n{stderr[-3000:]}")
+    wall, cpu, max_rss_kb, returncode = ast.literal_eval(written.decode())
+    if returncode not in codes:
+        raise SystemExit(f"{argv} exited {returncode}:\n{stderr[-3000:]}")
     return {
         "s": wall,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "peak_mb": round(usage.ru_maxrss / 1024, 1),
+        "cpu_s": cpu,
+        "peak_mb": round(max_rss_kb / 1024, 1),  # Linux: kilobytes
         "stdout": stdout,
         "stderr": stderr,
     }
