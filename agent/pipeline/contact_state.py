@@ -46,6 +46,7 @@ from sqlalchemy import Connection, delete, func, insert, or_, select, text, upda
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from touchbase.agent.pipeline.decoded import CONTACTS, STANDINGS
 from touchbase.agent.pipeline.history import iter_interactions, scan_cache, thread_mates
 from touchbase.agent.pipeline.models import (
     ContactAddress,
@@ -58,14 +59,13 @@ from touchbase.agent.pipeline.models import (
 from touchbase.agent.pipeline.models import InteractionRow as Row
 from touchbase.connectors.base import Kind, Page
 from touchbase.rules import standing as standing_rules
-from touchbase.rules.contact_codec import SHAPE, decode, encode
+from touchbase.rules.contact_codec import SHAPE, encode
 from touchbase.rules.contacts import FOLD_RULES, Contact, fold
 from touchbase.rules.life_events import LifeEvent
 from touchbase.rules.people import OWNER, Identities, Resolver
 from touchbase.rules.policy import Policy
 from touchbase.rules.standing import STANDING_RULES, Standing, assess, changes_at
 from touchbase.rules.standing_codec import SHAPE as STANDING_SHAPE
-from touchbase.rules.standing_codec import decode as decode_standing
 from touchbase.rules.standing_codec import encode as encode_standing
 from touchbase.rules.types import Interaction
 
@@ -320,7 +320,7 @@ def _current(
         # Another evaluation wrote between our reads (PostgreSQL reads each statement afresh):
         # what we read may mix two states, so answer from scratch and write nothing.
         return _scratch(session, policy, who, now, events)
-    contacts = {k: decode(v) for k, v in stored.items() if k not in keys}
+    contacts = CONTACTS.read((k, v) for k, v in stored.items() if k not in keys)
     contacts.update(refolded)
     contacts = dict(sorted(contacts.items()))
     standings: dict[str, Standing] | None = None
@@ -423,14 +423,23 @@ def _assessed(
         )
         kept = {p: (b, d) for p, b, d in session.connection().execute(query)}
         refolded = set(refolded)
+    wanted_of = {key: _person_basis(basis, events.get(key)) for key in contacts}
+    reused = STANDINGS.read(
+        (key, row[1])
+        for key in contacts
+        if refolded is not None
+        and key not in refolded
+        and (row := kept.get(key)) is not None
+        and row[0] == wanted_of[key]
+    )
     standings: dict[str, Standing] = {}
     rows: list[dict[str, Any]] = []
     for key, contact in contacts.items():
-        wanted = _person_basis(basis, events.get(key))
-        row = None if refolded is None or key in refolded else kept.get(key)
-        if row is not None and row[0] == wanted:
-            standings[key] = decode_standing(row[1])
+        standing = reused.get(key)
+        if standing is not None:
+            standings[key] = standing
             continue
+        wanted = wanted_of[key]
         standing = standings[key] = assess(contact, policy, now)
         rows.append(
             {
