@@ -129,6 +129,13 @@ class Cursor(_Accounts):
     updated_at: Mapped[datetime]
 
 
+def _subject_key(context: Any) -> int | None:
+    """The subject_key of a row inserted without one (the store gives it, at no extra cost)."""
+    from touchbase.agent.pipeline.subject_keys import subject_key
+
+    return subject_key(context.get_current_parameters().get("subject"))
+
+
 class InteractionRow(_Interactions):
     """One message or meeting, metadata only. Unique on (account, source_id)."""
 
@@ -140,6 +147,9 @@ class InteractionRow(_Interactions):
         # Replies and provider threads: a refold reads its people's threads whole (migration 0010).
         Index("ix_interactions_in_reply_to", "in_reply_to"),
         Index("ix_interactions_thread_id", "thread_id"),
+        # Mail under given subjects in a span of time: the reply lookups (drafts/owed.py,
+        # migration 0012).
+        Index("ix_interactions_subject_key", "subject_key", "occurred_at"),
         # Copies of one versioned meeting in other accounts, by source id (migration 0008).
         # Partial indexes name their WHERE for SQLite only here: a postgresql_where= would load
         # the PostgreSQL dialect and its four drivers (~0.08 s of every command's start, issue
@@ -182,6 +192,10 @@ class InteractionRow(_Interactions):
     # A meeting's RFC 5546 version (SEQUENCE, then LAST-MODIFIED/DTSTAMP) as sortable text, where
     # its source gives one: of copies in several accounts the newest stands (meeting_versions.py).
     version: Mapped[str | None] = mapped_column(String(64))
+    # The stripped subject hashed (agent/pipeline/subject_keys.py), written with the row by the
+    # store; NULL when the subject is empty once stripped. Anything inserting rows another way
+    # gets it from the subject through the default.
+    subject_key: Mapped[int | None] = mapped_column(Integer, default=_subject_key)
 
     participants: Mapped[list["ParticipantRow"]] = relationship(
         back_populates="interaction", cascade="all, delete-orphan", passive_deletes=True

@@ -35,6 +35,7 @@ from touchbase.agent.pipeline.models import (
     SweepSeen,
     SyncRun,
 )
+from touchbase.agent.pipeline.subject_keys import subject_key
 from touchbase.connectors.base import Flag, Kind, Page, Response, Role
 from touchbase.connectors.base import InteractionRecord as Record
 
@@ -196,8 +197,9 @@ def _unfolded(connection: Connection) -> bool:
 # of their index). 100,000 IMAP messages, 240,000 participants, stored page by page into an
 # empty SQLite store (tmpfs): 4.1 s maintaining every index, 2.8-3.5 s without the participants'
 # two plus 0.2 s to build them once at the end (issue 16). The interactions' indexes by
-# Message-ID, In-Reply-To, thread and date are left out too (their keys arrive in no order
-# either: another 0.5 s of a first sync of 100,000, 0.2 s to build at the end); nothing a page
+# Message-ID, In-Reply-To, thread, date and subject key are left out too (their keys arrive in
+# no order either: another 0.5 s of a first sync of 100,000, 0.2 s to build at the end; the
+# subject key's, migration 0012, is the same kind); nothing a page
 # stores looks them up while no contact state was folded (`save_page` builds them before the
 # dirty marks that do). Kept: the unique key (a page's conflicts), the participants' interaction
 # index (the pages' own look-ups: a stored message's sender, a meeting's former attendees, a
@@ -208,6 +210,7 @@ _DEFERRED_NAMES = (
     "ix_interactions_in_reply_to",
     "ix_interactions_thread_id",
     "ix_interactions_occurred_at",
+    "ix_interactions_subject_key",
 )
 DEFERRED_INDEXES: tuple[Index, ...] = tuple(
     index
@@ -367,7 +370,7 @@ def digest(record: Record) -> str:
 ROW_COLUMNS = (
     "account_id", "source_id", "kind", "occurred_at", "ended_at", "subject", "message_id",
     "in_reply_to", "references", "thread_id", "folder", "flags", "removed_at", "stored_at",
-    "digest", "parties", "version",
+    "digest", "parties", "version", "subject_key",
 )  # fmt: skip
 PARTY_COLUMNS = (
     "interaction_id", "address", "role", "name", "response", "resource", "optional", "is_self",
@@ -402,6 +405,7 @@ def _row(
         digest(r),
         _encode_parties(r.participants),
         r.version,
+        subject_key(r.subject),
     )
 
 

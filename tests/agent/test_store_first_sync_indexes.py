@@ -34,6 +34,7 @@ LEFT_OUT = {
     "ix_interactions_in_reply_to",
     "ix_interactions_thread_id",
     "ix_interactions_occurred_at",
+    "ix_interactions_subject_key",
 }
 
 

@@ -13,7 +13,7 @@ messages, for everyone at once.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from touchbase.agent.pipeline import owner
 from touchbase.agent.pipeline.history import _FIELD
 from touchbase.agent.pipeline.models import Account, InteractionRow, ParticipantRow
+from touchbase.agent.pipeline.subject_keys import key_of
 from touchbase.rules.addresses import normalise
 from touchbase.rules.contacts import Contact
 from touchbase.rules.decision import OwedMail
@@ -287,11 +288,12 @@ def _owner_mail(
     `subjects`: (when, its stripped subject, its (address, role) participants), for the caller
     to check who sent it.
 
-    By time (ix_interactions_occurred_at) with the sender found in each row's `parties` text in
-    SQL (no join; a row without that text comes too), the subjects matched here, and only the
-    matches' participants read. From their own rows by address instead, every interaction of
-    2,658 owed people was read back, whatever its date: 1.9 s of CPU at bench/rules.py's 1M
-    interactions (issue 16)."""
+    By the subjects' keys and time (ix_interactions_subject_key) with the sender found in each
+    row's `parties` text in SQL (no join; a row without that text comes too), the subjects
+    checked here, and only the matches' participants read. From their own rows by address
+    instead, every interaction of 2,658 owed people was read back, whatever its date: 1.9 s of
+    CPU at bench/rules.py's 1M interactions; by time alone, every subject of the weeks
+    (issue 16)."""
     if not owners or not subjects:
         return
     interactions, participants = InteractionRow.__table__, ParticipantRow.__table__
@@ -302,7 +304,8 @@ def _owner_mail(
     by_owner = [i.parties.contains(f"{a}{_FIELD}from{_FIELD}", autoescape=True) for a in owners]
     matched = _under(
         connection,
-        select(i.id, i.subject).where(
+        lambda keys: select(i.id, i.subject).where(
+            i.subject_key.in_(keys),
             i.occurred_at >= start,
             i.occurred_at < end,
             i.kind == "mail",
@@ -323,18 +326,25 @@ def _owner_mail(
             yield when, matched[ident], parties
 
 
-def _under(connection: Connection, query: Select[Any], subjects: Collection[str]) -> dict[int, str]:
-    """Of the (id, subject) rows `query` reads, id -> stripped subject for those under one of
-    `subjects`: fetched at once (SQLAlchemy's row-by-row iteration was a third of the read),
-    each distinct subject stripped once."""
+def _under(
+    connection: Connection,
+    query: Callable[[list[int]], Select[Any]],
+    subjects: Collection[str],
+) -> dict[int, str]:
+    """Id -> stripped subject of the (id, subject) rows that `query` (given a chunk of subject
+    keys) reads under one of `subjects`. The key is a hash (agent/pipeline/subject_keys.py):
+    each distinct subject read is stripped once and checked, so a collision brings a row
+    that is left out here."""
+    keys = sorted({key_of(subject) for subject in subjects if subject})
     stripped: dict[str | None, str] = {}
     found: dict[int, str] = {}
-    for ident, text in connection.execute(query).all():
-        subject = stripped.get(text)
-        if subject is None:
-            subject = stripped[text] = strip_subject(text)
-        if subject in subjects:
-            found[ident] = subject
+    for n in range(0, len(keys), _CHUNK):
+        for ident, text in connection.execute(query(keys[n : n + _CHUNK])).all():
+            subject = stripped.get(text)
+            if subject is None:
+                subject = stripped[text] = strip_subject(text)
+            if subject in subjects:
+                found[ident] = subject
     return found
 
 
@@ -352,10 +362,11 @@ def handled_since(
     a builder's request from "phillip allen" <pallen70@hotmail.com> to his work address the next
     day; the blind judge read that as handled, and a drafted reply as stale).
 
-    One read of the mail since the oldest of them (the subjects of a few weeks: replies are
-    owed within `reply_owed_within`), matched by stripped subject here, then the senders of the
-    matches by id: starting from the owner's address would read all of the owner's mail ever,
-    and a subject LIKE per message would read the same weeks once per person."""
+    One read of the mail since the oldest of them under their subjects' keys
+    (ix_interactions_subject_key), the subjects checked here, then the senders of the matches
+    by id: starting from the owner's address would read all of the owner's mail ever, a
+    subject LIKE per message the same weeks once per person, and the weeks by time alone every
+    subject in them (issue 16)."""
     by_subject: dict[str, list[Headers]] = defaultdict(list)
     for row in rows:
         subject = strip_subject(row.subject)
@@ -366,12 +377,10 @@ def handled_since(
     start = min(row.occurred_at for group in by_subject.values() for row in group)
     i = InteractionRow.__table__.c
     connection = session.connection()
-    # Ids and subjects only (Core, no time read back per row): the weeks hold every mail, and
-    # only the few under a wanted subject need their time (issue 16).
     matched = _under(
         connection,
-        select(i.id, i.subject).where(
-            i.occurred_at > start, i.occurred_at <= now, i.kind == "mail"
+        lambda keys: select(i.id, i.subject).where(
+            i.subject_key.in_(keys), i.occurred_at > start, i.occurred_at <= now, i.kind == "mail"
         ),
         by_subject,
     )
