@@ -27,6 +27,7 @@ from touchbase.agent.pipeline.models import Draft
 from touchbase.agent.service import PersonView, Service, cadence_days
 from touchbase.agent.web import paging, security
 from touchbase.agent.web.chart import build_chart
+from touchbase.agent.web.kept import KeptViews
 from touchbase.agent.web.shared import SharedDue
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ def create_app(site: Site) -> Flask:
         return {"account_problems": service.accounts.failing()}
 
     shared_due = SharedDue(service)
+    kept = KeptViews()
     secret = site.secret or security.install_secret(service)
     token = security.access_token(service)
     security.configure(app, secret, site.allowed_hosts, token, secure=site.tls)
@@ -68,8 +70,13 @@ def create_app(site: Site) -> Flask:
         target = url_for("review_page")
         return redirect(f"{target}#draft-{draft_id}" if draft_id else target, code=303)
 
-    def act(draft_id: int, action: Callable[[], object], done: str) -> Response:
+    def forget() -> None:
+        """The owner acted: the due list and the person pages are made afresh."""
         shared_due.forget()
+        kept.forget()
+
+    def act(draft_id: int, action: Callable[[], object], done: str) -> Response:
+        forget()
         try:
             action()
         except UserError as exc:
@@ -109,7 +116,7 @@ def create_app(site: Site) -> Flask:
 
     @app.post("/drafts/<int:draft_id>/approve")
     def approve(draft_id: int) -> Response:
-        shared_due.forget()
+        forget()
         try:
             results = service.review.approve([draft_id])
         except UserError as exc:
@@ -184,8 +191,9 @@ def create_app(site: Site) -> Flask:
 
     @app.get("/people/<int:person_id>")
     def person_page(person_id: int) -> str | tuple[str, int]:
-        now = site.moment()
-        view = service.person_of(person_id, now)
+        now, view = kept.view(
+            person_id, site.at, lambda at: service.person_of(person_id, at), site.moment
+        )
         if view is None:
             return _missing(f"person {person_id}")
         return _person(view, now)
@@ -198,9 +206,8 @@ def create_app(site: Site) -> Flask:
         person_id = service.person_id(address)
         if person_id is not None:
             return redirect(url_for("person_page", person_id=person_id), code=303)
-        now = site.moment()
-        view = service.person(address, now)
-        if view.contact is None and not view.drafts:
+        now, view = kept.view(address, site.at, lambda at: service.person(address, at), site.moment)
+        if view is None or (view.contact is None and not view.drafts):
             return _missing(address)  # nothing stored with them: no empty page that says 200
         return _person(view, now)
 
