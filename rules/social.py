@@ -22,8 +22,9 @@ the fold asks once per message.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from functools import lru_cache
-from typing import Final
+from typing import Any, Final
 
 # _forms and _sensitive_index: the owner's list read exactly as for subjects.
 from touchbase.rules.topics import (
@@ -116,7 +117,31 @@ _PLANNED = re.compile(
 # search rules out most subjects before the cleaning. Only for ASCII subjects: lower() and the
 # lists' IGNORECASE agree there (Unicode case folding matches "ſ" to "s", which lower() does not).
 _FIRST_WORDS = {w.split()[0].lower() for w in (*OCCASIONS, *PERSONAL_WORDS)}
-_ANY_WORD = re.compile("|".join(re.escape(w) for w in sorted(_FIRST_WORDS)))
+
+
+def _trie(words: Collection[str]) -> str:
+    """A regular expression matching exactly `words`, as a trie of their letters ("b(?:a(?:by|
+    rbecue)|eer)"): re tries each alternative of a group at every position of the text, and a
+    trie leaves at most one per letter to try there, not all 79 words (the fold's 600k subjects
+    at 1M: 2.3-3.0 -> 0.85 us a search, the same answer)."""
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for letter in word:
+            node = node.setdefault(letter, {})
+        node[""] = {}  # a word ends here
+
+    def branch(node: dict[str, Any]) -> str:
+        out = [re.escape(k) + branch(v) for k, v in sorted(node.items()) if k]
+        if not out:
+            return ""
+        body = out[0] if len(out) == 1 else f"(?:{'|'.join(out)})"
+        return f"(?:{body})?" if "" in node else body
+
+    return branch(tree)
+
+
+_ANY_WORD = re.compile(_trie(_FIRST_WORDS))
 
 
 @lru_cache(maxsize=1 << 14)

@@ -85,3 +85,23 @@ def test_examples_the_first_search_must_not_rule_out() -> None:
         assert social._kind(subject) is not None, subject
     assert social_kind("Re: topic 12-3") is None
     assert social_kind("Newsletter") is None
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(sorted(social._FIRST_WORDS)),
+            st.text(alphabet="abcdefghijklmnopqrstuvwxyz' -:", max_size=4),
+        ),
+        max_size=5,
+    )
+)
+def test_the_trie_finds_a_listed_first_word_exactly_when_one_is_in_the_text(
+    pieces: list[str],
+) -> None:
+    # Pieces of words side by side make near misses ("lunc" + "h", "bab" + "ies"); the trie
+    # (one alternative per letter) must answer as the plain alternation of the words does.
+    text = "".join(pieces)
+    expected = any(word in text for word in social._FIRST_WORDS)
+    assert (social._ANY_WORD.search(text) is not None) == expected, text
