@@ -77,3 +77,43 @@ def test_owner_mail_elsewhere_costs_sightings_nothing(tmp_path: Path) -> None:
     # The old query walked the owner's 6,005 sent mails through the address index (about 60
     # thousand steps here); reading senders by interaction costs the same few either way.
     assert after <= before + 5, (before, after)
+
+
+def test_their_own_mail_costs_sightings_nothing(tmp_path: Path) -> None:
+    """Their own address lies in their prefixes' index ranges: the ranges are cut around it
+    (SQLite), so 6,000 more mails of theirs cost the same work and change nothing found."""
+    engine = open_database(f"sqlite:///{tmp_path / 'touchbase.db'}")
+    store = Store(engine)
+    account = store.ensure_account("mail", "files", T0)
+    run = store.start_run(account, T0)
+    base = [
+        _record(1, -200, ME, OLD),
+        _record(2, -199, OLD, ME),
+        _record(3, -60, "carol@third.example", ME, "mark.breese@newco.example"),
+        _record(4, -30, ME, "mbreese@newco.example"),
+        _record(5, -20, "mbreese@newco.example", ME),
+        _record(6, -10, "mark.breesey@other.example", ME),
+    ]
+    store.save_page(account, run, Page(base, cursor="1"), T0)
+    store.finish_run(run, "ok", T0)
+    items = [
+        Interaction(1, "mail", MAIL, T0 - timedelta(days=200), (Party(ME, FROM), Party(OLD, TO))),
+    ]
+    contact = fold(items, Identities.of([ME]), load_policy(), T0)[OLD]
+    with engine() as session:
+        before, found_before = _steps(session, contact)
+    run = store.start_run(account, T0)
+    theirs = [
+        _record(10 + n, -300 + n / 100, *((OLD, ME) if n % 2 else (ME, OLD))) for n in range(6000)
+    ]
+    store.save_page(account, run, Page(theirs, cursor="2"), T0)
+    store.finish_run(run, "ok", T0)
+    with engine() as session:
+        after, found_after = _steps(session, contact)
+    assert found_after == found_before
+    assert {s.address for s in found_after[OLD]} == {  # type: ignore[index]
+        "mark.breese@newco.example",
+        "mbreese@newco.example",
+    }
+    # Walked through, their 6,000 index entries cost about 30 thousand steps here.
+    assert after <= before + 5, (before, after)
