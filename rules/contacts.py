@@ -445,6 +445,7 @@ class _Fold:
         crowd = len(best) > policy.max_recipients
         few = len(best) <= policy.few_recipients
         at = item.occurred_at
+        day = at.toordinal()  # once for all of its recipients
         # A social or personal subject the owner wrote to a few people: a shared thread.
         social = social_kind(item.subject) if few and whole is None and item.subject else None
         for rank, who, name in best.values():
@@ -457,6 +458,7 @@ class _Fold:
                 acc.direct_sent(
                     item,
                     at,
+                    day,
                     self.window,
                     1.0 if rank == 0 else policy.cc_weight,
                     rank == 0 and few,
@@ -482,7 +484,7 @@ class _Fold:
                 acc.note(item, "sent", rule)
                 continue
             weight = 1.0 if rank == 0 else policy.cc_weight
-            acc.count(item, "sent", at, weight)
+            acc.count(item, "sent", at, weight, day)
             if rank == 0 and few:
                 acc.conversed(item, at)
                 if owner_thread is not None:
@@ -534,8 +536,10 @@ class _Fold:
                 group.append(other)
         policy = self.policy
         direct = to_owner and others < policy.max_recipients
+        day = 0  # (only read when direct)
         if direct:
-            acc.direct_received(at, self.window)  # fact_received, seen and exchanged
+            day = at.toordinal()
+            acc.direct_received(at, day, self.window)  # fact_received, seen and exchanged
         else:
             acc.fact_received(at, direct)
             if to_owner:
@@ -564,7 +568,7 @@ class _Fold:
             return acc.note(item, "received", COLD_INBOUND)
         if not direct:
             return acc.note(item, "received", NOT_TO_YOU)
-        acc.count(item, "received", at, 1.0)
+        acc.count(item, "received", at, 1.0, day)
         if others < policy.few_recipients and (acc.topic_at is None or at >= acc.topic_at):
             acc.topic_subject, acc.topic_at = item.subject, at  # (Acc.conversed, inlined)
 
@@ -609,6 +613,7 @@ class _Fold:
         if self.is_copy(item, *copy_keys(item, True)):
             return self.drop(item, DUPLICATE)
         weight = 1.0 if size == 2 else self.policy.group_meeting_weight
+        end_day = end.toordinal()
         keys = _series_keys(item)
         for who, name, declined in people.values():
             acc = self.acc(who, name)
@@ -623,7 +628,7 @@ class _Fold:
             if rule is not None:
                 acc.note(item, "meeting", rule)
                 continue
-            acc.count(item, "meeting", end, weight)
+            acc.count(item, "meeting", end, weight, end_day)
             acc.met(item, end, size, keys)
             if size <= self.policy.few_recipients + 1:
                 acc.conversed(item, end)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from touchbase.rules.life_events import (
@@ -185,8 +185,8 @@ class Acc:
         # holding every day (a set per person cost 200 MB at a million interactions).
         self.days_out = 0
         self.days_in = 0
-        self.last_out_day: date | None = None
-        self.last_in_day: date | None = None
+        self.last_out_day: int | None = None  # (date ordinals: no date made per message)
+        self.last_in_day: int | None = None
         self.months = 0
         self.last_month: int | None = None  # year * 12 + month
         self.small_meetings = 0
@@ -250,7 +250,7 @@ class Acc:
         if self.first_sent is None or at < self.first_sent:
             self.first_sent = at
         if direct:
-            day = at.date()
+            day = at.toordinal()
             if day != self.last_out_day:
                 self.days_out += 1
                 self.last_out_day = day
@@ -261,7 +261,7 @@ class Acc:
         if self.last_received is None or at > self.last_received:
             self.last_received = at
         if direct:
-            day = at.date()
+            day = at.toordinal()
             if day != self.last_in_day:
                 self.days_in += 1
                 self.last_in_day = day
@@ -273,18 +273,24 @@ class Acc:
             self.awaiting = None  # they wrote since (in this thread or any other)
 
     def direct_sent(
-        self, item: Interaction, at: datetime, window: int, weight: float, conversed: bool
+        self,
+        item: Interaction,
+        at: datetime,
+        day: int,
+        window: int,
+        weight: float,
+        conversed: bool,
     ) -> None:
         """The owner's direct mail to them (To or Cc, not a crowd, bulk or an excluded
         address), which always counts: `fact_sent(at, True)`, `exchanged`, `seen`, `count`
         and, when `conversed`, `conversed`, in one call (the fold's commonest step; they
-        touch separate totals, so their order does not matter)."""
+        touch separate totals, so their order does not matter). `day`: `at.toordinal()`,
+        found once per message for all its recipients."""
         self.sent_count += 1
         if self.last_sent is None or at > self.last_sent:
             self.last_sent = at
         if self.first_sent is None or at < self.first_sent:
             self.first_sent = at
-        day = at.date()
         if day != self.last_out_day:
             self.days_out += 1
             self.last_out_day = day
@@ -293,11 +299,10 @@ class Acc:
         if self.last_seen is None or at > self.last_seen:
             self.last_seen = at
         # (exchanged, inlined)
-        ordinal = at.toordinal()
         daily = self.daily
-        if not daily or daily[-1] != ordinal:
-            daily.append(ordinal)
-            start = ordinal - window
+        if not daily or daily[-1] != day:
+            daily.append(day)
+            start = day - window
             drop = 0
             while daily[drop] < start:
                 drop += 1
@@ -306,17 +311,16 @@ class Acc:
             self.daily_days = len(daily) - 1
         if self.daily_last is None or at > self.daily_last:
             self.daily_last = at
-        self.count(item, "sent", at, weight)
+        self.count(item, "sent", at, weight, day)
         if conversed and (self.topic_at is None or at >= self.topic_at):
             self.topic_subject, self.topic_at = item.subject, at
 
-    def direct_received(self, at: datetime, window: int) -> None:
+    def direct_received(self, at: datetime, day: int, window: int) -> None:
         """Their direct mail to the owner: `fact_received(at, True)`, `seen` and `exchanged`
-        in one call."""
+        in one call (`day`: `at.toordinal()`)."""
         self.received_count += 1
         if self.last_received is None or at > self.last_received:
             self.last_received = at
-        day = at.date()
         if day != self.last_in_day:
             self.days_in += 1
             self.last_in_day = day
@@ -330,11 +334,10 @@ class Acc:
         if self.last_seen is None or at > self.last_seen:
             self.last_seen = at
         # (exchanged, inlined)
-        ordinal = at.toordinal()
         daily = self.daily
-        if not daily or daily[-1] != ordinal:
-            daily.append(ordinal)
-            start = ordinal - window
+        if not daily or daily[-1] != day:
+            daily.append(day)
+            start = day - window
             drop = 0
             while daily[drop] < start:
                 drop += 1
@@ -401,12 +404,13 @@ class Acc:
             self.last_met = end
         self._first(start)
 
-    def count(self, item: Interaction, kind: str, at: datetime, weight: float) -> None:
+    def count(self, item: Interaction, kind: str, at: datetime, weight: float, day: int) -> None:
+        """`item` counted at `at` (`day`: `at.toordinal()`, which the fold finds once per
+        interaction, not once per person in it)."""
         self.counted += 1
         self.weight += weight
         # The fold walks in time order, so nearly every time comes after the ones before (a
         # meeting counts at its end, so a later start's mail may come before it): appended.
-        day = at.toordinal()
         last_day = self.last_day
         if day != last_day:
             if last_day is None or day > last_day:
