@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Select, or_, select
 from sqlalchemy.orm import Session
 
 from touchbase.agent.pipeline import owner
-from touchbase.agent.pipeline.history import _FIELD
+from touchbase.agent.pipeline.history import _FIELD, _decode, _from_table
 from touchbase.agent.pipeline.models import Account, InteractionRow, ParticipantRow
 from touchbase.agent.pipeline.subject_keys import key_of
 from touchbase.rules.addresses import normalise
@@ -32,6 +32,7 @@ from touchbase.rules.policy import Policy
 from touchbase.rules.replies import may_owe_draft, subject_refusal
 from touchbase.rules.standing import Standing
 from touchbase.rules.threads import is_reply_subject, strip_subject
+from touchbase.rules.types import Party
 
 _RECIPIENTS = ("to", "cc")
 _CHUNK = 500  # ids in one IN list
@@ -86,14 +87,6 @@ def owed_mail(
     }
 
 
-class _Party(NamedTuple):
-    """A participant of stored mail, as the reply lookups read it."""
-
-    address: str
-    role: str
-    is_self: bool
-
-
 class _Mail(NamedTuple):
     """A stored message's headers (the InteractionRow fields the reply lookups read), read
     with Core: ORM objects with their participants selectin-loaded were most of `_sent_at`'s
@@ -106,7 +99,7 @@ class _Mail(NamedTuple):
     message_id: str | None
     in_reply_to: str | None
     thread_id: str | None
-    participants: tuple[_Party, ...]
+    participants: tuple[Party, ...]
 
 
 # A message's headers: an ORM row (as the tests read them) or the lookups' own Core reading.
@@ -118,11 +111,12 @@ def _sent_at(
 ) -> dict[datetime, list[tuple[_Mail, str]]]:
     """The mail sent at these times (by ix_interactions_occurred_at, in chunks), each with a
     sender's address, by time, in id order, with its participants: one read for all the
-    people owed a reply instead of two queries each."""
-    interactions, participants = InteractionRow.__table__, ParticipantRow.__table__
-    i, p = interactions.c, participants.c
+    people owed a reply instead of two queries each. The participants come from each row's
+    `parties` text (the table only where it is NULL): joined from the participants table, and
+    read again from it by id, they were 0.075 of 0.2 s of a warm owed_mail at 1M (issue 16)."""
+    i = InteractionRow.__table__.c
     connection = session.connection()
-    heads: list[tuple[Any, ...]] = []
+    heads: list[Any] = []
     ordered = sorted(times)
     for n in range(0, len(ordered), _CHUNK):
         heads.extend(
@@ -135,35 +129,35 @@ def _sent_at(
                     i.message_id,
                     i.in_reply_to,
                     i.thread_id,
-                    p.address,
-                )
-                .join_from(interactions, participants, p.interaction_id == i.id)
-                .where(
-                    i.occurred_at.in_(ordered[n : n + _CHUNK]), i.kind == "mail", p.role == "from"
-                )
-            )
+                    i.parties,
+                ).where(i.occurred_at.in_(ordered[n : n + _CHUNK]), i.kind == "mail")
+            ).all()
         )
-    parties: dict[int, list[_Party]] = defaultdict(list)
-    ids = sorted({head[0] for head in heads})
-    for n in range(0, len(ids), _CHUNK):
-        for ident, address, role, is_self in connection.execute(
-            select(p.interaction_id, p.address, p.role, p.is_self)
-            .where(p.interaction_id.in_(ids[n : n + _CHUNK]))
-            .order_by(p.interaction_id, p.id)
-        ):
-            parties[ident].append(_Party(address, role, is_self))
     found: dict[datetime, list[tuple[_Mail, str]]] = defaultdict(list)
-    mails: dict[int, _Mail] = {}
-    for ident, account, at, subject, message_id, parent, thread, sender in sorted(
+    for ident, account, at, subject, message_id, parent, thread, text in sorted(
         heads, key=lambda head: head[0]
     ):
-        mail = mails.get(ident)
-        if mail is None:
-            mail = mails[ident] = _Mail(
-                ident, account, at, subject, message_id, parent, thread, tuple(parties[ident])
-            )
-        found[at].append((mail, sender))
+        parties = _parties(connection, ident, text)
+        mail: _Mail | None = None
+        for party in parties:
+            if party.role == "from":
+                if mail is None:
+                    mail = _Mail(ident, account, at, subject, message_id, parent, thread, parties)
+                found[at].append((mail, party.address))
     return found
+
+
+def _parties(connection: Connection, ident: int, text: str | None) -> tuple[Party, ...]:
+    """An interaction's participants in their stored order: from its `parties` text, or from
+    the table when that is NULL (a field held a separator)."""
+    if text is None:
+        return _from_table(connection, ident)
+    return _decode(text, _SINGLES) if text else ()
+
+
+# Decoded parties by their text (history._decode's cache): the same few thousand people
+# appear on most of the rows read.
+_SINGLES: dict[str, Party] = {}
 
 
 def _their_mail(
@@ -289,22 +283,21 @@ def _owner_mail(
     to check who sent it.
 
     By the subjects' keys and time (ix_interactions_subject_key) with the sender found in each
-    row's `parties` text in SQL (no join; a row without that text comes too), the subjects
-    checked here, and only the matches' participants read. From their own rows by address
+    row's `parties` text in SQL (no join; a row without that text comes too, its participants
+    then read from the table), the subjects checked here. From their own rows by address
     instead, every interaction of 2,658 owed people was read back, whatever its date: 1.9 s of
     CPU at bench/rules.py's 1M interactions; by time alone, every subject of the weeks
     (issue 16)."""
     if not owners or not subjects:
         return
-    interactions, participants = InteractionRow.__table__, ParticipantRow.__table__
-    i, p = interactions.c, participants.c
+    i = InteractionRow.__table__.c
     connection = session.connection()
     # An owner's address as the sender inside `parties` (agent/pipeline/history.py encodes a
     # party as address, role, ... joined by _FIELD): a superset, checked against the table.
     by_owner = [i.parties.contains(f"{a}{_FIELD}from{_FIELD}", autoescape=True) for a in owners]
     matched = _under(
         connection,
-        lambda keys: select(i.id, i.subject).where(
+        lambda keys: select(i.id, i.subject, i.occurred_at, i.parties).where(
             i.subject_key.in_(keys),
             i.occurred_at >= start,
             i.occurred_at < end,
@@ -313,38 +306,30 @@ def _owner_mail(
         ),
         subjects,
     )
-    ids = sorted(matched)
-    for n in range(0, len(ids), _CHUNK):
-        found: dict[int, tuple[datetime, list[tuple[str, str]]]] = {}
-        for ident, when, address, role in connection.execute(
-            select(i.id, i.occurred_at, p.address, p.role)
-            .join_from(interactions, participants, p.interaction_id == i.id)
-            .where(i.id.in_(ids[n : n + _CHUNK]))
-        ):
-            found.setdefault(ident, (when, []))[1].append((address, role))
-        for ident, (when, parties) in found.items():
-            yield when, matched[ident], parties
+    for ident, (subject, when, text) in matched.items():
+        parties = _parties(connection, ident, text)
+        yield when, subject, [(party.address, party.role) for party in parties]
 
 
 def _under(
     connection: Connection,
     query: Callable[[list[int]], Select[Any]],
     subjects: Collection[str],
-) -> dict[int, str]:
-    """Id -> stripped subject of the (id, subject) rows that `query` (given a chunk of subject
-    keys) reads under one of `subjects`. The key is a hash (agent/pipeline/subject_keys.py):
-    each distinct subject read is stripped once and checked, so a collision brings a row
-    that is left out here."""
+) -> dict[int, tuple[str, datetime, str | None]]:
+    """Id -> (stripped subject, time, `parties` text) of the (id, subject, occurred_at,
+    parties) rows that `query` (given a chunk of subject keys) reads under one of `subjects`.
+    The key is a hash (agent/pipeline/subject_keys.py): each distinct subject read is stripped
+    once and checked, so a collision brings a row that is left out here."""
     keys = sorted({key_of(subject) for subject in subjects if subject})
     stripped: dict[str | None, str] = {}
-    found: dict[int, str] = {}
+    found: dict[int, tuple[str, datetime, str | None]] = {}
     for n in range(0, len(keys), _CHUNK):
-        for ident, text in connection.execute(query(keys[n : n + _CHUNK])).all():
+        for ident, text, when, parties in connection.execute(query(keys[n : n + _CHUNK])).all():
             subject = stripped.get(text)
             if subject is None:
                 subject = stripped[text] = strip_subject(text)
             if subject in subjects:
-                found[ident] = subject
+                found[ident] = (subject, when, parties)
     return found
 
 
@@ -363,10 +348,10 @@ def handled_since(
     day; the blind judge read that as handled, and a drafted reply as stale).
 
     One read of the mail since the oldest of them under their subjects' keys
-    (ix_interactions_subject_key), the subjects checked here, then the senders of the matches
-    by id: starting from the owner's address would read all of the owner's mail ever, a
-    subject LIKE per message the same weeks once per person, and the weeks by time alone every
-    subject in them (issue 16)."""
+    (ix_interactions_subject_key), the subjects checked here, the senders read from each row's
+    `parties` text (the table where it is NULL): starting from the owner's address would read
+    all of the owner's mail ever, a subject LIKE per message the same weeks once per person,
+    and the weeks by time alone every subject in them (issue 16)."""
     by_subject: dict[str, list[Headers]] = defaultdict(list)
     for row in rows:
         subject = strip_subject(row.subject)
@@ -379,39 +364,29 @@ def handled_since(
     connection = session.connection()
     matched = _under(
         connection,
-        lambda keys: select(i.id, i.subject).where(
+        lambda keys: select(i.id, i.subject, i.occurred_at, i.parties).where(
             i.subject_key.in_(keys), i.occurred_at > start, i.occurred_at <= now, i.kind == "mail"
         ),
         by_subject,
     )
-    later: dict[int, tuple[str, datetime]] = {}
-    chosen = sorted(matched)
-    for n in range(0, len(chosen), _CHUNK):
-        for ident, when in connection.execute(
-            select(i.id, i.occurred_at).where(i.id.in_(chosen[n : n + _CHUNK]))
-        ):
-            later[ident] = (matched[ident], when)
-    if not later:
+    if not matched:
         return {}
-    owners: set[int] = set()
     me_key = name_key(owner_name) if owner_name else None
-    ids = sorted(later)
-    for n in range(0, len(ids), _CHUNK):
-        owners.update(
-            ident
-            for ident, address, name in session.execute(
-                select(
-                    ParticipantRow.interaction_id, ParticipantRow.address, ParticipantRow.name
-                ).where(
-                    ParticipantRow.interaction_id.in_(ids[n : n + _CHUNK]),
-                    ParticipantRow.role == "from",
-                )
+    owners: set[int] = {
+        ident
+        for ident, (_subject, _when, text) in matched.items()
+        if any(
+            party.role == "from"
+            and (
+                normalise(party.address) in mine
+                or (me_key is not None and name_key(party.name) == me_key)
             )
-            if normalise(address) in mine or (me_key is not None and name_key(name) == me_key)
+            for party in _parties(connection, ident, text)
         )
+    }
     written: dict[str, list[datetime]] = defaultdict(list)
     for ident in owners:
-        subject, when = later[ident]
+        subject, when, _text = matched[ident]
         written[subject].append(when)
     found: dict[int, datetime] = {}
     for subject, group in by_subject.items():
