@@ -341,9 +341,11 @@ class _Fold:
             failed = to  # an export's shape: the notice kept To the address that failed
         if failed is not None:
             return self.bounced(item, failed)
-        sent = sender is not None and (sender.is_self or resolve[sender.address] is OWNER)
+        # (OWNER stands in when there is no sender: then it is never read.)
+        sender_who = OWNER if sender is None else resolve[sender.address]
+        sent = sender is not None and (sender.is_self or sender_who is OWNER)
         if not sent and sender is not None and item.folder == "sent":
-            self._delegate(resolve[sender.address], sender.name)
+            self._delegate(sender_who, sender.name)
         info = subject_info(item.subject)
         # Copies (threads.copy_keys, inlined here because this runs once per message).
         if len(to) > 1:
@@ -351,9 +353,14 @@ class _Fold:
         copy = hash((info.stripped, tuple(to), "" if sent or sender is None else sender.address))
         mid = item.message_id
         anytime = None if not mid else (mid, "" if sent or sender is None else sender.address)
-        # (_is_copy with its one same-moment key, inlined: once per message.)
+        # (_is_copy with its one same-moment key, and _moment, inlined: once per message.)
+        seen_now = self.seen_now
         if at != self.moment:
-            self._moment(at)
+            self.moment = at
+            seen_now.clear()
+            since = self.seen_since
+            if since is None or at - since >= COPY_DRIFT:
+                self.seen_before, self.seen_ids, self.seen_since = self.seen_ids, {}, at
         marker = None
         if anytime is not None:
             marker = hash(anytime)
@@ -362,7 +369,6 @@ class _Fold:
                 first = self.seen_before.get(marker)
             if first is not None and abs(at - first) <= COPY_DRIFT:
                 return self.drop(item, DUPLICATE)
-        seen_now = self.seen_now
         if copy in seen_now:
             return self.drop(item, DUPLICATE)
         if marker is not None:
@@ -401,7 +407,7 @@ class _Fold:
                 held = self.answered.get(thread_hash)
                 if held is None or at > held:
                     self.answered[thread_hash] = at
-            self.received(item, resolve[sender.address], sender, whole, owner_thread, subject_key)
+            self.received(item, sender_who, sender, whole, owner_thread, subject_key)
 
     def bounced(self, item: Interaction, failed: list[str]) -> None:
         """A delivery failure: each failed address of a person is dead as of its date. The
