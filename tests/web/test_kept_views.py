@@ -135,3 +135,24 @@ def test_views_are_kept_while_fresh_and_at_most_kept() -> None:
     kept.forget()
     kept.view(1, None, make(1), now)
     assert len(made) == 3 + KEPT + 2
+
+
+def test_a_later_app_drops_what_an_earlier_one_kept() -> None:
+    """A Flask app is a cycle, freed whenever the collector gets to it: the views it kept must
+    not live on with it (bench/rules.py makes an app per run; peak 296 -> 302-308 MB)."""
+    made: list[datetime] = []
+
+    def make(at: datetime) -> PersonView:
+        made.append(at)
+        return PersonView(None, "pat", (), None, None, (), ())
+
+    earlier = KeptViews()
+    earlier.view(1, NOW, make, lambda: NOW)
+    earlier.view(1, NOW, make, lambda: NOW)
+    assert len(made) == 1
+    later = KeptViews()
+    earlier.view(1, NOW, make, lambda: NOW)
+    assert len(made) == 2  # dropped when the later one was made
+    later.view(1, NOW, make, lambda: NOW)
+    later.view(1, NOW, make, lambda: NOW)
+    assert len(made) == 3
