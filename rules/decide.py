@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from operator import attrgetter
 from typing import NamedTuple
 
 from touchbase.rules.addresses import domain_of, is_writable
@@ -587,7 +588,7 @@ def decide(
     stopped = safety_valve(circumstances)
     if stopped is not None:
         return Plan((), (), stopped)
-    people = sorted(contacts, key=lambda c: c.person)
+    people = sorted(contacts, key=attrgetter("person"))
     twins = twins_of((c for c in people if c.excluded is None), circumstances.kept_apart)
     names = namesakes(c for c in people if c.excluded is None)
     orgs = owner_organisations(circumstances.owner_domains, policy.personal_domains)
@@ -635,7 +636,7 @@ def decide(
         held.append(
             Held(late.person, late.kind, rule, f"{rule} reached; waits for a later run", late.due)
         )
-    held.sort(key=lambda h: (h.person, h.kind))
+    held.sort(key=attrgetter("person", "kind"))
     return Plan(tuple(p.build() for p in proposals[:room]), tuple(held), None)
 
 
