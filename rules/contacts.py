@@ -30,7 +30,13 @@ from touchbase.rules.life_events import FAILED, LifeEvent, is_failure_notice
 from touchbase.rules.people import OWNER, Identities, Resolver, Who
 from touchbase.rules.policy import Policy
 from touchbase.rules.social import occasion_topic, social_kind
-from touchbase.rules.threads import copy_keys, subject_info, thread_keys_of
+from touchbase.rules.threads import (
+    SubjectInfo,
+    copy_keys,
+    read_subject,
+    subject_info,
+    thread_keys_of,
+)
 from touchbase.rules.types import (
     ALL_DAY,
     ATTENDEE,
@@ -161,6 +167,8 @@ _ORDER = attrgetter("occurred_at", "id")
 # for an unusable Date), hours after the Date header when delivery was slow. Further apart
 # under one Message-ID, it is another message (issue 14.6: a sender reusing the id).
 COPY_DRIFT = timedelta(days=1)
+# Subjects read per generation of _Fold.subjects (as many as threads.subject_info's cache).
+_SUBJECTS = 1 << 15
 
 
 def fold(
@@ -246,6 +254,12 @@ class _Fold:
         self.names = identities.names
         self.circle: dict[str, datetime] = {}  # person -> latest third-party small-group mail
         self.window = policy.near_daily_window.days
+        # Subjects read (threads.read_subject), in two generations of _SUBJECTS like the copy
+        # keys: the bench's 1M interactions carry 400k distinct subjects, so most lookups in
+        # threads.subject_info's LRU cache missed, and a miss there (evict the oldest, relink)
+        # cost as much as reading the subject again; here a hit is one dict lookup in mail.
+        self.subjects: dict[str | None, SubjectInfo] = {}
+        self.subjects_before: dict[str | None, SubjectInfo] = {}
 
     def acc(self, who: Who, name: str, own: bool = False) -> Acc | None:
         """The person's totals, with this address and display name seen (`own`: on their own
@@ -269,6 +283,16 @@ class _Fold:
         elif found.excluded is None:
             found.excluded = excluded
         return found
+
+    def subject(self, subject: str | None) -> SubjectInfo:
+        """A subject not in `subjects`: from the generation before, else read."""
+        info = self.subjects_before.get(subject)
+        if info is None:
+            info = read_subject(subject)
+        if len(self.subjects) >= _SUBJECTS:
+            self.subjects_before, self.subjects = self.subjects, {}
+        self.subjects[subject] = info
+        return info
 
     def drop(self, item: Interaction, rule: str) -> None:
         if self.tracing:
@@ -346,7 +370,10 @@ class _Fold:
         sent = sender is not None and (sender.is_self or sender_who is OWNER)
         if not sent and sender is not None and item.folder == "sent":
             self._delegate(sender_who, sender.name)
-        info = subject_info(item.subject)
+        subject = item.subject
+        info = self.subjects.get(subject)
+        if info is None:
+            info = self.subject(subject)
         # Copies (threads.copy_keys, inlined here because this runs once per message).
         if len(to) > 1:
             to.sort()

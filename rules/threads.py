@@ -58,9 +58,8 @@ _NO_SUBJECT = SubjectInfo("", False, False)
 _new = tuple.__new__
 
 
-@lru_cache(maxsize=1 << 16)
-def subject_info(subject: str | None) -> SubjectInfo:
-    """Stripped form, reply-ness, forward-ness: cached, since a thread repeats its subject."""
+def read_subject(subject: str | None) -> SubjectInfo:
+    """Stripped form, reply-ness, forward-ness (`subject_info` without its cache)."""
     if not subject:
         return _NO_SUBJECT
     lead = _LEAD.match(subject)
@@ -79,6 +78,11 @@ def subject_info(subject: str | None) -> SubjectInfo:
             lead.group(2) is not None and lead.group(3) is None,
         ),
     )
+
+
+# Cached, since a thread repeats its subject. (The fold keeps its own cache: see
+# contacts._Fold.subject.)
+subject_info = lru_cache(maxsize=1 << 16)(read_subject)
 
 
 def thread_keys(item: Interaction) -> tuple[str | None, str | None, bool]:
