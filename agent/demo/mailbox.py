@@ -329,9 +329,42 @@ def _threads(w: _Writer, rng: random.Random, now: datetime, people: list[Person]
                 parent = w.write(
                     sender, [to], subject, when, body=body, cc=cc or None, parent=parent
                 )
+                written = when
                 when = _working_time(rng, when + timedelta(hours=rng.uniform(2, 60)))
                 if when >= now - timedelta(days=10):
                     break
+            if not mine and written >= now - _ANSWERED_WITHIN:
+                _answer(w, person, topic, written, parent, cc)
+
+
+# Ordinary threads whose last message is theirs and this recent get the owner's answer, so the
+# sample owes exactly one reply (_owed's) at any hour and weekday the demo runs: the threads'
+# days move with `now`, and a thread that happened to end with their mail 29 days before a
+# Wednesday afternoon was a second reply owed (the policy's reply_owed_within is 30 days).
+_ANSWERED_WITHIN = timedelta(days=45)
+
+
+def _answer(
+    w: _Writer,
+    person: Person,
+    topic: str,
+    after: datetime,
+    parent: tuple[str, tuple[str, ...]] | None,
+    cc: list[tuple[str, str]],
+) -> None:
+    """The owner's short answer three hours after their message, with a Message-ID of its own
+    that draws nothing from the sample's random sequence (everything after stays as it was)."""
+    first = person.name.split()[0]
+    w.write(
+        _me(),
+        [(person.name, person.address)],
+        f"Re: {topic}",
+        after + timedelta(hours=3),
+        body=f"Hi {first},\n\nThanks, noted.\n",
+        cc=cc or None,
+        message_id=f"<answer.{w.count}@{OWNER.split('@')[1]}>",
+        parent=parent,
+    )
 
 
 def _special_people(w: _Writer, rng: random.Random, now: datetime, people: list[Person]) -> None:
