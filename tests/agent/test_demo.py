@@ -83,7 +83,16 @@ def test_demo_ends_serving_the_review_page_with_its_drafts(tmp_path: Path) -> No
             process.kill()
 
 
-def test_the_demo_owes_warm_ties_and_moves_not_transactional_ones(tmp_path: Path) -> None:
+# The sample's days move with `now`: the demo must say the same at any hour and weekday. The
+# second moment is the one where an ordinary thread ending with their mail 29 days before was a
+# second reply owed (session 8).
+_MOMENTS = [None, "2026-12-02T13:42:00+00:00", "2026-12-05T23:30:00+00:00"]
+
+
+@pytest.mark.parametrize("moment", _MOMENTS, ids=["now", "wednesday-afternoon", "saturday-night"])
+def test_the_demo_owes_warm_ties_and_moves_not_transactional_ones(
+    tmp_path: Path, moment: str | None
+) -> None:
     """Issue 11: in the sample, the quiet friend (a lunch) gets a check-in naming it, and the
     invoice tie and the colleague whose new address only a third party's mail shows are only
     tracked."""
@@ -93,7 +102,7 @@ def test_the_demo_owes_warm_ties_and_moves_not_transactional_ones(tmp_path: Path
     from touchbase.agent.pipeline.config import Config, Me
     from touchbase.agent.service import Service
 
-    now = datetime.now(UTC)
+    now = datetime.now(UTC) if moment is None else datetime.fromisoformat(moment)
     info = write_sample(tmp_path / "sample", now=now)
     db = f"sqlite:///{tmp_path / 'demo.db'}"
     unpaced = {"max_drafts_per_run": 1000, "max_drafts_per_day": 1000}
