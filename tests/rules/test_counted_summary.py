@@ -29,7 +29,8 @@ def counted(times: list[datetime], weights: list[float] | None = None) -> Contac
     """BASE with these counted times, met in this order, as the fold keeps them."""
     acc = Acc(ANN, False)
     for n, when in enumerate(times):
-        acc.count(ITEM, "sent", when, 1.0 if weights is None else weights[n])
+        weight = 1.0 if weights is None else weights[n]
+        acc.count(ITEM, "sent", when, weight, when.toordinal())  # (the fold finds the day once)
     frozen = acc.freeze(Contact, {})
     return replace(
         BASE,
