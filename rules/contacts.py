@@ -199,16 +199,18 @@ def fold(
             else:
                 mail(item)
         return run.finish()
-    # The promise checked in the loop itself (a generator around it was a step per item).
-    last: tuple[datetime, int] | None = None
+    # The promise checked in the loop itself (a generator around it was a step per item), by
+    # time first: the id only settles a tie (no (time, id) tuple made per item).
+    last: datetime | None = None
+    last_id = 0
     for item in interactions:
-        key = (item.occurred_at, item.id)
-        if last is not None and key < last:
+        at = item.occurred_at
+        if last is not None and at <= last and (at < last or item.id < last_id):
             raise ValueError(
-                f"interaction {item.id} at {item.occurred_at.isoformat()} comes after one at "
-                f"{last[0].isoformat()}: pass ordered=False or sort by (occurred_at, id)"
+                f"interaction {item.id} at {at.isoformat()} comes after one at "
+                f"{last.isoformat()}: pass ordered=False or sort by (occurred_at, id)"
             )
-        last = key
+        last, last_id = at, item.id
         if item.kind == MEETING:
             meeting(item)
         else:

@@ -291,3 +291,12 @@ def test_ordered_streams_give_the_same_contacts_and_a_broken_order_is_refused() 
     )
     with pytest.raises(ValueError, match="sort by"):
         fold(items, OWNER, policy(), NOW, ordered=True)
+
+
+def test_at_one_moment_the_id_settles_the_order_a_stream_promises() -> None:
+    one, two = received(at(1), BOB, ident=901), sent(at(1), BOB, ident=902)
+    assert fold([one, two], OWNER, policy(), NOW, ordered=True) == fold(
+        [two, one], OWNER, policy(), NOW
+    )
+    with pytest.raises(ValueError, match="sort by"):
+        fold([two, one], OWNER, policy(), NOW, ordered=True)
