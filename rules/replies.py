@@ -82,8 +82,7 @@ def subject_refusal(subject: str | None, sensitive: frozenset[str] = frozenset()
     if _GRAVE.search(text):
         return "it is about grief or illness: that answer is yours to write"
     tokens = _WORD.findall(text.lower())
-    words = {w for w in sensitive if " " not in w}
-    phrases = [w for w in sensitive if " " in w]
+    words, phrases = _sensitive_split(sensitive)
     if words.intersection(tokens) or any(p in " ".join(tokens) for p in phrases):
         return "its subject names one of your sensitive topics"
     if _URL.search(text) or _SHOUT.search(raw):
@@ -91,6 +90,16 @@ def subject_refusal(subject: str | None, sensitive: frozenset[str] = frozenset()
     if _NOTICE.search(text) or (_TELLS.search(text) and "?" not in raw):
         return "it reads as an FYI, a notice or a report: it asks nothing"
     return None
+
+
+@lru_cache(maxsize=16)
+def _sensitive_split(sensitive: frozenset[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The owner's sensitive topics as single words and phrases, split once per list, not again
+    for each subject asked about (a frozenset keeps its hash: finding the split is a lookup)."""
+    return (
+        frozenset(w for w in sensitive if " " not in w),
+        tuple(w for w in sensitive if " " in w),
+    )
 
 
 def may_owe_draft(contact: Contact, standing: Standing, policy: Policy) -> bool:
