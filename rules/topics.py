@@ -104,7 +104,11 @@ _DATED = re.compile(
     r"\bweek of\b|\bweekend\b",
     re.IGNORECASE,
 )
+# Every alternative starts at the start or at a word boundary: the guard in front says so once,
+# and a search skips the other positions at once instead of trying each alternative there
+# (half of its 33 ms on the 2,658 owed subjects of bench/rules.py's 1M; the same matches).
 _NOTICE = re.compile(
+    r"(?:^|\b)(?:"
     r"^(?:accepted|declined|tentative|tentatively accepted|canceled|cancelled|updated|"
     r"invitation|updated invitation|new time proposed|meeting (?:request|forward notification)|"
     r"read|not read|delivered|undeliverable|automatic reply|auto[- ]?reply|out of office|"
@@ -132,7 +136,8 @@ _NOTICE = re.compile(
     r"(?<!third )(?<!3rd )\bparty\b|\bcoming soon\b|\bcalling all\b|\bmessage from\b|"
     r"\b(?:time|room|venue|date) change\b|\bchange of (?:time|room|venue|date)\b|"
     r"\b(?:technical|tech|it|systems?|customer|desktop) support\b|\bhelp ?desk\b|"
-    r"\bearly bird\b|\bsign[- ]?off\b|\blast day\b|\bmoving on\b|\bfarewell\b",
+    r"\bearly bird\b|\bsign[- ]?off\b|\blast day\b|\bmoving on\b|\bfarewell\b"
+    r")",
     re.IGNORECASE,
 )
 # Single words that mark a notice, a forward, a joke, spam, a plan to meet (the plan has passed
