@@ -35,7 +35,6 @@ from touchbase.agent.pipeline.models import (
     SweepSeen,
     SyncRun,
 )
-from touchbase.agent.pipeline.page_commit import DONE, JSON_ROWS, Committing, Finisher, insert_rows
 from touchbase.agent.pipeline.subject_keys import subject_key
 from touchbase.connectors.base import Flag, Kind, Page, Response, Role
 from touchbase.connectors.base import InteractionRecord as Record
@@ -66,7 +65,6 @@ class Store:
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
-        self._finisher = Finisher()
 
     def ensure_account(self, name: str, type_: str, now: datetime) -> int:
         """The id of the account called `name`, created on first use.
@@ -118,81 +116,38 @@ class Store:
     def save_page(self, account_id: int, run_id: int, page: Page, now: datetime) -> PageResult:
         """Store a page and its cursor atomically; return what was new."""
         with self.sessions.begin() as session:
-            return self._save(session, account_id, run_id, page, now, None)
-
-    def save_page_overlapped(
-        self, account_id: int, run_id: int, page: Page, now: datetime
-    ) -> tuple[PageResult, Committing]:
-        """`save_page`, finished on a thread where that helps (page_commit.py): on SQLite the
-        page's new participants are inserted and its transaction committed there while the
-        caller goes on. The page is stored once the returned Committing's `wait` returns; call
-        it before storing another page, stopping or ending the run. Elsewhere it is committed
-        here, as `save_page` does."""
-        if not (JSON_ROWS and self.sessions.kw["bind"].dialect.name == "sqlite"):
-            return self.save_page(account_id, run_id, page, now), DONE
-        session = self.sessions()
-        later: list[list[tuple[Any, ...]]] = []
-        try:
-            session.begin()
-            saved = self._save(session, account_id, run_id, page, now, later)
-        except BaseException:
-            session.close()  # rolls the page back
-            raise
-
-        def finish() -> None:
-            try:
-                connection = session.connection()
-                for rows in later:
-                    insert_rows(connection, PARTICIPANTS, PARTY_COLUMNS, rows)
-                session.commit()
-            finally:
-                session.close()  # rolls back what was not committed
-
-        return saved, self._finisher.submit(finish)
-
-    def _save(
-        self,
-        session: Session,
-        account_id: int,
-        run_id: int,
-        page: Page,
-        now: datetime,
-        later: list[list[tuple[Any, ...]]] | None,
-    ) -> PageResult:
-        """The page's statements in `session`'s transaction; `later` collects the new mail's
-        participant rows instead of inserting them (None: inserted at once)."""
-        connection = session.connection()
-        _take_turns(connection, account_id)
-        if not _unfolded(connection):
-            # The marks look stored mail up by Message-ID and thread: a store whose state
-            # was folded during its first sync gets the indexes it left out back first.
-            build_indexes(connection)
-            # Before the rows change: the parties of meetings it rewrites are still there.
-            mark_page(connection, account_id, page)
-        stored, updated, duplicates = _store_interactions(
-            connection, account_id, page.interactions, now, later
-        )
-        quarantined = _quarantine(connection, account_id, page, now)
-        removed = _tombstone(connection, account_id, page.removed, now)
-        if page.contacts:  # an address book's entries (CardDAV), with the same cursor
-            save_contacts(session, page.contacts, now)
-        if page.sweep is not None:
-            removed += _sweep(connection, account_id, page, now)
-        if page.cursor is not None:
-            _set_cursor(connection, account_id, page.cursor, now)
-        connection.execute(
-            update(SyncRun)
-            .where(SyncRun.id == run_id)
-            .values(
-                pages=SyncRun.pages + 1,
-                stored=SyncRun.stored + stored,
-                updated=SyncRun.updated + updated,
-                duplicates=SyncRun.duplicates + duplicates,
-                quarantined=SyncRun.quarantined + quarantined,
-                removed=SyncRun.removed + removed,
-                resyncs=SyncRun.resyncs + (1 if page.resync else 0),
+            connection = session.connection()
+            _take_turns(connection, account_id)
+            if not _unfolded(connection):
+                # The marks look stored mail up by Message-ID and thread: a store whose state
+                # was folded during its first sync gets the indexes it left out back first.
+                build_indexes(connection)
+                # Before the rows change: the parties of meetings it rewrites are still there.
+                mark_page(connection, account_id, page)
+            stored, updated, duplicates = _store_interactions(
+                connection, account_id, page.interactions, now
             )
-        )
+            quarantined = _quarantine(connection, account_id, page, now)
+            removed = _tombstone(connection, account_id, page.removed, now)
+            if page.contacts:  # an address book's entries (CardDAV), with the same cursor
+                save_contacts(session, page.contacts, now)
+            if page.sweep is not None:
+                removed += _sweep(connection, account_id, page, now)
+            if page.cursor is not None:
+                _set_cursor(connection, account_id, page.cursor, now)
+            connection.execute(
+                update(SyncRun)
+                .where(SyncRun.id == run_id)
+                .values(
+                    pages=SyncRun.pages + 1,
+                    stored=SyncRun.stored + stored,
+                    updated=SyncRun.updated + updated,
+                    duplicates=SyncRun.duplicates + duplicates,
+                    quarantined=SyncRun.quarantined + quarantined,
+                    removed=SyncRun.removed + removed,
+                    resyncs=SyncRun.resyncs + (1 if page.resync else 0),
+                )
+            )
         return PageResult(stored, updated, duplicates, quarantined, removed)
 
 
@@ -512,14 +467,9 @@ def _participant_rows(pairs: Iterable[tuple[int, Record]]) -> list[tuple[Any, ..
 
 
 def _store_interactions(
-    connection: Connection,
-    account_id: int,
-    records: Iterable[Record],
-    now: datetime,
-    later: list[list[tuple[Any, ...]]] | None = None,
+    connection: Connection, account_id: int, records: Iterable[Record], now: datetime
 ) -> tuple[int, int, int]:
-    """Insert new records, update changed ones; return (stored, updated, unchanged). `later`
-    collects new mail's participant rows instead of inserting them (Store._save)."""
+    """Insert new records, update changed ones; return (stored, updated, unchanged)."""
     unique: dict[str, Record] = {}
     reusing: list[Record] = []  # other messages with a Message-ID already in this page
     total = 0
@@ -537,10 +487,7 @@ def _store_interactions(
     # changed, so they are looked up first and updated in place when their digest differs.
     mail = [r for r in unique.values() if r.kind is not Kind.MEETING]
     meetings = [r for r in unique.values() if r.kind is Kind.MEETING]
-    # Mail's participants wait (`later`) only in a page without meetings, whose rows go in at
-    # once: the participants' ids stay in the order of the records.
-    deferred = later if not meetings else None
-    stored = _insert_mail(connection, account_id, mail, reusing, now, deferred) if mail else 0
+    stored = _insert_mail(connection, account_id, mail, reusing, now) if mail else 0
     new_meetings, changed = _sort_meetings(connection, account_id, meetings)
     if new_meetings:
         stored += len(_insert_new(connection, account_id, new_meetings, now))
@@ -611,22 +558,17 @@ def _insert_mail(
     mail: list[Record],
     reusing: list[Record],
     now: datetime,
-    later: list[list[tuple[Any, ...]]] | None = None,
 ) -> int:
     """Insert new mail; a message whose Message-ID is stored already for another message
     (another sender or date) is stored under its variant id instead of being dropped as a
     duplicate. Same Message-ID and key headers: a duplicate. `reusing` are messages whose
     Message-ID another record of the page holds. Nothing is looked up for mail that was new,
     so a first import pays nothing for this."""
-    inserted = _insert_new(connection, account_id, mail, now, later)
+    inserted = _insert_new(connection, account_id, mail, now)
     taken = [r for r in mail if r.source_id not in inserted and _message_key(r) is not None]
     taken += reusing
     if not taken:
         return len(inserted)
-    if later:  # the holders' senders are read below, those this page inserted among them
-        for rows in later:
-            bulk_insert(connection, PARTICIPANTS, PARTY_COLUMNS, rows)
-        later.clear()
     # Whatever holds the plain id now (stored before, or just inserted) is the message that
     # owns it; every other message under that id is stored under its variant.
     holders = _stored_message_keys(connection, account_id, sorted({r.source_id for r in taken}))
@@ -634,9 +576,7 @@ def _insert_mail(
         v.source_id: v
         for v in (_variant(r) for r in taken if holders.get(r.source_id) != _message_key(r))
     }
-    more = (
-        _insert_new(connection, account_id, list(variants.values()), now, later) if variants else {}
-    )
+    more = _insert_new(connection, account_id, list(variants.values()), now) if variants else {}
     return len(inserted) + len(more)
 
 
@@ -670,14 +610,9 @@ def _stored_message_keys(
 
 
 def _insert_new(
-    connection: Connection,
-    account_id: int,
-    records: list[Record],
-    now: datetime,
-    later: list[list[tuple[Any, ...]]] | None = None,
+    connection: Connection, account_id: int, records: list[Record], now: datetime
 ) -> dict[str, int]:
-    """Insert the records not stored yet, with their participants (or add the participants'
-    rows to `later`); return the new ones' ids.
+    """Insert the records not stored yet, with their participants; return the new ones' ids.
 
     The rows inserted are the account's rows above the highest id before the insert: the
     account has one writer at a time (the instance lock, or the sync lease), and this
@@ -718,10 +653,7 @@ def _insert_new(
         participants = _participant_rows(
             (ids[r.source_id], r) for r in records if r.source_id in ids
         )
-        if later is None:
-            bulk_insert(connection, PARTICIPANTS, PARTY_COLUMNS, participants)
-        else:
-            later.append(participants)
+        bulk_insert(connection, PARTICIPANTS, PARTY_COLUMNS, participants)
     return ids
 
 

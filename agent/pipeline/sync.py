@@ -19,7 +19,6 @@ from touchbase.agent.errors import UserError
 from touchbase.agent.pipeline import pullahead, run_lock
 from touchbase.agent.pipeline.accounts import open_connector
 from touchbase.agent.pipeline.config import AccountConfig, Config
-from touchbase.agent.pipeline.page_commit import DONE
 from touchbase.agent.pipeline.store import Store
 from touchbase.connectors.base import Page, Source
 from touchbase.connectors.errors import AuthError, ConnectorError, TransientError
@@ -151,29 +150,20 @@ def sync_account(
         # about 15% of its CPU (issue 16). Fewer passes while the run lasts; restored after.
         gc.set_threshold(max(collections[0], _YOUNG_PASS), *collections[1:])
         pulled = pullahead.pages(source, store.cursor(account_id))
-        # Each page's transaction may still be finishing on a thread (Store.
-        # save_page_overlapped) while the next page is fetched and parsed; it is waited for
-        # before the next page is stored and whatever ends the loop, so a page that failed to
-        # commit fails the run here, and no later page is stored after it.
-        committing = DONE
-        try:
-            for page in pulled:
-                committing.wait()
-                saved, committing = store.save_page_overlapped(account_id, run_id, page, clock())
-                result.pages += 1
-                result.stored += saved.stored
-                result.updated += saved.updated
-                result.duplicates += saved.duplicates
-                result.quarantined += saved.quarantined
-                result.removed += saved.removed
-                result.resyncs += 1 if page.resync else 0
-                if on_page is not None:
-                    on_page(result)  # progress: the page may be committing still
-                if should_stop():  # SIGTERM: stop before asking for more (the page commits)
-                    log.info("stopping %s after a stored page, as asked", name)
-                    break
-        finally:
-            committing.wait()
+        for page in pulled:
+            saved = store.save_page(account_id, run_id, page, clock())
+            result.pages += 1
+            result.stored += saved.stored
+            result.updated += saved.updated
+            result.duplicates += saved.duplicates
+            result.quarantined += saved.quarantined
+            result.removed += saved.removed
+            result.resyncs += 1 if page.resync else 0
+            if on_page is not None:
+                on_page(result)
+            if should_stop():  # SIGTERM: the page is committed; stop before asking for more
+                log.info("stopping %s after a stored page, as asked", name)
+                break
     except ConnectorError as exc:
         result.status, result.error, result.advice = _status(exc), str(exc), exc.advice
         if isinstance(exc, TransientError):
