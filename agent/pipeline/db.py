@@ -90,6 +90,8 @@ def make_engine(url: str) -> Engine:
         ) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "checkout", _count_changes)
+        event.listen(engine, "checkin", _size_cache)
     elif engine.dialect.name == "postgresql":
         from touchbase.agent.pipeline.models import Base
 
@@ -156,7 +158,7 @@ def tighten(path: Path, mode: int) -> None:
     log.warning("made %s private (it was %04o)", path, stat.S_IMODE(info.st_mode))
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, record: Any) -> None:
     cursor = dbapi_connection.cursor()
     _wal(cursor)
     # NORMAL is durable across application crashes in WAL mode; only power loss can drop the
@@ -168,11 +170,46 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # The WAL is truncated back to 64 MB after a checkpoint so it never stays large.
     cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.execute(f"PRAGMA journal_size_limit={64 * 1024 * 1024}")
-    # 64 MB of page cache (the default is 2 MB) keeps the participant indexes in memory
-    # while a page of records is inserted.
-    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute(f"PRAGMA cache_size=-{READER_CACHE_KB}")
+    record.info[_CACHE_KB] = READER_CACHE_KB
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+# SQLite's page cache of a connection, sized by what it did in its last turn from the pool.
+# A writer's 64 MB (the default is 2 MB) keeps the participant indexes in memory from one page
+# of records inserted to the next (a sync takes the pooled connection again for each page; its
+# first page runs with a reader's). A reader's full 64 MB was a fifth of a long-lived
+# process's peak at 1M (bench/rules.py, issue 16: web phase 231-232 MB, 203-204 with 32 MB,
+# 186 with 16), and its pages come back from the OS's file cache: Service.plan repeated in one
+# process took the same CPU at 32 MB; at 16 MB the busiest person's page and the due list
+# looked slower in some rounds (noise ~20% at load 3), so 32. Lowering the size frees the
+# pages over it.
+WRITER_CACHE_KB = 65_536
+READER_CACHE_KB = 32_768
+_CACHE_KB, _CHANGES = "touchbase_cache_kb", "touchbase_changes"
+
+
+def _count_changes(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    record.info[_CHANGES] = dbapi_connection.total_changes
+
+
+def _size_cache(dbapi_connection: Any, record: Any) -> None:
+    """On the way back to the pool: a writer's cache if the connection changed a row in this
+    turn (a sync's page, the contact state), else a reader's."""
+    before = record.info.pop(_CHANGES, None)
+    if dbapi_connection is None or before is None:
+        return  # invalidated, or never handed out
+    import sqlite3  # loaded already: this is a SQLite connection
+
+    wrote = dbapi_connection.total_changes != before
+    size = WRITER_CACHE_KB if wrote else READER_CACHE_KB
+    if record.info.get(_CACHE_KB) != size:
+        try:
+            dbapi_connection.execute(f"PRAGMA cache_size=-{size}")
+        except sqlite3.Error:
+            return  # a closed connection: the pool discards it
+        record.info[_CACHE_KB] = size
 
 
 def _wal(cursor: Any) -> None:
