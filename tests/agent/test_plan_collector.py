@@ -1,5 +1,5 @@
-"""`touchbase plan` keeps what its evaluation made out of the cyclic collector's walks
-(agent/cli/commands/plan.py `_kept`): frozen when the console script's start-up froze the
+"""`touchbase plan` and `people` keep what their evaluation made out of the cyclic collector's
+walks (agent/cli/startup.py `kept`): frozen when the console script's start-up froze the
 imports, left to the collector as before otherwise, and the collector on again either way."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import gc
 from types import SimpleNamespace
 from typing import Any
 
-from touchbase.agent.cli.commands.plan import _kept
+from touchbase.agent.cli.startup import kept as _kept
 
 
 def test_the_evaluation_is_frozen_after_a_frozen_start_up_and_the_collector_is_back() -> None:

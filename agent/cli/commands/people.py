@@ -20,6 +20,7 @@ from touchbase.agent.cli.output import (
     print_json_array,
     table,
 )
+from touchbase.agent.cli.startup import kept
 from touchbase.agent.errors import UserError
 
 if TYPE_CHECKING:
@@ -150,8 +151,8 @@ def run_people(app: App) -> int:
     if app.args.action in ("merge", "unmerge", "keep-apart"):
         return change_identity(app)
     now = app.at()
-    service = app.service
-    result = service.people(now, plan=False)
+    with kept(app) as service:
+        result = service.people(now, plan=False)
     known = service.identity.names()
     if app.args.action == "suggestions":
         offered = service.identity.suggestions(result.contacts.values())

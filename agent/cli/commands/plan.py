@@ -12,16 +12,13 @@ that held it and a sentence why (`--json`: `person`, `address`, `name`, `kind`, 
 from __future__ import annotations
 
 import argparse
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from touchbase.agent.app import App
 from touchbase.agent.cli.output import console, errors, iso, print_json, table
+from touchbase.agent.cli.startup import kept
 
 if TYPE_CHECKING:
-    from touchbase.agent.service import Service
     from touchbase.rules.decide import Plan
 
 
@@ -69,34 +66,9 @@ def held_rows(plan: Plan, names: dict[str, tuple[str, str]]) -> list[dict[str, A
     ]
 
 
-@contextmanager
-def _kept(app: App) -> Iterator[Service]:
-    """The service, with what its evaluation makes kept out of the collector's walks.
-
-    The evaluation runs with the cyclic collector paused (agent/pipeline/evaluation.py), so
-    all it made and still holds (10,000 contacts with their standings, the owed mail and the
-    plan at bench/rules.py's 1M) sits in the youngest generation when the pause ends: the
-    first allocation after sets off a collection that walks all of it and frees next to
-    nothing (reference counting freed the rest), 0.09-0.10 s CPU of a 1.3-1.6 s `plan --json`
-    (issue 16). The console script only prints the plan and exits, so the pause is extended
-    to the evaluation's end and what it made is then frozen, as its start-up froze the imports
-    (agent/cli/startup.py); the collector is on again afterwards. Called in a process whose
-    start-up froze nothing (a test calling main), nothing is frozen: it is collected as before."""
-    service = app.service  # first: making it turns the collector on (startup.settle)
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield service
-    finally:
-        if gc.get_freeze_count():
-            gc.freeze()
-        if was:
-            gc.enable()
-
-
 def run_held(app: App) -> int:
     now = app.at()
-    with _kept(app) as service:
+    with kept(app) as service:
         evaluation = service.people(now)
     plan = evaluation.plan
     if plan.stopped:
@@ -128,7 +100,7 @@ def run(app: App) -> int:
     if app.args.held:
         return run_held(app)
     now = app.at()
-    with _kept(app) as service:
+    with kept(app) as service:
         plan = service.plan(now)
     if plan.stopped:
         errors.print(f"stopped: {plan.stopped}")
