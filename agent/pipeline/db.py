@@ -298,7 +298,16 @@ def _migrate_with_alembic(engine: Engine, current: frozenset[str]) -> None:
             advice="upgrade touchbase, or point --db at another database",
         )
     if set(current) != set(script.get_heads()):
-        log.info("migrating database schema from %s to %s", sorted(current), script.get_heads())
+        # A new database is made in a moment; an existing one may have rows to rewrite (0012
+        # keys every interaction: ~6 s at 1M on SQLite, longer on PostgreSQL), so an upgrade
+        # says what the wait is, once, on the console's stderr and in the daemon's log.
+        say = log.warning if current else log.info
+        say(
+            "updating the database schema from %s to %s (once after an upgrade; "
+            "a large database may take a minute)",
+            ", ".join(sorted(current)) or "nothing",
+            ", ".join(script.get_heads()),
+        )
         command.upgrade(config, "head")
 
 
