@@ -308,6 +308,18 @@ def _items(
         )
 
 
+def read_parties(
+    connection: Connection, interaction_id: int, text: str | None, singles: dict[str, Party]
+) -> tuple[Party, ...]:
+    """One interaction's participants in their stored order, from its `parties` text, or from
+    the table where that is NULL (a field held a separator); `singles` caches decoded parties
+    by their text across calls (the same people are on most rows). `_items` does the same
+    inline, with a cache of whole texts besides, once per interaction of a fold."""
+    if text is None:
+        return _from_table(connection, interaction_id)
+    return _decode(text, singles) if text else ()
+
+
 def _decode(text: str, singles: dict[str, Party]) -> tuple[Party, ...]:
     out = []
     for piece in text.split(_PARTY):

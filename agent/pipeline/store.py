@@ -197,13 +197,12 @@ def _unfolded(connection: Connection) -> bool:
 # of their index). 100,000 IMAP messages, 240,000 participants, stored page by page into an
 # empty SQLite store (tmpfs): 4.1 s maintaining every index, 2.8-3.5 s without the participants'
 # two plus 0.2 s to build them once at the end (issue 16). The interactions' indexes by
-# Message-ID, In-Reply-To, thread, date and subject key are left out too (their keys arrive in
-# no order either: another 0.5 s of a first sync of 100,000, 0.2 s to build at the end; the
-# subject key's, migration 0012, is the same kind); nothing a page
-# stores looks them up while no contact state was folded (`save_page` builds them before the
-# dirty marks that do). Kept: the unique key (a page's conflicts), the participants' interaction
-# index (the pages' own look-ups: a stored message's sender, a meeting's former attendees, a
-# cascade), and the partial indexes no mail enters.
+# Message-ID, In-Reply-To, thread, date and subject key (migration 0012) are left out too
+# (their keys arrive in no order either: another 0.5 s of a first sync of 100,000, 0.2 s to
+# build at the end); nothing a page stores looks them up while no contact state was folded
+# (`save_page` builds them before the dirty marks that do). Kept: the unique key (a page's
+# conflicts), the participants' interaction index (the pages' own look-ups: a stored message's
+# sender, a meeting's former attendees, a cascade), and the partial indexes no mail enters.
 _DEFERRED_NAMES = (
     "ix_participants_address",
     "ix_interactions_message_id",

@@ -17,25 +17,23 @@ on every database. An empty stripped subject has no key (NULL): nothing looks it
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from zlib import crc32
 
-from touchbase.rules.threads import SubjectInfo, subject_info
+from touchbase.rules.threads import read_subject
 
 _SHIFT = 1 << 31
-# subject_info without its cache: filled by a first sync's subjects, the cache's 65,536 entries
-# were objects the cycle collector walked again and again. 100,000 bench/rules.py messages
-# stored into an empty SQLite store in pages of 1,000 (3 runs each, alternating, load ~3.6):
-# 3.68-4.20 s client CPU through the cache, 3.10-3.26 s without, 2.95-3.51 s with no key.
-# (getattr: should it ever lose its cache, it is itself the uncached function.)
-_strip: Callable[[str], SubjectInfo] = getattr(subject_info, "__wrapped__", subject_info)
 
 
 def subject_key(subject: str | None) -> int | None:
     """The key of mail under `subject` (None: no subject once stripped)."""
     if not subject:
         return None
-    stripped = _strip(subject).stripped
+    # threads.read_subject, not its cached subject_info: filled by a first sync's subjects, the
+    # cache's 65,536 entries were objects the cycle collector walked again and again. 100,000
+    # bench/rules.py messages stored into an empty SQLite store in pages of 1,000 (3 runs each,
+    # alternating, load ~3.6): 3.68-4.20 s client CPU through the cache, 3.10-3.26 s without,
+    # 2.95-3.51 s with no key.
+    stripped = read_subject(subject).stripped
     return key_of(stripped) if stripped else None
 
 

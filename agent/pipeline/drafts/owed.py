@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Select, or_, select
 from sqlalchemy.orm import Session
 
 from touchbase.agent.pipeline import owner
-from touchbase.agent.pipeline.history import _FIELD, _decode, _from_table
+from touchbase.agent.pipeline.history import _FIELD, read_parties
 from touchbase.agent.pipeline.models import Account, InteractionRow, ParticipantRow
 from touchbase.agent.pipeline.subject_keys import key_of
 from touchbase.rules.addresses import normalise
@@ -137,7 +137,7 @@ def _sent_at(
     for ident, account, at, subject, message_id, parent, thread, text in sorted(
         heads, key=lambda head: head[0]
     ):
-        parties = _parties(connection, ident, text)
+        parties = read_parties(connection, ident, text, _SINGLES)
         mail: _Mail | None = None
         for party in parties:
             if party.role == "from":
@@ -147,16 +147,8 @@ def _sent_at(
     return found
 
 
-def _parties(connection: Connection, ident: int, text: str | None) -> tuple[Party, ...]:
-    """An interaction's participants in their stored order: from its `parties` text, or from
-    the table when that is NULL (a field held a separator)."""
-    if text is None:
-        return _from_table(connection, ident)
-    return _decode(text, _SINGLES) if text else ()
-
-
-# Decoded parties by their text (history._decode's cache): the same few thousand people
-# appear on most of the rows read.
+# Decoded parties by their text (history.read_parties): the same few thousand people appear
+# on most of the rows read.
 _SINGLES: dict[str, Party] = {}
 
 
@@ -307,7 +299,7 @@ def _owner_mail(
         subjects,
     )
     for ident, (subject, when, text) in matched.items():
-        parties = _parties(connection, ident, text)
+        parties = read_parties(connection, ident, text, _SINGLES)
         yield when, subject, [(party.address, party.role) for party in parties]
 
 
@@ -381,7 +373,7 @@ def handled_since(
                 normalise(party.address) in mine
                 or (me_key is not None and name_key(party.name) == me_key)
             )
-            for party in _parties(connection, ident, text)
+            for party in read_parties(connection, ident, text, _SINGLES)
         )
     }
     written: dict[str, list[datetime]] = defaultdict(list)
