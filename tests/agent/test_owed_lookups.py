@@ -208,10 +208,10 @@ def test_lookups_answer_as_reading_every_row_sqlite(tmp_path: Path, mails: list[
     _check(_store(_fresh(tmp_path), mails))
 
 
-def test_lookups_answer_as_reading_every_row(db_url: str) -> None:
-    """On SQLite and PostgreSQL: seeded mailboxes of the same shapes, one store."""
-    rnd = random.Random(16)
-    mails = [
+def _seeded(seed: int) -> list[Mail]:
+    """200 mails of the shapes `mailboxes` draws, from a seeded generator (no hypothesis)."""
+    rnd = random.Random(seed)
+    return [
         Mail(
             sender=rnd.choice(PEOPLE),
             to=tuple(rnd.sample(PEOPLE, rnd.randrange(3))),
@@ -222,6 +222,11 @@ def test_lookups_answer_as_reading_every_row(db_url: str) -> None:
         )
         for _ in range(200)
     ]
+
+
+def test_lookups_answer_as_reading_every_row(db_url: str) -> None:
+    """On SQLite and PostgreSQL: seeded mailboxes of the same shapes, one store."""
+    mails = _seeded(16)
     _check(_store(db_url, mails))
 
 
@@ -239,18 +244,7 @@ def test_lookups_answer_alike_when_subject_keys_collide(
 
     monkeypatch.setattr(subject_keys, "key_of", weak)  # the store's, through subject_key
     monkeypatch.setattr(owed, "key_of", weak)  # the lookups'
-    rnd = random.Random(12)
-    mails = [
-        Mail(
-            sender=rnd.choice(PEOPLE),
-            to=tuple(rnd.sample(PEOPLE, rnd.randrange(3))),
-            cc=tuple(rnd.sample(PEOPLE, rnd.randrange(2))),
-            subject=rnd.choice(PREFIXES) + rnd.choice(SUBJECTS),
-            hours=rnd.randrange(24 * 102),
-            parent=rnd.choice((None, rnd.randrange(200))),
-        )
-        for _ in range(200)
-    ]
+    mails = _seeded(12)
     store = _store(db_url, mails)
     with store.sessions() as session:
         keys = set(session.scalars(select(InteractionRow.subject_key)))
