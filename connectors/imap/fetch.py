@@ -11,6 +11,7 @@ returns, so imaplib and imapclient find the stream exactly where they left it.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections.abc import Iterable, Sequence
@@ -347,6 +348,29 @@ _BOUNCE_CANDIDATE = re.compile(
     rb"failure notice|undelivered mail|delivery failure|non-?deliverable))",
     re.IGNORECASE | re.MULTILINE,
 )
+# Words one of which every candidate holds, lower-cased (IGNORECASE on bytes folds ASCII only,
+# as bytes.lower does; "deliver" stands for all the failure subjects but two). The regex tries
+# its alternatives at every byte of every block: 0.19-0.23 s CPU per 100,000 messages. A page's
+# blocks joined and searched for these words with bytes.find (memchr speed) leave it only the
+# few blocks that hold one.
+_BOUNCE_WORDS = (b"deliver", b"daemon", b"postmaster", b"microsoftexchange", b"returned mail",
+                 b"failure notice")  # fmt: skip
+
+
+def bounce_candidates(fetched: Sequence[Fetched]) -> list[int]:
+    """The UIDs of `fetched` whose header block _BOUNCE_CANDIDATE finds, in order."""
+    headers = [f.header for f in fetched]
+    # Blocks joined by "\n", which no word holds: a word found lies inside one block.
+    lowered = b"\n".join(headers).lower()
+    ends = list(itertools.accumulate(len(h) + 1 for h in headers))
+    hits: set[int] = set()
+    for word in _BOUNCE_WORDS:
+        at = lowered.find(word)
+        while at >= 0:
+            index = bisect.bisect_right(ends, at)
+            hits.add(index)
+            at = lowered.find(word, ends[index])
+    return [fetched[i].uid for i in sorted(hits) if _BOUNCE_CANDIDATE.search(fetched[i].header)]
 
 
 def _fetch_one(reader: RawReader, uids: Sequence[int], item: bytes) -> dict[int, bytes]:
@@ -372,7 +396,7 @@ def fetch_failures(reader: RawReader, fetched: Sequence[Fetched]) -> dict[int, t
     bytes: RFC 6522 puts the machine-readable report second). Call it with no other command
     in flight: it waits for each answer.
     """
-    candidates = [f.uid for f in fetched if _BOUNCE_CANDIDATE.search(f.header)]
+    candidates = bounce_candidates(fetched)
     if not candidates:
         return {}
     names = " ".join(f.upper() for f in BOUNCE_FIELDS).encode("ascii")

@@ -16,7 +16,10 @@ from touchbase.connectors import headers
 from touchbase.connectors.errors import ConnectorError, TransientError
 from touchbase.connectors.imap.cursor import BadCursor, FolderState, describe, dump, load
 from touchbase.connectors.imap.fetch import (
+    _BOUNCE_CANDIDATE,
+    Fetched,
     RawReader,
+    bounce_candidates,
     header_fields,
     parse_internal_date,
     parse_uid_set,
@@ -388,6 +391,39 @@ def test_header_fields_equals_parse_header_block_on_the_corpus_as_servers_send_i
             head = raw.split(b"\n\n", 1)[0].replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
             for block in (head + b"\r\n\r\n", head + b"\r\n", raw):
                 assert header_fields(block) == headers.parse_header_block(block, None)
+
+
+# -- the bounce candidates' word search is the regex's answer -----------------------------------
+
+BOUNCE_PIECES = [
+    b"From:",
+    b"from: ",
+    b"SUBJECT:",
+    b"Subject:\t",
+    b"To: ",
+    b"\r\n",
+    b"\n",
+    b" ",
+    b"Mailer-Daemon",
+    b"POSTMASTER",
+    b"MicrosoftExchange",
+    b"329e71ec88ae4615bbc36ab6ce41109e",
+    b"Undeliverable",
+    b"Returned mail",
+    b"Delivery Status Notification",
+    b"non-deliverable",
+    b"failure notice",
+    b"deliver",
+    b"\xc3\xa9",
+    b"x",
+]
+
+
+@given(st.lists(st.lists(st.sampled_from(BOUNCE_PIECES), max_size=12), max_size=6))
+def test_bounce_candidates_are_the_regex_answer(blocks: list[list[bytes]]) -> None:
+    fetched = [Fetched(uid, None, b"".join(pieces)) for uid, pieces in enumerate(blocks, 1)]
+    expected = [f.uid for f in fetched if _BOUNCE_CANDIDATE.search(f.header)]
+    assert bounce_candidates(fetched) == expected
 
 
 def full_parser(value: str) -> list[tuple[str, str]]:
