@@ -18,7 +18,7 @@ database is opened (and migrated) on first use, so `touchbase init` needs none.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -54,7 +54,6 @@ if TYPE_CHECKING:
     from touchbase.agent.service.views import Due, Moment, PersonView
     from touchbase.connectors.base import DraftSink
     from touchbase.rules.decide import Plan
-    from touchbase.rules.types import Interaction
 
 __all__ = [
     "CreateResult",
@@ -296,7 +295,7 @@ class Service:
         self, session: Session, person_id: int | None, address: str | None, at: datetime
     ) -> PersonView:
         from touchbase.agent.pipeline.evaluation import _collector_paused, identities, policy_for
-        from touchbase.agent.pipeline.history import iter_interactions
+        from touchbase.agent.pipeline.history import load_with_threads
         from touchbase.agent.service.views import person_view
         from touchbase.rules.contacts import fold
         from touchbase.rules.people import OWNER, Resolver
@@ -311,13 +310,14 @@ class Service:
         policy, who = policy_for(self.config, session), identities(session, me)
         resolve = Resolver(who, policy)
         keys = {found.person for found in map(resolve.__getitem__, addresses) if found is not OWNER}
-        # Each traced interaction's subject is noted as the fold reads it: no second read of
-        # the busiest person's 35,000 subjects (bench/rules.py at 1M).
-        subjects: dict[int, str | None] = {}
-        items = iter_interactions(session, touching=addresses, threads=True)
+        # Read whole, not streamed: the busiest person of bench/rules.py's 1M has 35,117 (a
+        # few MB), and each one's subject is taken from the list, with no second read of them
+        # and no generator step per interaction in the fold.
+        items = load_with_threads(session, addresses)
+        subjects = {item.id: item.subject for item in items}
         with _collector_paused():
             contacts = fold(
-                _noting_subjects(items, subjects),
+                items,
                 who,
                 policy,
                 at,
@@ -401,12 +401,3 @@ class Service:
         from touchbase.agent.pipeline.drafts.sinks import sink_for
 
         return sink_for(self.sessions, self.config, self.me(), self.outbox, draft)
-
-
-def _noting_subjects(
-    items: Iterable[Interaction], into: dict[int, str | None]
-) -> Iterator[Interaction]:
-    """`items`, each one's subject noted in `into` by its id as it passes."""
-    for item in items:
-        into[item.id] = item.subject
-        yield item
