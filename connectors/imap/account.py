@@ -85,7 +85,9 @@ Connector = Callable[[ImapSettings, Credential], IMAPClient]
 def source_id(kind: str, header: bytes, headers: list[tuple[str, str]]) -> str:
     """Stable across UIDVALIDITY changes: the Message-ID, else a digest of the header block."""
     for name, value in headers:
-        if name.lower() == "message-id":
+        # No other length lowers to "message-id" (lower() never shortens, and the one letter
+        # it lengthens, U+0130, lowers to no letter of it): most names skip the lower().
+        if len(name) == 10 and name.lower() == "message-id":
             ids = message_ids(value)
             if ids:
                 return f"{kind}:{ids[0]}"

@@ -47,6 +47,13 @@ _READ = MAX_LINE + 1
 _DRAFT_FLAG = re.compile(rb"\bFLAGS \([^)]*\\Draft\b", re.IGNORECASE)
 _EMPTY_BODY = re.compile(rb"BODY\[HEADER\.FIELDS \([^)]*\)\] (?:NIL|\"\")")
 _ESEARCH_ALL = re.compile(rb"\bALL ([0-9:,]+)")
+# The answer as servers write it, read with one match instead of three searches (0.05 s per
+# 100,000): its UID and INTERNALDATE are the ones those searches find first, for nothing before
+# them can hold "UID n" or 'INTERNALDATE "' (a sequence number of at most 10 digits keeps
+# " FETCH (" within the first 40 bytes, and the flags hold no quote). Anything else is searched.
+_USUAL_ANSWER = re.compile(
+    rb'\* \d{1,10} FETCH \(UID (\d+) FLAGS \([^)"]*\) INTERNALDATE "([^"]+)"'
+)
 _MONTHS = {
     m: i for i, m in enumerate(b"Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)
 }
@@ -57,6 +64,8 @@ _DATE_TIME = re.compile(rb"^ ?(\d{1,2})-(\w{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+
 # A header field as servers send HEADER.FIELDS answers (RFC 5322 2.2): a name of printable
 # ASCII but ":", a CRLF-ended line, folded lines that start with a space or a tab.
 _FIELD = re.compile(r"([!-9;-~]+):([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)\r\n")
+# Lines that are each one whole field, none folded (the "\r" of each CRLF is in `[^\n]*`).
+_FLAT_FIELDS = re.compile(r"(?:[!-9;-~]+:[^\n]*\n)*")
 
 
 def header_fields(block: bytes) -> list[tuple[str, str]]:
@@ -64,12 +73,31 @@ def header_fields(block: bytes) -> list[tuple[str, str]]:
 
     A block in UTF-8 (or ASCII) made only of such fields (the matches tile it, up to the final
     empty line) is decoded once and split by one regex; anything else goes to the shared
-    parser, so the answer is the same either way.
+    parser, so the answer is the same either way. A block of unfolded fields alone, the usual
+    answer, is split with str.split and str.partition instead: each line is then exactly one
+    _FIELD match (its name up to the first ":", its value the rest), and the regex, which
+    reads every character through a character class, cost three times as much.
     """
     try:
         text = block.decode("utf-8")
     except UnicodeDecodeError:
         return parse_header_block(block, None)
+    # The final empty line, which no field contains (a value never holds CRLF CRLF).
+    body = text[:-2] if text.endswith("\r\n\r\n") or text == "\r\n" else text
+    if not body:
+        return []
+    # Every line ends in CRLF, no CR or LF stands alone, and each line is a field's name and
+    # its unfolded value: the split below is then the regex's tiling.
+    if (
+        body.endswith("\r\n")
+        and body.count("\r") == body.count("\n") == body.count("\r\n")
+        and _FLAT_FIELDS.fullmatch(body)
+    ):
+        flat = []
+        for line in body[:-2].split("\r\n"):
+            name, _, value = line.partition(":")
+            flat.append((name, value.strip()))
+        return flat
     fields = []
     covered = 0
     for name, value in _FIELD.findall(text):
@@ -304,13 +332,18 @@ class RawReader:
         out: list[Fetched] = []
         uid_search, date_search = _UID.search, _INTERNALDATE.search
         new = tuple.__new__  # Fetched's own __new__ is a Python function around it
+        usual = _USUAL_ANSWER.match
         for text, literals in self.collect(tag, drain=True):
-            if b" FETCH (" not in text[:40]:
-                continue  # EXISTS, EXPUNGE, RECENT: mailbox news, not our answer
-            uid_match = uid_search(text)
-            if uid_match is None:
-                continue
-            uid = int(uid_match.group(1))
+            common = usual(text)
+            if common is not None:
+                uid = int(common.group(1))
+            else:
+                if b" FETCH (" not in text[:40]:
+                    continue  # EXISTS, EXPUNGE, RECENT: mailbox news, not our answer
+                uid_match = uid_search(text)
+                if uid_match is None:
+                    continue
+                uid = int(uid_match.group(1))
             if uid not in wanted:
                 continue  # an unsolicited FETCH (a flag change by another client)
             if literals:
@@ -319,8 +352,11 @@ class RawReader:
                 header = b""
             else:
                 continue  # a flags-only FETCH for a UID we asked about; its answer follows
-            date_match = date_search(text)
-            internal = date_match.group(1) if date_match else None
+            if common is not None:
+                internal = common.group(2)
+            else:
+                date_match = date_search(text)
+                internal = date_match.group(1) if date_match else None
             if isinstance(header, Drained):
                 out.append(Fetched(uid, internal, b"", False, header.size))
                 wanted.discard(uid)

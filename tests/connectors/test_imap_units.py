@@ -151,6 +151,25 @@ def test_fetch_reads_literals_skips_unsolicited_answers_and_orders_by_uid() -> N
     assert fetch in sent.sent[0]
 
 
+@pytest.mark.parametrize(
+    ("flags", "draft", "date"),
+    [
+        (b"\\Seen \\Recent", False, b"02-Dec-2026 15:30:08 +0000"),
+        (b"\\Seen \\draft", True, b"02-Dec-2026 15:30:08 +0000"),
+        (b"", False, b"02-Dec-2026 15:30:08 +0000"),
+        # A flag no server sends: the first INTERNALDATE in the text is still the one taken.
+        (b'INTERNALDATE "1-Jan-2000 00:00:00 +0000"', False, b"1-Jan-2000 00:00:00 +0000"),
+    ],
+)
+def test_the_usual_answer_reads_as_any_other(flags: bytes, draft: bool, date: bytes) -> None:
+    wire = (
+        b'* 12 FETCH (UID 5 FLAGS (%s) INTERNALDATE "02-Dec-2026 15:30:08 +0000" '
+        b"BODY[HEADER.FIELDS (FROM TO)] {%d}\r\n%s)\r\nTAG OK\r\n"
+    ) % (flags, len(HEADER), HEADER)
+    reader, _ = reader_for(wire)
+    assert reader.fetch_headers([5], ["From", "To"]) == [Fetched(5, date, HEADER, draft)]
+
+
 def test_a_connection_closed_mid_literal_is_transient() -> None:
     reader, _ = reader_for(b"* 1 FETCH (UID 1 BODY[HEADER.FIELDS (FROM)] {500}\r\nFrom: a")
     with pytest.raises(TransientError):
