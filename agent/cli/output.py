@@ -205,13 +205,19 @@ def print_json_array(items: Iterable[Any]) -> None:
     """A JSON array written item by item, one item a line (sorted keys, like `print_json`), so
     that a huge list is never held as one string. Without `indent` json uses its C encoder:
     200,000 people are written in about 3 s instead of 40 (issue 13.7)."""
-    write = sys.stdout.write
     # One encoder for every item: json.dumps with options makes a new JSONEncoder per call,
     # a sixth of the encoding time of 10,000 people (issue 16).
     encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
+    print_json_texts(map(encode, items))
+
+
+def print_json_texts(texts: Iterable[str]) -> None:
+    """`print_json_array` of items already encoded, each text as `print_json_array` encodes
+    one (agent/cli/people_json.py writes people's rows so)."""
+    write = sys.stdout.write
     first = True
-    for item in items:
-        write(("[\n" if first else ",\n") + encode(item))
+    for text in texts:
+        write(("[\n" if first else ",\n") + text)
         first = False
     write("[]\n" if first else "\n]\n")
 

@@ -17,7 +17,7 @@ from touchbase.agent.cli.output import (
     escape,
     iso,
     print_json,
-    print_json_array,
+    print_json_texts,
     table,
 )
 from touchbase.agent.cli.startup import kept
@@ -200,7 +200,13 @@ def run_people(app: App) -> int:
             )
 
     if app.args.json:
-        print_json_array(rows(keys))
+        # Each row as JSON text straight away, not a dict to encode (issue 16): the same text.
+        from touchbase.agent.cli.people_json import row
+
+        print_json_texts(
+            row(result.contacts[k], result.standings.get(k), now, *known.get(k, ("", [])))
+            for k in keys
+        )
         return 0
     shown = keys if not console.is_terminal else keys[:SCREENFUL]
     table(
