@@ -2,8 +2,9 @@
 
 Each row is the text `json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode` gives for
 `person_row(...)` (agent/cli/commands/people.py), character for character, made without the
-row's dict: at 10,000 people building the dicts took ~0.14 s and encoding them ~0.13 s (a
-third of that sorting each dict's 27 keys), ~0.05 s in all this way (bench/rules.py's 1M).
+row's dict: at 10,000 people (bench/rules.py's 1M) building the dicts and encoding them took
+0.18 s, a third of the encoding sorting each dict's 27 keys; 0.13 s this way, most of it the
+times' isoformat (~70,000).
 Strings go through the function json itself uses for them (`encode_basestring`, C), floats
 through json's own spelling, the keys are written in sorted order. tests/agent/test_people_json.py
 holds the two equal for any contact and standing (hypothesis), so a key added to person_row
