@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from touchbase.agent.service import Service
 
 _paused = False
+# Whether settle() froze the start-up: asked of kept() instead of gc.get_freeze_count(),
+# which counts the frozen objects one by one (~0.01 s for the 300,000 of a 1M `plan`).
+_froze = False
 # The names a deferred module answers without running: what the import system reads.
 _OWN = frozenset(
     ("__name__", "__spec__", "__loader__", "__path__", "__package__", "__file__", "__cached__")
@@ -53,10 +56,11 @@ def pause() -> None:
 
 def settle() -> None:
     """Start-up is over: freeze what exists and turn the collector on again, if pause() did."""
-    global _paused
+    global _paused, _froze
     if _paused:
         _paused = False
         gc.freeze()
+        _froze = True
         gc.enable()
 
 
@@ -80,7 +84,7 @@ def kept(app: App) -> Iterator[Service]:
     try:
         yield service
     finally:
-        if gc.get_freeze_count():
+        if _froze:
             gc.freeze()
         if was:
             gc.enable()

@@ -8,15 +8,23 @@ import gc
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
+from touchbase.agent.cli import startup
 from touchbase.agent.cli.startup import kept as _kept
 
 
-def test_the_evaluation_is_frozen_after_a_frozen_start_up_and_the_collector_is_back() -> None:
+def test_the_evaluation_is_frozen_after_a_frozen_start_up_and_the_collector_is_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     app: Any = SimpleNamespace(service="the service")
     was = gc.isenabled()
     try:
         gc.enable()
-        gc.freeze()  # as the console script's start-up leaves it (agent/cli/startup.py)
+        monkeypatch.setattr(startup, "_froze", False)
+        startup.pause()  # the console script's start-up (agent/cli/startup.py)
+        startup.settle()
+        assert gc.isenabled() and startup._froze
         before = gc.get_freeze_count()
         with _kept(app) as service:
             assert service == "the service"
@@ -27,6 +35,7 @@ def test_the_evaluation_is_frozen_after_a_frozen_start_up_and_the_collector_is_b
 
         # No frozen start-up (a test calling main): nothing frozen, the collector as before.
         gc.unfreeze()
+        monkeypatch.setattr(startup, "_froze", False)
         with _kept(app):
             more = [[n] for n in range(5000)]
         assert gc.get_freeze_count() == 0 and gc.isenabled() and len(more) == 5000
