@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -74,10 +75,16 @@ from touchbase.rules.topics import usable_topic
 from touchbase.rules.workplace import Workplace, owner_organisations, workplace_hold
 
 _PIECES = re.compile(r"[._-]+")
+# Whether an address can be written to, asked of each person a plan proposes for at every
+# plan (two regular expressions per address): the same few thousand addresses each time in a
+# long-lived process (issue 16).
+_writable = lru_cache(maxsize=1 << 15)(is_writable)
 
 
 def _keyed(table: Mapping[str, datetime] | frozenset[str], contact: Contact) -> list[str]:
     """The keys of `table` that name this contact: its person key or any of its addresses."""
+    if not table:  # the usual case: no open or rejected draft at all
+        return []
     return [k for k in (contact.person, *contact.addresses) if k in table]
 
 
@@ -95,13 +102,13 @@ def _hold(
     circumstances = case.circumstances
     if contact.excluded is not None:
         return "not-a-person", f"{contact.address} is not a person ({contact.excluded})"
-    if not is_writable(contact.address):
+    if not _writable(contact.address):
         return (
             "no-valid-address",
             f"{contact.address} is not an address a draft can go to; merge it with one that is: "
             f"touchbase people merge {contact.address} ADDRESS",
         )
-    dead = dict(contact.dead).get(contact.address)
+    dead = dict(contact.dead).get(contact.address) if contact.dead else None
     if dead is not None:  # every address of theirs bounced (else the fold chose a live one)
         newer = sorted(
             (t for t in twins if not t.dead and t.last_contact is not None),
@@ -119,7 +126,7 @@ def _hold(
             f"mail to {contact.address} bounced on {show_day(dead, zone)}; no draft goes to "
             f"it{hint}",
         )
-    if policy.never_draft & {contact.person, *contact.addresses}:
+    if policy.never_draft and policy.never_draft & {contact.person, *contact.addresses}:
         return "never-draft", "set to never draft"
     left = left_employer(circumstances.events.get(contact.person, ()))
     if left is not None and left[1] is None:

@@ -423,14 +423,15 @@ def _assessed(
         )
         kept = {p: (b, d) for p, b, d in session.connection().execute(query)}
         refolded = set(refolded)
-    wanted_of = {key: _person_basis(basis, events.get(key)) for key in contacts}
+    # Everyone's basis is `basis` but for the few with imported events (one hash each).
+    wanted_of = {key: _person_basis(basis, found) for key, found in events.items() if found}
     reused = STANDINGS.read(
         (key, row[1])
         for key in contacts
         if refolded is not None
         and key not in refolded
         and (row := kept.get(key)) is not None
-        and row[0] == wanted_of[key]
+        and row[0] == wanted_of.get(key, basis)
     )
     standings: dict[str, Standing] = {}
     rows: list[dict[str, Any]] = []
@@ -439,7 +440,7 @@ def _assessed(
         if standing is not None:
             standings[key] = standing
             continue
-        wanted = wanted_of[key]
+        wanted = wanted_of.get(key, basis)
         standing = standings[key] = assess(contact, policy, now)
         rows.append(
             {
