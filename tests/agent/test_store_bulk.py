@@ -216,3 +216,52 @@ def test_bulk_times_are_the_text_sqlalchemy_writes_on_sqlite(value: datetime) ->
     impl = column.dialect_impl(dialect).impl_instance  # type: ignore[attr-defined]
     expected = impl.bind_processor(dialect)(column.process_bind_param(value, dialect))
     assert _sqlite_utc(value) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 30), st.sampled_from(["a", "b", None])), max_size=40),
+    st.booleans(),
+    st.integers(2, 9),
+)
+def test_bulk_insert_on_sqlite_is_one_row_at_a_time(
+    rows: list[tuple[int, str | None]], skip: bool, variables: int
+) -> None:
+    """Many rows bound to a statement (bulk._sqlite_executemany, here with a few variables a
+    statement so that short lists take that path) store what inserting them one by one
+    stores: the same rows under the same ids, the same count, conflicts skipped alike."""
+    from unittest import mock
+
+    from sqlalchemy import Column, Integer, MetaData, String, Table, UniqueConstraint
+
+    from touchbase.agent.pipeline import bulk
+
+    if not skip:  # without ON CONFLICT a repeated key fails the statement: keep them apart
+        rows = list({k: (k, v) for k, v in rows}.values())
+    table = Table(
+        "t",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("k", Integer),
+        Column("v", String),
+        UniqueConstraint("k"),
+    )
+    conflict = " ON CONFLICT (k) DO NOTHING" if skip else ""
+    stored = []
+    for many in (True, False):
+        engine = create_engine("sqlite://")
+        table.metadata.create_all(engine)
+        with engine.begin() as connection:
+            if many:
+                with mock.patch.object(bulk, "_SQLITE_VARIABLES", variables):
+                    on = ("k",) if skip else ()
+                    count = bulk.bulk_insert(
+                        connection, table, ("k", "v"), rows, skip_conflicts_on=on
+                    )
+            else:
+                sql = "INSERT INTO t (k, v) VALUES (?, ?)" + conflict
+                count = sum(connection.exec_driver_sql(sql, row).rowcount for row in rows)
+            contents = connection.exec_driver_sql("SELECT id, k, v FROM t ORDER BY id").all()
+        stored.append((count, contents))
+        engine.dispose()
+    assert stored[0] == stored[1]
