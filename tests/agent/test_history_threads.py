@@ -66,7 +66,9 @@ def test_a_person_page_reads_what_a_refold_reads(
 ) -> None:
     monkeypatch.setattr(history, "_IDS", chunk)  # 3: every IN list split, as at 1M
     sessions = open_database(db_url)
+    # Two tangles in two accounts: the same Message-IDs in both (copies, or a reused id).
     store_interactions(sessions, _tangle(5))
+    store_interactions(sessions, _tangle(11, 160), account="other")
     with sessions() as session:
         for n, address in enumerate(PEOPLE):
             touching = [address, PEOPLE[(n + 3) % len(PEOPLE)]] if n % 2 else [address]
