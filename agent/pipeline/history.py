@@ -386,7 +386,7 @@ def _probed_threads(
     is read), then whole rows only for the ids not loaded already. A busy person's thread
     mates are mostly their own mail: for the busiest of bench/rules.py's 1M interactions
     (35,117, every one of them found again) the whole-row lookups took 0.12-0.17 s CPU, the id
-    probes 0.04-0.06 s. The kind is checked on the whole rows (the indexes do not hold it)."""
+    probes 0.03-0.06 s. The kind is checked on the whole rows (the indexes do not hold it)."""
     from sqlalchemy import bindparam
 
     i = Row.__table__
