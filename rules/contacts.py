@@ -26,12 +26,16 @@ from datetime import datetime, timedelta
 from operator import attrgetter
 
 from touchbase.rules.contacts_acc import Acc, Awaiting, MeetingRef, Trace
-from touchbase.rules.life_events import FAILED, LifeEvent, is_failure_notice
+from touchbase.rules.life_events import (
+    FAILED,
+    LifeEvent,
+    is_failure_notice,
+    is_failure_subject,
+)
 from touchbase.rules.people import OWNER, Identities, Resolver, Who
 from touchbase.rules.policy import Policy
 from touchbase.rules.social import occasion_topic, social_kind
 from touchbase.rules.threads import (
-    SubjectInfo,
     copy_keys,
     read_subject,
     subject_info,
@@ -169,6 +173,13 @@ _ORDER = attrgetter("occurred_at", "id")
 COPY_DRIFT = timedelta(days=1)
 # Subjects read per generation of _Fold.subjects (as many as threads.subject_info's cache).
 _SUBJECTS = 1 << 15
+# What the fold reads of a subject, once per distinct subject (_Fold.subject): threads.
+# read_subject's stripped form, reply-ness and forward-ness, then social.social_kind, whether a
+# delivery failure's notice carries it (life_events.is_failure_subject), and the hash of the
+# stripped form (the social thread's key; None when nothing is left). Each message asked the
+# last three again: 0.9M social_kind and is_failure_notice searches at the bench's 1M, where
+# 295k subjects are distinct.
+_Subject = tuple[str, bool, bool, str | None, bool, int | None]
 
 
 def fold(
@@ -260,8 +271,8 @@ class _Fold:
         # keys: the bench's 1M interactions carry 400k distinct subjects, so most lookups in
         # threads.subject_info's LRU cache missed, and a miss there (evict the oldest, relink)
         # cost as much as reading the subject again; here a hit is one dict lookup in mail.
-        self.subjects: dict[str | None, SubjectInfo] = {}
-        self.subjects_before: dict[str | None, SubjectInfo] = {}
+        self.subjects: dict[str | None, _Subject] = {}
+        self.subjects_before: dict[str | None, _Subject] = {}
 
     def acc(self, who: Who, name: str, own: bool = False) -> Acc | None:
         """The person's totals, with this address and display name seen (`own`: on their own
@@ -286,11 +297,20 @@ class _Fold:
             found.excluded = excluded
         return found
 
-    def subject(self, subject: str | None) -> SubjectInfo:
+    def subject(self, subject: str | None) -> _Subject:
         """A subject not in `subjects`: from the generation before, else read."""
         info = self.subjects_before.get(subject)
         if info is None:
-            info = read_subject(subject)
+            stripped, reply, forward = read_subject(subject)
+            info = (
+                stripped,
+                reply,
+                forward,
+                social_kind(subject),
+                is_failure_subject(subject),
+                # (strip_subject lower-cases it already, and lower() of lower() is itself.)
+                hash(stripped) if stripped else None,
+            )
         if len(self.subjects) >= _SUBJECTS:
             self.subjects_before, self.subjects = self.subjects, {}
         self.subjects[subject] = info
@@ -359,10 +379,16 @@ class _Fold:
                 sender = p
             elif role == FAILED:
                 failed = [*(failed or ()), p.address]
+        subject = item.subject
+        info = self.subjects.get(subject)
+        if info is None:
+            info = self.subject(subject)
+        stripped, reply_subject, forward, social, failure, subject_key = info
         if (
-            failed is None
+            failure
+            and failed is None
             and sender is not None
-            and is_failure_notice(sender.address, item.subject)
+            and is_failure_notice(sender.address, subject)
         ):
             failed = to  # an export's shape: the notice kept To the address that failed
         if failed is not None:
@@ -372,14 +398,10 @@ class _Fold:
         sent = sender is not None and (sender.is_self or sender_who is OWNER)
         if not sent and sender is not None and item.folder == "sent":
             self._delegate(sender_who, sender.name)
-        subject = item.subject
-        info = self.subjects.get(subject)
-        if info is None:
-            info = self.subject(subject)
         # Copies (threads.copy_keys, inlined here because this runs once per message).
         if len(to) > 1:
             to.sort()
-        copy = hash((info.stripped, tuple(to), "" if sent or sender is None else sender.address))
+        copy = hash((stripped, tuple(to), "" if sent or sender is None else sender.address))
         mid = item.message_id
         anytime = None if not mid else (mid, "" if sent or sender is None else sender.address)
         # (_is_copy with its one same-moment key, and _moment, inlined: once per message.)
@@ -403,7 +425,7 @@ class _Fold:
         if marker is not None:
             self.seen_ids[marker] = at
         seen_now.add(copy)
-        thread, starts, reply = thread_keys_of(item, info)
+        thread, starts, reply = thread_keys_of(item, stripped, reply_subject)
         started = self.started
         thread_hash = None if thread is None else hash(thread)
         if thread_hash is not None and thread_hash not in started:
@@ -423,12 +445,17 @@ class _Fold:
             )
         owner_thread = thread_hash is not None and started[thread_hash]
         # Social threads are told apart by subject: an invitation's replies often carry no
-        # In-Reply-To, and its own thread key is its Message-ID (threads.thread_keys_of).
-        # (strip_subject lower-cases it already, and lower() of lower() is itself.)
-        subject_key = hash(info.stripped) if info.stripped else None
+        # In-Reply-To, and its own thread key is its Message-ID (threads.thread_keys_of):
+        # `subject_key`, `social` (social_kind of the subject) from the subject's record.
         if sent:
-            awaitable = owner_thread and not info.forward
-            self.sent(item, whole, (thread, starts) if awaitable and thread else None, subject_key)
+            awaitable = owner_thread and not forward
+            self.sent(
+                item,
+                whole,
+                (thread, starts) if awaitable and thread else None,
+                subject_key,
+                social,
+            )
         elif sender is None:
             self.drop(item, NO_SENDER)
         else:
@@ -436,7 +463,7 @@ class _Fold:
                 held = self.answered.get(thread_hash)
                 if held is None or at > held:
                     self.answered[thread_hash] = at
-            self.received(item, sender_who, sender, whole, owner_thread, subject_key)
+            self.received(item, sender_who, sender, whole, owner_thread, subject_key, social)
 
     def bounced(self, item: Interaction, failed: list[str]) -> None:
         """A delivery failure: each failed address of a person is dead as of its date. The
@@ -462,8 +489,10 @@ class _Fold:
         item: Interaction,
         whole: str | None,
         owner_thread: tuple[str, str | None] | None,
-        subject_key: int | None = None,
+        subject_key: int | None,
+        kind: str | None,
     ) -> None:
+        """The owner's mail; `subject_key` and `kind` (its social_kind) as `_Subject` has them."""
         resolve = self.resolve
         best: dict[str, tuple[int, Who, str]] = {}  # person -> (role rank, who, name)
         for p in item.participants:
@@ -482,7 +511,7 @@ class _Fold:
         at = item.occurred_at
         day = at.toordinal()  # once for all of its recipients
         # A social or personal subject the owner wrote to a few people: a shared thread.
-        social = social_kind(item.subject) if few and whole is None and item.subject else None
+        social = kind if few and whole is None else None
         for rank, who, name in best.values():
             acc = self.acc(who, name)
             if acc is None:
@@ -532,8 +561,10 @@ class _Fold:
         sender: Party,
         whole: str | None,
         owner_thread: bool,
-        subject_key: int | None = None,
+        subject_key: int | None,
+        kind: str | None,
     ) -> None:
+        """Mail from `who`; `subject_key` and `kind` (its social_kind) as `_Subject` has them."""
         if who is OWNER:
             return
         acc = self.acc(who, sender.name, own=True)
@@ -589,7 +620,7 @@ class _Fold:
                             circle[other.person] = at
             # Their social mail to the owner; the thread is shared once the owner writes in it
             # too, before or after (Acc._shared_social).
-            if item.subject and others < policy.few_recipients and social_kind(item.subject):
+            if kind is not None and others < policy.few_recipients:
                 acc.social(
                     subject_key if subject_key is not None else hash(item.subject),
                     at,

@@ -73,6 +73,12 @@ class LifeEvent(NamedTuple):
     evidence: tuple[str, ...] = ()
 
 
+def is_failure_subject(subject: str | None) -> bool:
+    """A subject a delivery failure notice carries: `is_failure_notice` is this and a system
+    sender (the fold asks it once per distinct subject, and the sender only when it holds)."""
+    return bool(subject and _FAILURE_SUBJECT.match(subject))
+
+
 def is_failure_notice(sender: str, subject: str | None) -> bool:
     """A system address (mailer-daemon, postmaster, an Exchange administrator) sending an
     "Undeliverable:" / "Returned mail:" notice: a delivery failure by its headers alone."""
@@ -312,6 +318,7 @@ __all__ = [
     "dead_addresses",
     "domain_runs",
     "is_failure_notice",
+    "is_failure_subject",
     "is_new_employer",
     "latest_move",
     "left_employer",

@@ -97,14 +97,17 @@ def thread_keys(item: Interaction) -> tuple[str | None, str | None, bool]:
     thread, even when it is the first of its thread we see (the owner answering a message that
     is not in the mailbox did not start that conversation).
     """
-    return thread_keys_of(item, subject_info(item.subject))
+    info = subject_info(item.subject)
+    return thread_keys_of(item, info.stripped, info.reply)
 
 
-def thread_keys_of(item: Interaction, info: SubjectInfo) -> tuple[str | None, str | None, bool]:
-    """`thread_keys` with the subject already looked at (`subject_info(item.subject)`)."""
+def thread_keys_of(
+    item: Interaction, subject: str, reply_subject: bool
+) -> tuple[str | None, str | None, bool]:
+    """`thread_keys` with the subject already looked at (`subject_info(item.subject)`'s
+    stripped and reply)."""
     refs = item.references
     root = refs[0] if refs else item.in_reply_to
-    subject, reply_subject, _forward = info
     reply = bool(root) or reply_subject
     if item.thread_id:
         return f"t:{item.account}:{item.thread_id}", None, reply
