@@ -250,3 +250,48 @@ def test_lookups_answer_alike_when_subject_keys_collide(
         keys = set(session.scalars(select(InteractionRow.subject_key)))
     assert keys <= {0, 1, None}  # the weak keys were stored: subjects do share them
     _check(store)
+
+
+@pytest.mark.parametrize(
+    ("mine", "sent_from"),
+    [
+        (MINE, "<Me@Work.Example>"),  # stored with its brackets and capitals
+        (frozenset({"johnsmith@gmail.com"}), "John.Smith+lists@googlemail.com"),  # folded
+    ],
+)
+def test_the_owners_mail_counts_however_its_address_was_stored(
+    db_url: str, mine: frozenset[str], sent_from: str
+) -> None:
+    """handled_since narrows its read in SQL to rows naming an owner address before a sender's
+    field (owed._maybe_sent_by): an address stored in another case or with brackets still
+    names it, and a Gmail owner's mail (dots and +tags folded only by normalise) is read
+    unnarrowed. Bob's mail under the subject is not the owner's."""
+    owed_at, bob_at, owner_at = T0, T0 + timedelta(minutes=30), T0 + timedelta(hours=1)
+    me = sorted(mine)[0]
+    records = [
+        InteractionRecord(
+            source_id=str(n),
+            kind=Kind.MAIL,
+            occurred_at=at,
+            participants=(Participant(sender, Role.FROM), Participant(to, Role.TO)),
+            subject=subject,
+            message_id=f"<{n}@x>",
+        )
+        for n, (sender, to, subject, at) in enumerate(
+            [
+                ("ann@acme.example", me, "Budget", owed_at),
+                ("bob@acme.example", "ann@acme.example", "Re: Budget", bob_at),
+                (sent_from, "gus@acme.example", "Fw: Budget", owner_at),
+            ]
+        )
+    ]
+    store = Store(open_database(db_url))
+    account = store.ensure_account("mail", "files", T0)
+    run = store.start_run(account, T0)
+    store.save_page(account, run, Page(records, cursor="1"), T0)
+    store.finish_run(run, "ok", T0)
+    with store.sessions() as session:
+        theirs = session.scalars(
+            select(InteractionRow).where(InteractionRow.source_id == "0")
+        ).one()
+        assert handled_since(session, [theirs], set(mine), NOW) == {theirs.id: owner_at}

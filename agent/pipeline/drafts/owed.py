@@ -17,14 +17,14 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Select, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from touchbase.agent.pipeline import owner
 from touchbase.agent.pipeline.history import _FIELD, read_parties
 from touchbase.agent.pipeline.models import Account, InteractionRow, ParticipantRow
 from touchbase.agent.pipeline.subject_keys import key_of
-from touchbase.rules.addresses import normalise
+from touchbase.rules.addresses import GMAIL_DOMAINS, normalise
 from touchbase.rules.contacts import Contact
 from touchbase.rules.decision import OwedMail
 from touchbase.rules.merges import name_key
@@ -325,6 +325,28 @@ def _under(
     return found
 
 
+def _maybe_sent_by(parties: Any, mine: Collection[str]) -> ColumnElement[bool] | None:
+    """A condition on the `parties` text that every row sent from one of `mine` meets (others
+    may too: it is checked on what is read), or None when none can be written.
+
+    handled_since read every mail under the owed messages' subjects since the oldest of them
+    and kept the owner's: 4,267 rows read back to keep a few hundred at bench/rules.py's 1M
+    (issue 16). A party is "address, role, ..." (history.py), so the owner's mail holds one of
+    their addresses, lower-cased, somewhere before a sender's role field (junk like "<>" or a
+    space around the stored address aside). Wildcards in an address ("_", "%") only widen
+    the match. None when an address of theirs is a Gmail one (normalise folds dots and +tags,
+    which the stored text keeps) or not ASCII (SQLite lowers ASCII letters only)."""
+    if not mine or any(
+        not address.isascii() or address.rpartition("@")[2] in GMAIL_DOMAINS for address in mine
+    ):
+        return None
+    lowered = func.lower(parties)
+    return or_(
+        parties.is_(None),
+        *(lowered.like(f"%{address}%{_FIELD}from{_FIELD}%") for address in sorted(mine)),
+    )
+
+
 def handled_since(
     session: Session,
     rows: Iterable[Headers],
@@ -354,16 +376,21 @@ def handled_since(
     start = min(row.occurred_at for group in by_subject.values() for row in group)
     i = InteractionRow.__table__.c
     connection = session.connection()
+    me_key = name_key(owner_name) if owner_name else None
+    sent = _maybe_sent_by(i.parties, mine) if me_key is None else None
     matched = _under(
         connection,
         lambda keys: select(i.id, i.subject, i.occurred_at, i.parties).where(
-            i.subject_key.in_(keys), i.occurred_at > start, i.occurred_at <= now, i.kind == "mail"
+            i.subject_key.in_(keys),
+            i.occurred_at > start,
+            i.occurred_at <= now,
+            i.kind == "mail",
+            *(() if sent is None else (sent,)),
         ),
         by_subject,
     )
     if not matched:
         return {}
-    me_key = name_key(owner_name) if owner_name else None
     owners: set[int] = {
         ident
         for ident, (_subject, _when, text) in matched.items()
