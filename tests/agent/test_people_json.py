@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, cast
 
 import pytest
 from hypothesis import given
@@ -71,7 +73,10 @@ NOW = datetime(2025, 1, 1, tzinfo=UTC)
 @given(contact=contacts())
 def test_odd_values_are_spelled_as_json_spells_them(contact: Contact) -> None:
     """NaN and infinities, an int or a bool for a float, names with quotes, backslashes and
-    controls: each in every contact, not only when hypothesis happens to draw it."""
+    controls, a name read back as None: each in every contact, not only when hypothesis
+    happens to draw it."""
+    nameless = replace(contact, name=cast(Any, None))
+    assert row(nameless, None, NOW) == ENCODE(person_row(nameless, None, NOW))
     for strength in (math.nan, math.inf, -math.inf, 0.1, 1, True):
         standing = Standing(strength, 'a "tier"', timedelta(days=1.05), "tier", NOW, False)
         for name in ("", 'Eve "\\" \x00 \u2603'):
