@@ -207,7 +207,9 @@ class ParticipantRow(_Interactions):
 
     __tablename__ = "participants"
     __table_args__ = (
-        Index("ix_participants_address", "address"),
+        # With the interaction id in the key, a look-up by address needs no table row
+        # (migration 0013).
+        Index("ix_participants_address", "address", "interaction_id"),
         Index("ix_participants_interaction", "interaction_id"),
     )
 
