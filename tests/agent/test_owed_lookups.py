@@ -253,19 +253,23 @@ def test_lookups_answer_alike_when_subject_keys_collide(
 
 
 @pytest.mark.parametrize(
-    ("mine", "sent_from"),
+    ("mine", "sent_from", "sender_name", "owner_name"),
     [
-        (MINE, "<Me@Work.Example>"),  # stored with its brackets and capitals
-        (frozenset({"johnsmith@gmail.com"}), "John.Smith+lists@googlemail.com"),  # folded
+        (MINE, "<Me@Work.Example>", "", ""),  # stored with its brackets and capitals
+        (frozenset({"johnsmith@gmail.com"}), "John.Smith+lists@googlemail.com", "", ""),  # folded
+        (frozenset({"kim@work.example"}), "\u212aim@work.example", "", ""),  # KELVIN SIGN
+        (MINE, "pa70@home.example", '"ALLEN,  Phillip"', "Phillip Allen"),  # by the name
+        (MINE, "pa70@home.example", "\u212aim Lee", "Kim Lee"),
     ],
 )
-def test_the_owners_mail_counts_however_its_address_was_stored(
-    db_url: str, mine: frozenset[str], sent_from: str
+def test_the_owners_mail_counts_however_it_was_stored(
+    db_url: str, mine: frozenset[str], sent_from: str, sender_name: str, owner_name: str
 ) -> None:
-    """handled_since narrows its read in SQL to rows naming an owner address before a sender's
-    field (owed._maybe_sent_by): an address stored in another case or with brackets still
-    names it, and a Gmail owner's mail (dots and +tags folded only by normalise) is read
-    unnarrowed. Bob's mail under the subject is not the owner's."""
+    """handled_since narrows its read in SQL to rows that may be the owner's (owed.
+    _maybe_sent_by): an address stored in another case, with brackets or with a character
+    only Python lowers to ASCII still names the owner, so does their name written otherwise,
+    and a Gmail owner's mail (dots and +tags folded only by normalise) is read unnarrowed.
+    Bob's mail under the subject is not the owner's."""
     owed_at, bob_at, owner_at = T0, T0 + timedelta(minutes=30), T0 + timedelta(hours=1)
     me = sorted(mine)[0]
     records = [
@@ -273,15 +277,15 @@ def test_the_owners_mail_counts_however_its_address_was_stored(
             source_id=str(n),
             kind=Kind.MAIL,
             occurred_at=at,
-            participants=(Participant(sender, Role.FROM), Participant(to, Role.TO)),
+            participants=(Participant(sender, Role.FROM, name), Participant(to, Role.TO)),
             subject=subject,
             message_id=f"<{n}@x>",
         )
-        for n, (sender, to, subject, at) in enumerate(
+        for n, (sender, name, to, subject, at) in enumerate(
             [
-                ("ann@acme.example", me, "Budget", owed_at),
-                ("bob@acme.example", "ann@acme.example", "Re: Budget", bob_at),
-                (sent_from, "gus@acme.example", "Fw: Budget", owner_at),
+                ("ann@acme.example", "Ann", me, "Budget", owed_at),
+                ("bob@acme.example", "Bob Allen", "ann@acme.example", "Re: Budget", bob_at),
+                (sent_from, sender_name, "gus@acme.example", "Fw: Budget", owner_at),
             ]
         )
     ]
@@ -294,4 +298,5 @@ def test_the_owners_mail_counts_however_its_address_was_stored(
         theirs = session.scalars(
             select(InteractionRow).where(InteractionRow.source_id == "0")
         ).one()
-        assert handled_since(session, [theirs], set(mine), NOW) == {theirs.id: owner_at}
+        found = handled_since(session, [theirs], set(mine), NOW, owner_name)
+        assert found == {theirs.id: owner_at}

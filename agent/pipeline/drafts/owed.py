@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, Select, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from touchbase.agent.pipeline import owner
@@ -325,26 +325,41 @@ def _under(
     return found
 
 
-def _maybe_sent_by(parties: Any, mine: Collection[str]) -> ColumnElement[bool] | None:
-    """A condition on the `parties` text that every row sent from one of `mine` meets (others
-    may too: it is checked on what is read), or None when none can be written.
+def _maybe_sent_by(
+    parties: Any, mine: Collection[str], me_key: str | None
+) -> ColumnElement[bool] | None:
+    """A condition on the `parties` text that every row the owner sent meets (others may too:
+    it is checked on what is read), or None when none can be written. The owner's: from one of
+    `mine`, or (`me_key`, name_key of the owner's name) from a sender of that name.
 
     handled_since read every mail under the owed messages' subjects since the oldest of them
     and kept the owner's: 4,267 rows read back to keep a few hundred at bench/rules.py's 1M
-    (issue 16). A party is "address, role, ..." (history.py), so the owner's mail holds one of
-    their addresses, lower-cased, somewhere before a sender's role field (junk like "<>" or a
-    space around the stored address aside). Wildcards in an address ("_", "%") only widen
-    the match. None when an address of theirs is a Gmail one (normalise folds dots and +tags,
-    which the stored text keeps) or not ASCII (SQLite lowers ASCII letters only)."""
+    (issue 16). A party is "address, role, name, ..." (history.py), so the owner's mail holds
+    one of their addresses, lower-cased, somewhere before a sender's role field (junk like "<>"
+    or a space around the stored address aside), or each word of their name, lower-cased.
+    SQL lowers ASCII letters (SQLite: only those), and the one other character that Python
+    lowers to ASCII, the Kelvin sign, brings its row whatever it says. Wildcards in an address
+    or a name ("_", "%") only widen the match. None when an address of theirs is a Gmail one
+    (normalise folds dots and +tags, which the stored text keeps) or the address or name is
+    not ASCII."""
     if not mine or any(
         not address.isascii() or address.rpartition("@")[2] in GMAIL_DOMAINS for address in mine
     ):
         return None
+    if me_key is not None and not me_key.isascii():
+        return None
     lowered = func.lower(parties)
-    return or_(
+    either = [
         parties.is_(None),
+        parties.like(f"%{_KELVIN}%"),
         *(lowered.like(f"%{address}%{_FIELD}from{_FIELD}%") for address in sorted(mine)),
-    )
+    ]
+    if me_key is not None:
+        either.append(and_(*(lowered.like(f"%{word}%") for word in me_key.split(" "))))
+    return or_(*either)
+
+
+_KELVIN = "\u212a"  # KELVIN SIGN: "\u212a".lower() == "k"
 
 
 def handled_since(
@@ -377,7 +392,7 @@ def handled_since(
     i = InteractionRow.__table__.c
     connection = session.connection()
     me_key = name_key(owner_name) if owner_name else None
-    sent = _maybe_sent_by(i.parties, mine) if me_key is None else None
+    sent = _maybe_sent_by(i.parties, mine, me_key)
     matched = _under(
         connection,
         lambda keys: select(i.id, i.subject, i.occurred_at, i.parties).where(
