@@ -143,7 +143,9 @@ def _sent_at(
             if party.role == "from":
                 if mail is None:
                     mail = _Mail(ident, account, at, subject, message_id, parent, thread, parties)
-                found[at].append((mail, party.address))
+                # In normal form, as the person's addresses are: the store keeps the header's
+                # own spelling (a Gmail address with its dots).
+                found[at].append((mail, normalise(party.address)))
     return found
 
 
@@ -222,16 +224,19 @@ def answering(
     parents = sorted({row.in_reply_to for row, _theirs in rows if row.in_reply_to})
     sent_parents: set[str] = set()
     for n in range(0, len(parents), _CHUNK):
+        # Each parent's senders, checked here in normal form: the store keeps the header's
+        # spelling, so an SQL match on the owner's normal form missed a dotted Gmail address.
         sent_parents.update(
-            session.scalars(
-                select(InteractionRow.message_id)
+            message_id
+            for message_id, address in session.execute(
+                select(InteractionRow.message_id, ParticipantRow.address)
                 .join(ParticipantRow, ParticipantRow.interaction_id == InteractionRow.id)
                 .where(
                     InteractionRow.message_id.in_(parents[n : n + _CHUNK]),
                     ParticipantRow.role == "from",
-                    ParticipantRow.address.in_(owners),
                 )
             )
+            if message_id is not None and normalise(address) in mine
         )
     asked: list[tuple[Headers, Collection[str], str]] = []
     for row, theirs in rows:
@@ -243,21 +248,21 @@ def answering(
         return answered
     start = min(row.occurred_at for row, _theirs, _subject in asked) - ANSWER_WINDOW
     end = max(row.occurred_at for row, _theirs, _subject in asked)
-    addresses = {address for _row, theirs, _subject in asked for address in theirs}
+    addresses = {normalise(address) for _row, theirs, _subject in asked for address in theirs}
     subjects = {subject for _row, _theirs, subject in asked}
     sent: dict[str, set[tuple[datetime, str]]] = defaultdict(set)
     for when, stripped, parties in _owner_mail(session, owners, start, end, subjects):
-        if not any(role == "from" and address in mine for address, role in parties):
+        if not any(role == "from" and normalise(address) in mine for address, role in parties):
             continue
         for address, role in parties:
-            if role in _RECIPIENTS and address in addresses:
+            if role in _RECIPIENTS and (address := normalise(address)) in addresses:
                 sent[address].add((when, stripped))
     for row, theirs, subject in asked:
         since = row.occurred_at - ANSWER_WINDOW
         if any(
             since <= when < row.occurred_at and stripped == subject
             for address in theirs
-            for when, stripped in sent.get(address, ())
+            for when, stripped in sent.get(normalise(address), ())
         ):
             answered.add(row.id)
     return answered
@@ -284,9 +289,9 @@ def _owner_mail(
         return
     i = InteractionRow.__table__.c
     connection = session.connection()
-    # An owner's address as the sender inside `parties` (agent/pipeline/history.py encodes a
-    # party as address, role, ... joined by _FIELD): a superset, checked against the table.
-    by_owner = [i.parties.contains(f"{a}{_FIELD}from{_FIELD}", autoescape=True) for a in owners]
+    # The owner as the sender inside `parties`: a superset, checked by the caller in normal
+    # form (none for a Gmail owner, whose stored spelling may have dots).
+    by_owner = _maybe_sent_by(i.parties, owners, None)
     matched = _under(
         connection,
         lambda keys: select(i.id, i.subject, i.occurred_at, i.parties).where(
@@ -294,7 +299,7 @@ def _owner_mail(
             i.occurred_at >= start,
             i.occurred_at < end,
             i.kind == "mail",
-            or_(i.parties.is_(None), *by_owner),
+            *(() if by_owner is None else (by_owner,)),
         ),
         subjects,
     )
