@@ -19,7 +19,7 @@ from datetime import datetime
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any
 
-from touchbase.agent.pipeline.evaluation import cadence_days
+from touchbase.agent.service import cadence_days
 from touchbase.rules.standing import is_due
 
 if TYPE_CHECKING:
