@@ -47,7 +47,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from touchbase.agent.pipeline.decoded import CONTACTS, STANDINGS
-from touchbase.agent.pipeline.history import iter_interactions, scan_cache, thread_mates
+from touchbase.agent.pipeline.history import (
+    iter_interactions,
+    scan_cache,
+    subject_thread,
+    thread_mates,
+)
 from touchbase.agent.pipeline.models import (
     ContactAddress,
     ContactDirty,
@@ -138,15 +143,16 @@ def mark_page(connection: Connection, account_id: int, page: Page) -> None:
     interactions the page may change: its records' parties, the parties of the stored rows its
     meetings may rewrite (a meeting re-invited drops attendees) and of their copies in other
     accounts (meeting_versions may supersede them), the parties of its tombstones, and the
-    parties of the stored mail in its mail's threads (by Message-ID and provider thread id:
-    history.thread_mates): the fold's per-thread memory makes a reply by Erin answer the
-    owner's question to Bob, and a late-synced original make stored replies replies in the
-    owner's thread."""
+    parties of the stored mail in its mail's threads (by Message-ID, provider thread id, and
+    stripped subject for mail the fold threads by subject: history.thread_mates): the fold's
+    per-thread memory makes a reply by Erin answer the owner's question to Bob, and a
+    late-synced original make stored replies replies in the owner's thread."""
     addresses: set[str] = set()
     uids: set[str] = set()
     sources: list[str] = []
     message_ids: set[str] = set()
     thread_ids: set[str] = set()
+    subjects: set[str] = set()
     for record in page.interactions:
         addresses.update(p.address for p in record.participants)
         if record.kind is Kind.MAIL:
@@ -157,13 +163,24 @@ def mark_page(connection: Connection, account_id: int, page: Page) -> None:
             message_ids.update(record.references)
             if record.thread_id:
                 thread_ids.add(record.thread_id)
+            subject = subject_thread(
+                record.subject,
+                record.message_id,
+                record.in_reply_to,
+                tuple(record.references),
+                record.thread_id,
+            )
+            if subject:
+                subjects.add(subject)
         elif record.kind is Kind.MEETING:
             sources.append(record.source_id)
             if record.message_id:
                 uids.add(record.message_id)
     sources.extend(page.removed)
     p, i = ParticipantRow.__table__, Row.__table__
-    mates = sorted(thread_mates(connection, sorted(message_ids), sorted(thread_ids)))
+    mates = sorted(
+        thread_mates(connection, sorted(message_ids), sorted(thread_ids), sorted(subjects))
+    )
     for start in range(0, len(mates), _CHUNK):
         addresses.update(
             connection.scalars(
@@ -492,8 +509,9 @@ def _crossed(session: Session, since: datetime, now: datetime) -> set[str]:
     # answers the owner's question to Ann), as mark_page marks them when it is stored.
     message_ids: set[str] = set()
     thread_ids: set[str] = set()
-    for message_id, in_reply_to, references, thread_id in session.execute(
-        select(Row.message_id, Row.in_reply_to, Row.references, Row.thread_id).where(
+    subjects: set[str] = set()
+    for message_id, in_reply_to, references, thread_id, subject in session.execute(
+        select(Row.message_id, Row.in_reply_to, Row.references, Row.thread_id, Row.subject).where(
             Row.kind == Kind.MAIL.value, Row.occurred_at > since, Row.occurred_at <= now
         )
     ):
@@ -501,8 +519,16 @@ def _crossed(session: Session, since: datetime, now: datetime) -> set[str]:
         message_ids.update((references or "").split())
         if thread_id:
             thread_ids.add(thread_id)
-    if message_ids or thread_ids:
-        mates = sorted(thread_mates(session.connection(), sorted(message_ids), sorted(thread_ids)))
+        refs = tuple((references or "").split())
+        stripped = subject_thread(subject, message_id, in_reply_to, refs, thread_id)
+        if stripped:
+            subjects.add(stripped)
+    if message_ids or thread_ids or subjects:
+        mates = sorted(
+            thread_mates(
+                session.connection(), sorted(message_ids), sorted(thread_ids), sorted(subjects)
+            )
+        )
         for start in range(0, len(mates), _CHUNK):
             found.update(
                 session.scalars(

@@ -21,13 +21,15 @@ from datetime import UTC, datetime
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, String, literal_column, select, type_coerce
+from sqlalchemy import Connection, String, bindparam, literal_column, select, type_coerce
 from sqlalchemy.orm import Session
 
 from touchbase.agent.pipeline.models import Account
 from touchbase.agent.pipeline.models import InteractionRow as Row
 from touchbase.agent.pipeline.models import ParticipantRow as PartyRow
-from touchbase.rules.types import Interaction, Party
+from touchbase.agent.pipeline.subject_keys import key_of
+from touchbase.rules.threads import subject_info, thread_keys_of
+from touchbase.rules.types import FROM, TO, Interaction, Party
 
 _BATCH = 20_000
 _PARTY = "\x1e"  # between parties (ASCII record separator)
@@ -86,7 +88,7 @@ def iter_interactions(
             row for batch in _batches(connection, query.where(i.c.id.in_(chosen))) for row in batch
         ]
         if threads:
-            found.extend(_same_threads(connection, query, found))
+            found.extend(_same_threads(connection, query, found, touching))
         found.sort(key=lambda r: (r[3], r[0]))
         yield from _items(connection, [found], accounts)
         return
@@ -143,21 +145,123 @@ def _columns() -> Any:
 
 
 def thread_mates(
-    connection: Connection, message_ids: Iterable[str], thread_ids: Iterable[str]
+    connection: Connection,
+    message_ids: Iterable[str],
+    thread_ids: Iterable[str],
+    subjects: Iterable[str] = (),
 ) -> list[int]:
     """The ids of the stored mail in the threads of these Message-IDs (a new message's own id,
-    In-Reply-To, References) and provider thread ids, as `_same_threads` follows them."""
-    # Rows shaped as `_columns` (id 0 is no row's): only the kind and thread fields are read.
-    # Each id as an In-Reply-To: the messages with it and the replies to it are both wanted.
+    In-Reply-To, References), provider thread ids and subjects (of mail with neither header
+    nor thread id, whose thread the fold keys by its stripped subject), as `_same_threads`
+    follows them."""
+    # Rows shaped as `_columns` (id 0 is no row's): only the kind, subject and thread fields
+    # are read. Each id as an In-Reply-To: the messages with it and the replies to it are both
+    # wanted. A subject alone, with no header, has the "s:" key its mail has.
     seed: list[tuple[Any, ...]] = [
         (0, 0, "mail", None, None, None, None, m, None, None) for m in message_ids
     ]
     seed += [(0, 0, "mail", None, None, None, None, None, None, t) for t in thread_ids]
+    seed += [(0, 0, "mail", None, None, s, None, None, None, None) for s in subjects]
     return [row[0] for row in _same_threads(connection, _columns(), seed)]
 
 
+def _subject_mates(
+    connection: Connection,
+    rows: Sequence[Sequence[Any]],
+    have: set[int],
+    touching: Collection[str] | None,
+) -> list[Sequence[Any]]:
+    """The stored mail in the subject threads of `rows` (shaped as `_columns`) not in `have`
+    (which gains them): a reply with neither header nor thread id joins the thread of its
+    stripped subject, which a new message starts besides its own (threads.thread_keys_of).
+    Read under each subject's key (ix_interactions_subject_key), kept when its own key is the
+    same (`_in_subject_thread`).
+
+    Bounded, exactly: a subject thread's state in the fold (who started it: its first message;
+    whether someone answered: its latest reply) is read only by the mail that carries its key,
+    for its sender (a reply in the owner's thread) and its To (the owner's question awaiting
+    an answer), never for a Cc or for a third party's mail to a group (rules/contacts.py
+    `sent`, `received`). So only these rows' own subjects are followed, not the subjects of
+    the mail that finds (their subject threads concern other people), and with `touching` (a
+    few people's rows) only from rows where one of them is the sender or in To: a Cc on the
+    owner's "topic" to their busiest contact pulled in that contact's 1,750 rows under it."""
+    subjects: set[str] = set()
+    for row in rows:
+        subject = _subject_thread(row)
+        if subject and (touching is None or _sends_or_receives(row[12], touching)):
+            subjects.add(subject)
+    if not subjects:
+        return []
+    i = Row.__table__
+    whole = _columns().where(i.c.kind == "mail", i.c.id.in_(bindparam("ids", expanding=True)))
+    keys = sorted({key_of(subject) for subject in subjects})
+    under = sorted(set(_ids_under(connection, "subject_key", keys)) - have)
+    out: list[Sequence[Any]] = []
+    for start in range(0, len(under), _IDS):
+        for row in connection.execute(whole, {"ids": under[start : start + _IDS]}):
+            if _in_subject_thread(row, subjects):
+                have.add(row[0])
+                out.append(tuple(row))
+    return out
+
+
+def _sends_or_receives(parties: str | None, addresses: Collection[str]) -> bool:
+    """Whether one of `addresses` is the sender or in To in a row's `parties` text (None: the
+    text could not hold them, so the row is taken as theirs)."""
+    if parties is None:
+        return True
+    for piece in parties.split(_PARTY):
+        address, role, _rest = piece.split(_FIELD, 2)
+        if role in (FROM, TO) and address in addresses:
+            return True
+    return False
+
+
+def _subject_thread(row: Sequence[Any]) -> str | None:
+    """`subject_thread` of a row shaped as `_columns`."""
+    if row[2] != "mail":
+        return None
+    refs = row[8]
+    return subject_thread(row[5], row[6], row[7], tuple(refs.split()) if refs else (), row[9])
+
+
+def subject_thread(
+    subject: str | None,
+    message_id: str | None,
+    in_reply_to: str | None,
+    references: tuple[str, ...],
+    thread_id: str | None,
+) -> str | None:
+    """The stripped subject of a mail's thread key "s:{subject}" (a new message's alternative
+    key, or a headerless reply's only one), None if its keys hold none: the fold's own keys
+    (rules/threads.thread_keys_of). The account name only enters a provider thread's key,
+    which never is a subject's, so it is left empty."""
+    info = subject_info(subject)
+    if not info.stripped:
+        return None
+    item = Interaction(
+        0, "", "mail", _NO_TIME, (), subject, None, message_id, in_reply_to, references, thread_id
+    )
+    thread, starts, _reply = thread_keys_of(item, info.stripped, info.reply)
+    key = f"s:{info.stripped}"
+    return info.stripped if key in (thread, starts) else None
+
+
+_NO_TIME = datetime(1970, 1, 1, tzinfo=UTC)  # (thread_keys_of reads no time)
+
+
+def _in_subject_thread(row: Sequence[Any], wanted: Collection[str]) -> bool:
+    """Whether `row`, read under a wanted subject's key, is in that subject's thread: its own
+    "s:" key is one of `wanted` (a key is a 32-bit hash: another subject may share it; and mail
+    with In-Reply-To, References or a thread id is in another thread, whatever its subject)."""
+    return _subject_thread(row) in wanted
+
+
 def _same_threads(
-    connection: Connection, query: Any, rows: Sequence[Sequence[Any]]
+    connection: Connection,
+    query: Any,
+    rows: Sequence[Sequence[Any]],
+    touching: Collection[str] | None = None,
 ) -> list[Sequence[Any]]:
     """The other stored mail of the threads of `rows`, by Message-ID and provider thread id.
 
@@ -166,14 +270,14 @@ def _same_threads(
     So from each message its In-Reply-To and References lead to the messages with those ids
     (its ancestors and their copies), and those and its own id to the replies to them
     (ix_interactions_in_reply_to), again from what that found until nothing new comes, plus the
-    mail with the same provider thread ids (ix_interactions_thread_id). Threads keyed by
-    subject alone (replies with neither header nor thread id) are not followed: there is no
-    index on the stripped subject."""
+    mail with the same provider thread ids (ix_interactions_thread_id), plus the mail in the
+    subject threads of `rows` (`_subject_mates`; `touching`: the addresses whose rows these
+    are, as there)."""
     i = Row.__table__
     have = {row[0] for row in rows}
     asked_ids: set[str] = set()
     asked_threads: set[str] = set()
-    out: list[Sequence[Any]] = []
+    out = _subject_mates(connection, rows, have, touching)
     new = [row for row in rows if row[2] == "mail"]
     mail = query.where(i.c.kind == "mail")
     asked_parents: set[str] = set()
@@ -217,7 +321,7 @@ def _same_threads(
     return out
 
 
-def _chunked(items: list[str], size: int = 400) -> Iterator[list[str]]:
+def _chunked(items: list[Any], size: int = 400) -> Iterator[list[Any]]:
     """IN lists small enough for SQLite's parameter limit (two lists per query)."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -369,7 +473,7 @@ def load_with_threads(session: Session, touching: Collection[str]) -> list[Inter
     found = [
         row for batch in _batches(connection, query.where(i.c.id.in_(chosen))) for row in batch
     ]
-    found.extend(_probed_threads(connection, query, found))
+    found.extend(_probed_threads(connection, query, found, touching))
     # (occurred_at, id) order as two sorts on one column each, the time last (a stable sort
     # keeps the ids' order among equal times): 35,117 rows 0.012 s CPU, where one sort on a
     # (time, id) tuple made per row took 0.046 s.
@@ -379,7 +483,10 @@ def load_with_threads(session: Session, touching: Collection[str]) -> list[Inter
 
 
 def _probed_threads(
-    connection: Connection, query: Any, rows: Sequence[Sequence[Any]]
+    connection: Connection,
+    query: Any,
+    rows: Sequence[Sequence[Any]],
+    touching: Collection[str] | None = None,
 ) -> list[Sequence[Any]]:
     """`_same_threads`, the same rows (in another order), found in two steps: the ids under
     each wanted Message-ID, In-Reply-To and thread id first, from their indexes alone (no row
@@ -394,7 +501,7 @@ def _probed_threads(
     asked_ids: set[str] = set()
     asked_parents: set[str] = set()
     asked_threads: set[str] = set()
-    out: list[Sequence[Any]] = []
+    out = _subject_mates(connection, rows, have, touching)
     whole = query.where(i.c.kind == "mail", i.c.id.in_(bindparam("ids", expanding=True)))
     new = [row for row in rows if row[2] == "mail"]
     while new:
@@ -437,7 +544,7 @@ def _probed_threads(
 _IDS = 900  # values per IN list: inside the oldest SQLite limit on bound parameters
 
 
-def _ids_under(connection: Connection, column: str, keys: list[str]) -> Iterator[int]:
+def _ids_under(connection: Connection, column: str, keys: Sequence[object]) -> Iterator[int]:
     """The ids of the interactions whose `column` is one of `keys` (an indexed column)."""
     i = Row.__table__
     raw = connection.connection.driver_connection if connection.dialect.name == "sqlite" else None
