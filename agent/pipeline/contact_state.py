@@ -49,8 +49,10 @@ from sqlalchemy.orm import Session
 from touchbase.agent.pipeline.decoded import CONTACTS, STANDINGS
 from touchbase.agent.pipeline.history import (
     iter_interactions,
+    moved_subjects,
     scan_cache,
     subject_thread,
+    subject_thread_key,
     thread_mates,
 )
 from touchbase.agent.pipeline.models import (
@@ -144,15 +146,16 @@ def mark_page(connection: Connection, account_id: int, page: Page) -> None:
     meetings may rewrite (a meeting re-invited drops attendees) and of their copies in other
     accounts (meeting_versions may supersede them), the parties of its tombstones, and the
     parties of the stored mail in its mail's threads (by Message-ID, provider thread id, and
-    stripped subject for mail the fold threads by subject: history.thread_mates): the fold's
-    per-thread memory makes a reply by Erin answer the owner's question to Bob, and a
-    late-synced original make stored replies replies in the owner's thread."""
+    stripped subject for the subject threads its mail may move: history.thread_mates and
+    moved_subjects): the fold's per-thread memory makes a reply by Erin answer the owner's
+    question to Bob, and a late-synced original make stored replies replies in the owner's
+    thread."""
     addresses: set[str] = set()
     uids: set[str] = set()
     sources: list[str] = []
     message_ids: set[str] = set()
     thread_ids: set[str] = set()
-    subjects: set[str] = set()
+    subjects: set[tuple[str, datetime, bool]] = set()
     for record in page.interactions:
         addresses.update(p.address for p in record.participants)
         if record.kind is Kind.MAIL:
@@ -163,24 +166,23 @@ def mark_page(connection: Connection, account_id: int, page: Page) -> None:
             message_ids.update(record.references)
             if record.thread_id:
                 thread_ids.add(record.thread_id)
-            subject = subject_thread(
+            keyed = subject_thread_key(
                 record.subject,
                 record.message_id,
                 record.in_reply_to,
                 tuple(record.references),
                 record.thread_id,
             )
-            if subject:
-                subjects.add(subject)
+            if keyed is not None:
+                subjects.add((keyed[0], record.occurred_at, keyed[1]))
         elif record.kind is Kind.MEETING:
             sources.append(record.source_id)
             if record.message_id:
                 uids.add(record.message_id)
     sources.extend(page.removed)
     p, i = ParticipantRow.__table__, Row.__table__
-    mates = sorted(
-        thread_mates(connection, sorted(message_ids), sorted(thread_ids), sorted(subjects))
-    )
+    moved = moved_subjects(connection, subjects)  # (not every thread a page's mail joins)
+    mates = sorted(thread_mates(connection, sorted(message_ids), sorted(thread_ids), sorted(moved)))
     for start in range(0, len(mates), _CHUNK):
         addresses.update(
             connection.scalars(
