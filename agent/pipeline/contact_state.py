@@ -51,7 +51,6 @@ from touchbase.agent.pipeline.history import (
     iter_interactions,
     moved_subjects,
     scan_cache,
-    subject_thread,
     subject_thread_key,
     thread_mates,
 )
@@ -511,24 +510,32 @@ def _crossed(session: Session, since: datetime, now: datetime) -> set[str]:
     # answers the owner's question to Ann), as mark_page marks them when it is stored.
     message_ids: set[str] = set()
     thread_ids: set[str] = set()
-    subjects: set[str] = set()
-    for message_id, in_reply_to, references, thread_id, subject in session.execute(
-        select(Row.message_id, Row.in_reply_to, Row.references, Row.thread_id, Row.subject).where(
-            Row.kind == Kind.MAIL.value, Row.occurred_at > since, Row.occurred_at <= now
-        )
+    subjects: set[tuple[str, datetime, bool]] = set()
+    for message_id, in_reply_to, references, thread_id, subject, at in session.execute(
+        select(
+            Row.message_id,
+            Row.in_reply_to,
+            Row.references,
+            Row.thread_id,
+            Row.subject,
+            Row.occurred_at,
+        ).where(Row.kind == Kind.MAIL.value, Row.occurred_at > since, Row.occurred_at <= now)
     ):
         message_ids.update(m for m in (message_id, in_reply_to) if m)
         message_ids.update((references or "").split())
         if thread_id:
             thread_ids.add(thread_id)
         refs = tuple((references or "").split())
-        stripped = subject_thread(subject, message_id, in_reply_to, refs, thread_id)
-        if stripped:
-            subjects.add(stripped)
-    if message_ids or thread_ids or subjects:
+        keyed = subject_thread_key(subject, message_id, in_reply_to, refs, thread_id)
+        if keyed is not None:
+            subjects.add((keyed[0], at, keyed[1]))
+    # As mark_page: only the subject threads the crossing may move, against the mail that was
+    # counted at `since` (the rest crossed with it, or has not yet).
+    moved = moved_subjects(session.connection(), subjects, since) if subjects else set()
+    if message_ids or thread_ids or moved:
         mates = sorted(
             thread_mates(
-                session.connection(), sorted(message_ids), sorted(thread_ids), sorted(subjects)
+                session.connection(), sorted(message_ids), sorted(thread_ids), sorted(moved)
             )
         )
         for start in range(0, len(mates), _CHUNK):

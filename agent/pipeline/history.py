@@ -262,10 +262,16 @@ def subject_thread_key(
     return (info.stripped, False) if starts == key else None
 
 
-def moved_subjects(connection: Connection, mail: Iterable[tuple[str, datetime, bool]]) -> set[str]:
+def moved_subjects(
+    connection: Connection,
+    mail: Iterable[tuple[str, datetime, bool]],
+    counted_until: datetime | None = None,
+) -> set[str]:
     """Of the subject threads that new mail joins, `mail` as (stripped subject, when, whether
     the subject key is its thread: `subject_thread_key`), those whose state in the fold it may
-    change for anyone else, so that their people are marked (contact_state.mark_page).
+    change for anyone else, so that their people are marked (contact_state.mark_page; with
+    `counted_until`, for stored mail that crossed into the past after that moment, only the
+    mail dated up to it is taken as stored: contact_state._crossed).
 
     A subject thread's state is who started it (its first counted message: if a new message,
     maybe the owner; if a reply, nobody) and its latest reply (read only if the owner started
@@ -285,12 +291,10 @@ def moved_subjects(connection: Connection, mail: Iterable[tuple[str, datetime, b
     for stripped, at, reply in sorted(set(mail)):
         if stripped in moved:
             continue
-        first = (
-            _columns()
-            .where(i.c.kind == "mail", i.c.subject_key == key_of(stripped))
-            .order_by(i.c.occurred_at, i.c.id)
-            .limit(_FIRST)
-        )
+        first = _columns().where(i.c.kind == "mail", i.c.subject_key == key_of(stripped))
+        if counted_until is not None:
+            first = first.where(i.c.occurred_at <= counted_until)
+        first = first.order_by(i.c.occurred_at, i.c.id).limit(_FIRST)
         earliest = None
         read = 0
         for row in connection.execute(first):
