@@ -338,6 +338,26 @@ def _in_subject_thread(row: Sequence[Any], wanted: Collection[str]) -> bool:
     return _subject_thread(row) in wanted
 
 
+def _thread_refs(rows: Sequence[Sequence[Any]]) -> tuple[set[str], set[str], set[str]]:
+    """What `rows` (shaped as `_columns`) lead to: the Message-IDs whose replies are wanted
+    (their own, In-Reply-To and References), the ids of their ancestors (In-Reply-To and
+    References: the messages with those ids are wanted too), and their provider thread ids."""
+    ids: set[str] = set()
+    parents: set[str] = set()
+    threads: set[str] = set()
+    for row in rows:
+        mid, reply, refs, thread = row[6], row[7], row[8], row[9]
+        if mid:
+            ids.add(mid)
+        if reply:
+            parents.add(reply)
+        if refs:
+            parents.update(refs.split())
+        if thread:
+            threads.add(thread)
+    return ids | parents, parents, threads
+
+
 def _same_threads(
     connection: Connection,
     query: Any,
@@ -363,20 +383,7 @@ def _same_threads(
     mail = query.where(i.c.kind == "mail")
     asked_parents: set[str] = set()
     while new:
-        ids: set[str] = set()  # replies to these are wanted
-        parents: set[str] = set()  # and the messages with these ids (ancestors)
-        threads: set[str] = set()
-        for row in new:
-            mid, reply, refs, thread = row[6], row[7], row[8], row[9]
-            if mid:
-                ids.add(mid)
-            if reply:
-                parents.add(reply)
-            if refs:
-                parents.update(refs.split())
-            if thread:
-                threads.add(thread)
-        ids |= parents
+        ids, parents, threads = _thread_refs(new)
         # A message's own id is not looked up as a parent: its copies in other accounts have
         # its parties, so they are loaded already, and most mail is no reply (one lookup that
         # finds nothing instead of reading each message again).
@@ -586,20 +593,7 @@ def _probed_threads(
     whole = query.where(i.c.kind == "mail", i.c.id.in_(bindparam("ids", expanding=True)))
     new = [row for row in rows if row[2] == "mail"]
     while new:
-        ids: set[str] = set()  # replies to these are wanted
-        parents: set[str] = set()  # and the messages with these ids (ancestors)
-        threads: set[str] = set()
-        for row in new:
-            mid, reply, refs, thread = row[6], row[7], row[8], row[9]
-            if mid:
-                ids.add(mid)
-            if reply:
-                parents.add(reply)
-            if refs:
-                parents.update(refs.split())
-            if thread:
-                threads.add(thread)
-        ids |= parents
+        ids, parents, threads = _thread_refs(new)
         # (As in `_same_threads`: a message's own id is not looked up as a parent.)
         wanted = [
             ("message_id", sorted(parents - asked_parents)),
