@@ -47,13 +47,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from touchbase.agent.pipeline.decoded import CONTACTS, STANDINGS
-from touchbase.agent.pipeline.history import (
-    iter_interactions,
-    moved_subjects,
-    scan_cache,
-    subject_thread_key,
-    thread_mates,
-)
+from touchbase.agent.pipeline.history import iter_interactions, scan_cache
 from touchbase.agent.pipeline.models import (
     ContactAddress,
     ContactDirty,
@@ -63,6 +57,7 @@ from touchbase.agent.pipeline.models import (
     ParticipantRow,
 )
 from touchbase.agent.pipeline.models import InteractionRow as Row
+from touchbase.agent.pipeline.thread_mates import moved_subjects, subject_thread_key, thread_mates
 from touchbase.connectors.base import Kind, Page
 from touchbase.rules import standing as standing_rules
 from touchbase.rules.contact_codec import SHAPE, encode
@@ -145,7 +140,7 @@ def mark_page(connection: Connection, account_id: int, page: Page) -> None:
     meetings may rewrite (a meeting re-invited drops attendees) and of their copies in other
     accounts (meeting_versions may supersede them), the parties of its tombstones, and the
     parties of the stored mail in its mail's threads (by Message-ID, provider thread id, and
-    stripped subject for the subject threads its mail may move: history.thread_mates and
+    stripped subject for the subject threads its mail may move: thread_mates.thread_mates and
     moved_subjects): the fold's per-thread memory makes a reply by Erin answer the owner's
     question to Bob, and a late-synced original make stored replies replies in the owner's
     thread."""

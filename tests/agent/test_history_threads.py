@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from tests.agent.draftfixtures import NOW, store_interactions
-from touchbase.agent.pipeline import history
+from touchbase.agent.pipeline import thread_mates
 from touchbase.agent.pipeline.db import open_database
 from touchbase.agent.pipeline.history import load_interactions, load_with_threads
 from touchbase.connectors.base import InteractionRecord, Kind, Participant, Role
@@ -64,7 +64,7 @@ def _tangle(seed: int, count: int = 240) -> list[InteractionRecord]:
 def test_a_person_page_reads_what_a_refold_reads(
     db_url: str, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(history, "_IDS", chunk)  # 3: every IN list split, as at 1M
+    monkeypatch.setattr(thread_mates, "_IDS", chunk)  # 3: every IN list split, as at 1M
     sessions = open_database(db_url)
     # Two tangles in two accounts: the same Message-IDs in both (copies, or a reused id).
     store_interactions(sessions, _tangle(5))

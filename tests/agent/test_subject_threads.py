@@ -1,4 +1,4 @@
-"""Which subject threads new mail moves (history.moved_subjects): mark_page marks the people of a
+"""Which subject threads new mail moves (moved_subjects): mark_page marks the people of a
 subject thread only when a new message comes first in it, or a reply joins a thread a new
 message began, so that a common subject is not read at every message under it."""
 
@@ -12,7 +12,7 @@ import pytest
 
 from tests.agent.draftfixtures import NOW, mail, store_interactions
 from touchbase.agent.pipeline.db import open_database
-from touchbase.agent.pipeline.history import moved_subjects, thread_mates
+from touchbase.agent.pipeline.thread_mates import moved_subjects, thread_mates
 from touchbase.connectors.base import Flag
 
 OWNER = "me@example.com"
