@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from touchbase.agent.demo.mailbox import _Writer
 from touchbase.agent.pipeline.compose.render import Drafter
 from touchbase.agent.pipeline.compose.request import DraftKind, DraftRequest, LastConversation
 from touchbase.agent.pipeline.config import Me
@@ -120,3 +121,12 @@ def make_drafts(
     with sessions.begin() as session:
         result = create_drafts(session, requests, Drafter(ME), now)
     return result.created
+
+
+def exchanges(w: _Writer, me: tuple[str, str], who: tuple[str, str], now: datetime) -> None:
+    """Two exchanges each way between the owner (`me`) and `who`, 90 and 60 days before `now`:
+    a history in which their mail deserves an answer (the reply-draft tests)."""
+    for n, days in enumerate((90, 60)):
+        when = now - timedelta(days=days)
+        parent = w.write(me, [who], f"Plans {n}", when, body="Hi\n")
+        w.write(who, [me], f"Re: Plans {n}", when + timedelta(hours=3), body="Yes\n", parent=parent)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.agent.draftfixtures import exchanges
 from touchbase.agent.cli.main import main
 from touchbase.agent.demo.mailbox import OWNER, OWNER_NAME, _Writer
 from touchbase.agent.pipeline.config import Config, Me
@@ -31,20 +32,13 @@ HAL = ("Hal Moss", "hal.moss@acme.example")  # forwarded from the owner's person
 HOME = (OWNER_NAME, "owner.at.home@mail.example")  # carries the owner's name, not configured
 
 
-def _history(w: _Writer, who: tuple[str, str]) -> None:
-    for n, days in enumerate((90, 60)):
-        when = NOW - timedelta(days=days)
-        parent = w.write(ME, [who], f"Plans {n}", when, body="Hi\n")
-        w.write(who, [ME], f"Re: Plans {n}", when + timedelta(hours=3), body="Yes\n", parent=parent)
-
-
 @pytest.fixture
 def service(db_url: str, tmp_path: Path) -> Service:
     """The mailbox imported into SQLite and into PostgreSQL (owed.py's queries run on both)."""
     folder = tmp_path / "replies"
     w = _Writer(folder / "Maildir", random.Random(5))
     for who in (ANN, BOB, CAT, DAN, EVE, FAY, HAL):
-        _history(w, who)
+        exchanges(w, ME, who, NOW)
     asked = NOW - timedelta(days=6)  # a Friday: four business days before NOW
     w.write(ANN, [ME], "RE: RE: Budget for the Lisbon office", asked, body="Can you?\n")
     w.write(BOB, [ME], "Quarterly volumes", asked, body="Numbers\n")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.agent.draftfixtures import exchanges
 from touchbase.agent.cli.main import main
 from touchbase.agent.demo.mailbox import _Writer
 from touchbase.agent.pipeline.config import Config, Me
@@ -28,19 +29,12 @@ CAT = ("Cat Poe", "cat.poe@gmail.com")  # answers the owner's question (by its s
 DON = ("Don Hay", "d.o.n.hay@gmail.com")  # answers the owner's question (In-Reply-To): nothing
 
 
-def _history(w: _Writer, who: tuple[str, str]) -> None:
-    for n, days in enumerate((90, 60)):
-        when = NOW - timedelta(days=days)
-        parent = w.write(ME, [who], f"Plans {n}", when, body="Hi\n")
-        w.write(who, [ME], f"Re: Plans {n}", when + timedelta(hours=3), body="Yes\n", parent=parent)
-
-
 @pytest.fixture
 def service(db_url: str, tmp_path: Path) -> Service:
     folder = tmp_path / "gmail"
     w = _Writer(folder / "Maildir", random.Random(5))
     for who in (ANN, CAT, DON):
-        _history(w, who)
+        exchanges(w, ME, who, NOW)
     asked = NOW - timedelta(days=6)
     w.write(ANN, [ME], "Budget for the Lisbon office", asked, body="Can you?\n")
     # The owner's mail is stored without the dots the configured address has.
