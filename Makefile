@@ -12,6 +12,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e .
+	# An editable install compiles nothing, and with PYTHONDONTWRITEBYTECODE set every command
+	# would compile its ~60 modules again (0.06-0.13 s of each start on a 2-core machine).
+	$(BIN)/python -m compileall -q agent connectors rules
 	touch $(STAMP)
 
 $(TEST_STAMP): $(STAMP)

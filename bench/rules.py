@@ -475,8 +475,13 @@ def cli(db: Path, runs: int) -> dict[str, Any]:
     script = Path(sys.executable).with_name("touchbase")
     config = config_file(db.parent)
     home = Path(tempfile.mkdtemp())
+    # PYTHONDONTWRITEBYTECODE is dropped and each command is run once first, not counted, as
+    # bench/startup.py does: an installed touchbase runs from cached bytecode (pip compiles it;
+    # an editable checkout caches it on its first run). With the variable set, as it is on the
+    # machines these figures come from, every run compiled ~57 of touchbase's modules again:
+    # 0.06-0.13 s of each `plan --json` (cProfile: source_to_code), which no user pays.
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
         "HOME": str(home),
         "XDG_CONFIG_HOME": str(home / "config"),
         "XDG_DATA_HOME": str(home / "data"),
@@ -490,6 +495,7 @@ def cli(db: Path, runs: int) -> dict[str, Any]:
         command = [str(script), "--config", str(config), "--db", f"sqlite:///{db}", *argv]
         command += ["--at", NOW.isoformat()]
         # Exit status 1: a plan stopped by a safety rule still ran (and printed its JSON).
+        run_child(command, env, (0, 1))  # writes the bytecode cache; not counted
         done = [run_child(command, env, (0, 1))]
         while len(done) < runs and done[0]["s"] <= REPEAT_UNDER_S:
             done.append(run_child(command, env, (0, 1)))
