@@ -62,6 +62,7 @@ from touchbase.connectors.bounces import with_failures
 from touchbase.connectors.errors import BadRecord, ConnectorError, TransientError
 from touchbase.connectors.headers import FIELDS, interaction_from_headers, message_ids
 from touchbase.connectors.imap import cursor as imap_cursor
+from touchbase.connectors.imap.blocks import record_from_block
 from touchbase.connectors.imap.cursor import BadCursor, FolderState, dump, load
 from touchbase.connectors.imap.fetch import (
     Fetched,
@@ -346,6 +347,7 @@ class ImapAccount:
         # slower paths (no usable Date, a bounce's failed recipients) taken only when needed.
         kind, hint, keep = folder.kind, folder.hint, self.settings.keep_subjects
         sent, build, add = kind == "sent", interaction_from_headers, found.append
+        usual, skip = record_from_block, len(kind) + 1  # a source id is "<kind>:<identity>"
         for item in fetched:
             uid, _, header, draft, too_large = item
             # The server sent only the FIELDS asked for: no need to filter them again.
@@ -361,6 +363,14 @@ class ImapAccount:
                 continue
             if draft and not sent:
                 continue  # a draft (Gmail keeps them in All Mail too) is no mail that happened
+            record = usual(header, kind, hint, keep)
+            if record is not None:  # the usual block, read in one pass (blocks.py)
+                identity = record.source_id[skip:]
+                if identity in seen:
+                    continue  # two copies of one message: one interaction
+                seen.add(identity)
+                add(with_failures(record, failures.get(uid, ())) if failures else record)
+                continue
             headers = header_fields(header)
             sid = source_id(kind, header, headers)
             identity = sid.partition(":")[2]
