@@ -189,6 +189,10 @@ def decode(text: str) -> Contact:
     """The contact `encode` gave; ValueError for text of another shape."""
     try:
         return _build_stored(_STORED.decode(text))
-    except msgspec.ValidationError:
-        # Another shape, or a time RFC 3339 cannot hold: the general path tells which.
-        return from_data(_DECODER.raw_decode(text)[0])
+    except msgspec.ValidationError as exc:
+        # A time whose offset RFC 3339 cannot hold takes the general path; another shape is
+        # refused by both.
+        try:
+            return from_data(_DECODER.raw_decode(text)[0])
+        except (TypeError, ValueError):
+            raise ValueError(f"not a stored contact of shape {SHAPE[:2]}: {exc}") from None

@@ -11,6 +11,9 @@ from __future__ import annotations
 import json
 from dataclasses import fields
 from datetime import datetime, timedelta
+from typing import Optional, Tuple  # noqa: UP035 - msgspec's runtime types
+
+import msgspec
 
 from touchbase.rules.standing import Standing
 
@@ -51,8 +54,45 @@ def encode(standing: Standing) -> str:
     )
 
 
+# The stored list as the types msgspec parses it to, in C, checking each (as contact_codec
+# reads contacts): 10,000 standings 0.040 -> 0.029 s CPU at every evaluation of a new process.
+_STORED = msgspec.json.Decoder(
+    Tuple[  # noqa: UP006 - the fixed-length form
+        float,
+        str,
+        Tuple[int, int, int],  # noqa: UP006
+        str,
+        Optional[datetime],  # noqa: UP045 - a runtime type here, not an annotation
+        bool,
+        Optional[str],  # noqa: UP045
+        Optional[datetime],  # noqa: UP045
+        str,
+        Tuple[str, ...],  # noqa: UP006
+        Optional[Tuple[str, str]],  # noqa: UP006, UP045
+    ]
+)
+
+
 def decode(text: str) -> Standing:
-    """The standing `encode` gave."""
+    """The standing `encode` gave; ValueError for text of another shape."""
+    try:
+        strength, tier, (d, sec, us), source, due, dormant, why, owed, register, signs, held = (
+            _STORED.decode(text)
+        )
+    except msgspec.ValidationError as exc:
+        # A time whose offset RFC 3339 cannot hold takes the general path; another shape is
+        # refused by both.
+        try:
+            return _decode_json(text)
+        except (TypeError, ValueError):
+            raise ValueError(f"not a stored standing of shape {SHAPE[:2]}: {exc}") from None
+    return Standing(
+        strength, tier, timedelta(d, sec, us), source, due, dormant, why, owed, register, signs,
+        held,
+    )  # fmt: skip
+
+
+def _decode_json(text: str) -> Standing:
     strength, tier, (d, sec, us), source, due, dormant, why, owed, register, signs, held = (
         _DECODER.raw_decode(text)[0]
     )
