@@ -47,6 +47,8 @@ from touchbase.rules.kinds import (
     Case,
     Found,
     ReplyMatch,
+    check_in,
+    check_in_due,
     judge_reply,
     match_reply,
     may_match,
@@ -272,7 +274,7 @@ class _Proposal(NamedTuple):
     last_contact: datetime | None
     address: str
     case: Case
-    matched: Found | ReplyMatch
+    matched: Found | ReplyMatch | None  # None: a check-in, worded when built
     seen: list[tuple[Sighting, str]]
     moved: tuple[Sighting, str] | None
     elsewhere: tuple[Sighting, datetime] | None
@@ -283,7 +285,14 @@ class _Proposal(NamedTuple):
         case, kind, matched, seen = self.case, self.kind, self.matched, self.seen
         moved, elsewhere, newer = self.moved, self.elsewhere, self.newer
         contact, policy, now, standing = case.contact, case.policy, case.now, case.standing
-        found = reply_found(case, matched) if isinstance(matched, ReplyMatch) else matched
+        if isinstance(matched, ReplyMatch):
+            found = reply_found(case, matched)
+        elif matched is not None:
+            found = matched
+        else:
+            checked = check_in(case)
+            assert checked is not None  # check_in_due matched at the same case
+            found = checked
         reasons = found.reasons
         if kind == CHECK_IN:
             reasons = (
@@ -369,12 +378,17 @@ def _judge(
             if not isinstance(judged, ReplyMatch):
                 reply_why = judged
                 continue
-            found = judged
+            found, due = judged, judged.due
+        elif kind == CHECK_IN:  # worded (check_in) only when built
+            checked = check_in_due(case)
+            if checked is None:
+                continue
+            found, due = None, checked
         else:
             found = rule(case)
             if found is None:
                 continue
-        due = found.due
+            due = found.due
         held = _hold(case, kind, twins, family, reply_why)
         if held is not None:
             return Held(contact.person, kind, held[0], held[1], due)
