@@ -4,16 +4,18 @@ engines; a run after a killed first sync builds them before its first page."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import shutil
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.dialects import sqlite
 
 from tests.agent.dbdump import content
@@ -265,3 +267,81 @@ def test_bulk_insert_on_sqlite_is_one_row_at_a_time(
         stored.append((count, contents))
         engine.dispose()
     assert stored[0] == stored[1]
+
+
+def _exact(url: str) -> list[Any]:
+    """Every interactions and participants row with its id, in id order; on SQLite each value
+    with its storage class too (a literal and a bound value may differ only there)."""
+    engine = create_engine(url)
+    out: list[Any] = []
+    try:
+        with engine.connect() as connection:
+            for table in ("interactions", "participants"):
+                names = [c["name"] for c in inspect(connection).get_columns(table)]
+                quoted = [f'"{n}"' for n in names]
+                if engine.dialect.name == "sqlite":
+                    quoted += [f'typeof("{n}")' for n in names]
+                sql = f"select {', '.join(quoted)} from {table} order by id"
+                out.append([tuple(row) for row in connection.exec_driver_sql(sql)])
+    finally:
+        engine.dispose()
+    return out
+
+
+_MAIL_ONLY = st.lists(
+    st.builds(_record, st.just("mail"), st.integers(0, 6), st.integers(0, 1), st.integers(1, 2),
+              st.integers(0, 1)),
+    max_size=25,
+)  # fmt: skip
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(records=st.one_of(_RECORDS, _MAIL_ONLY), page_size=st.integers(1, 7))
+def test_mail_rows_with_fixed_columns_store_what_binding_every_column_stores(
+    new_url: object, records: list[Record], page_size: int
+) -> None:
+    """The mail pages' inserts write their shared columns into the statement (store._mail_rows,
+    _plain_participant_rows, bulk_insert's `fixed`): the same rows, ids and stored types as
+    binding all of every row's columns."""
+    from unittest import mock
+
+    from touchbase.agent.pipeline import store as store_module
+
+    assert callable(new_url)
+    pages = [
+        Page(interactions=records[i : i + page_size], cursor=f"c{i}")
+        for i in range(0, len(records), page_size)
+    ]
+    outcomes = []
+    for fixed in (True, False):
+        url = new_url()
+        with (
+            mock.patch.object(store_module, "_mail_rows", lambda rows: None)
+            if not fixed
+            else contextlib.nullcontext(),
+            mock.patch.object(store_module, "_plain_participant_rows", lambda pairs: None)
+            if not fixed
+            else contextlib.nullcontext(),
+        ):
+            store = Store(open_database(url))
+            account = store.ensure_account("a", "imap", NOW)
+            run = store.start_run(account, NOW)
+            results = [store.save_page(account, run, page, NOW) for page in pages]
+            store.finish_run(run, "ok", NOW)
+            store.sessions.kw["bind"].dispose()
+        outcomes.append((results, _exact(url)))
+    assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("value", [None, True, False, 0, 7, -3, "", "mail", "it's", "2024-06-01"])
+def test_a_fixed_value_stores_what_binding_it_stores(value: bool | int | str | None) -> None:
+    from touchbase.agent.pipeline.bulk import _literal
+
+    engine = create_engine("sqlite://")
+    with engine.connect() as connection:
+        literal = connection.exec_driver_sql(f"select {_literal(value)}, typeof({_literal(value)})")
+        bound = connection.exec_driver_sql("select ?, typeof(?)", (value, value))
+        assert literal.one() == bound.one()
+    engine.dispose()
