@@ -131,3 +131,31 @@ def test_caseless_wants_an_expression_written_in_lower_case() -> None:
     with pytest.raises(ValueError):
         Caseless(re.compile(r"\bFYI\b", re.IGNORECASE))
     assert topics.Caseless(re.compile("fyi", re.IGNORECASE)).search("FYI")
+
+
+MARK_PIECES = st.one_of(
+    st.sampled_from(sorted(set(re.findall(r"[a-z]+", topics._MARKER)))),
+    st.sampled_from(sorted(set(re.findall(r"[a-z]+", topics._MARKER)))).map(str.upper),
+    st.text(alphabet=" -:!.*()\u2013\u212a\u017f\u0130\t\u00a0\u2003", max_size=3),
+    st.text(max_size=3),
+)
+
+
+@given(
+    st.lists(MARK_PIECES, max_size=8).map(lambda ps: "".join(ps) if len(ps) % 2 else " ".join(ps))
+)
+def test_no_marker_word_no_marker(text: str) -> None:
+    """topics._may_mark (the words every marker holds) is False only where neither marker
+    expression matches; and _squeeze squeezes white space as re's \\s+ does."""
+    if not topics._may_mark(text):
+        assert not topics._MARK_HEAD.search(text) and not topics._MARK_TAIL.search(text)
+    assert topics._squeeze(text) == re.sub(r"\s+", " ", text).strip()
+
+
+def test_every_marker_holds_a_marker_word() -> None:
+    alternatives = _alternatives(topics._MARKER[3:-1])
+    assert len(alternatives) == 10
+    for alternative in alternatives:
+        for text in {alternative.replace("[- ]", " "), alternative.replace("[- ]", "-")}:
+            assert topics._MARK_TAIL.search(f"Deal - {text.upper()}"), text
+            assert topics._may_mark(text), text
