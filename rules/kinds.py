@@ -114,8 +114,10 @@ def follow_up(case: Case) -> Found | None:
     policy = case.policy
     if awaiting is None or awaiting.follow_ups >= policy.max_follow_ups:
         return None
+    if case.now - awaiting.last_at > policy.follow_up_expires:
+        return None  # first: the business days are not counted for a thread past its time
     due = add_business_days(awaiting.last_at, policy.follow_up_after, case.zone)
-    if due > case.now or case.now - awaiting.last_at > policy.follow_up_expires:
+    if due > case.now:
         return None
     subject = awaiting.subject
     if (
