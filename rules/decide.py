@@ -130,7 +130,8 @@ def _hold(
         )
     if policy.never_draft and policy.never_draft & {contact.person, *contact.addresses}:
         return "never-draft", "set to never draft"
-    left = left_employer(circumstances.events.get(contact.person, ()))
+    events = circumstances.events.get(contact.person)  # imported moves: for a few at most
+    left = left_employer(events) if events else None
     if left is not None and left[1] is None:
         return (
             "left-employer",
@@ -250,7 +251,8 @@ def _address(case: Case) -> str:
     """The address they use now, unless it is at a company an imported move says they left and
     another address of theirs is stored (rules/life_events.py left_employer): then that one."""
     contact = case.contact
-    left = left_employer(case.circumstances.events.get(contact.person, ()))
+    events = case.circumstances.events.get(contact.person)
+    left = left_employer(events) if events else None
     if left is not None and left[1] and names_organisation(domain_of(contact.address), left[0]):
         return left[1]
     return contact.address

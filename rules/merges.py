@@ -10,7 +10,7 @@ people merge A B`. Until then, a check-in to one is held while the other is in t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import NamedTuple
@@ -109,7 +109,11 @@ def _pairs(contacts: Iterable[Contact]) -> dict[tuple[str, str], tuple[Contact, 
     """(person a, person b) -> the two contacts and the key they share."""
     groups: dict[str, list[Contact]] = {}
     for contact in contacts:
-        keys = likely_same_key(contact)
+        addresses = contact.addresses
+        if len(addresses) == 1 and (not contact.name or contact.name_guessed):
+            keys: Sequence[str] = _address_keys(addresses[0])  # likely_same_key's, no list made
+        else:
+            keys = likely_same_key(contact)
         for key in dict.fromkeys(keys) if len(keys) > 1 else keys:  # each key once
             groups.setdefault(key, []).append(contact)
     found: dict[tuple[str, str], tuple[Contact, Contact, str]] = {}
