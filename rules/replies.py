@@ -36,21 +36,24 @@ from touchbase.rules.policy import Policy
 from touchbase.rules.standing import Standing
 from touchbase.rules.threads import is_forward_subject
 from touchbase.rules.topics import (
-    _FORWARD_SUFFIX,
     _SHOUT,
     Caseless,
+    _forward_suffix,
     _notice,
     clean_topic,
     word_set,
 )
 
-# A subject that only thanks, acknowledges or says goodbye: nothing is asked.
-_THANKS = re.compile(
-    r"^(?:(?:many |a (?:big|huge) )?thanks?(?: (?:again|so much|a lot|a million|you|"
-    r"very much|for everything|for all|for your help|for the help))*|thx|ty|thank u|cheers|"
-    r"got it|received|ok|okay|will do|done|great|congrats|congratulations|welcome|bye|"
-    r"goodbye|farewell|hello|hi|hey)$",
-    re.IGNORECASE,
+# A subject that only thanks, acknowledges or says goodbye: nothing is asked (anchored at
+# both ends: a search is a match).
+_THANKS = Caseless(
+    re.compile(
+        r"^(?:(?:many |a (?:big|huge) )?thanks?(?: (?:again|so much|a lot|a million|you|"
+        r"very much|for everything|for all|for your help|for the help))*|thx|ty|thank u|cheers|"
+        r"got it|received|ok|okay|will do|done|great|congrats|congratulations|welcome|bye|"
+        r"goodbye|farewell|hello|hi|hey)$",
+        re.IGNORECASE,
+    )
 )
 # Words that tell rather than ask: passing something on, reporting, announcing, joking. The
 # expressions a subject is searched with are Caseless (topics.py): each of the 2,658 owed
@@ -84,19 +87,19 @@ def subject_refusal(subject: str | None, sensitive: frozenset[str] = frozenset()
     the owner's `sensitive_topics`; a subject naming one is left to the owner. Cached per
     subject: the owed-mail lookup (agent/pipeline/drafts/owed.py) asks first, the plan again."""
     text = clean_topic(subject)
-    if not any(ch.isalnum() for ch in text):
+    if _WORD.search(text) is None:  # no letter or digit: [^\W_] is what str.isalnum() holds
         return "it has no subject to answer under"
     raw = subject or ""
     # A forward starts with its prefix ("Fw: X"); "RE: Fw: X" answers one, which may ask.
-    if is_forward_subject(raw) or _FORWARD_SUFFIX.search(raw):
+    if is_forward_subject(raw) or _forward_suffix.search(raw):
         return "it passes something on (a forward)"
-    if _THANKS.match(text.rstrip(" !.")):
+    if _THANKS.search(text.rstrip(" !.")):
         return "it only thanks or acknowledges"
     if _GRAVE.search(text):
         return "it is about grief or illness: that answer is yours to write"
     tokens = _WORD.findall(text.lower())
     words, phrases = _sensitive_split(sensitive)
-    if words.intersection(tokens) or any(p in " ".join(tokens) for p in phrases):
+    if words.intersection(tokens) or (phrases and any(p in " ".join(tokens) for p in phrases)):
         return "its subject names one of your sensitive topics"
     if _URL.search(text) or _SHOUT.search(raw):
         return "it reads as a link or a joke"

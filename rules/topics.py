@@ -186,6 +186,7 @@ class Caseless:
 
 
 _notice = Caseless(_NOTICE)
+_forward_suffix = Caseless(_FORWARD_SUFFIX)
 
 # Single words that mark a notice, a forward, a joke, spam, a plan to meet (the plan has passed
 # by the time a draft would name it), or a subject that is never a friendly hook.
@@ -393,7 +394,7 @@ def usable_topic(subject: str | None, sensitive: frozenset[str] = frozenset()) -
     text, flagged = _clean(subject)
     if flagged or not text or len(text) > MAX_TOPIC or _garbled(text):
         return None
-    if _FORWARD_SUFFIX.search(text) or _LINKISH.search(text) or _SHOUT.search(subject):
+    if _forward_suffix.search(text) or _LINKISH.search(text) or _SHOUT.search(subject):
         return None
     if _ID_OR_MONEY.search(text) or _DATED.search(text) or _notice.search(text):
         return None
@@ -474,7 +475,7 @@ def short_topic(
         return None
     text, flagged = _clean(subject)
     text = _FILE_EXTENSION.sub("", text).strip()
-    if flagged or _FORWARD_SUFFIX.search(text) or _LINKISH.search(text) or _SHOUT.search(subject):
+    if flagged or _forward_suffix.search(text) or _LINKISH.search(text) or _SHOUT.search(subject):
         return None
     own = {_owned(w) for w in owner_name.split() if len(w) >= 2}
     words = text.split(" ")

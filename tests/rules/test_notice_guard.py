@@ -102,7 +102,14 @@ def test_the_guard_changes_no_match_on_known_subjects() -> None:
         assert (guarded and guarded.span()) == (bare and bare.span()), text
 
 
-IN_USE = [_notice, replies._TELLS, replies._GRAVE, replies._URL]
+IN_USE = [
+    _notice,
+    topics._forward_suffix,
+    replies._TELLS,
+    replies._GRAVE,
+    replies._URL,
+    replies._THANKS,
+]
 CASELESS_WORDS = sorted(
     {w for c in IN_USE for w in re.findall(r"[a-z]+", c.expression.pattern)} | {"k", "s", "i"}
 )
@@ -159,3 +166,9 @@ def test_every_marker_holds_a_marker_word() -> None:
         for text in {alternative.replace("[- ]", " "), alternative.replace("[- ]", "-")}:
             assert topics._MARK_TAIL.search(f"Deal - {text.upper()}"), text
             assert topics._may_mark(text), text
+
+
+@given(st.text(max_size=6))
+def test_a_word_character_but_underscore_is_alphanumeric(text: str) -> None:
+    """replies.subject_refusal's test for a subject with something to answer under."""
+    assert (replies._WORD.search(text) is None) == (not any(ch.isalnum() for ch in text))
