@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Select, and_, bindparam, or_, select
+from sqlalchemy import Executable, Select, TextualSelect, and_, bindparam, or_, select, text
 from sqlalchemy.orm import Session
 
 from touchbase.agent.pipeline.models import InteractionRow, ParticipantRow
@@ -90,6 +90,7 @@ def sightings_for(
         # A short last batch is padded with empty ranges (from "" to ""): every batch is one
         # statement, built and compiled once (building 50 ranges a batch of SQL expressions was
         # most of a plan's sightings at 1M).
+        query: Executable
         if split:
             query, values = _split_batch(chunk, known)
         else:
@@ -142,9 +143,7 @@ def _binary_order(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
-def _split_batch(
-    chunk: list[str], known: list[str]
-) -> tuple[Select[str, str, str, datetime, int], dict[str, object]]:
+def _split_batch(chunk: list[str], known: list[str]) -> tuple[TextualSelect, dict[str, object]]:
     """`_batch_query` for SQLite with each prefix's range cut around the `known` addresses
     (sorted) inside it: [prefix, k1), (k1, k2) ... (kn, prefix + _HIGH). The same rows, and the
     index is never walked through a known address's entries (a due person's own mail: 109k of
@@ -180,23 +179,22 @@ def _split_batch(
 
 
 @lru_cache(maxsize=8)
-def _split_query(cuts: int) -> Select[str, str, str, datetime, int]:
+def _split_query(cuts: int) -> TextualSelect:
     """_BATCH ranges closed at their start (lo0/hi0...) and `cuts` open at both ends
-    (after0/before0...), OR-ed: an index range each."""
-    p, i = ParticipantRow, InteractionRow
-    ranges = [
-        and_(p.address >= bindparam(f"lo{n}"), p.address < bindparam(f"hi{n}"))
-        for n in range(_BATCH)
-    ]
-    ranges += [
-        and_(p.address > bindparam(f"after{n}"), p.address < bindparam(f"before{n}"))
-        for n in range(cuts)
-    ]
-    return (
-        select(p.address, p.name, p.role, i.occurred_at, i.id)
-        .join(i, i.id == p.interaction_id)
-        .where(or_(*ranges))
+    (after0/before0...), OR-ed: an index range each. Written as SQL text (SQLite only), the
+    statement _batch_query's expressions compile to with the ranges cut: built and compiled
+    from expressions, its 100 ranges cost 0.018-0.019 s of CPU at the first plan of every
+    process (bench/rules.py's 1M: 0.005 to build, 0.013 to compile), a third of sightings_for.
+    The columns keep their types (the time comes back as stored times do)."""
+    p, i = ParticipantRow.__table__, InteractionRow.__table__
+    names = ParticipantRow.__tablename__, InteractionRow.__tablename__
+    ranges = [f"(p.address >= :lo{n} AND p.address < :hi{n})" for n in range(_BATCH)]
+    ranges += [f"(p.address > :after{n} AND p.address < :before{n})" for n in range(cuts)]
+    sql = (
+        f"SELECT p.address, p.name, p.role, i.occurred_at, i.id FROM {names[0]} AS p "
+        f"JOIN {names[1]} AS i ON i.id = p.interaction_id WHERE {' OR '.join(ranges)}"
     )
+    return text(sql).columns(p.c.address, p.c.name, p.c.role, i.c.occurred_at, i.c.id)
 
 
 @dataclass
