@@ -29,6 +29,7 @@ from touchbase.agent.pipeline.drafts.owed import (
     _answers_owner,
     answering,
     handled_since,
+    owner_reads,
 )
 from touchbase.agent.pipeline.models import InteractionRow
 from touchbase.agent.pipeline.store import Store
@@ -173,6 +174,10 @@ def _check_rows(store: Store) -> None:
         answered = answering(session, [(row, THEM) for row in theirs], set(MINE))
         assert answered == {row.id for row in theirs if _plain_answers(row, rows)}
         together = handled_since(session, theirs, set(MINE), NOW)
+        # with the owner's mail read once for both, as owed_mail reads it: the same answers
+        read = owner_reads(session, theirs, set(MINE), NOW)
+        assert answering(session, [(row, THEM) for row in theirs], set(MINE), read) == answered
+        assert handled_since(session, theirs, set(MINE), NOW, read=read) == together
         for row in theirs:
             expected = _plain_handled(row, rows)
             assert together.get(row.id) == expected, (row.subject, row.occurred_at)
