@@ -47,12 +47,13 @@ from touchbase.rules.kinds import (
     Case,
     Found,
     ReplyMatch,
+    Rule,
     check_in,
     check_in_due,
     judge_reply,
     match_reply,
-    may_match,
     reply_found,
+    rules_to_try,
 )
 from touchbase.rules.life_events import (
     MOVED,
@@ -368,12 +369,14 @@ def _judge(
     workplace: Workplace | None,
     workplace_orgs: frozenset[str],
     family: str,
+    rules: Sequence[tuple[str, Rule]] = RULES,
 ) -> _Proposal | Held | None:
     """evaluate's work, the Decision left to build: the rules in order, the holds, and for a
-    check-in the addresses that look like theirs (which hold it or say where it goes)."""
+    check-in the addresses that look like theirs (which hold it or say where it goes).
+    `rules`: those of RULES that may match (kinds.rules_to_try); the others would not."""
     case = Case(contact, standing, policy, now, policy.zone, circumstances, tuple(twins))
     reply_why: str | None = None
-    for kind, rule in RULES:
+    for kind, rule in rules:
         found: Found | ReplyMatch | None
         if kind == REPLY:  # its match, worded (reply_found) only when built
             judged = match_reply(case)
@@ -623,7 +626,8 @@ def decide(
         standing = standings.get(contact.person) if standings is not None else None
         if standing is None:
             standing = assess(contact, policy, now)
-        if not may_match(contact, standing, now, policy, circumstances):
+        rules = rules_to_try(contact, standing, now, policy, circumstances)
+        if not rules:
             continue  # no rule can match: neither a decision nor a hold
         key = name_key(contact.name) if contact.name else None
         same = names.get(key, ()) if key else ()
@@ -638,6 +642,7 @@ def decide(
             workplace,
             orgs,
             family,
+            rules,
         )
         if isinstance(outcome, _Proposal):
             proposals.append(outcome)

@@ -21,7 +21,7 @@ from touchbase.rules.contacts import Contact, fold
 from touchbase.rules.dates import KnownDate
 from touchbase.rules.decide import Circumstances, Decision, Held, Plan, decide, evaluate, priority
 from touchbase.rules.decision import OwedMail
-from touchbase.rules.kinds import RULES, Case, may_match
+from touchbase.rules.kinds import RULES, Case, judge_reply, may_match, rules_to_try
 from touchbase.rules.life_events import NEW_ROLE, LifeEvent
 from touchbase.rules.merges import name_key, namesakes, twins_of
 from touchbase.rules.policy import Policy
@@ -186,3 +186,25 @@ def test_no_rule_matches_whom_may_match_skips(
             continue
         case = Case(contact, standing, pol, now, pol.zone, circumstances, tuple(twins.get(key, ())))
         assert all(rule(case) is None for _kind, rule in RULES), key
+
+
+@CASES
+@given(situation=situations(), later=st.integers(-3, 60))
+def test_no_rule_matches_that_rules_to_try_leaves_out(
+    situation: tuple[dict[str, Contact], dict[str, Standing], Policy, Circumstances],
+    later: int,
+) -> None:
+    """kinds.rules_to_try: the rules decide calls for a person, in RULES's order; every rule
+    left out finds nothing (the reply rule not even a reason to give)."""
+    contacts, _standings, pol, circumstances = situation
+    now = at(later)
+    twins = twins_of(c for c in contacts.values() if c.excluded is None)
+    for key, contact in contacts.items():
+        standing = assess(contact, pol, now)
+        tried = rules_to_try(contact, standing, now, pol, circumstances)
+        assert list(tried) == [r for r in RULES if r in tried]
+        case = Case(contact, standing, pol, now, pol.zone, circumstances, tuple(twins.get(key, ())))
+        for kind, rule in RULES:
+            if (kind, rule) not in tried:
+                assert rule(case) is None, (key, kind)
+                assert kind != "reply" or judge_reply(case) is None, key
