@@ -129,24 +129,12 @@ def record_from_block(
     occurred = parse_date(date)
     if occurred is None:
         return None  # no usable Date: the general way falls back or quarantines
-    if message_id:
-        first = _one_id(message_id)
-        if first is None:
-            found = _MSGID.findall(message_id)
-            first = found[0] if found else None
-    else:
-        first = None
+    first = _first_id(message_id)
     if first is not None:
         source_id = f"{kind}:{first}"
     else:
         source_id = f"{kind}:sha256:{hashlib.sha256(block).hexdigest()[:32]}"
-    if reply:
-        in_reply_to = _one_id(reply)
-        if in_reply_to is None:
-            found = _MSGID.findall(reply)
-            in_reply_to = found[0] if found else None
-    else:
-        in_reply_to = None
+    in_reply_to = _first_id(reply)
     decoded = None if subject is None else decode_words(subject)
     return _record(
         source_id,
@@ -163,3 +151,15 @@ def record_from_block(
         _flags(_NO_FIELDS, decoded, folder),
         None,
     )
+
+
+def _first_id(value: str | None) -> str | None:
+    """The first Message-ID in a Message-ID or In-Reply-To value: the value itself when it is
+    exactly one id (the usual case, no search), else the first one found; None for none."""
+    if not value:
+        return None
+    one = _one_id(value)
+    if one is not None:
+        return one
+    found = _MSGID.findall(value)
+    return found[0] if found else None

@@ -235,12 +235,11 @@ def answering(
     Cc under the same subject (Re:/Fw: aside) in the ANSWER_WINDOW before it.
 
     For all of them at once: the parents by Message-ID (indexed); then the mail the owner may
-    have sent in the weeks they span, by time, under one of their subjects (`_owner_mail`),
+    have sent in the weeks they span, by time, under one of their subjects (`_read_owner_mail`),
     whose participants say who sent it and to whom. Starting from the owner's address would
     read nearly every participant row of the store (issue 16: 90 s at 1M), and from their own
     rows by address every message of theirs ever (1.9 s for 2,658 people at 1M). `read`: the
     owner's mail under these rows' subjects, read already (owner_reads)."""
-    owners = sorted(mine)
     answered: set[int] = set()
     parents = sorted({row.in_reply_to for row, _theirs in rows if row.in_reply_to})
     sent_parents: set[str] = set()
@@ -272,11 +271,9 @@ def answering(
     addresses = {normalise(address) for _row, theirs, _subject in asked for address in theirs}
     subjects = {subject for _row, _theirs, subject in asked}
     sent: dict[str, set[tuple[datetime, str]]] = defaultdict(set)
-    mail = (
-        _owner_mail(session, owners, start, end, subjects)
-        if read is None
-        else read.between(start, end, subjects, closed=False)
-    )
+    if read is None:
+        read = _read_owner_mail(session, subjects, start, end, mine, None, closed=True)
+    mail = read.between(start, end, subjects, closed=False)
     for when, stripped, parties in mail:
         if not any(role == "from" and normalise(address) in mine for address, role, _ in parties):
             continue
@@ -292,46 +289,6 @@ def answering(
         ):
             answered.add(row.id)
     return answered
-
-
-def _owner_mail(
-    session: Session,
-    owners: Sequence[str],
-    start: datetime,
-    end: datetime,
-    subjects: Collection[str],
-) -> Iterator[tuple[datetime, str, list[tuple[str, str, str]]]]:
-    """Mail in [start, end) that one of `owners` may have sent, under one of these stripped
-    `subjects`: (when, its stripped subject, its (address, role, name) participants), for the caller
-    to check who sent it.
-
-    By the subjects' keys and time (ix_interactions_subject_key) with the sender found in each
-    row's `parties` text in SQL (no join; a row without that text comes too, its participants
-    then read from the table), the subjects checked here. From their own rows by address
-    instead, every interaction of 2,658 owed people was read back, whatever its date: 1.9 s of
-    CPU at bench/rules.py's 1M interactions; by time alone, every subject of the weeks
-    (issue 16)."""
-    if not owners or not subjects:
-        return
-    i = InteractionRow.__table__.c
-    connection = session.connection()
-    # The owner as the sender inside `parties`: a superset, checked by the caller in normal
-    # form (none for a Gmail owner, whose stored spelling may have dots).
-    by_owner = _maybe_sent_by(i.parties, owners, None)
-    matched = _under(
-        connection,
-        lambda keys: select(i.id, i.subject, i.occurred_at, i.parties).where(
-            i.subject_key.in_(keys),
-            i.occurred_at >= start,
-            i.occurred_at < end,
-            i.kind == "mail",
-            *(() if by_owner is None else (by_owner,)),
-        ),
-        subjects,
-    )
-    for ident, (subject, when, text) in matched.items():
-        parties = read_parties(connection, ident, text, _SINGLES)
-        yield when, subject, [(party.address, party.role, party.name) for party in parties]
 
 
 def _under(
@@ -455,7 +412,15 @@ def _read_owner_mail(
     closed: bool,
 ) -> OwnerReads:
     """OwnerReads of the mail under `subjects` in [start, end] (`closed`), else (start, end]
-    (handled_since's own span), that the owner may have sent (_maybe_sent_by)."""
+    (handled_since's own span), that the owner may have sent (_maybe_sent_by), for the callers
+    to check who sent it.
+
+    By the subjects' keys and time (ix_interactions_subject_key) with the sender found in each
+    row's `parties` text in SQL (no join; a row without that text comes too, its participants
+    then read from the table), the subjects checked here. From their own rows by address
+    instead, every interaction of 2,658 owed people was read back, whatever its date: 1.9 s of
+    CPU at bench/rules.py's 1M interactions; by time alone, every subject of the weeks
+    (issue 16)."""
     i = InteractionRow.__table__.c
     connection = session.connection()
     sent = _maybe_sent_by(i.parties, mine, me_key)
