@@ -160,11 +160,15 @@ def test_interrupted_is_130(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
     assert proc.stderr is not None
-    assert "editing draft" in proc.stderr.readline()  # the editor has been started
+    assert "editing draft" in proc.stderr.readline()  # the editor is being started
     time.sleep(0.2)
-    proc.send_signal(signal.SIGINT)
+    # Ctrl-C as a terminal sends it: to the foreground group, the editor too. Sent to touchbase
+    # alone, a SIGINT inside the editor's fork left the editor holding the pipes for its 60 s
+    # (CI, a loaded machine), which no terminal does.
+    os.killpg(proc.pid, signal.SIGINT)
     _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130 and "interrupted" in err
 
