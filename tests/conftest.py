@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import signal
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+# A shell starts a background job (`cmd &`, nohup) with SIGINT ignored, and an ignored signal
+# stays ignored through exec: every touchbase the tests start would then shrug off the Ctrl-C
+# that test_interrupted_is_130 and the demo's shutdown test send, and hang (a fresh clone's
+# .ci/run started in the background failed both, twice). A handled signal is reset to its
+# default at exec, so handling it here gives each child a terminal's Ctrl-C again.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO = Path(__file__).resolve().parent.parent
 CORPORA = REPO.parent / "shared" / "corpora"
