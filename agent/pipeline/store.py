@@ -280,7 +280,7 @@ def _set_indexes(connection: Connection, *, present: bool) -> None:
     if connection.dialect.name == "postgresql":
         mode = "SHARE ROW EXCLUSIVE" if present else "ACCESS EXCLUSIVE"
         quote = connection.dialect.identifier_preparer.format_table
-        tables = ", ".join(quote(table) for table in (PARTICIPANTS, INTERACTIONS))
+        tables = ", ".join(quote(table) for table in (INTERACTIONS, PARTICIPANTS))
         connection.exec_driver_sql(f"LOCK TABLE {tables} IN {mode} MODE")
     for index in todo:
         if present:
