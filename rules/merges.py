@@ -59,17 +59,20 @@ def name_key(name: str) -> str | None:
     return " ".join(words) if len(words) >= 2 else None
 
 
-def likely_same_key(contact: Contact) -> list[str]:
+def likely_same_key(contact: Contact) -> Sequence[str]:
     """Keys two people share when they look like one person. "i:" (an initial: j..doe@) pairs
     only with "f:" (the full first name: jane.doe@) at the same domain, and "c:" (a full first
     name's initial and surname: christina.sanchez@ as csanchez) only with "l:" (a mailbox name
     as written: csanchez@), so jeffrey.hodge@ and john.hodge@ are not paired (germany-c: two
     colleagues); the rest pair alike."""
+    addresses = contact.addresses
+    if len(addresses) == 1 and (not contact.name or contact.name_guessed):
+        return _address_keys(addresses[0])  # most people: their one address's keys, as cached
     keys: list[str] = []
     named = name_key(contact.name) if contact.name else None
     if named and not contact.name_guessed:
         keys.append(f"n:{named}")
-    for address in contact.addresses:
+    for address in addresses:
         keys.extend(_address_keys(address))
     return keys
 
@@ -109,11 +112,7 @@ def _pairs(contacts: Iterable[Contact]) -> dict[tuple[str, str], tuple[Contact, 
     """(person a, person b) -> the two contacts and the key they share."""
     groups: dict[str, list[Contact]] = {}
     for contact in contacts:
-        addresses = contact.addresses
-        if len(addresses) == 1 and (not contact.name or contact.name_guessed):
-            keys: Sequence[str] = _address_keys(addresses[0])  # likely_same_key's, no list made
-        else:
-            keys = likely_same_key(contact)
+        keys = likely_same_key(contact)
         for key in dict.fromkeys(keys) if len(keys) > 1 else keys:  # each key once
             groups.setdefault(key, []).append(contact)
     found: dict[tuple[str, str], tuple[Contact, Contact, str]] = {}

@@ -68,15 +68,11 @@ class Workplace:
     @classmethod
     def of(cls, contacts: Iterable[Contact], orgs: frozenset[str]) -> Workplace:
         per: dict[str, list[tuple[datetime, str]]] = {}
-        at: dict[str, str] = {}  # domain -> _org_of's answer, once per domain
         if orgs:
             for contact in contacts:
                 if contact.excluded is not None or contact.last_received is None:
                     continue
-                domain = contact.address.rpartition("@")[2]  # domain_of
-                org = at.get(domain)
-                if org is None:
-                    org = at[domain] = _org_of(contact, orgs)
+                org = _org_of(contact, orgs)
                 if org:
                     per.setdefault(org, []).append((contact.last_received, contact.person))
         wrote = {}

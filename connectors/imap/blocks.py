@@ -95,7 +95,9 @@ def record_from_block(
     slots = _SLOTS
     participants: list[object] = []
     roles: list[object] = []
-    date = message_id = reply = refs = subject = None
+    first_of: dict[
+        object, str
+    ] = {}  # slot -> its field's value, the first one (as the general way)
     for line in lines:
         name, colon, value = line.partition(":")
         slot = slots.get(name)
@@ -110,23 +112,13 @@ def record_from_block(
             if problems:
                 return None  # the general way says what it dropped
             participants.extend(parties)
-        elif slot == _DATE:
-            if date is None:
-                date = value
-        elif slot == _ID:
-            if message_id is None:
-                message_id = value
-        elif slot == _SUBJECT:
-            if subject is None:
-                subject = value
-        elif slot == _REPLY:
-            if reply is None:
-                reply = value
-        elif refs is None:
-            refs = value
+        else:
+            first_of.setdefault(slot, value)
     if not participants:
         return None
-    occurred = parse_date(date)
+    get = first_of.get
+    message_id, reply, refs, subject = get(_ID), get(_REPLY), get(_REFS), get(_SUBJECT)
+    occurred = parse_date(get(_DATE))
     if occurred is None:
         return None  # no usable Date: the general way falls back or quarantines
     first = _first_id(message_id)
