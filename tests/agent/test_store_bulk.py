@@ -23,8 +23,9 @@ from tests.conftest import need
 from tests.servers.postgres import PostgresServer
 from touchbase.agent.pipeline.bulk import _sqlite_utc
 from touchbase.agent.pipeline.db import open_database
+from touchbase.agent.pipeline.first_sync import build_indexes
 from touchbase.agent.pipeline.models import UTCDateTime
-from touchbase.agent.pipeline.store import Store, build_indexes
+from touchbase.agent.pipeline.store import Store
 from touchbase.connectors.base import InteractionRecord as Record
 from touchbase.connectors.base import Kind, Page, Role
 from touchbase.connectors.base import Participant as P
@@ -302,8 +303,8 @@ _MAIL_ONLY = st.lists(
 def test_mail_rows_with_fixed_columns_store_what_binding_every_column_stores(
     new_url: object, records: list[Record], page_size: int
 ) -> None:
-    """The mail pages' inserts write their shared columns into the statement (store._mail_rows,
-    _plain_participant_rows, bulk_insert's `fixed`): the same rows, ids and stored types as
+    """The mail pages' inserts write their shared columns into the statement (store.mail_rows,
+    plain_participant_rows, bulk_insert's `fixed`): the same rows, ids and stored types as
     binding all of every row's columns."""
     from unittest import mock
 
@@ -318,10 +319,10 @@ def test_mail_rows_with_fixed_columns_store_what_binding_every_column_stores(
     for fixed in (True, False):
         url = new_url()
         with (
-            mock.patch.object(store_module, "_mail_rows", lambda rows: None)
+            mock.patch.object(store_module, "mail_rows", lambda rows: None)
             if not fixed
             else contextlib.nullcontext(),
-            mock.patch.object(store_module, "_plain_participant_rows", lambda pairs: None)
+            mock.patch.object(store_module, "plain_participant_rows", lambda pairs: None)
             if not fixed
             else contextlib.nullcontext(),
         ):

@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import need
 from tests.servers.postgres import PostgresServer
-from touchbase.agent.pipeline import contact_state
-from touchbase.agent.pipeline import store as store_module
+from touchbase.agent.pipeline import contact_state, first_sync
 from touchbase.agent.pipeline.config import Config, Me
 from touchbase.agent.pipeline.db import open_database
 from touchbase.agent.pipeline.evaluation import contacts_at, identities, policy_for
+from touchbase.agent.pipeline.first_sync import DEFERRED_INDEXES
 from touchbase.agent.pipeline.models import ContactStateHeader
-from touchbase.agent.pipeline.store import DEFERRED_INDEXES, Store
+from touchbase.agent.pipeline.store import Store
 from touchbase.connectors.base import InteractionRecord, Kind, Page, Participant, Role
 
 T0 = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
@@ -70,8 +70,8 @@ def fold(sessions: sessionmaker[Session]) -> None:
         policy = policy_for(CONFIG, session)
         contact_state.current(session, policy, identities(session, (OWNER,)), T0)
     with sessions() as session:
-        row = session.get(ContactStateHeader, store_module._STATE_HEADER)
-        assert row is not None and row.fingerprint != store_module.UNFOLDED
+        row = session.get(ContactStateHeader, first_sync._STATE_HEADER)
+        assert row is not None and row.fingerprint != first_sync.UNFOLDED
 
 
 def page(store: Store, account: int, run: int, numbers: range) -> None:
@@ -167,7 +167,7 @@ def test_the_restart_of_a_folded_store_does_not_drop_them(
     store.finish_run(run, "ok", T0)
     with sessions.begin() as session:
         session.execute(
-            update(ContactStateHeader).values(fingerprint=store_module.UNFOLDED)
+            update(ContactStateHeader).values(fingerprint=first_sync.UNFOLDED)
         )  # unfolded, but not empty: nothing to leave out
     again = store.start_run(account, T0)
     assert present(sessions) == LEFT_OUT
@@ -191,12 +191,12 @@ def test_runs_starting_at_once_take_turns_at_the_indexes(postgres: PostgresServe
 
     def second() -> None:
         with engine.connect() as other, other.begin():
-            store_module._defer_or_build_indexes(other)
+            first_sync.defer_or_build_indexes(other)
         done.set()
 
     thread = threading.Thread(target=second)
     with engine.connect() as first, first.begin():
-        store_module._defer_or_build_indexes(first)
+        first_sync.defer_or_build_indexes(first)
         thread.start()
         with engine.connect() as watch:
             waiting = 0
@@ -206,7 +206,7 @@ def test_runs_starting_at_once_take_turns_at_the_indexes(postgres: PostgresServe
                         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
                         "AND NOT granted AND classid = :c"
                     ),
-                    {"c": store_module.INDEX_CLASS},
+                    {"c": first_sync.INDEX_CLASS},
                 ).scalar_one()
                 if waiting:
                     break

@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from touchbase.agent.pipeline.config import Config, Me
 from touchbase.agent.pipeline.db import open_database
 from touchbase.agent.pipeline.evaluation import contacts_at
+from touchbase.agent.pipeline.first_sync import build_indexes
 from touchbase.agent.pipeline.history import load_interactions
-from touchbase.agent.pipeline.store import PARTICIPANTS, Store, build_indexes
+from touchbase.agent.pipeline.rows import PARTICIPANTS
+from touchbase.agent.pipeline.store import Store
 from touchbase.connectors.base import InteractionRecord, Kind, Page, Participant, Role
 
 T0 = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from touchbase.agent.pipeline import history, store
+from touchbase.agent.pipeline import history, rows
 from touchbase.connectors.base import Participant, Response, Role
 
 TEXT = st.text(alphabet=["a", "@", ".", " ", "\x1e", "\x1f", "é"], max_size=6)
@@ -23,7 +23,7 @@ party = st.builds(
 
 
 def test_the_separator_is_historys() -> None:
-    assert store._PARTY_SEPARATOR == history._PARTY
+    assert rows._PARTY_SEPARATOR == history._PARTY
 
 
 @settings(max_examples=300, deadline=None)
@@ -33,5 +33,5 @@ def test_party_by_party_equals_the_whole(parties: list[Participant], picks: list
     chosen = [parties[i % len(parties)] for i in picks] if parties else []
     for group in (parties, chosen, [*chosen, *parties]):
         expected = history.encode_parties(group)
-        assert store._encode_parties(group) == expected
-        assert store._encode_parties(tuple(group)) == expected
+        assert rows._encode_parties(group) == expected
+        assert rows._encode_parties(tuple(group)) == expected

@@ -1,6 +1,6 @@
 """Pages stored before any contact state exists (a first sync) carry no dirty marks, and the
 state stays exactly a from-scratch fold anyway: the first evaluation folds everyone, and one
-that folded while such a page was stored writes nothing (Store._unfolded). SQLite, PostgreSQL.
+that folded while such a page was stored writes nothing (first_sync.unfolded). SQLite, PostgreSQL.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from touchbase.agent.pipeline import contact_state
-from touchbase.agent.pipeline import store as store_module
+from touchbase.agent.pipeline import contact_state, first_sync
 from touchbase.agent.pipeline.config import Config, Me
 from touchbase.agent.pipeline.db import open_database
 from touchbase.agent.pipeline.evaluation import contacts_at, identities, policy_for
+from touchbase.agent.pipeline.first_sync import UNFOLDED
 from touchbase.agent.pipeline.models import ContactDirty, ContactStateHeader
-from touchbase.agent.pipeline.store import UNFOLDED, Store
+from touchbase.agent.pipeline.store import Store
 from touchbase.connectors.base import InteractionRecord, Kind, Page, Participant, Role
 
 T0 = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
@@ -52,7 +52,7 @@ def marks(sessions: sessionmaker[Session]) -> int:
 
 def header(sessions: sessionmaker[Session]) -> tuple[str, int] | None:
     with sessions() as session:
-        row = session.get(ContactStateHeader, store_module._STATE_HEADER)
+        row = session.get(ContactStateHeader, first_sync._STATE_HEADER)
         return None if row is None else (row.fingerprint, row.generation)
 
 
@@ -78,7 +78,7 @@ def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
 
 
 def test_the_header_row_is_the_contact_states() -> None:
-    assert store_module._STATE_HEADER == contact_state._HEADER
+    assert first_sync._STATE_HEADER == contact_state._HEADER
 
 
 def test_first_sync_pages_are_not_marked_and_the_first_evaluation_folds_them(
