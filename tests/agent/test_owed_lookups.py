@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -305,3 +305,34 @@ def test_the_owners_mail_counts_however_it_was_stored(
         ).one()
         found = handled_since(session, [theirs], set(mine), NOW, owner_name)
         assert found == {theirs.id: owner_at}
+
+
+def test_sqlite_heads_read_what_the_core_query_reads(tmp_path: Path) -> None:
+    """_sent_at on SQLite binds each time as its stored text (owed.stored_text) through the
+    driver: the same rows, and the same times, as SQLAlchemy's query binds and reads them."""
+    from sqlalchemy.dialects import sqlite
+
+    from touchbase.agent.pipeline.drafts.owed import _sqlite_heads, stored_text
+    from touchbase.agent.pipeline.models import UTCDateTime
+
+    bind = UTCDateTime()._cached_bind_processor(sqlite.dialect())
+    assert bind is not None
+    for at in (T0, T0 + timedelta(microseconds=7), datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC)):
+        for zone in (UTC, timezone(timedelta(hours=-5))):
+            assert stored_text(at.astimezone(zone)) == bind(at.astimezone(zone))
+    store = _store(_fresh(tmp_path), _seeded(7))
+    with store.sessions() as session:
+        i = InteractionRow.__table__.c
+        every = session.execute(select(i.occurred_at)).scalars().all()
+        # a time no row has, and the others in another zone: found by the instant
+        asked = sorted({*every[::3], T0 - timedelta(days=1)})
+        asked = [at.astimezone(timezone(timedelta(hours=2))) for at in asked]
+        core = session.execute(
+            select(
+                i.id, i.account_id, i.occurred_at, i.subject, i.message_id, i.in_reply_to,
+                i.thread_id, i.parties,
+            ).where(i.occurred_at.in_(asked), i.kind == "mail")
+        ).all()  # fmt: skip
+        raw = _sqlite_heads(session.connection(), asked)
+        assert sorted(map(tuple, raw)) == sorted(map(tuple, core))
+        assert all(row[2].tzinfo is UTC for row in raw)
