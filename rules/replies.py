@@ -47,38 +47,29 @@ from touchbase.rules.topics import (
 # A subject that only thanks, acknowledges or says goodbye: nothing is asked (anchored at
 # both ends: a search is a match).
 _THANKS = Caseless(
-    re.compile(
-        r"^(?:(?:many |a (?:big|huge) )?thanks?(?: (?:again|so much|a lot|a million|you|"
-        r"very much|for everything|for all|for your help|for the help))*|thx|ty|thank u|cheers|"
-        r"got it|received|ok|okay|will do|done|great|congrats|congratulations|welcome|bye|"
-        r"goodbye|farewell|hello|hi|hey)$",
-        re.IGNORECASE,
-    )
+    r"^(?:(?:many |a (?:big|huge) )?thanks?(?: (?:again|so much|a lot|a million|you|"
+    r"very much|for everything|for all|for your help|for the help))*|thx|ty|thank u|cheers|"
+    r"got it|received|ok|okay|will do|done|great|congrats|congratulations|welcome|bye|"
+    r"goodbye|farewell|hello|hi|hey)$"
 )
 # Words that tell rather than ask: passing something on, reporting, announcing, joking. The
 # expressions a subject is searched with are Caseless (topics.py): each of the 2,658 owed
 # subjects of bench/rules.py's 1M is searched with all of them on every plan.
 _TELLS = Caseless(
-    re.compile(
-        r"\b(?:fyi|f\.y\.i|for your information|attached|attachment|enclosed|here is|here's|"
-        r"heres|report|reports|minutes|summary|recap|newsletter|notice|announcement|reminder|"
-        r"joke|jokes|funny|humor|cartoon|chain|pictures?|pics|photos?|video|link|article|"
-        r"press release|forward(?:ed)?)\b",
-        re.IGNORECASE,
-    )
+    r"\b(?:fyi|f\.y\.i|for your information|attached|attachment|enclosed|here is|here's|"
+    r"heres|report|reports|minutes|summary|recap|newsletter|notice|announcement|reminder|"
+    r"joke|jokes|funny|humor|cartoon|chain|pictures?|pics|photos?|video|link|article|"
+    r"press release|forward(?:ed)?)\b"
 )
 # Grief and illness: no drafted reply, however short; the owner writes that one.
 _GRAVE = Caseless(
-    re.compile(
-        r"\b(?:condolences?|sympathy|funeral|obituary|memorial|passed away|death|died|dying|"
-        r"cancer|chemo\w*|hospital\w*|surgery|illness|sick|divorce|bereavement)\b",
-        re.IGNORECASE,
-    )
+    r"\b(?:condolences?|sympathy|funeral|obituary|memorial|passed away|death|died|dying|"
+    r"cancer|chemo\w*|hospital\w*|surgery|illness|sick|divorce|bereavement)\b"
 )
 _WORD = re.compile(r"[^\W_]+")
 # A link or an address: passed on, not written to the owner. (A file name is fine: "Muni Bond
 # Proposal.xls" is a document sent for the owner's answer.)
-_URL = Caseless(re.compile(r"https?:|www\.|@|=\?", re.IGNORECASE))
+_URL = Caseless(r"https?:|www\.|@|=\?")
 
 
 @lru_cache(maxsize=1 << 14)

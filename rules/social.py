@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from functools import lru_cache
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 # _forms and _sensitive_index: the owner's list read exactly as for subjects.
 from touchbase.rules.topics import (
@@ -67,32 +67,33 @@ def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w'])(?:{alternatives})(?:s|es)?(?![\w])", re.IGNORECASE)
 
 
-_OCCASION = _pattern(OCCASIONS)
-_PERSONAL = _pattern(PERSONAL_WORDS)
-# Work phrases that contain an occasion's word.
-_NOT_SOCIAL = re.compile(
-    r"\b(?:third|3rd|counter|other|any|either|each|interested|responsible|working)[\s-]+part(?:y|ies)\b|"
-    r"\bparty\s+(?:a|b|to|line)\b|\bball\s*game\b|\bend\s*game\b|\bgame\s+plan\b|"
-    r"\blunch\s+(?:and|&|n)\s+learn\b|\bbrown\s*bag\b",
-    re.IGNORECASE,
-)
+class _Expressions(NamedTuple):
+    """The expressions a subject with a listed word is read with (`_kind`, occasion_topic,
+    phrase), compiled at their first use (`_expressions`): a plan that refolds nobody reads
+    none of them, and compiling them at import was 3.5 ms of every process's start (issue 16).
+    social_kind's first search (_ANY_WORD, the fold's per-message one) is compiled at import."""
+
+    occasion: re.Pattern[str]
+    personal: re.Pattern[str]
+    not_social: re.Pattern[str]  # work phrases that contain an occasion's word
+    time_off: re.Pattern[str]
+    working: re.Pattern[str]
+    owner_word: re.Pattern[str]  # "Steve's" before the occasion: whose it is
+    with_whom: re.Pattern[str]  # "w/ Joan", "with Joan" after the occasion: who it was with
+    capital_word: re.Pattern[str]
+    planned: re.Pattern[str]
+
+
 # Words of time off ("weekend", "vacation") are personal only outside the work itself: beside a
 # working noun ("Capacity for the Weekend", "Weekend nominations", "Vacation coverage") they
 # schedule work, and a counterparty's daily notices would make a transactional tie look warm.
-_TIME_OFF = re.compile(r"\b(?:weekends?|vacations?)\b", re.IGNORECASE)
-_WORKING = re.compile(
+_WORKING = (
     r"\b(?:capacity|nom(?:ination)?s?|volumes?|schedul(?:e|es|ing)|coverage|deals?|trades?|"
     r"flows?|prices?|pricing|storage|transport(?:ation)?|pipeline|contracts?|invoices?|"
     r"reports?|outages?|maintenance|imbalances?|injections?|withdrawals?|deliver(?:y|ies)|"
     r"shifts?|on[\s-]call|rota|roster|staffing|support|release|requests?|approvals?|"
-    r"balances?|positions?|limits?|desk)\b",
-    re.IGNORECASE,
+    r"balances?|positions?|limits?|desk)\b"
 )
-# "Steve's" before the occasion: whose it is.
-_OWNER_WORD = re.compile(r"([A-Za-z][\w.-]*'[sS])\s+$")
-# "w/ Joan", "with Joan" after the occasion: who it was with.
-_WITH = re.compile(r"^\s*(?:w/|with)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b")
-_CAPITAL_WORD = re.compile(r"([A-Z][A-Za-z]+)\s+$")
 # A plan or a question, not an occasion that took place: "Lunch next week?", "Drinks Friday",
 # "Are you free for lunch", "Dinner tomorrow". Recalled later as "our last lunch", it would
 # claim a meal that may never have happened, so it is never named back. A bare weekday is not
@@ -100,15 +101,35 @@ _CAPITAL_WORD = re.compile(r"([A-Z][A-Za-z]+)\s+$")
 # with a "?" it is a question ("Drinks Friday?"). The fold stores subjects cleaned of their
 # "?", so the test runs on the raw subject there.
 _DAY = r"(?:mon|tues?|wed(?:nes)?|thurs?|fri|sat(?:ur)?|sun)(?:day)?"
-_PLANNED = re.compile(
+_PLANNED = (
     r"\?|\b(?:next|this|coming|upcoming)\s+(?:week|weekend|month|year|time|"
     + _DAY
     + r")\b|\b(?:tomorrow|tonight|today|soon|later|sometime|plans?|rsvp|invite|invitation|"
     r"invited|anyone|who'?s\s+in|interested|available|free)\b|"
     r"\b(?:are|r)\s+(?:you|u|we)\b|\b(?:want|wanna|care)\s+to\b|\bshall\s+we\b|"
-    r"\blet'?s\b|\bhow\s+about\b|\bup\s+for\b|\bjoin\s+(?:us|me)\b",
-    re.IGNORECASE,
+    r"\blet'?s\b|\bhow\s+about\b|\bup\s+for\b|\bjoin\s+(?:us|me)\b"
 )
+
+
+@lru_cache(maxsize=1)
+def _expressions() -> _Expressions:
+    return _Expressions(
+        occasion=_pattern(OCCASIONS),
+        personal=_pattern(PERSONAL_WORDS),
+        not_social=re.compile(
+            r"\b(?:third|3rd|counter|other|any|either|each|interested|responsible|working)"
+            r"[\s-]+part(?:y|ies)\b|"
+            r"\bparty\s+(?:a|b|to|line)\b|\bball\s*game\b|\bend\s*game\b|\bgame\s+plan\b|"
+            r"\blunch\s+(?:and|&|n)\s+learn\b|\bbrown\s*bag\b",
+            re.IGNORECASE,
+        ),
+        time_off=re.compile(r"\b(?:weekends?|vacations?)\b", re.IGNORECASE),
+        working=re.compile(_WORKING, re.IGNORECASE),
+        owner_word=re.compile(r"([A-Za-z][\w.-]*'[sS])\s+$"),
+        with_whom=re.compile(r"^\s*(?:w/|with)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b"),
+        capital_word=re.compile(r"([A-Z][A-Za-z]+)\s+$"),
+        planned=re.compile(_PLANNED, re.IGNORECASE),
+    )
 
 
 # Every listed word's or phrase's first word, anywhere in the lower-cased text: a subject
@@ -159,12 +180,13 @@ def social_kind(subject: str | None) -> str | None:
 @lru_cache(maxsize=1 << 14)
 def _kind(subject: str) -> str | None:
     """`social_kind` without its first search (what it must always agree with)."""
-    text = _NOT_SOCIAL.sub(" ", clean_topic(subject) or subject)
-    if _OCCASION.search(text):
+    x = _expressions()
+    text = x.not_social.sub(" ", clean_topic(subject) or subject)
+    if x.occasion.search(text):
         return OCCASION
-    if _WORKING.search(text):
-        text = _TIME_OFF.sub(" ", text)
-    if _PERSONAL.search(text):
+    if x.working.search(text):
+        text = x.time_off.sub(" ", text)
+    if x.personal.search(text):
         return PERSONAL
     return None
 
@@ -186,7 +208,7 @@ def occasion_topic(subject: str | None, sensitive: frozenset[str] = frozenset())
     # subject: a set of single words never matched a phrase of the owner's list.
     if names_sensitive(text, sensitive):
         return None
-    if _PLANNED.search(subject):
+    if _expressions().planned.search(subject):
         return None  # an invitation or a question: nothing says it happened
     # Sentences and questions ("Are you coming to lunch?") are not names of an occasion; the
     # thread-topic rules catch them, so borrow that verdict where it is no occasion's fault.
@@ -221,23 +243,24 @@ def phrase(topic: str) -> str:
     "the Astros game", "Lunch w/ Joan" -> "lunch with Joan", "Happy hour!" -> "the happy hour".
     A topic without a known occasion comes back trimmed, unchanged otherwise."""
     text = " ".join(topic.split())
-    found = _OCCASION.search(_NOT_SOCIAL.sub(lambda m: "_" * len(m.group(0)), text))
+    x = _expressions()
+    found = x.occasion.search(x.not_social.sub(lambda m: "_" * len(m.group(0)), text))
     if found is None:
         return text.strip()
     what = found.group(0).lower()
     before, after = text[: found.start()], text[found.end() :]
-    whose = _OWNER_WORD.search(before)
+    whose = x.owner_word.search(before)
     if whose:
         name = whose.group(1)[:-2]
         if name.isupper():  # "INGRID'S": shouted, not how the name is written
             name = name.capitalize()
         return f"{name}'s {what}"
-    named = _CAPITAL_WORD.search(before)
+    named = x.capital_word.search(before)
     if named and named.group(1).lower() not in _GENERIC:
         word = named.group(1)
         word = word.capitalize() if word.isupper() else word
         return f"the {word} {what}"
-    with_whom = _WITH.match(after)
+    with_whom = x.with_whom.match(after)
     if with_whom:
         return f"{what} with {with_whom.group(1)}"
     return what if what in _ACTIVITIES else f"the {what}"

@@ -87,7 +87,7 @@ _WRAPPED = re.compile(r'^(?:"(.*)"|\'(.*)\'|“(.*)”|‘(.*)’|\((.*)\)|<(.*)
 _WORD = re.compile(r"[^\W_]+")
 
 # Things a topic never contains.
-_FORWARD_SUFFIX = re.compile(r"\((?:fwd?|forward(?:ed)?)\)\s*$|\bforwarded message\b", re.I)
+_FORWARD_SUFFIX = r"\((?:fwd?|forward(?:ed)?)\)\s*$|\bforwarded message\b"
 _LINKISH = re.compile(
     r"https?:|www\.|@|\b[\w-]+\.(?:com|net|org|gov|edu|io|co|de|uk)\b|"
     r"\.(?:xlsx?|docx?|pdf|pptx?|zip|txt|csv|jpe?g|png|gif|html?|exe|msg|eml|wav|mp3|mp4|bat|"
@@ -125,7 +125,7 @@ _DATED = re.compile(
 # those whose first letter is not there are skipped at once (owed subjects of bench/rules.py's
 # 1M: 12 -> 3 us a subject; 1.2 us with `_notice`'s ASCII lower case, below). The same
 # matches: tests/rules/test_notice_guard.py holds it to the alternatives each behind `\b`.
-_NOTICE = re.compile(
+_NOTICE = (
     r"\b(?=\w)(?:"
     r"^(?:accepted|declined|tentative|tentatively accepted|canceled|cancelled|updated|"
     r"invitation|updated invitation|new time proposed|meeting (?:request|forward notification)|"
@@ -155,8 +155,7 @@ _NOTICE = re.compile(
     r"(?:time|room|venue|date) change\b|change of (?:time|room|venue|date)\b|"
     r"(?:technical|tech|it|systems?|customer|desktop) support\b|help ?desk\b|"
     r"early bird\b|sign[- ]?off\b|last day\b|moving on\b|farewell\b"
-    r")",
-    re.IGNORECASE,
+    r")"
 )
 
 
@@ -168,15 +167,26 @@ class Caseless:
     changes in an ASCII text, and the expression is written in lower case (checked here). Any
     other text is searched as written with IGNORECASE, which also folds a few non-ASCII letters
     to ASCII ones (the Kelvin sign to k, the long s to s). Measured on the 2,658 owed subjects
-    of bench/rules.py's 1M: _NOTICE 3 -> 1.2 us a subject, replies.py's _TELLS 2.4 -> 0.8."""
+    of bench/rules.py's 1M: _NOTICE 3 -> 1.2 us a subject, replies.py's _TELLS 2.4 -> 0.8.
+    `pattern` is compiled with `flags` and IGNORECASE, `lowered` without IGNORECASE."""
 
-    __slots__ = ("expression", "lowered")
+    __slots__ = ("_expression", "flags", "lowered", "pattern")
 
-    def __init__(self, expression: re.Pattern[str]) -> None:
-        if expression.pattern != expression.pattern.lower():
-            raise ValueError(f"not written in lower case: {expression.pattern[:40]!r}")
-        self.expression = expression
-        self.lowered = re.compile(expression.pattern, expression.flags & ~re.IGNORECASE)
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        if pattern != pattern.lower():
+            raise ValueError(f"not written in lower case: {pattern[:40]!r}")
+        self.pattern, self.flags = pattern, flags | re.IGNORECASE
+        self.lowered = re.compile(pattern, flags & ~re.IGNORECASE)
+        self._expression: re.Pattern[str] | None = None
+
+    @property
+    def expression(self) -> re.Pattern[str]:
+        """The expression with IGNORECASE, compiled at its first use: only a text that is not
+        ASCII is searched with it, and compiling them all at import (_NOTICE's alone 2.7 ms)
+        was a cost of every process's start, whatever it read (issue 16)."""
+        if self._expression is None:
+            self._expression = re.compile(self.pattern, self.flags)
+        return self._expression
 
     def search(self, text: str) -> bool:
         """Whether the expression matches anywhere in `text`."""

@@ -12,7 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from touchbase.rules import replies, topics
-from touchbase.rules.topics import _NOTICE, Caseless, _notice
+from touchbase.rules.topics import Caseless, _notice
+
+_NOTICE = _notice.expression  # compiled with IGNORECASE
 
 GUARD = r"\b(?=\w)(?:"
 
@@ -136,8 +138,19 @@ def test_caseless_on_known_subjects() -> None:
 
 def test_caseless_wants_an_expression_written_in_lower_case() -> None:
     with pytest.raises(ValueError):
-        Caseless(re.compile(r"\bFYI\b", re.IGNORECASE))
-    assert topics.Caseless(re.compile("fyi", re.IGNORECASE)).search("FYI")
+        Caseless(r"\bFYI\b")
+    assert topics.Caseless("fyi").search("FYI")
+
+
+def test_caseless_compiles_its_ignorecase_expression_when_first_asked() -> None:
+    """Only a text that is not ASCII is searched with IGNORECASE: compiled then, not before."""
+    caseless = Caseless(r"\bfyi\b")
+    assert caseless._expression is None
+    assert caseless.search("FYI") and caseless._expression is None
+    assert caseless.search("FYI \u212a")
+    assert caseless.expression.flags & re.IGNORECASE
+    assert caseless.expression.pattern == caseless.lowered.pattern == r"\bfyi\b"
+    assert not caseless.lowered.flags & re.IGNORECASE
 
 
 MARK_PIECES = st.one_of(
