@@ -297,7 +297,9 @@ def _insert_mail(
     Message-ID another record of the page holds. Nothing is looked up for mail that was new,
     so a first import pays nothing for this."""
     inserted = _insert_new(connection, account_id, mail, now)
-    taken = [r for r in mail if r.source_id not in inserted and _message_key(r) is not None]
+    taken: list[Record] = []
+    if len(inserted) < len(mail):  # some were stored already (every one new: none taken)
+        taken = [r for r in mail if r.source_id not in inserted and _message_key(r) is not None]
     taken += reusing
     if not taken:
         return len(inserted)
@@ -389,7 +391,8 @@ def _insert_new(
         # Every row was new, and SQLite gives a row without an id the table's largest plus
         # one (https://sqlite.org/autoinc.html) under the write lock this transaction holds:
         # the ids are the next ones in order, no need to read them back (0.3 s per 100k).
-        ids = {r.source_id: before + n for n, r in enumerate(records, 1)}
+        pairs = list(enumerate(records, before + 1))
+        ids = {r.source_id: row_id for row_id, r in pairs}
     else:
         ids = dict(
             connection.execute(
@@ -398,8 +401,8 @@ def _insert_new(
                 )
             ).all()
         )
-    if ids:
         pairs = [(ids[r.source_id], r) for r in records if r.source_id in ids]
+    if ids:
         plain = plain_participant_rows(pairs)
         if plain is not None:
             bulk_insert(connection, PARTICIPANTS, PARTY_COLUMNS[:4], plain, fixed=PLAIN_PARTY)
