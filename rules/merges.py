@@ -81,12 +81,21 @@ def likely_same_key(contact: Contact) -> Sequence[str]:
 def _address_keys(address: str) -> tuple[str, ...]:
     """likely_same_key's keys from one address (cached: a long-lived process plans again and
     again over the same 10,000 people, and these were a tenth of each plan's deciding)."""
-    keys: list[str] = []
     local, _, domain = address.rpartition("@")
-    if "." in local or "_" in local or "-" in local:
-        pieces = [p for p in _PIECES.split(local) if p]
-    else:  # one piece, as most mailbox names are: no split (10,000 of them at every plan)
-        pieces = [local] if local else []
+    if "." not in local and "_" not in local and "-" not in local:
+        # One piece, as most mailbox names are (10,000 at every plan at bench/rules.py's 1M):
+        # no split, no first and last name, only the mailbox name's own key.
+        if (
+            len(local) >= MIN_LOCAL
+            and local not in GENERIC_LOCALS
+            # The first letter before a scan: making the scan's generator was a third of the
+            # function for the 10,000 mailbox names of bench/rules.py's 1M (all start with one).
+            and (local[0].isalpha() or any(c.isalpha() for c in local))
+        ):
+            return (f"l:{local}",)
+        return ()
+    keys: list[str] = []
+    pieces = [p for p in _PIECES.split(local) if p]
     if len(pieces) >= 2 and pieces[-1].isalpha() and len(pieces[-1]) > 1:
         first, last = pieces[0], pieces[-1]
         if first.isalpha():
@@ -100,8 +109,6 @@ def _address_keys(address: str) -> tuple[str, ...]:
     if (
         len(squeezed) >= MIN_LOCAL
         and squeezed not in GENERIC_LOCALS
-        # The first letter before a scan: making the scan's generator was a third of the
-        # function for the 10,000 mailbox names of bench/rules.py's 1M (all start with one).
         and (squeezed[0].isalpha() or any(c.isalpha() for c in squeezed))
     ):
         keys.append(f"l:{squeezed}")
@@ -110,35 +117,44 @@ def _address_keys(address: str) -> tuple[str, ...]:
 
 def _pairs(contacts: Iterable[Contact]) -> dict[tuple[str, str], tuple[Contact, Contact, str]]:
     """(person a, person b) -> the two contacts and the key they share."""
-    groups: dict[str, list[Contact]] = {}
+    # Each key's first contact, and a list only for a key two or more share: nearly every key
+    # names one person alone, and a list for each (with a pass over them all to find the few
+    # that pair) was 3.5 of 5.6 ms for the 10,000 contacts of bench/rules.py's 1M (issue 16).
+    first: dict[str, Contact] = {}
+    shared: dict[str, list[Contact]] = {}
+    crossing: list[str] = []  # "i:" and "c:" keys: they pair with another key's people
     for contact in contacts:
         keys = likely_same_key(contact)
         for key in dict.fromkeys(keys) if len(keys) > 1 else keys:  # each key once
-            groups.setdefault(key, []).append(contact)
-    found: dict[tuple[str, str], tuple[Contact, Contact, str]] = {}
-    # Only keys that can pair anyone, in key order: most keys name one person alone.
+            found = first.setdefault(key, contact)
+            if found is contact:
+                if key[0] == "i" or key[0] == "c":
+                    crossing.append(key)
+            elif key in shared:
+                shared[key].append(contact)
+            else:
+                shared[key] = [found, contact]
+    # Only keys that can pair anyone, in key order.
     pairing: list[tuple[str, list[Contact], list[Contact]]] = []
-    for key, group in groups.items():
-        form = key[:2]
-        if form == "i:":
-            partners = groups.get("f:" + key[2:], [])
-        elif form == "c:":
-            partners = groups.get("l:" + key[2:], [])
-        elif form == "f:":
-            continue  # paired from the "i:" side
-        else:
-            partners = group if len(group) > 1 else []
-        if partners:
-            pairing.append((key, group, partners))
+    for key, group in shared.items():
+        if key[0] not in "icf":  # "f:" is paired from the "i:" side
+            pairing.append((key, group, group))
+    for key in crossing:
+        other = ("f:" if key[0] == "i" else "l:") + key[2:]
+        partner = first.get(other)
+        if partner is not None:
+            group = shared.get(key) or [first[key]]
+            pairing.append((key, group, shared.get(other) or [partner]))
     pairing.sort(key=lambda p: p[0])
+    pairs: dict[tuple[str, str], tuple[Contact, Contact, str]] = {}
     for key, group, partners in pairing:
         for a in group:
             for b in partners:
                 if a.person == b.person:
                     continue
                 pair = tuple(sorted((a.person, b.person)))
-                found.setdefault(pair, (a, b, key))  # type: ignore[arg-type]
-    return found
+                pairs.setdefault(pair, (a, b, key))  # type: ignore[arg-type]
+    return pairs
 
 
 def twins_of(
