@@ -218,32 +218,35 @@ def _their_mail(
     are left to the caller."""
     best: tuple[tuple[bool, bool], OwedMail, Headers] | None = None
     for row in rows:
-        sender = {p.address for p in row.participants if p.role == "from"}
+        parties = row.participants
+        sender = {p.address for p in parties if p.role == "from"}
         to_owner = copied = False
         others: set[str] = set()
         to: list[str] = []
-        for p in row.participants:
-            if p.role not in _RECIPIENTS:
+        for p in parties:
+            role = p.role
+            if role != "to" and role != "cc":  # _RECIPIENTS, compared inline (2,658 a plan)
                 continue
             address = normalise(p.address)
             if p.is_self or address in mine:
-                to_owner = to_owner or p.role == "to"
-                copied = copied or p.role == "cc"
+                to_owner = to_owner or role == "to"
+                copied = copied or role == "cc"
             elif address not in sender:
                 others.add(address)
-                if p.role == "to" and address not in to:
+                if role == "to" and address not in to:
                     to.append(address)
+        # Positional, in OwedMail's field order (keywords cost a third of this function).
         mail = OwedMail(
-            interaction_id=row.id,
-            at=at,  # the fold's time for it (the store may give it back naive)
-            subject=row.subject,
-            message_id=row.message_id,
-            thread_id=row.thread_id,
-            account=accounts.get(row.account_id, ""),
-            to_owner=to_owner,
-            others=len(others),
-            copied_owner=copied,
-            to=tuple(to),
+            row.id,
+            at,  # the fold's time for it (the store may give it back naive)
+            row.subject,
+            row.message_id,
+            row.thread_id,
+            accounts.get(row.account_id, ""),
+            to_owner,
+            len(others),
+            copied,
+            tuple(to),
         )
         rank = (to_owner, bool(row.message_id))
         if best is None or rank > best[0]:
