@@ -398,11 +398,13 @@ def bounce_candidates(fetched: Sequence[Fetched]) -> list[int]:
     headers = [f.header for f in fetched]
     # Blocks joined by "\n", which no word holds: a word found lies inside one block.
     lowered = b"\n".join(headers).lower()
-    ends = list(itertools.accumulate(len(h) + 1 for h in headers))
+    ends: list[int] = []  # where each block ends, worked out at the first word found (rare)
     hits: set[int] = set()
     for word in _BOUNCE_WORDS:
         at = lowered.find(word)
         while at >= 0:
+            if not ends:
+                ends = list(itertools.accumulate(len(h) + 1 for h in headers))
             index = bisect.bisect_right(ends, at)
             hits.add(index)
             at = lowered.find(word, ends[index])
