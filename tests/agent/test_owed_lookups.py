@@ -1,6 +1,7 @@
-"""agent/pipeline/drafts/owed.py's store lookups against a plain Python reading of the same rows
-(issue 16, H9): the queries start from the person's own rows and the weeks since their mail,
-not from the owner's sent mail, and must answer exactly what reading every row would.
+"""agent/pipeline/drafts/owed.py's and owner_mail.py's store lookups against a plain Python
+reading of the same rows (issue 16, H9): the queries start from the person's own rows and the
+weeks since their mail, not from the owner's sent mail, and must answer exactly what reading
+every row would.
 
 - answers_owner: its In-Reply-To is a message the owner sent, or (a Re: subject) the owner sent
   mail To or Cc one of their addresses under the same stripped subject in the 60 days before it;
@@ -24,7 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from touchbase.agent.pipeline.db import open_database
-from touchbase.agent.pipeline.drafts.owed import (
+from touchbase.agent.pipeline.drafts.owner_mail import (
     ANSWER_WINDOW,
     _answers_owner,
     answering,
@@ -241,14 +242,14 @@ def test_lookups_answer_alike_when_subject_keys_collide(
     """The stored subject key is a hash (agent/pipeline/subject_keys.py): with one so weak that
     most subjects share a key, the lookups read rows under other subjects too, and must still
     answer as reading every row does (they check the stripped subject of what they read)."""
-    import touchbase.agent.pipeline.drafts.owed as owed
+    import touchbase.agent.pipeline.drafts.owner_mail as owner_mail
     import touchbase.agent.pipeline.subject_keys as subject_keys
 
     def weak(stripped: str) -> int:
         return len(stripped) % 2
 
     monkeypatch.setattr(subject_keys, "key_of", weak)  # the store's, through subject_key
-    monkeypatch.setattr(owed, "key_of", weak)  # the lookups'
+    monkeypatch.setattr(owner_mail, "key_of", weak)  # the lookups'
     mails = _seeded(12)
     store = _store(db_url, mails)
     with store.sessions() as session:
@@ -312,7 +313,8 @@ def test_sqlite_heads_read_what_the_core_query_reads(tmp_path: Path) -> None:
     driver: the same rows, and the same times, as SQLAlchemy's query binds and reads them."""
     from sqlalchemy.dialects import sqlite
 
-    from touchbase.agent.pipeline.drafts.owed import _sqlite_heads, stored_text
+    from touchbase.agent.pipeline.drafts.owed import _sqlite_heads
+    from touchbase.agent.pipeline.drafts.owner_mail import stored_text
     from touchbase.agent.pipeline.models import UTCDateTime
 
     bind = UTCDateTime()._cached_bind_processor(sqlite.dialect())
