@@ -214,83 +214,27 @@ class RawReader:
         MAX_DRAINED is read in pieces and dropped instead (a `Drained` in its place).
         """
         responses: list[tuple[bytes, list[bytes]]] = []
-        answer = Answer()
+        reading = _Reading(self._imap.file, drain)
+        next_line, plain, rest, literal = reading.line, reading.plain, reading.rest, _LITERAL.search
         prefix = tag + b" "
-        stream = self._imap.file
-        readline, read, literal = stream.readline, stream.read, _LITERAL.search
-        # Inlined checks (this loop runs once per message of a sync): a line as long as the
-        # read allows hit the ceiling; the count is handed to `answer` every thousand
-        # responses, the bytes whenever they pass MAX_LITERAL (so at most about two literals'
-        # worth is held beyond the ceiling before it is refused).
-        count = size = drained = 0
+        count = 0
         while True:
-            line = readline(_READ)
-            if len(line) > MAX_LINE:
-                checked_line(line)
-            if not line:
-                raise TransientError("the IMAP server closed the connection mid-response")
-            if line.startswith(prefix):
-                status = (
-                    line[len(prefix) :].split(None, 1)[0].upper() if line.strip() != tag else b""
-                )
-                if status != b"OK":
-                    detail = line.decode("latin-1").strip()
-                    raise ConnectorError(f"IMAP server refused {tag.decode()}: {detail}")
+            line = next_line()
+            if line.startswith(prefix) or not line.startswith(b"* "):
+                _complete(line, tag, prefix)
                 return responses
-            if not line.startswith(b"* "):
-                raise TransientError(f"unexpected IMAP line {line[:60]!r}")
+            # The count is handed to the answer every thousand responses (this loop runs once
+            # per message of a sync), the bytes whenever they pass MAX_LITERAL (`_Reading`).
             count += 1
             if count == 1000:
-                answer.add_many(count, size)
-                count = size = 0
+                reading.answer.add_many(count, reading.size)
+                count = reading.size = 0
             match = literal(line, len(line) - 16) if line.endswith(b"}\r\n") else None
             if match is None:
-                if line.startswith(b"* BYE"):
-                    raise TransientError(f"the IMAP server said goodbye: {line[:80]!r}")
-                size += len(line)
-                if size > MAX_LITERAL:
-                    answer.add_many(0, size)
-                    size = 0
+                plain(line)
                 responses.append((line, []))
-                continue
-            literals: list[bytes] = []
-            text: list[bytes] = []
-            while match is not None:
-                announced = int(match.group(1))
-                text.append(line[: match.start()])
-                if announced > MAX_LITERAL:
-                    drained += announced
-                    if not drain or announced > MAX_DRAINED:
-                        literal_size(announced)
-                    if drained > 4 * MAX_DRAINED:
-                        raise ResponseTooLarge(
-                            f"more than {4 * MAX_DRAINED:,} bytes of oversized literals"
-                        )
-                    literals.append(_drain(read, announced))
-                    line = readline(_READ)
-                    if len(line) > MAX_LINE:
-                        checked_line(line)
-                    if not line:
-                        raise TransientError("the IMAP server closed the connection mid-response")
-                    match = literal(line, len(line) - 16) if line.endswith(b"}\r\n") else None
-                    continue
-                size += announced + len(line)
-                if size > MAX_LITERAL:
-                    answer.add_many(0, size)  # a response chaining literals counts as it grows
-                    size = 0
-                data: bytes = read(announced)
-                if len(data) != announced:
-                    raise TransientError("the IMAP server closed the connection mid-literal")
-                literals.append(data)
-                line = readline(_READ)
-                if len(line) > MAX_LINE:
-                    checked_line(line)
-                if not line:
-                    raise TransientError("the IMAP server closed the connection mid-response")
-                match = literal(line, len(line) - 16) if line.endswith(b"}\r\n") else None
-            text.append(line)
-            size += len(line)
-            responses.append((b"".join(text), literals))
+            else:
+                responses.append(rest(line, match, [], []))
 
     def search_uids(self, low: int, high: int, esearch: bool) -> list[int]:
         """The UIDs in low:high that exist, ascending.
@@ -327,44 +271,84 @@ class RawReader:
         )
 
     def finish_fetch(self, tag: bytes, uids: Sequence[int]) -> list[Fetched]:
-        """The answers to `start_fetch`, by ascending UID, one per message that still exists."""
+        """The answers to `start_fetch`, by ascending UID, one per message that still exists.
+
+        Read here rather than through `collect` (with the same ceilings, `_Reading`), so that
+        the usual response, one header literal and then ")", is taken as it is read: one pass
+        over a page, not a list of (text, literals) read again. Any other response is read on
+        as `collect` reads it and taken by `_take`, which is what the usual one amounts to.
+        100,000 recorded Dovecot answers: 0.42 -> 0.33 s CPU.
+        """
         wanted = set(uids)
         out: list[Fetched] = []
-        uid_search, date_search = _UID.search, _INTERNALDATE.search
-        new = tuple.__new__  # Fetched's own __new__ is a Python function around it
-        usual = _USUAL_ANSWER.match
-        for text, literals in self.collect(tag, drain=True):
-            common = usual(text)
-            if common is not None:
-                uid = int(common.group(1))
-            else:
-                if b" FETCH (" not in text[:40]:
-                    continue  # EXISTS, EXPUNGE, RECENT: mailbox news, not our answer
-                uid_match = uid_search(text)
-                if uid_match is None:
-                    continue
-                uid = int(uid_match.group(1))
-            if uid not in wanted:
-                continue  # an unsolicited FETCH (a flag change by another client)
-            if literals:
-                header = literals[-1]
-            elif _EMPTY_BODY.search(text):
-                header = b""
-            else:
-                continue  # a flags-only FETCH for a UID we asked about; its answer follows
-            if common is not None:
-                internal = common.group(2)
-            else:
-                date_match = date_search(text)
-                internal = date_match.group(1) if date_match else None
-            if isinstance(header, Drained):
-                out.append(Fetched(uid, internal, b"", False, header.size))
-                wanted.discard(uid)
+        reading = _Reading(self._imap.file, True)
+        readline, plain, rest, read = reading.readline, reading.plain, reading.rest, reading.read
+        literal, usual, new = _LITERAL.search, _USUAL_ANSWER.match, tuple.__new__
+        prefix = tag + b" "
+        # `reading.line` and `reading.size` inlined as locals: this loop runs once per message
+        # of a sync. The size is handed to `reading` around each call that counts on it.
+        count = size = 0
+        while True:
+            line = readline(_READ)
+            if len(line) > MAX_LINE:
+                checked_line(line)
+            if not line:
+                raise TransientError("the IMAP server closed the connection mid-response")
+            if line.startswith(prefix) or not line.startswith(b"* "):
+                _complete(line, tag, prefix)
+                break
+            count += 1
+            if count == 1000:
+                reading.answer.add_many(count, size)
+                count = size = 0
+            match = literal(line, len(line) - 16) if line.endswith(b"}\r\n") else None
+            if match is None:
+                reading.size = size
+                plain(line)
+                size = reading.size
+                _take(line, [], wanted, out)
                 continue
+            announced = int(match.group(1))
+            if announced > MAX_LITERAL:  # to be drained, or refused
+                reading.size = size
+                text, literals = rest(line, match, [], [])
+                size = reading.size
+                _take(text, literals, wanted, out)
+                continue
+            # rest()'s first turn, for a literal it keeps
+            size += announced + len(line)
+            if size > MAX_LITERAL:
+                reading.answer.add_many(0, size)
+                size = 0
+            data: bytes = read(announced)
+            if len(data) != announced:
+                raise TransientError("the IMAP server closed the connection mid-literal")
+            end = readline(_READ)
+            if end != b")\r\n":  # more follows the literal, or the line is cut short
+                if len(end) > MAX_LINE:
+                    checked_line(end)
+                if not end:
+                    raise TransientError("the IMAP server closed the connection mid-response")
+                more = literal(end, len(end) - 16) if end.endswith(b"}\r\n") else None
+                reading.size = size
+                text, literals = rest(end, more, [line[: match.start()]], [data])
+                size = reading.size
+                _take(text, literals, wanted, out)
+                continue
+            size += 3
+            # The usual answer: its text is `line` less the literal's announcement, plus ")",
+            # neither of which holds anything _USUAL_ANSWER or _DRAFT_FLAG reads.
+            common = usual(line)
+            if common is None:
+                _take(line[: match.start()] + end, [data], wanted, out)
+                continue
+            uid = int(common.group(1))
+            if uid not in wanted:
+                continue  # an unsolicited FETCH, or a second answer for one UID
             # The text holds no header (that is the literal): "raft" is rare outside FLAGS.
-            draft = b"raft" in text and _DRAFT_FLAG.search(text) is not None
-            out.append(new(Fetched, (uid, internal, header, draft, 0)))
-            wanted.discard(uid)  # a second answer for one UID is not a second message
+            draft = b"raft" in line and _DRAFT_FLAG.search(line) is not None
+            out.append(new(Fetched, (uid, common.group(2), data, draft, 0)))
+            wanted.discard(uid)
         out.sort()
         return out
 
@@ -372,6 +356,119 @@ class RawReader:
         if not uids:
             return []
         return self.finish_fetch(self.start_fetch(uids, fields), uids)
+
+
+class _Reading:
+    """One command's answer as it is read: its lines and literals under the ceilings, and what
+    they have counted so far (`size`: bytes not yet handed to `answer`)."""
+
+    __slots__ = ("answer", "drain", "drained", "read", "readline", "size")
+
+    def __init__(self, stream: Any, drain: bool) -> None:
+        self.answer = Answer()
+        self.size = self.drained = 0
+        self.drain = drain
+        self.readline, self.read = stream.readline, stream.read
+
+    def line(self) -> bytes:
+        """The next line, refused when it hit the ceiling."""
+        line: bytes = self.readline(_READ)
+        if len(line) > MAX_LINE:
+            checked_line(line)
+        if not line:
+            raise TransientError("the IMAP server closed the connection mid-response")
+        return line
+
+    def plain(self, line: bytes) -> None:
+        """Count a response without a literal."""
+        if line.startswith(b"* BYE"):
+            raise TransientError(f"the IMAP server said goodbye: {line[:80]!r}")
+        self.size += len(line)
+        if self.size > MAX_LITERAL:
+            self.answer.add_many(0, self.size)
+            self.size = 0
+
+    def rest(
+        self, line: bytes, match: re.Match[bytes] | None, text: list[bytes], literals: list[bytes]
+    ) -> tuple[bytes, list[bytes]]:
+        """A response read on from `line` (whose literal `match` found) to its last line: (its
+        text without literals, its literals), after the `text` and `literals` read before.
+
+        The bytes are handed to the answer whenever they pass MAX_LITERAL, so at most about
+        two literals' worth is held beyond the ceiling before it is refused; a response
+        chaining literals counts as it grows."""
+        while match is not None:
+            announced = int(match.group(1))
+            text.append(line[: match.start()])
+            if announced > MAX_LITERAL:
+                self.drained += announced
+                if not self.drain or announced > MAX_DRAINED:
+                    literal_size(announced)
+                if self.drained > 4 * MAX_DRAINED:
+                    raise ResponseTooLarge(
+                        f"more than {4 * MAX_DRAINED:,} bytes of oversized literals"
+                    )
+                literals.append(_drain(self.read, announced))
+            else:
+                self.size += announced + len(line)
+                if self.size > MAX_LITERAL:
+                    self.answer.add_many(0, self.size)
+                    self.size = 0
+                data: bytes = self.read(announced)
+                if len(data) != announced:
+                    raise TransientError("the IMAP server closed the connection mid-literal")
+                literals.append(data)
+            line = self.line()
+            match = _LITERAL.search(line, len(line) - 16) if line.endswith(b"}\r\n") else None
+        text.append(line)
+        self.size += len(line)
+        return b"".join(text), literals
+
+
+def _complete(line: bytes, tag: bytes, prefix: bytes) -> None:
+    """A line that is no untagged response: `tag`'s completion, which must be OK."""
+    if not line.startswith(prefix):
+        raise TransientError(f"unexpected IMAP line {line[:60]!r}")
+    status = line[len(prefix) :].split(None, 1)[0].upper() if line.strip() != tag else b""
+    if status != b"OK":
+        detail = line.decode("latin-1").strip()
+        raise ConnectorError(f"IMAP server refused {tag.decode()}: {detail}")
+
+
+def _take(text: bytes, literals: list[bytes], wanted: set[int], out: list[Fetched]) -> None:
+    """Add the message a response to a header fetch carries to `out`, if it is one asked for
+    (its UID in `wanted`, taken off it: a second answer for one UID is not a second message)."""
+    common = _USUAL_ANSWER.match(text)
+    if common is not None:
+        uid = int(common.group(1))
+    else:
+        if b" FETCH (" not in text[:40]:
+            return  # EXISTS, EXPUNGE, RECENT: mailbox news, not our answer
+        uid_match = _UID.search(text)
+        if uid_match is None:
+            return
+        uid = int(uid_match.group(1))
+    if uid not in wanted:
+        return  # an unsolicited FETCH (a flag change by another client)
+    if literals:
+        header = literals[-1]
+    elif _EMPTY_BODY.search(text):
+        header = b""
+    else:
+        return  # a flags-only FETCH for a UID we asked about; its answer follows
+    if common is not None:
+        internal = common.group(2)
+    else:
+        date_match = _INTERNALDATE.search(text)
+        internal = date_match.group(1) if date_match else None
+    if isinstance(header, Drained):
+        out.append(Fetched(uid, internal, b"", False, header.size))
+        wanted.discard(uid)
+        return
+    # The text holds no header (that is the literal): "raft" is rare outside FLAGS.
+    draft = b"raft" in text and _DRAFT_FLAG.search(text) is not None
+    out.append(tuple.__new__(Fetched, (uid, internal, header, draft, 0)))
+    wanted.discard(uid)
 
 
 # -- delivery failures (issue 18) ------------------------------------------------------------
