@@ -35,7 +35,13 @@ def normalise(address: str) -> str:
 # RFC 5322 3.2.3 dot-atom for the local part, LDH labels for the domain (RFC 1035 2.3.1, RFC 5890
 # for A-labels): the only addresses a draft is written to (compose/message.py checks with this).
 _DOT_ATOM = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
-_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+# A domain: two labels or more, each of 1-63 letters, digits and hyphens, no hyphen at either
+# end, matched whole in one search (a split and a search per label took 2.2-2.8 us an address
+# where this takes 1.4; a plan asks it of each person it proposes for, 4,090 at
+# bench/rules.py's 1M). `\n?`: a label searched alone with `...$` passed with one newline
+# after it, and this answers as that did (tests/rules/test_writable.py).
+_LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)\n?"
+_DOMAIN = re.compile(rf"(?:{_LABEL}\.)+{_LABEL}")
 
 
 def is_writable(address: str) -> bool:
@@ -47,8 +53,7 @@ def is_writable(address: str) -> bool:
         and len(address) <= 254  # RFC 5321 4.5.3.1.3: a path is at most 256 octets with <>
         and len(local) <= 64
         and _DOT_ATOM.match(local)
-        and "." in domain
-        and all(_LABEL.match(label) for label in domain.split("."))
+        and _DOMAIN.fullmatch(domain)
     )
 
 
