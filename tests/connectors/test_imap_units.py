@@ -445,6 +445,73 @@ def test_bounce_candidates_are_the_regex_answer(blocks: list[list[bytes]]) -> No
     assert bounce_candidates(fetched) == expected
 
 
+# Shapes of untagged responses to a header fetch, "{h}" where a header literal goes: the usual
+# one, and what finish_fetch's usual path must hand on (no literal, two, items after it).
+FETCH_SHAPES = [
+    b'* 1 FETCH (UID {u} FLAGS (\\Seen) INTERNALDATE "02-Dec-2026 20:18:43 +0000" '
+    b"BODY[HEADER.FIELDS (FROM)] {h})\r\n",
+    b'* 1 FETCH (UID {u} FLAGS (\\Draft) INTERNALDATE "02-Dec-2026 20:18:43 +0000" '
+    b"BODY[HEADER.FIELDS (FROM)] {h})\r\n",
+    b"* 1 FETCH (UID {u} BODY[HEADER.FIELDS (FROM)] {h} FLAGS (\\Seen))\r\n",
+    b"* 1 FETCH (BODY[HEADER.FIELDS (FROM)] {h} UID {u})\r\n",
+    b"* 1 FETCH (UID {u} BODY[HEADER.FIELDS (FROM)] {h} BODY[HEADER.FIELDS (TO)] {h})\r\n",
+    b"* 1 FETCH (UID {u} FLAGS (\\Seen) BODY[HEADER.FIELDS (FROM)] NIL)\r\n",
+    b"* 1 FETCH (UID {u} FLAGS (\\Seen))\r\n",
+    b"* 3 EXISTS\r\n",
+    b"* BYE shutting down\r\n",
+]
+FETCH_HEADERS = [b"", HEADER, b"x" * 70, b"{5}\r\n"]
+
+
+def _literal(header: bytes) -> bytes:
+    return b"{%d}\r\n%s" % (len(header), header)
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(FETCH_SHAPES), st.integers(1, 6), st.sampled_from(FETCH_HEADERS)),
+        max_size=8,
+    ),
+    st.sampled_from([b"TAG OK done\r\n", b"TAG NO nope\r\n", b"", b"junk\r\n"]),
+    st.integers(0, 3),
+)
+def test_finish_fetch_takes_what_collect_reads(
+    answers: list[tuple[bytes, int, bytes]], end: bytes, cut: int
+) -> None:
+    """finish_fetch reads the usual answer itself, as it comes: what it returns (or raises) is
+    what `_take` makes of `collect`'s responses, ceilings lowered so that headers are also
+    drained or refused."""
+    from unittest import mock
+
+    from touchbase.connectors.imap import fetch
+
+    wire = b"".join(
+        shape.replace(b"{u}", b"%d" % uid).replace(b"{h}", _literal(header))
+        for shape, uid, header in answers
+    )
+    wire = (wire + end)[: len(wire + end) - cut]
+    uids = [1, 2, 3, 5]
+
+    def outcome(read: Any) -> Any:
+        reader, _ = reader_for(wire)
+        tag = reader.send(b"UID FETCH")  # the tag reader_for filled in
+        try:
+            return sorted(read(reader, tag))
+        except (ConnectorError, ResponseTooLarge) as exc:
+            return type(exc), str(exc).replace(tag.decode(), "TAG")  # each reader its own tag
+
+    def through_collect(reader: RawReader, tag: bytes) -> list[Fetched]:
+        out: list[Fetched] = []
+        wanted = set(uids)
+        for text, literals in reader.collect(tag, drain=True):
+            fetch._take(text, literals, wanted, out)
+        return out
+
+    with mock.patch.multiple(fetch, MAX_LITERAL=60, MAX_DRAINED=100):
+        expected = outcome(through_collect)
+        assert outcome(lambda reader, tag: reader.finish_fetch(tag, uids)) == expected
+
+
 def full_parser(value: str) -> list[tuple[str, str]]:
     """parse_addresses by getaddresses alone (its slow path), the reference for the fast ones."""
     pairs = []
