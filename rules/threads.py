@@ -56,12 +56,25 @@ _NO_SUBJECT = SubjectInfo("", False, False)
 # tuple.__new__(SubjectInfo, ...) makes in C: once per distinct subject a fold meets (400k at
 # the 1M bench).
 _new = tuple.__new__
+# "Re: " as _LEAD's reply word and colon match it in any case: IGNORECASE folds no other
+# character to "r" or "e".
+_REPLY_HEADS = frozenset({"Re: ", "RE: ", "re: ", "rE: "})
 
 
 def read_subject(subject: str | None) -> SubjectInfo:
     """Stripped form, reply-ness, forward-ness (`subject_info` without its cache)."""
     if not subject:
         return _NO_SUBJECT
+    # Every prefix ends in ":", so a subject without one has none, and "Re: " with no ":" after
+    # it is one reply prefix and nothing more: _LEAD's answer without running it. A full
+    # refold reads ~480k subjects at the bench's 1M, nearly all one of these two: over the
+    # 299,929 distinct subjects of the bench and the judgment corpora 1.39-1.44 -> 0.99-1.01 us
+    # each, the same answers.
+    colon = subject.find(":")
+    if colon < 0:
+        return _new(SubjectInfo, (" ".join(subject.split()).lower(), False, False))
+    if colon == 2 and subject[:4] in _REPLY_HEADS and subject.find(":", 3) < 0:
+        return _new(SubjectInfo, (" ".join(subject[4:].split()).lower(), True, False))
     lead = _LEAD.match(subject)
     if lead is None:
         # No prefix to take off, so no reply's or forward's either (their words are among

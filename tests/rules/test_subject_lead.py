@@ -35,6 +35,13 @@ def _expected(subject: str) -> SubjectInfo:
         ("\u017fv: Budget", SubjectInfo("budget", True, False)),  # long s: IGNORECASE's "s"
         ("tr: re[3] :  A\u00a0B", SubjectInfo("a b", False, True)),
         ("Re Budget", SubjectInfo("re budget", False, False)),
+        # read_subject's short cuts: no ":" at all, and one "Re: " with no ":" after it.
+        ("topic 9138-9", SubjectInfo("topic 9138-9", False, False)),
+        ("rE:   Topic  1-2 ", SubjectInfo("topic 1-2", True, False)),
+        ("Re: Re: x", SubjectInfo("x", True, False)),
+        ("Re: at 10:30", SubjectInfo("at 10:30", True, False)),
+        ("Re:\tx", SubjectInfo("x", True, False)),
+        (" Re: x", SubjectInfo("x", True, False)),
     ],
 )
 def test_prefixes(subject: str, info: SubjectInfo) -> None:
@@ -47,7 +54,9 @@ _PREFIXES = st.sampled_from(
         "res:", "enc:", "\u017fv:", "rEs :", "wg:", "Antw:", "RIF:", "re", "fwd", "[", "[3]",
     ]
 )  # fmt: skip
-_REST = st.sampled_from([" ", "\t", "\u2003", "\x85", "Budget", "topic 1-2", ":", "İ", "ß"])
+_REST = st.sampled_from(
+    [" ", "\t", "\u2003", "\x85", "Budget", "topic 1-2", ":", "İ", "ß", "Re: ", "RE: "]
+)
 
 
 @settings(max_examples=600, deadline=None)
