@@ -10,49 +10,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Boolean, Connection, Dialect, Table
 from sqlalchemy.types import TypeEngine
 
 from touchbase.agent.pipeline.models import UTCDateTime
-
-
-def sqlite_utc(value: datetime | None) -> str | None:
-    """UTCDateTime's stored form on SQLite, in one step: the text SQLAlchemy writes (naive UTC,
-    microseconds always present), so stored values compare and sort as the ORM expects."""
-    if value is None:
-        return None
-    zone = value.tzinfo
-    if zone is not UTC:
-        if zone is None:
-            raise ValueError("naive datetime given to the store; every timestamp must be aware")
-        value = value.astimezone(UTC)
-    # "YYYY-MM-DD HH:MM:SS.ffffff" from pieces made once: the day's text cached by its number,
-    # the clock's from two tables, instead of isoformat (its C formatting was most of the
-    # 1.5 us a time cost: a first IMAP sync stores 100,000, 0.15 -> 0.05 s CPU).
-    since = value - _EPOCH
-    day = _DAYS.get(since.days)
-    if day is None:
-        if len(_DAYS) >= _DAYS_MAX:
-            _DAYS.clear()
-        day = _DAYS[since.days] = value.isoformat()[:10]
-    seconds, micro = since.seconds, since.microseconds
-    hour, rest = divmod(seconds, 3600)
-    if micro:
-        return f"{day}{_HOURS[hour]}{_MINUTES_SECONDS[rest]}.{micro:06d}"
-    return f"{day}{_HOURS[hour]}{_MINUTES_SECONDS[rest]}.000000"
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_DAYS: dict[int, str] = {}  # days since _EPOCH -> "YYYY-MM-DD" (a mailbox's days repeat)
-_DAYS_MAX = 16_384  # 45 years of days; cleared when full, so memory stays flat
-_HOURS = [f" {hour:02d}:" for hour in range(24)]
-_MINUTES_SECONDS = [f"{minute:02d}:{second:02d}" for minute in range(60) for second in range(60)]
-
-
-_sqlite_utc = sqlite_utc  # the name tests import
+from touchbase.agent.pipeline.stored_time import sqlite_utc
 
 
 def _processor(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
@@ -80,7 +44,7 @@ def bulk_insert(
     `skip_conflicts_on` names a unique key: a row that collides with a stored one on it is left
     out (ON CONFLICT DO NOTHING, which SQLite and PostgreSQL both speak) and not counted.
     `ready`: the rows hold the driver's values already (the columns' bind processors applied,
-    as `sqlite_utc` does for times on SQLite); nothing is converted.
+    as `stored_time.sqlite_utc` does for times on SQLite); nothing is converted.
     `fixed`: (column, value) pairs that every row has, in the driver's form (as `ready`),
     written into the statement as literals instead of bound per row (`_literal`: what binding
     the value stores). Binding costs SQLite more than the rest of a narrow row's insert: 240,000

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from touchbase.agent.pipeline.bulk import sqlite_utc
 from touchbase.agent.pipeline.history import encode_parties
 from touchbase.agent.pipeline.models import InteractionRow, ParticipantRow
+from touchbase.agent.pipeline.stored_time import sqlite_utc
 from touchbase.agent.pipeline.subject_keys import subject_key
 from touchbase.connectors.base import InteractionRecord as Record
 from touchbase.connectors.base import Kind, Response, Role

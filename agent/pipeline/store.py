@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from touchbase.agent.pipeline.address_book import save_contacts
-from touchbase.agent.pipeline.bulk import Fixed, bulk_insert, sqlite_utc
+from touchbase.agent.pipeline.bulk import Fixed, bulk_insert
 from touchbase.agent.pipeline.contact_state import mark_page
 from touchbase.agent.pipeline.first_sync import build_indexes, defer_or_build_indexes, unfolded
 from touchbase.agent.pipeline.meeting_versions import settle
@@ -47,6 +47,7 @@ from touchbase.agent.pipeline.rows import (
     participant_rows,
     plain_participant_rows,
 )
+from touchbase.agent.pipeline.stored_time import sqlite_utc
 from touchbase.connectors.base import Flag, Kind, Page, Role
 from touchbase.connectors.base import InteractionRecord as Record
 
@@ -357,7 +358,7 @@ def _insert_new(
     fixed: tuple[tuple[str, Fixed], ...] = ()
     rows: list[tuple[Any, ...]] | None = None
     if connection.dialect.name == "sqlite":
-        # The rows are built in SQLite's stored form at once (bulk.sqlite_utc for the times,
+        # The rows are built in SQLite's stored form at once (stored_time.sqlite_utc for the times,
         # `now` converted once), not converted again by bulk_insert: 0.3 s per 100,000.
         stamp = sqlite_utc(now)
         rows = mail_rows(records)

@@ -309,19 +309,19 @@ def test_the_owners_mail_counts_however_it_was_stored(
 
 
 def test_sqlite_heads_read_what_the_core_query_reads(tmp_path: Path) -> None:
-    """_sent_at on SQLite binds each time as its stored text (owed.stored_text) through the
+    """_sent_at on SQLite binds each time as its stored text (stored_time.sqlite_utc) through the
     driver: the same rows, and the same times, as SQLAlchemy's query binds and reads them."""
     from sqlalchemy.dialects import sqlite
 
     from touchbase.agent.pipeline.drafts.owed import _sqlite_heads
-    from touchbase.agent.pipeline.drafts.owner_mail import stored_text
     from touchbase.agent.pipeline.models import UTCDateTime
+    from touchbase.agent.pipeline.stored_time import sqlite_utc
 
     bind = UTCDateTime()._cached_bind_processor(sqlite.dialect())
     assert bind is not None
     for at in (T0, T0 + timedelta(microseconds=7), datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC)):
         for zone in (UTC, timezone(timedelta(hours=-5))):
-            assert stored_text(at.astimezone(zone)) == bind(at.astimezone(zone))
+            assert sqlite_utc(at.astimezone(zone)) == bind(at.astimezone(zone))
     store = _store(_fresh(tmp_path), _seeded(7))
     with store.sessions() as session:
         i = InteractionRow.__table__.c

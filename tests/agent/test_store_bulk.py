@@ -21,11 +21,11 @@ from sqlalchemy.dialects import sqlite
 from tests.agent.dbdump import content
 from tests.conftest import need
 from tests.servers.postgres import PostgresServer
-from touchbase.agent.pipeline.bulk import _sqlite_utc
 from touchbase.agent.pipeline.db import open_database
 from touchbase.agent.pipeline.first_sync import build_indexes
 from touchbase.agent.pipeline.models import UTCDateTime
 from touchbase.agent.pipeline.store import Store
+from touchbase.agent.pipeline.stored_time import sqlite_utc as _sqlite_utc
 from touchbase.connectors.base import InteractionRecord as Record
 from touchbase.connectors.base import Kind, Page, Role
 from touchbase.connectors.base import Participant as P
@@ -213,7 +213,7 @@ def test_the_bulk_path_stores_the_same_rows_and_indexes_as_the_normal_path(
     )
 )
 def test_bulk_times_are_the_text_sqlalchemy_writes_on_sqlite(value: datetime) -> None:
-    """bulk._sqlite_utc (isoformat, sliced) is exactly UTCDateTime's stored form on SQLite."""
+    """stored_time.sqlite_utc is exactly UTCDateTime's stored form on SQLite."""
     dialect = sqlite.dialect()
     column = UTCDateTime()
     impl = column.dialect_impl(dialect).impl_instance  # type: ignore[attr-defined]

@@ -30,10 +30,10 @@ from touchbase.agent.pipeline.drafts.owner_mail import (
     handled_since,
     normalise,
     owner_reads,
-    stored_text,
 )
 from touchbase.agent.pipeline.history import read_parties
 from touchbase.agent.pipeline.models import Account, InteractionRow
+from touchbase.agent.pipeline.stored_time import sqlite_utc
 from touchbase.rules.contacts import Contact
 from touchbase.rules.decision import OwedMail
 from touchbase.rules.policy import Policy
@@ -152,7 +152,7 @@ def _sqlite_heads(connection: Connection, ordered: Sequence[datetime]) -> list[A
     the same rows and times."""
     raw = connection.connection.driver_connection
     assert raw is not None
-    by_text = {stored_text(at): at.astimezone(UTC) for at in ordered}
+    by_text = {sqlite_utc(at): at.astimezone(UTC) for at in ordered}
     texts = list(by_text)
     heads: list[Any] = []
     for n in range(0, len(texts), _CHUNK):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from touchbase.agent.pipeline.history import _FIELD, read_parties
 from touchbase.agent.pipeline.models import InteractionRow, ParticipantRow
+from touchbase.agent.pipeline.stored_time import sqlite_utc
 from touchbase.agent.pipeline.subject_keys import key_of
 from touchbase.rules.addresses import GMAIL_DOMAINS
 from touchbase.rules.addresses import normalise as _normalise
@@ -57,14 +58,6 @@ class _Mail(NamedTuple):
 
 # A message's headers: an ORM row (as the tests read them) or the lookups' own Core reading.
 Headers = InteractionRow | _Mail
-
-
-def stored_text(at: datetime) -> str:
-    """A time as SQLite stores it (models.UTCDateTime: naive UTC, in the text SQLAlchemy's
-    SQLite DATETIME writes, to the microsecond): equal text is an equal time."""
-    if at.tzinfo is None:
-        raise ValueError("naive datetime given to the store; every timestamp must be aware")
-    return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 ANSWER_WINDOW = timedelta(days=60)  # how far back the owner's mail it may answer is looked for
@@ -341,7 +334,7 @@ def _sqlite_owner_mail(
     raw = connection.connection.driver_connection
     assert raw is not None
     likes = _sent_by_likes(mine, me_key)
-    sent, params = "", [stored_text(start), stored_text(end)]
+    sent, params = "", [sqlite_utc(start), sqlite_utc(end)]
     if likes is not None:
         addresses, words = likes
         either = ["parties IS NULL", "parties LIKE ?", *["lower(parties) LIKE ?"] * len(addresses)]
