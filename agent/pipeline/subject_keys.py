@@ -3,7 +3,7 @@
 The reply lookups (agent/pipeline/drafts/owed.py) want the mail under given subjects, Re:/Fw:
 aside (rules/threads.py strip_subject), in a span of weeks. Stripping is no SQL function, so
 they read every subject of those weeks and stripped them in Python: 0.56 s of a plan at
-bench/rules.py's 1M interactions (issue 16). With this key stored at insert (store.py), and
+bench/rules.py's 1M interactions (issue 16). With this key stored at insert (rows.py), and
 indexed with the time (ix_interactions_subject_key), they read only the rows under the wanted
 keys.
 

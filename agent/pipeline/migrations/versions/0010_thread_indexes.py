@@ -28,7 +28,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # A first sync into an empty store builds these after its last page (agent/pipeline/store.py
+    # A first sync into an empty store builds these after its last page (first_sync.py's
     # DEFERRED_INDEXES): one killed, or still running, leaves them missing until the next run.
     op.drop_index("ix_interactions_thread_id", table_name="interactions", if_exists=True)
     op.drop_index("ix_interactions_in_reply_to", table_name="interactions", if_exists=True)

@@ -80,7 +80,7 @@ def _fill_in_batches(connection: sa.Connection) -> None:
 
 def downgrade() -> None:
     # A first sync into an empty store builds the index after its last page (agent/pipeline/
-    # store.py DEFERRED_INDEXES): one killed, or still running, leaves it missing.
+    # first_sync.py DEFERRED_INDEXES): one killed, or still running, leaves it missing.
     op.drop_index("ix_interactions_subject_key", table_name="interactions", if_exists=True)
     with op.batch_alter_table("interactions") as batch:
         batch.drop_column("subject_key")

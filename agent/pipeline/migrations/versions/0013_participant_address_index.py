@@ -10,7 +10,7 @@ partial refold read a person's mail (agent/pipeline/history.py), sightings read 
 address alone in the index each hit went back to the table for its `interaction_id`; with both
 in the key the index answers by itself (SQLite: a covering index; PostgreSQL: an index-only
 scan once vacuumed). Finding the 35,117 rows of bench/rules.py's busiest person: 0.073 ->
-0.012 s. The name is kept, so a first sync still defers it by name (agent/pipeline/store.py
+0.012 s. The name is kept, so a first sync still defers it by name (agent/pipeline/first_sync.py
 DEFERRED_INDEXES). Rebuilding it at 1,000,000 interactions takes a few seconds.
 """
 
