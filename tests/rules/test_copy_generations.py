@@ -10,7 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.rules.factory import OWNER, T0, policy
-from touchbase.rules.contacts import COPY_DRIFT, _Fold
+from touchbase.rules.contacts import COPY_DRIFT, _Fold, _meeting_copies
+from touchbase.rules.threads import copy_keys, subject_info
+from touchbase.rules.types import MEETING, Interaction
 
 STEPS = st.sampled_from(
     [
@@ -68,3 +70,24 @@ def test_copies_are_what_they_were_with_every_key_kept(
     run = _Fold(OWNER, policy(), T0 + timedelta(days=10_000), None, False)
     found = [run._is_copy(at, marker, now_hashes) for at, marker, now_hashes in stream]
     assert found == copies_with_every_key(stream)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.none() | st.sampled_from(["uid-1@x", ""]),
+    st.none() | st.sampled_from(["Standup", "Re:  Budget  review", "", "  "]),
+    st.none() | STEPS,
+)
+def test_a_meetings_copy_keys_are_threads_copy_keys(
+    uid: str | None, subject: str | None, length: timedelta | None
+) -> None:
+    """The fold hashes a meeting's same-moment keys from the title it reads once for them and
+    for the series (contacts._meeting_copies): the keys threads.copy_keys gives."""
+    ended = None if length is None else T0 + length
+    item = Interaction(
+        1, "a", MEETING, T0, (), subject=subject, ended_at=ended, message_id=uid or None
+    )
+    anytime, keys = copy_keys(item, True)
+    assert anytime is None
+    title = subject_info(subject).stripped
+    assert _meeting_copies(item.message_id, ended, title) == [hash(k) for k in keys]
