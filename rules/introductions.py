@@ -193,6 +193,16 @@ def mentions(
     return found
 
 
+def compared(sides: Iterable[Side]) -> list[Side]:
+    """The people `candidates` pairs, strongest first: relationships at an organisation, the
+    MAX_PEOPLE strongest. Nothing about anyone else is read, so a caller gathers what
+    `candidates` takes (words, mentions, who was together) for these alone."""
+    return sorted(
+        (s for s in sides if s.relationship is not None and s.organisation),
+        key=lambda s: (-s.strength, s.person),
+    )[:MAX_PEOPLE]
+
+
 def candidates(
     sides: Sequence[Side],
     words: Mapping[str, frozenset[str]],
@@ -204,10 +214,7 @@ def candidates(
     the owner; `mentions`: person -> organisations in whose threads with the owner that person
     was named; `together`: person pairs (sorted) who shared a thread or a meeting; `closed`:
     pair keys (`pair_key`) already asked, made, declined or dismissed."""
-    people = sorted(
-        (s for s in sides if s.relationship is not None and s.organisation),
-        key=lambda s: (-s.strength, s.person),
-    )[:MAX_PEOPLE]
+    people = compared(sides)
     # Where each has been: their own organisation and those of their other addresses (Jeff
     # Porter at Enron wrote from Columbia Energy before: his old colleagues there know him).
     where = {s.person: {s.organisation} for s in people}
