@@ -171,18 +171,22 @@ def mentions(
     against each thread (a regex built per call) took over 45 minutes at bench/rules.py's
     10,000 people with 2,000 named, in every drafting run.
     """
+    wanted: dict[str, list[str]] = {}  # person -> the words of their name
+    for person, name in names.items():
+        words = _WORD.findall(name.lower())
+        if len(words) >= 2:
+            wanted[person] = words
+    # Only the runs that are some name's first or last word are indexed: no other is looked up.
+    ends = {w for words in wanted.values() for w in (words[0], words[-1])}
     lowered: dict[str, list[str]] = {}
     by_run: dict[str, set[str]] = {}
     for key, texts in subjects.items():
         lowered[key] = [text.lower() for text in texts if text]
         for text in lowered[key]:
-            for run in _RUN.findall(text):
+            for run in ends.intersection(_RUN.findall(text)):
                 by_run.setdefault(run, set()).add(key)
     found: dict[str, set[str]] = {}
-    for person, name in names.items():
-        words = _WORD.findall(name.lower())
-        if len(words) < 2:
-            continue
+    for person, words in wanted.items():
         maybe = by_run.get(words[0], set()) & by_run.get(words[-1], set())
         if not maybe:
             continue

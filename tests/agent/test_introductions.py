@@ -156,3 +156,34 @@ def test_suggestions_between_organisations_paced_dismissed_and_accepted(
     assert main([*base, "introductions", "accept", str(second["id"]), "--at", AT]) == 0
     (ask,) = drafts(base, capsys)
     assert ask["kind"] == "introduce-ask" and ask["to"] == [second["a"]]
+
+
+def _bare_replies(folder: Path, *recipients: list[str]) -> Path:
+    """Messages from the owner with the subject "Re:" and no In-Reply-To: replies to no thread
+    touchbase can name (no thread key), one per list of recipients."""
+    for n, to in enumerate(recipients):
+        at = datetime(2024, 1, 20 + n, 9, 0, tzinfo=UTC)
+        message(folder, f"bare-{n}.eml", ME, to, "Re:", at, f"<bare.{n}@owner.example>")
+    return folder
+
+
+def test_replies_to_no_known_thread_are_not_one_thread(
+    base: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Anna on one, Ben on another: they were never on a thread together.
+    assert main([*base, "import", str(_bare_replies(tmp_path / "more", [ANNA], [BEN]))]) == 0
+    capsys.readouterr()
+    assert main([*base, "introductions", "--at", AT, "--json"]) == 0
+    (first,) = json.loads(capsys.readouterr().out)["suggestions"]
+    assert {first["a"], first["b"]} == {ANNA, BEN}
+
+
+def test_two_on_a_reply_to_no_known_thread_were_together(
+    base: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*base, "import", str(_bare_replies(tmp_path / "more", [ANNA, BEN]))]) == 0
+    capsys.readouterr()
+    assert main([*base, "introductions", "--at", AT, "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    pairs = [{s["a"], s["b"]} for s in found["suggestions"] + found["waiting"]]
+    assert {ANNA, BEN} not in pairs

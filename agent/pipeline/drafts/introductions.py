@@ -47,13 +47,15 @@ from touchbase.rules.merges import twins_of
 from touchbase.rules.policy import Policy
 from touchbase.rules.standing import assess
 from touchbase.rules.threads import thread_keys
-from touchbase.rules.types import MEETING, Interaction
+from touchbase.rules.types import MEETING, Interaction, Party
 
 # The compose package (the email package, the words and the renderer behind it) is imported by
 # the two functions that write a draft: `person` lists a person's introductions with none of it
 # (issue 16).
 if TYPE_CHECKING:
     from touchbase.agent.pipeline.compose.render import Drafter
+
+_PARTIES_KEPT = 50_000  # participants tuples whose people `suggest` remembers
 
 
 @dataclass(frozen=True)
@@ -397,32 +399,50 @@ def suggest(session: Session, config: Config, me: Collection[str], at: datetime)
     # else is never read. At 1,000,000 interactions that is 400 of 10,000 people.
     relations = {s.person for s in rules.compared(seen.contacts.values())}
     words: dict[str, set[str]] = defaultdict(set)
-    threads: dict[str, set[str]] = defaultdict(set)  # thread key -> compared persons
-    thread_orgs: dict[str, set[str]] = defaultdict(set)
+    # Thread key -> everyone on it (their organisations for `mentions`, the compared ones
+    # among them were together); each thread's subjects.
+    thread_people: dict[str, set[str]] = defaultdict(set)
     thread_subjects: dict[str, set[str]] = defaultdict(set)
     together: set[tuple[str, str]] = set()
     sensitive = seen.policy.sensitive_topics
+    few = seen.policy.few_recipients
+    by_address = seen.by_address
     keywords: dict[str, frozenset[str]] = {}  # subject -> rules.keywords of it
+    # The stream hands the same participants tuple to the rows that share their stored text
+    # (history.py caches it): each tuple's people are worked out once. Keyed by identity,
+    # the tuple kept beside its answer so its id cannot be reused while the entry lives.
+    people_of: dict[int, tuple[tuple[Party, ...], frozenset[str]]] = {}
     for item in iter_interactions(session):
         if item.occurred_at > at:
             continue
-        people = {
-            seen.by_address[p.address]
-            for p in item.participants
-            if p.address in seen.by_address and p.address not in mine and not p.is_self
-        }
-        inner = sorted(people & relations)
-        key = thread_keys(item)[0] if item.kind != MEETING else None
-        if key is not None:
-            threads[key].update(inner)
-            thread_orgs[key].update(
-                seen.contacts[p].organisation for p in people if p in seen.contacts
+        parties = item.participants
+        hit = people_of.get(id(parties))
+        if hit is not None and hit[0] is parties:
+            people = hit[1]
+        else:
+            people = frozenset(
+                by_address[p.address]
+                for p in parties
+                if p.address in by_address and p.address not in mine and not p.is_self
             )
-            if item.subject:
-                thread_subjects[key].add(item.subject)
-        if item.kind == MEETING or len(inner) > 1:
-            together.update((x, y) for i, x in enumerate(inner) for y in inner[i + 1 :])
-        if inner and item.subject and len(people) <= seen.policy.few_recipients:
+            if len(people_of) >= _PARTIES_KEPT:
+                people_of.clear()
+            people_of[id(parties)] = (parties, people)
+        inner = people & relations
+        if item.kind == MEETING:
+            ordered = sorted(inner)
+            together.update((x, y) for i, x in enumerate(ordered) for y in ordered[i + 1 :])
+        else:
+            # (Two on one message are two on its thread: their pair is added below.)
+            key = thread_keys(item)[0]
+            if key is not None:
+                thread_people[key] |= people
+                if item.subject:
+                    thread_subjects[key].add(item.subject)
+            elif len(inner) > 1:  # a reply to no thread we know (a bare "Re:")
+                ordered = sorted(inner)
+                together.update((x, y) for i, x in enumerate(ordered) for y in ordered[i + 1 :])
+        if inner and item.subject and len(people) <= few:
             # A subject's keywords depend on it alone, and subjects repeat (a thread's
             # replies): each is read once (980,000 reads of 300,000 subjects at 1M).
             about = keywords.get(item.subject)
@@ -430,8 +450,8 @@ def suggest(session: Session, config: Config, me: Collection[str], at: datetime)
                 about = keywords[item.subject] = rules.keywords(item.subject, sensitive)
             for person in inner:
                 words[person] |= about
-    for members in threads.values():
-        ordered = sorted(members)
+    for members in thread_people.values():
+        ordered = sorted(members & relations)
         together.update((x, y) for i, x in enumerate(ordered) for y in ordered[i + 1 :])
     # Two addresses that look like one person (rules/merges.py) are never introduced.
     for person, others in twins_of(c for c in seen.raw.values() if c.excluded is None).items():
@@ -445,8 +465,10 @@ def suggest(session: Session, config: Config, me: Collection[str], at: datetime)
     # Through an index of the subjects' words, not each person against each thread.
     for person, keys in rules.mentions(named, thread_subjects).items():
         for key in keys:
-            if person not in threads[key]:
-                mentions[person] |= thread_orgs[key] - {""}
+            if person not in thread_people[key]:
+                mentions[person] |= {
+                    seen.contacts[p].organisation for p in thread_people[key] if p in seen.contacts
+                } - {""}
     closed = frozenset(
         session.scalars(select(Introduction.pair).where(Introduction.state != rules.SUGGESTED))
     )
